@@ -1,0 +1,230 @@
+//! Byte escaping for log items.
+//!
+//! * [`escape_logitem`]: Apache's `ap_escape_logitem` in the C locale. A byte
+//!   is escaped when it is a control byte (0x00–0x1F, 0x7F), a high byte
+//!   (0x80–0xFF), `"` or `\`. `\b \n \r \t \v \" \\` use their C escapes,
+//!   everything else becomes `\xhh` in lower case. Space is kept. Apache's
+//!   strings end at a NUL byte; ours carry their length, so a NUL is escaped
+//!   as `\x00` rather than cutting the value short.
+//! * [`escape_json`]: the contents of a JSON string. Valid UTF-8 passes
+//!   through; `"` and `\` are backslashed; control bytes and DEL become
+//!   `\uXXXX` (or the short forms); every byte of an invalid UTF-8 sequence
+//!   becomes `\u00hh`, so the output is always valid JSON and no byte is
+//!   dropped (a reader recovers the raw byte as the code point's value).
+//! * [`escape_forensic`]: mod_log_forensic's `%hh` escaping of controls, high
+//!   bytes, `:`, `|` and `%`, in lower case.
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// 0 = copy; otherwise the character after the backslash, or `x` for `\xhh`.
+static LOGITEM: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = if i < 0x20 || i >= 0x7f { b'x' } else { 0 };
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0b] = b'v';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// Whether `b` needs escaping in a JSON string (before UTF-8 validation).
+static JSON: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i < 0x20 || i >= 0x7f || i == b'"' as usize || i == b'\\' as usize;
+        i += 1;
+    }
+    t
+};
+
+/// Whether `b` is escaped by mod_log_forensic.
+static FORENSIC: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i < 0x20 || i >= 0x7f || i == b':' as usize || i == b'|' as usize || i == b'%' as usize;
+        i += 1;
+    }
+    t
+};
+
+/// Appends `s` to `out` escaped as Apache's `ap_escape_logitem` does.
+#[inline]
+pub fn escape_logitem(s: &[u8], out: &mut Vec<u8>) {
+    let mut start = 0;
+    for (i, &b) in s.iter().enumerate() {
+        let e = LOGITEM[b as usize];
+        if e == 0 {
+            continue;
+        }
+        out.extend_from_slice(&s[start..i]);
+        start = i + 1;
+        if e == b'x' {
+            out.extend_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+        } else {
+            out.extend_from_slice(&[b'\\', e]);
+        }
+    }
+    out.extend_from_slice(&s[start..]);
+}
+
+/// Whether [`escape_logitem`] would change `s`.
+pub fn needs_logitem_escape(s: &[u8]) -> bool {
+    s.iter().any(|&b| LOGITEM[b as usize] != 0)
+}
+
+/// Appends `s` to `out` as the contents of a JSON string (no quotes).
+pub fn escape_json(s: &[u8], out: &mut Vec<u8>) {
+    let mut start = 0;
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        if !JSON[b as usize] {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&s[start..i]);
+        if b >= 0x80 {
+            let n = utf8_len(&s[i..]);
+            if n > 0 {
+                out.extend_from_slice(&s[i..i + n]);
+                i += n;
+            } else {
+                json_u00(b, out);
+                i += 1;
+            }
+        } else {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0c => out.extend_from_slice(b"\\f"),
+                _ => json_u00(b, out),
+            }
+            i += 1;
+        }
+        start = i;
+    }
+    out.extend_from_slice(&s[start..]);
+}
+
+fn json_u00(b: u8, out: &mut Vec<u8>) {
+    out.extend_from_slice(&[
+        b'\\',
+        b'u',
+        b'0',
+        b'0',
+        HEX[(b >> 4) as usize],
+        HEX[(b & 15) as usize],
+    ]);
+}
+
+/// The length of the valid UTF-8 sequence at the start of `s` (which starts
+/// with a byte ≥ 0x80), or 0 when it is not valid.
+fn utf8_len(s: &[u8]) -> usize {
+    let n = match s[0] {
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => return 0,
+    };
+    if s.len() < n {
+        return 0;
+    }
+    match std::str::from_utf8(&s[..n]) {
+        Ok(_) => n,
+        Err(_) => 0,
+    }
+}
+
+/// Appends `s` to `out` escaped as mod_log_forensic does (`%hh`).
+pub fn escape_forensic(s: &[u8], out: &mut Vec<u8>) {
+    let mut start = 0;
+    for (i, &b) in s.iter().enumerate() {
+        if FORENSIC[b as usize] {
+            out.extend_from_slice(&s[start..i]);
+            out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+            start = i + 1;
+        }
+    }
+    out.extend_from_slice(&s[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logitem(s: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        escape_logitem(s, &mut v);
+        v
+    }
+
+    #[test]
+    fn logitem_matches_live_apache() {
+        // spec/apache-logging.md §1.6 [EMP]: %U of
+        // /a%08%09%0a%0b%0c%0d%1b%7f%80%ff%22%5c%20b
+        let decoded = b"/a\x08\x09\x0a\x0b\x0c\x0d\x1b\x7f\x80\xff\"\\ b";
+        assert_eq!(
+            logitem(decoded),
+            br#"/a\b\t\n\v\x0c\r\x1b\x7f\x80\xff\"\\ b"#.to_vec()
+        );
+        // §1.3 %U [EMP]: /a%22b%0a%e9 -> /a\"b\n\xe9
+        assert_eq!(logitem(b"/a\"b\n\xe9"), br#"/a\"b\n\xe9"#.to_vec());
+        // UTF-8 is escaped byte by byte.
+        assert_eq!(logitem("é".as_bytes()), br"\xc3\xa9".to_vec());
+        assert_eq!(logitem(b"plain text"), b"plain text".to_vec());
+        assert_eq!(logitem(b"\0"), br"\x00".to_vec());
+    }
+
+    #[test]
+    fn every_byte_class() {
+        for b in 0u8..=255 {
+            let out = logitem(&[b]);
+            let expect: Vec<u8> = match b {
+                0x08 => br"\b".to_vec(),
+                0x09 => br"\t".to_vec(),
+                0x0a => br"\n".to_vec(),
+                0x0b => br"\v".to_vec(),
+                0x0d => br"\r".to_vec(),
+                b'"' => br#"\""#.to_vec(),
+                b'\\' => br"\\".to_vec(),
+                0x20..=0x7e => vec![b],
+                _ => format!("\\x{b:02x}").into_bytes(),
+            };
+            assert_eq!(out, expect, "byte {b:#x}");
+        }
+    }
+
+    #[test]
+    fn forensic_matches_live_apache() {
+        // spec §2 [EMP]: X-Odd: a:b|c%d \xe9 -> a%3ab%7cc%25d %e9
+        let mut v = Vec::new();
+        escape_forensic(b"a:b|c%d \xe9", &mut v);
+        assert_eq!(v, b"a%3ab%7cc%25d %e9");
+        v.clear();
+        escape_forensic(b"GET /x?a|b HTTP/1.1 \"\\", &mut v);
+        assert_eq!(v, b"GET /x?a%7cb HTTP/1.1 \"\\");
+    }
+
+    #[test]
+    fn json_strings() {
+        let mut v = Vec::new();
+        escape_json(b"a\"b\\c\n\x01\x7f\xe9 \xc3\xa9 \xf0\x9f\x98\x80 \xed\xa0\x80", &mut v);
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            r#"a\"b\\c\n\u0001\u007f\u00e9 é 😀 \u00ed\u00a0\u0080"#
+        );
+    }
+}

@@ -1,0 +1,455 @@
+//! Rendering a compiled [`Format`] against a [`Record`].
+//!
+//! [`Renderer::render`] appends one line, LF included, to a caller-owned
+//! buffer. It allocates nothing once the buffer and the renderer's scratch
+//! space have grown to their working size: values are copied (and escaped)
+//! straight from the record into the output.
+
+use jiff::tz::TimeZone;
+
+use crate::cookie::find_cookie;
+use crate::escape::{escape_json, escape_logitem};
+use crate::format::{strftime_format, Ctx, Format, Item, Kind, TimeForm};
+use crate::record::{table_get, Field, Record, Request};
+use crate::time::{day_abbrev, month_abbrev, strftime, ClfCache, Tm};
+
+/// Renders formats; holds the time-zone, the CLF cache and scratch space.
+///
+/// Keep one per thread or per connection and reuse it: it is cheap to keep
+/// and costly to rebuild only in that it starts with a cold time cache.
+#[derive(Clone, Debug)]
+pub struct Renderer {
+    clf: ClfCache,
+    pid: u32,
+    scratch: Vec<u8>,
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        Renderer::new()
+    }
+}
+
+impl Renderer {
+    /// A renderer for the system time zone (`TZ`, else `/etc/localtime`).
+    pub fn new() -> Renderer {
+        Renderer::with_time_zone(TimeZone::system())
+    }
+
+    /// A renderer for the given time zone.
+    pub fn with_time_zone(tz: TimeZone) -> Renderer {
+        Renderer {
+            clf: ClfCache::new(tz),
+            pid: std::process::id(),
+            scratch: Vec::with_capacity(256),
+        }
+    }
+
+    /// The time zone local times are rendered in.
+    pub fn time_zone(&self) -> &TimeZone {
+        self.clf.time_zone()
+    }
+
+    /// Appends the line for `rec` to `out`, ending in one LF.
+    pub fn render(&mut self, fmt: &Format, rec: &Record<'_>, out: &mut Vec<u8>) {
+        for item in &fmt.items {
+            if item.kind == Kind::Literal {
+                out.extend_from_slice(&item.arg);
+                continue;
+            }
+            if !item.conds.is_empty() {
+                let status = rec.last.status;
+                let in_list = item.conds.contains(&status);
+                if in_list == item.negate {
+                    missing(out, item.ctx, fmt.empty);
+                    continue;
+                }
+            }
+            self.item(fmt, item, rec, out);
+        }
+        out.push(b'\n');
+    }
+
+    fn item(&mut self, fmt: &Format, it: &Item, rec: &Record<'_>, out: &mut Vec<u8>) {
+        let r: &Request<'_> = if it.orig { rec.orig } else { rec.last };
+        let c = rec.conn;
+        let ctx = it.ctx;
+        let e = fmt.empty;
+        match it.kind {
+            Kind::Literal => out.extend_from_slice(&it.arg),
+            Kind::Arg => text(out, ctx, e, Some(&it.arg), false),
+            Kind::UserAgentIp => text(out, ctx, e, Some(r.useragent_ip.as_bytes()), false),
+            Kind::ClientIp => text(out, ctx, e, Some(c.client_ip.as_bytes()), false),
+            Kind::LocalIp => text(out, ctx, e, Some(c.local_ip.as_bytes()), false),
+            Kind::BytesClf => {
+                if !r.body_sent || r.bytes_sent == 0 {
+                    missing(out, ctx, e)
+                } else {
+                    num(out, r.bytes_sent)
+                }
+            }
+            Kind::Bytes => num(out, if r.body_sent { r.bytes_sent } else { 0 }),
+            Kind::Cookie => {
+                let v = self.merged(r.headers_in, b"Cookie").and_then(|h| find_cookie(h, &it.arg));
+                text(out, ctx, e, v, true)
+            }
+            Kind::DurationUs => inum(out, rec.end_time_us - r.request_time_us),
+            Kind::DurationMs => inum(out, (rec.end_time_us - r.request_time_us) / 1000),
+            Kind::DurationS => inum(out, (rec.end_time_us - r.request_time_us) / 1_000_000),
+            Kind::DurationFrac => {
+                let d = (rec.end_time_us - r.request_time_us).max(0);
+                num(out, (d / 1_000_000) as u64);
+                out.push(b'.');
+                pad(out, (d % 1_000_000) as u64, 6);
+            }
+            Kind::Env => text(out, ctx, e, table_get(r.env, &it.arg), true),
+            Kind::Filename => text(out, ctx, e, r.filename, true),
+            Kind::UserAgentHost => {
+                let h = r.useragent_host.unwrap_or(r.useragent_ip);
+                text(out, ctx, e, Some(h.as_bytes()), true)
+            }
+            Kind::ClientHost => {
+                let h = c.remote_host.unwrap_or(c.client_ip);
+                text(out, ctx, e, Some(h.as_bytes()), true)
+            }
+            Kind::Protocol => text(out, ctx, e, Some(r.protocol), true),
+            Kind::HeaderIn => {
+                let v = self.merged(r.headers_in, &it.arg);
+                // `merged` may return the scratch buffer; copy through a
+                // split borrow.
+                text(out, ctx, e, v, true)
+            }
+            Kind::KeepAlives => num(out, c.keepalives.saturating_sub(1) as u64),
+            Kind::Logname => text(out, ctx, e, c.remote_logname, true),
+            Kind::LogId => text(out, ctx, e, r.log_id, false),
+            Kind::ConnLogId => text(out, ctx, e, c.log_id, false),
+            Kind::Method => text(out, ctx, e, Some(r.method), true),
+            Kind::Note => text(out, ctx, e, table_get(r.notes, &it.arg), true),
+            Kind::HeaderOut => text(out, ctx, e, table_get(r.headers_out, &it.arg), true),
+            Kind::ContentType => {
+                let v = match r.content_type {
+                    Some(ct) => Some(field_noparam(ct)),
+                    None => table_get(r.headers_out, &it.arg),
+                };
+                text(out, ctx, e, v, true)
+            }
+            Kind::SetCookies => {
+                let v = self.merged(r.headers_out, b"Set-Cookie");
+                text(out, ctx, e, v, true)
+            }
+            Kind::ServerPort => num(out, r.server_port as u64),
+            Kind::LocalPort => num(out, c.local_port as u64),
+            Kind::RemotePort => num(out, r.useragent_port as u64),
+            Kind::Pid => num(out, self.pid as u64),
+            Kind::Tid => num(out, thread_id()),
+            Kind::HexTid => {
+                let mut buf = [0u8; 16];
+                let t = thread_id();
+                let n = hex(t, &mut buf);
+                out.extend_from_slice(&buf[16 - n..]);
+            }
+            Kind::Query => match r.query {
+                Some(q) => prefixed(out, ctx, b"?", q, true),
+                None => text(out, ctx, e, Some(b""), false),
+            },
+            Kind::QueryBare => text(out, ctx, e, r.query, true),
+            Kind::RequestLine => text(out, ctx, e, r.request_line, true),
+            Kind::Handler => text(out, ctx, e, r.handler, true),
+            Kind::Status => {
+                if r.status <= 0 {
+                    missing(out, ctx, e)
+                } else {
+                    num(out, r.status as u64)
+                }
+            }
+            Kind::Time { end, form } => {
+                let t = if end {
+                    rec.end_time_us
+                } else {
+                    r.request_time_us
+                };
+                self.time(out, ctx, form, t, &it.arg);
+            }
+            Kind::User => match r.user {
+                Some(b"") if matches!(ctx, Ctx::Apache) => out.extend_from_slice(b"\"\""),
+                u => text(out, ctx, e, u, true),
+            },
+            Kind::Uri => text(out, ctx, e, Some(r.uri), true),
+            Kind::ServerName => text(out, ctx, e, Some(r.server_name), true),
+            Kind::VhostName => text(out, ctx, e, Some(r.vhost_name), true),
+            Kind::ConnStatus => {
+                let s: &[u8] = if c.aborted {
+                    b"X"
+                } else if c.keepalive
+                    && (c.keepalive_max == 0 || c.keepalive_max as i64 - c.keepalives as i64 > 0)
+                {
+                    b"+"
+                } else {
+                    b"-"
+                };
+                text(out, ctx, e, Some(s), false)
+            }
+            Kind::TrailerIn => text(out, ctx, e, table_get(r.trailers_in, &it.arg), true),
+            Kind::TrailerOut => text(out, ctx, e, table_get(r.trailers_out, &it.arg), true),
+            Kind::BytesIn => num(out, c.bytes_in),
+            Kind::BytesOut => num(out, c.bytes_out),
+            Kind::BytesInOut => num(out, c.bytes_in + c.bytes_out),
+            Kind::Ttfb => match r.ttfb_us {
+                Some(t) => inum(out, t),
+                None => missing(out, ctx, e),
+            },
+            Kind::TlsVar => {
+                let v = table_get(c.tls_vars, &it.arg).filter(|v| !v.is_empty());
+                text(out, ctx, e, v, true)
+            }
+            Kind::TlsConn => {
+                let name: &[u8] = match &*it.arg {
+                    b"version" => b"SSL_PROTOCOL",
+                    b"cipher" => b"SSL_CIPHER",
+                    b"subjectdn" | b"clientcert" => b"SSL_CLIENT_S_DN",
+                    b"issuerdn" | b"cacert" => b"SSL_CLIENT_I_DN",
+                    b"errstr" => b"SSL_CLIENT_VERIFY_ERROR",
+                    _ => b"",
+                };
+                let v = if name.is_empty() {
+                    None
+                } else {
+                    table_get(c.tls_vars, name).filter(|v| !v.is_empty())
+                };
+                text(out, ctx, e, v, true)
+            }
+            Kind::AuthRealm => text(out, ctx, e, r.auth_realm, true),
+            Kind::ScriptName => text(out, ctx, e, r.script_name, true),
+            Kind::Scheme => {
+                let s: &[u8] = if r.scheme == "https" {
+                    b"https:"
+                } else {
+                    b"http:"
+                };
+                text(out, ctx, e, Some(s), false)
+            }
+            Kind::TrackId => text(out, ctx, e, r.track_id, true),
+        }
+    }
+
+    /// The value of a request or response header, repeated entries joined
+    /// with `", "` as Apache's core merges them. A single entry is returned
+    /// in place; several are joined in the scratch buffer.
+    fn merged<'s>(&'s mut self, table: &'s [Field<'s>], name: &[u8]) -> Option<&'s [u8]> {
+        let mut it = table.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        let first = it.next()?.1;
+        let Some(second) = it.next() else {
+            return Some(first);
+        };
+        self.scratch.clear();
+        self.scratch.extend_from_slice(first);
+        self.scratch.extend_from_slice(b", ");
+        self.scratch.extend_from_slice(second.1);
+        for (_, v) in it {
+            self.scratch.extend_from_slice(b", ");
+            self.scratch.extend_from_slice(v);
+        }
+        Some(&self.scratch)
+    }
+
+    fn time(&mut self, out: &mut Vec<u8>, ctx: Ctx, form: TimeForm, t: i64, arg: &[u8]) {
+        let json = matches!(ctx, Ctx::JsonString | Ctx::JsonValue);
+        let quote = ctx == Ctx::JsonValue;
+        match form {
+            TimeForm::Sec => inum(out, t / 1_000_000),
+            TimeForm::Msec => inum(out, t / 1000),
+            TimeForm::Usec => inum(out, t),
+            TimeForm::MsecFrac => pad(out, ((t / 1000) % 1000) as u64, 3),
+            TimeForm::UsecFrac => pad(out, (t % 1_000_000) as u64, 6),
+            TimeForm::Clf | TimeForm::ClfBare => {
+                let s = self.clf.get(t);
+                let s = if form == TimeForm::ClfBare {
+                    &s[1..s.len() - 1]
+                } else {
+                    s
+                };
+                if quote {
+                    out.push(b'"');
+                }
+                out.extend_from_slice(s);
+                if quote {
+                    out.push(b'"');
+                }
+            }
+            TimeForm::Gmt | TimeForm::Vms | TimeForm::Strftime => {
+                let tz = if form == TimeForm::Gmt {
+                    TimeZone::UTC
+                } else {
+                    self.clf.time_zone().clone()
+                };
+                let tm = Tm::new(&tz, t);
+                let mut scratch = std::mem::take(&mut self.scratch);
+                scratch.clear();
+                match form {
+                    TimeForm::Gmt => write_gmt(&tm, &mut scratch),
+                    TimeForm::Vms => write_vms(&tm, &mut scratch),
+                    _ => strftime(strftime_format(arg), &tm, &mut scratch),
+                }
+                if json {
+                    if quote {
+                        out.push(b'"');
+                    }
+                    escape_json(&scratch, out);
+                    if quote {
+                        out.push(b'"');
+                    }
+                } else {
+                    out.extend_from_slice(&scratch);
+                }
+                self.scratch = scratch;
+            }
+        }
+    }
+}
+
+/// The current thread's id as httpd's `%{tid}P` prints it (`pthread_self`).
+fn thread_id() -> u64 {
+    // SAFETY: pthread_self has no preconditions and cannot fail.
+    unsafe { libc::pthread_self() as u64 }
+}
+
+fn hex(mut v: u64, buf: &mut [u8; 16]) -> usize {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut n = 0;
+    loop {
+        n += 1;
+        buf[16 - n] = HEX[(v & 15) as usize];
+        v >>= 4;
+        if v == 0 {
+            return n;
+        }
+    }
+}
+
+/// `ap_field_noparam`: the value up to the first `;`, trailing white space
+/// removed.
+fn field_noparam(v: &[u8]) -> &[u8] {
+    match v.iter().position(|&b| b == b';') {
+        None => v,
+        Some(mut n) => {
+            while n > 0 && v[n - 1].is_ascii_whitespace() {
+                n -= 1;
+            }
+            &v[..n]
+        }
+    }
+}
+
+#[inline]
+fn num(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+#[inline]
+fn inum(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+fn pad(out: &mut Vec<u8>, v: u64, width: usize) {
+    let mut buf = itoa::Buffer::new();
+    let s = buf.format(v).as_bytes();
+    out.extend(std::iter::repeat_n(b'0', width.saturating_sub(s.len())));
+    out.extend_from_slice(s);
+}
+
+/// A value that is not there: Apache's `-`, WASD's substitute, JSON `null`.
+#[inline]
+fn missing(out: &mut Vec<u8>, ctx: Ctx, empty: Option<u8>) {
+    match ctx {
+        Ctx::JsonValue => out.extend_from_slice(b"null"),
+        Ctx::JsonString => out.push(b'-'),
+        Ctx::Apache | Ctx::Wasd => {
+            if let Some(c) = empty {
+                out.push(c)
+            }
+        }
+    }
+}
+
+/// A text value: `escape` says whether Apache escapes this item.
+#[inline]
+fn text(out: &mut Vec<u8>, ctx: Ctx, empty: Option<u8>, v: Option<&[u8]>, escape: bool) {
+    let Some(v) = v else {
+        return missing(out, ctx, empty);
+    };
+    match ctx {
+        Ctx::Apache => {
+            if escape {
+                escape_logitem(v, out)
+            } else {
+                out.extend_from_slice(v)
+            }
+        }
+        Ctx::Wasd => {
+            if v.is_empty() {
+                missing(out, ctx, empty)
+            } else {
+                escape_logitem(v, out)
+            }
+        }
+        Ctx::JsonString => escape_json(v, out),
+        Ctx::JsonValue => {
+            out.push(b'"');
+            escape_json(v, out);
+            out.push(b'"');
+        }
+    }
+}
+
+fn prefixed(out: &mut Vec<u8>, ctx: Ctx, prefix: &[u8], v: &[u8], escape: bool) {
+    match ctx {
+        Ctx::JsonValue => {
+            out.push(b'"');
+            out.extend_from_slice(prefix);
+            escape_json(v, out);
+            out.push(b'"');
+        }
+        _ => {
+            out.extend_from_slice(prefix);
+            text(out, ctx, None, Some(v), escape);
+        }
+    }
+}
+
+/// `Sun, 22 Nov 2026 04:05:49 GMT` (WASD `!TG`).
+fn write_gmt(tm: &Tm, out: &mut Vec<u8>) {
+    let dt = &tm.dt;
+    out.extend_from_slice(day_abbrev(dt.weekday().to_sunday_zero_offset() as usize));
+    out.extend_from_slice(b", ");
+    pad(out, dt.day() as u64, 2);
+    out.push(b' ');
+    out.extend_from_slice(month_abbrev(dt.month() as usize - 1));
+    out.push(b' ');
+    inum(out, dt.year() as i64);
+    out.push(b' ');
+    hms(tm, out);
+    out.extend_from_slice(b" GMT");
+}
+
+/// `22-NOV-2026 04:05:49.12` (WASD `!TV`): VMS absolute time in local time,
+/// the day zero-padded so the field holds no space.
+fn write_vms(tm: &Tm, out: &mut Vec<u8>) {
+    let dt = &tm.dt;
+    pad(out, dt.day() as u64, 2);
+    out.push(b'-');
+    out.extend(month_abbrev(dt.month() as usize - 1).iter().map(|b| b.to_ascii_uppercase()));
+    out.push(b'-');
+    inum(out, dt.year() as i64);
+    out.push(b' ');
+    hms(tm, out);
+    out.push(b'.');
+    pad(out, (tm.epoch_us.rem_euclid(1_000_000) / 10_000) as u64, 2);
+}
+
+fn hms(tm: &Tm, out: &mut Vec<u8>) {
+    pad(out, tm.dt.hour() as u64, 2);
+    out.push(b':');
+    pad(out, tm.dt.minute() as u64, 2);
+    out.push(b':');
+    pad(out, tm.dt.second() as u64, 2);
+}
