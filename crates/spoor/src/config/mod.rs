@@ -1,0 +1,2 @@
+//! Configuration: the Apache httpd.conf dialect (tokenizer, sections,
+//! `Include`, `Define`) read into a directive tree.
