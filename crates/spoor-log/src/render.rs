@@ -90,7 +90,9 @@ impl Renderer {
             }
             Kind::Bytes => num(out, if r.body_sent { r.bytes_sent } else { 0 }),
             Kind::Cookie => {
-                let v = self.merged(r.headers_in, b"Cookie").and_then(|h| find_cookie(h, &it.arg));
+                let v = self
+                    .merged(r.headers_in, b"Cookie")
+                    .and_then(|h| find_cookie(h, &it.arg));
                 text(out, ctx, e, v, true)
             }
             Kind::DurationUs => inum(out, rec.end_time_us - r.request_time_us),
@@ -259,8 +261,20 @@ impl Renderer {
             TimeForm::Sec => inum(out, t / 1_000_000),
             TimeForm::Msec => inum(out, t / 1000),
             TimeForm::Usec => inum(out, t),
-            TimeForm::MsecFrac => pad(out, ((t / 1000) % 1000) as u64, 3),
-            TimeForm::UsecFrac => pad(out, (t % 1_000_000) as u64, 6),
+            // Zero-padded, so not a JSON number: quoted as a bare value.
+            TimeForm::MsecFrac | TimeForm::UsecFrac => {
+                if quote {
+                    out.push(b'"');
+                }
+                if form == TimeForm::MsecFrac {
+                    pad(out, ((t / 1000) % 1000) as u64, 3);
+                } else {
+                    pad(out, (t % 1_000_000) as u64, 6);
+                }
+                if quote {
+                    out.push(b'"');
+                }
+            }
             TimeForm::Clf | TimeForm::ClfBare => {
                 let s = self.clf.get(t);
                 let s = if form == TimeForm::ClfBare {
@@ -437,7 +451,11 @@ fn write_vms(tm: &Tm, out: &mut Vec<u8>) {
     let dt = &tm.dt;
     pad(out, dt.day() as u64, 2);
     out.push(b'-');
-    out.extend(month_abbrev(dt.month() as usize - 1).iter().map(|b| b.to_ascii_uppercase()));
+    out.extend(
+        month_abbrev(dt.month() as usize - 1)
+            .iter()
+            .map(|b| b.to_ascii_uppercase()),
+    );
     out.push(b'-');
     inum(out, dt.year() as i64);
     out.push(b' ');

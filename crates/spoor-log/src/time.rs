@@ -252,20 +252,15 @@ fn strftime_inner(fmt: &[u8], tm: &Tm, out: &mut Vec<u8>) {
             number(out, v, digits, width, pad, space);
         };
         let text = |out: &mut Vec<u8>, s: &[u8], lower_on_swap: bool| {
-            let fill = width.saturating_sub(s.len());
-            let fillc = if pad == Pad::Zero { b'0' } else { b' ' };
-            if pad != Pad::None {
-                out.extend(std::iter::repeat_n(fillc, fill));
-            }
-            for &b in s {
-                out.push(if upcase || (swapcase && !lower_on_swap) {
-                    b.to_ascii_uppercase()
-                } else if swapcase && lower_on_swap {
-                    b.to_ascii_lowercase()
-                } else {
-                    b
-                });
-            }
+            let start = out.len();
+            out.extend_from_slice(s);
+            shape(out, start, width, pad, upcase, swapcase, lower_on_swap);
+        };
+        // A composite conversion is formatted in place, then shaped.
+        let composite = |out: &mut Vec<u8>, f: &[u8]| {
+            let start = out.len();
+            strftime_inner(f, tm, out);
+            shape(out, start, width, pad, upcase, swapcase, false);
         };
         let hour12 = {
             let h = dt.hour() as i64 % 12;
@@ -281,24 +276,12 @@ fn strftime_inner(fmt: &[u8], tm: &Tm, out: &mut Vec<u8>) {
             b'A' => text(out, DAYS_LONG[tm.wday()].as_bytes(), false),
             b'b' | b'h' => text(out, MONTHS[dt.month() as usize - 1], false),
             b'B' => text(out, MONTHS_LONG[dt.month() as usize - 1].as_bytes(), false),
-            b'c' => {
-                let mut s = Vec::with_capacity(32);
-                strftime_inner(b"%a %b %e %H:%M:%S %Y", tm, &mut s);
-                text(out, &s, false);
-            }
+            b'c' => composite(out, b"%a %b %e %H:%M:%S %Y"),
             b'C' => num(out, (dt.year() as i64).div_euclid(100), 2, false),
             b'd' => num(out, dt.day() as i64, 2, false),
             b'e' => num(out, dt.day() as i64, 2, true),
-            b'D' => {
-                let mut s = Vec::with_capacity(8);
-                strftime_inner(b"%m/%d/%y", tm, &mut s);
-                text(out, &s, false);
-            }
-            b'F' => {
-                let mut s = Vec::with_capacity(10);
-                strftime_inner(b"%Y-%m-%d", tm, &mut s);
-                text(out, &s, false);
-            }
+            b'D' => composite(out, b"%m/%d/%y"),
+            b'F' => composite(out, b"%Y-%m-%d"),
             b'g' => num(out, (iso_year(dt) as i64).rem_euclid(100), 2, false),
             b'G' => num(out, iso_year(dt) as i64, 1, false),
             b'H' => num(out, dt.hour() as i64, 2, false),
@@ -311,31 +294,20 @@ fn strftime_inner(fmt: &[u8], tm: &Tm, out: &mut Vec<u8>) {
             b'n' => text(out, b"\n", false),
             b'p' => text(out, if dt.hour() < 12 { b"AM" } else { b"PM" }, true),
             b'P' => text(out, if dt.hour() < 12 { b"am" } else { b"pm" }, false),
-            b'r' => {
-                let mut s = Vec::with_capacity(11);
-                strftime_inner(b"%I:%M:%S %p", tm, &mut s);
-                text(out, &s, false);
-            }
-            b'R' => {
-                let mut s = Vec::with_capacity(5);
-                strftime_inner(b"%H:%M", tm, &mut s);
-                text(out, &s, false);
-            }
+            b'r' => composite(out, b"%I:%M:%S %p"),
+            b'R' => composite(out, b"%H:%M"),
             b's' => num(out, tm.epoch_us.div_euclid(1_000_000), 1, false),
             b'S' => num(out, dt.second() as i64, 2, false),
             b't' => text(out, b"\t", false),
-            b'T' | b'X' => {
-                let mut s = Vec::with_capacity(8);
-                strftime_inner(b"%H:%M:%S", tm, &mut s);
-                text(out, &s, false);
-            }
-            b'x' => {
-                let mut s = Vec::with_capacity(8);
-                strftime_inner(b"%m/%d/%y", tm, &mut s);
-                text(out, &s, false);
-            }
+            b'T' | b'X' => composite(out, b"%H:%M:%S"),
+            b'x' => composite(out, b"%m/%d/%y"),
             b'u' => num(out, (tm.wday() as i64 + 6) % 7 + 1, 1, false),
-            b'U' => num(out, (tm.yday0() as i64 + 7 - tm.wday() as i64) / 7, 2, false),
+            b'U' => num(
+                out,
+                (tm.yday0() as i64 + 7 - tm.wday() as i64) / 7,
+                2,
+                false,
+            ),
             b'V' => num(out, dt.date().iso_week_date().week() as i64, 2, false),
             b'w' => num(out, tm.wday() as i64, 1, false),
             b'W' => num(
@@ -347,14 +319,42 @@ fn strftime_inner(fmt: &[u8], tm: &Tm, out: &mut Vec<u8>) {
             b'y' => num(out, (dt.year() as i64).rem_euclid(100), 2, false),
             b'Y' => num(out, dt.year() as i64, 1, false),
             b'z' => {
-                let mut s = Vec::with_capacity(5);
-                write_gmtoff(tm.gmtoff, &mut s);
-                text(out, &s, false);
+                let start = out.len();
+                write_gmtoff(tm.gmtoff, out);
+                shape(out, start, width, pad, upcase, swapcase, false);
             }
             b'Z' => text(out, tm.abbreviation(), true),
             _ => out.extend_from_slice(&fmt[pct..i]),
         }
     }
+}
+
+/// Applies case flags and width padding to the text appended since `start`.
+fn shape(
+    out: &mut Vec<u8>,
+    start: usize,
+    width: usize,
+    pad: Pad,
+    upcase: bool,
+    swapcase: bool,
+    lower_on_swap: bool,
+) {
+    for b in &mut out[start..] {
+        if upcase || (swapcase && !lower_on_swap) {
+            b.make_ascii_uppercase();
+        } else if swapcase {
+            b.make_ascii_lowercase();
+        }
+    }
+    let n = out.len() - start;
+    if pad == Pad::None || width <= n {
+        return;
+    }
+    let fill = width - n;
+    let fillc = if pad == Pad::Zero { b'0' } else { b' ' };
+    out.resize(out.len() + fill, 0);
+    out.copy_within(start..start + n, start + fill);
+    out[start..start + fill].fill(fillc);
 }
 
 fn iso_year(dt: &DateTime) -> i16 {
@@ -439,9 +439,15 @@ mod tests {
         assert_eq!(fmt("%A %B", &utc, T), "Sunday November");
         assert_eq!(fmt("%c", &utc, T), "Sun Nov 22 04:09:04 2026");
         assert_eq!(fmt("%x %X", &utc, T), "11/22/26 04:09:04");
-        assert_eq!(fmt("%D %F %T %R", &utc, T), "11/22/26 2026-11-22 04:09:04 04:09");
+        assert_eq!(
+            fmt("%D %F %T %R", &utc, T),
+            "11/22/26 2026-11-22 04:09:04 04:09"
+        );
         assert_eq!(fmt("%e|%k|%l|%I|%p|%P", &utc, T), "22| 4| 4|04|AM|am");
-        assert_eq!(fmt("%j %U %W %V %G %g %u %w", &utc, T), "326 47 46 47 2026 26 7 0");
+        assert_eq!(
+            fmt("%j %U %W %V %G %g %u %w", &utc, T),
+            "326 47 46 47 2026 26 7 0"
+        );
         assert_eq!(fmt("%s %C %y %Y", &utc, T), "1795320544 20 26 2026");
         assert_eq!(fmt("%z %Z", &utc, T), "+0000 UTC");
         assert_eq!(fmt("%z %Z", &tz("NST3:30"), T), "-0330 NST");
