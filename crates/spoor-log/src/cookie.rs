@@ -42,7 +42,11 @@ pub fn find_cookie<'h>(header: &'h [u8], name: &[u8]) -> Option<&'h [u8]> {
         if ns >= te {
             continue;
         }
-        let Some(eq) = header[ns..te].iter().position(|&b| b == b'=').map(|n| ns + n) else {
+        let Some(eq) = header[ns..te]
+            .iter()
+            .position(|&b| b == b'=')
+            .map(|n| ns + n)
+        else {
             continue;
         };
         let vstart = eq + 1;

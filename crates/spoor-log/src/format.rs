@@ -104,7 +104,10 @@ pub(crate) enum Kind {
     RequestLine,
     Handler,
     Status,
-    Time { end: bool, form: TimeForm },
+    Time {
+        end: bool,
+        form: TimeForm,
+    },
     User,
     Uri,
     ServerName,
@@ -367,15 +370,14 @@ fn parse_item(s: &[u8], mut i: usize, items: &mut Vec<Item>) -> Result<usize, Fo
                 let (kind, len, orig_default) = match lookup(&s[i..], arg) {
                     Some(k) => k,
                     None => {
-                        let c = s[i];
-                        // httpd names the one byte where the lookup failed.
-                        let shown = if c.is_ascii() {
-                            (c as char).to_string()
-                        } else {
-                            String::from_utf8_lossy(&s[i..(i + utf8_char_len(c)).min(s.len())])
-                                .into_owned()
-                        };
-                        return Err(FormatError(format!("Unrecognized LogFormat directive %{shown}")));
+                        // httpd names the one byte where the lookup failed,
+                        // and its error log escapes it: `apache2 -t` shows
+                        // `%\xc3` for `%é`, `%\t` for a tab, `%\\` for a
+                        // backslash, but `%"` as it is.
+                        let shown = error_log_byte(s[i]);
+                        return Err(FormatError(format!(
+                            "Unrecognized LogFormat directive %{shown}"
+                        )));
                     }
                 };
                 items.push(Item {
@@ -393,12 +395,18 @@ fn parse_item(s: &[u8], mut i: usize, items: &mut Vec<Item>) -> Result<usize, Fo
     Err(FormatError(RAN_OFF.to_string()))
 }
 
-fn utf8_char_len(first: u8) -> usize {
-    match first {
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf7 => 4,
-        _ => 1,
+/// One byte as httpd's error log shows it: printable ASCII as it is except
+/// the backslash, C escapes for `\b \t \n \v \r`, `\xhh` otherwise.
+fn error_log_byte(c: u8) -> String {
+    match c {
+        b'\\' => "\\\\".to_string(),
+        0x20..=0x7e => (c as char).to_string(),
+        0x08 => "\\b".to_string(),
+        b'\t' => "\\t".to_string(),
+        b'\n' => "\\n".to_string(),
+        0x0b => "\\v".to_string(),
+        b'\r' => "\\r".to_string(),
+        _ => format!("\\x{c:02x}"),
     }
 }
 
@@ -548,6 +556,11 @@ mod tests {
         assert_eq!(err("%Z"), "Unrecognized LogFormat directive %Z");
         assert_eq!(err("%^x"), "Unrecognized LogFormat directive %^");
         assert_eq!(err("%{foo}Q"), "Unrecognized LogFormat directive %Q");
+        // apache2 -t escapes the byte as its error log does.
+        assert_eq!(err("%é"), "Unrecognized LogFormat directive %\\xc3");
+        assert_eq!(err("%\\"), "Unrecognized LogFormat directive %\\\\");
+        assert_eq!(err("%\t"), "Unrecognized LogFormat directive %\\t");
+        assert_eq!(err("%\""), "Unrecognized LogFormat directive %\"");
         for s in ["abc %", "%{foo", "%400", "%!", "%<", "%{a}", "%400,"] {
             assert_eq!(err(s), RAN_OFF, "{s}");
         }
@@ -580,11 +593,58 @@ mod tests {
     #[test]
     fn every_directive_compiles() {
         for d in [
-            "%a", "%{c}a", "%A", "%b", "%B", "%{n}C", "%D", "%{V}e", "%f", "%h", "%{c}h", "%H",
-            "%{X}i", "%k", "%l", "%L", "%{c}L", "%m", "%{n}n", "%{X}o", "%p", "%{canonical}p",
-            "%{local}p", "%{remote}p", "%P", "%{pid}P", "%{tid}P", "%{hextid}P", "%q", "%r", "%R",
-            "%s", "%t", "%{sec}t", "%T", "%{ms}T", "%{us}T", "%{s}T", "%u", "%U", "%v", "%V", "%X",
-            "%I", "%O", "%S", "%^FB", "%{V}C", "%{V}^ti", "%{V}^to", "%{V}x", "%{version}c",
+            "%a",
+            "%{c}a",
+            "%A",
+            "%b",
+            "%B",
+            "%{n}C",
+            "%D",
+            "%{V}e",
+            "%f",
+            "%h",
+            "%{c}h",
+            "%H",
+            "%{X}i",
+            "%k",
+            "%l",
+            "%L",
+            "%{c}L",
+            "%m",
+            "%{n}n",
+            "%{X}o",
+            "%p",
+            "%{canonical}p",
+            "%{local}p",
+            "%{remote}p",
+            "%P",
+            "%{pid}P",
+            "%{tid}P",
+            "%{hextid}P",
+            "%q",
+            "%r",
+            "%R",
+            "%s",
+            "%t",
+            "%{sec}t",
+            "%T",
+            "%{ms}T",
+            "%{us}T",
+            "%{s}T",
+            "%u",
+            "%U",
+            "%v",
+            "%V",
+            "%X",
+            "%I",
+            "%O",
+            "%S",
+            "%^FB",
+            "%{V}C",
+            "%{V}^ti",
+            "%{V}^to",
+            "%{V}x",
+            "%{version}c",
             "%%",
         ] {
             Format::apache(d).unwrap_or_else(|e| panic!("{d}: {e}"));

@@ -46,8 +46,10 @@ pub mod time;
 mod wasd;
 
 pub use cookie::find_cookie;
-pub use jiff::tz::TimeZone;
 pub use format::{Escaping, Format, FormatError, CLF, COMBINED};
+pub use jiff::tz::TimeZone;
 pub use record::{table_get, Conn, Field, Record, Request};
 pub use render::Renderer;
-pub use wasd::{COMBINED as WASD_COMBINED, COMMON as WASD_COMMON, COMMON_SERVER as WASD_COMMON_SERVER};
+pub use wasd::{
+    COMBINED as WASD_COMBINED, COMMON as WASD_COMMON, COMMON_SERVER as WASD_COMMON_SERVER,
+};

@@ -238,29 +238,58 @@ fn strftime_inner(fmt: &[u8], tm: &Tm, out: &mut Vec<u8>) {
                 .min(STRFTIME_MAX + 1);
             i += 1;
         }
-        while i < fmt.len() && (fmt[i] == b'E' || fmt[i] == b'O') {
+        // One `E` or `O` modifier; the C locale has no alternative forms,
+        // so it changes nothing where glibc accepts it.
+        let mut modifier = 0;
+        if i < fmt.len() && (fmt[i] == b'E' || fmt[i] == b'O') {
+            modifier = fmt[i];
             i += 1;
         }
+        let upper = if upcase { Case::Upper } else { Case::Keep };
         if i >= fmt.len() {
-            // A `%` sequence at the end of the format is copied as it is.
+            // glibc copies a `%` sequence at the end of the format as it
+            // is, padded to the width.
+            let start = out.len();
             out.extend_from_slice(&fmt[pct..]);
+            shape(out, start, width, pad, upper);
             break;
         }
         let conv = fmt[i];
         i += 1;
+        // glibc treats a modifier on a conversion without an alternative
+        // form as an unknown conversion.
+        let bad_modifier = match modifier {
+            b'E' => !b"cnprstuxyzCPRTXYZ%".contains(&conv),
+            b'O' => !b"bdeghjklmnprstuwyzBCGHIMPRSTUVWZ%".contains(&conv),
+            _ => false,
+        };
+        if bad_modifier {
+            let start = out.len();
+            out.extend_from_slice(&fmt[pct..i]);
+            shape(out, start, width, pad, upper);
+            continue;
+        }
         let num = |out: &mut Vec<u8>, v: i64, digits: usize, space: bool| {
             number(out, v, digits, width, pad, space);
         };
-        let text = |out: &mut Vec<u8>, s: &[u8], lower_on_swap: bool| {
+        // `#` upper-cases names (`%#a` = `SUN`) and lower-cases `%p` and
+        // `%Z`; `^` upper-cases everything except `%P`.
+        let text = |out: &mut Vec<u8>, s: &[u8], case: Case| {
             let start = out.len();
             out.extend_from_slice(s);
-            shape(out, start, width, pad, upcase, swapcase, lower_on_swap);
+            shape(out, start, width, pad, case);
         };
+        let name = if upcase || swapcase {
+            Case::Upper
+        } else {
+            Case::Keep
+        };
+        let lower_on_swap = if swapcase { Case::Lower } else { upper };
         // A composite conversion is formatted in place, then shaped.
         let composite = |out: &mut Vec<u8>, f: &[u8]| {
             let start = out.len();
             strftime_inner(f, tm, out);
-            shape(out, start, width, pad, upcase, swapcase, false);
+            shape(out, start, width, pad, upper);
         };
         let hour12 = {
             let h = dt.hour() as i64 % 12;
@@ -271,11 +300,11 @@ fn strftime_inner(fmt: &[u8], tm: &Tm, out: &mut Vec<u8>) {
             }
         };
         match conv {
-            b'%' => text(out, b"%", false),
-            b'a' => text(out, DAYS[tm.wday()], false),
-            b'A' => text(out, DAYS_LONG[tm.wday()].as_bytes(), false),
-            b'b' | b'h' => text(out, MONTHS[dt.month() as usize - 1], false),
-            b'B' => text(out, MONTHS_LONG[dt.month() as usize - 1].as_bytes(), false),
+            b'%' => text(out, b"%", upper),
+            b'a' => text(out, DAYS[tm.wday()], name),
+            b'A' => text(out, DAYS_LONG[tm.wday()].as_bytes(), name),
+            b'b' | b'h' => text(out, MONTHS[dt.month() as usize - 1], name),
+            b'B' => text(out, MONTHS_LONG[dt.month() as usize - 1].as_bytes(), name),
             b'c' => composite(out, b"%a %b %e %H:%M:%S %Y"),
             b'C' => num(out, (dt.year() as i64).div_euclid(100), 2, false),
             b'd' => num(out, dt.day() as i64, 2, false),
@@ -291,14 +320,18 @@ fn strftime_inner(fmt: &[u8], tm: &Tm, out: &mut Vec<u8>) {
             b'l' => num(out, hour12, 2, true),
             b'm' => num(out, dt.month() as i64, 2, false),
             b'M' => num(out, dt.minute() as i64, 2, false),
-            b'n' => text(out, b"\n", false),
-            b'p' => text(out, if dt.hour() < 12 { b"AM" } else { b"PM" }, true),
-            b'P' => text(out, if dt.hour() < 12 { b"am" } else { b"pm" }, false),
+            b'n' => text(out, b"\n", upper),
+            b'p' => text(
+                out,
+                if dt.hour() < 12 { b"AM" } else { b"PM" },
+                lower_on_swap,
+            ),
+            b'P' => text(out, if dt.hour() < 12 { b"am" } else { b"pm" }, Case::Lower),
             b'r' => composite(out, b"%I:%M:%S %p"),
             b'R' => composite(out, b"%H:%M"),
             b's' => num(out, tm.epoch_us.div_euclid(1_000_000), 1, false),
             b'S' => num(out, dt.second() as i64, 2, false),
-            b't' => text(out, b"\t", false),
+            b't' => text(out, b"\t", upper),
             b'T' | b'X' => composite(out, b"%H:%M:%S"),
             b'x' => composite(out, b"%m/%d/%y"),
             b'u' => num(out, (tm.wday() as i64 + 6) % 7 + 1, 1, false),
@@ -319,35 +352,42 @@ fn strftime_inner(fmt: &[u8], tm: &Tm, out: &mut Vec<u8>) {
             b'y' => num(out, (dt.year() as i64).rem_euclid(100), 2, false),
             b'Y' => num(out, dt.year() as i64, 1, false),
             b'z' => {
-                let start = out.len();
-                write_gmtoff(tm.gmtoff, out);
-                shape(out, start, width, pad, upcase, swapcase, false);
+                // glibc pads the sign and the four digits to the width
+                // separately (`%10z` gives 9 spaces, `+`, 10 digits).
+                let off = tm.gmtoff.unsigned_abs() / 60;
+                let sign: &[u8] = if tm.gmtoff < 0 { b"-" } else { b"+" };
+                text(out, sign, Case::Keep);
+                num(out, (off / 60 * 100 + off % 60) as i64, 4, false);
             }
-            b'Z' => text(out, tm.abbreviation(), true),
-            _ => out.extend_from_slice(&fmt[pct..i]),
+            b'Z' => text(out, tm.abbreviation(), lower_on_swap),
+            _ => {
+                // An unknown conversion is copied, padded to the width.
+                let start = out.len();
+                out.extend_from_slice(&fmt[pct..i]);
+                shape(out, start, width, pad, upper);
+            }
         }
     }
 }
 
-/// Applies case flags and width padding to the text appended since `start`.
-fn shape(
-    out: &mut Vec<u8>,
-    start: usize,
-    width: usize,
-    pad: Pad,
-    upcase: bool,
-    swapcase: bool,
-    lower_on_swap: bool,
-) {
-    for b in &mut out[start..] {
-        if upcase || (swapcase && !lower_on_swap) {
-            b.make_ascii_uppercase();
-        } else if swapcase {
-            b.make_ascii_lowercase();
-        }
+#[derive(Clone, Copy, PartialEq)]
+enum Case {
+    Keep,
+    Upper,
+    Lower,
+}
+
+/// Applies a case change and width padding to the text appended since
+/// `start`, as glibc does for text: the fill is `0` with the `0` flag and a
+/// space otherwise (the `-` flag does not suppress an explicit width).
+fn shape(out: &mut Vec<u8>, start: usize, width: usize, pad: Pad, case: Case) {
+    match case {
+        Case::Keep => {}
+        Case::Upper => out[start..].make_ascii_uppercase(),
+        Case::Lower => out[start..].make_ascii_lowercase(),
     }
     let n = out.len() - start;
-    if pad == Pad::None || width <= n {
+    if width <= n {
         return;
     }
     let fill = width - n;
@@ -361,35 +401,41 @@ fn iso_year(dt: &DateTime) -> i16 {
     dt.date().iso_week_date().year()
 }
 
+/// A number as glibc formats it: first padded to its natural number of
+/// `digits` (with zeros, or spaces for `%e %k %l` and the `_` flag; not at
+/// all with `-`), then, like text, to the width (zeros with the `0` flag or
+/// by default, spaces otherwise).
 fn number(out: &mut Vec<u8>, v: i64, digits: usize, width: usize, pad: Pad, space: bool) {
+    let pad = match pad {
+        Pad::Default if space => Pad::Space,
+        Pad::Default => Pad::Zero,
+        p => p,
+    };
     let mut buf = itoa::Buffer::new();
     let s = buf.format(v.unsigned_abs()).as_bytes();
     let neg = v < 0;
-    let want = if pad == Pad::None {
-        0
-    } else {
-        digits.max(width)
-    };
     let len = s.len() + neg as usize;
-    let fill = want.saturating_sub(len);
-    let fillc = match pad {
-        Pad::Space => b' ',
-        Pad::Zero => b'0',
-        _ if space => b' ',
-        _ => b'0',
-    };
-    if fillc == b' ' {
-        out.extend(std::iter::repeat_n(b' ', fill));
-        if neg {
-            out.push(b'-');
+    let mut width = width;
+    let mut sign_done = false;
+    if pad != Pad::None && digits > len {
+        let padding = digits - len;
+        if pad == Pad::Space {
+            out.extend(std::iter::repeat_n(b' ', padding));
+        } else {
+            if neg {
+                out.push(b'-');
+                sign_done = true;
+            }
+            out.extend(std::iter::repeat_n(b'0', padding));
         }
-    } else {
-        if neg {
-            out.push(b'-');
-        }
-        out.extend(std::iter::repeat_n(b'0', fill));
+        width = width.saturating_sub(padding);
+    }
+    let start = out.len();
+    if neg && !sign_done {
+        out.push(b'-');
     }
     out.extend_from_slice(s);
+    shape(out, start, width, pad, Case::Keep);
 }
 
 #[cfg(test)]
@@ -452,7 +498,20 @@ mod tests {
         assert_eq!(fmt("%z %Z", &utc, T), "+0000 UTC");
         assert_eq!(fmt("%z %Z", &tz("NST3:30"), T), "-0330 NST");
         assert_eq!(fmt("%-d %_m %5Y %^a %#p", &utc, T), "22 11 02026 SUN am");
-        assert_eq!(fmt("%Q %5Q 100%", &utc, T), "%Q %5Q 100%");
+        // Unknown conversions and a trailing `%` sequence are copied, padded
+        // to the width (glibc 2.36, checked through apache2 2.4.71).
+        assert_eq!(fmt("%Q %5Q 100%", &utc, T), "%Q   %5Q 100%");
+        assert_eq!(fmt("%5", &utc, T), "   %5");
+        assert_eq!(
+            fmt("%^5q|%EEy|%Od|%Ey|%OY", &utc, T),
+            " %^5Q|%EEy|22|26|%OY"
+        );
+        // `-` drops a number's own padding but not an explicit width.
+        assert_eq!(
+            fmt("%-10A|%-5H|%-H|%10d|%10e|%-10k", &utc, T),
+            "    Sunday|    4|4|0000000022|        22|         4"
+        );
+        assert_eq!(fmt("%10z|%-10z|%#c|%^P|%#^p|%030c", &utc, T), "         +0000000000|         +         0|Sun Nov 22 04:09:04 2026|am|am|000000Sun Nov 22 04:09:04 2026");
         assert_eq!(fmt("%%%n%t", &utc, T), "%\n\t");
     }
 
