@@ -57,17 +57,90 @@ static FORENSIC: [bool; 256] = {
     t
 };
 
+/// The index of the first byte at or after `from` that `ap_escape_logitem`
+/// escapes (below 0x20, at or above 0x7f, `"` or `\\`).
+///
+/// Most logged values are clean, so the scan is vectorised: 16 bytes per
+/// step with SSE2 on x86_64 (a signed compare below 0x20 catches both the
+/// controls and the high bytes), 8 bytes per step (SWAR) elsewhere.
+#[inline]
+fn first_dirty(s: &[u8], from: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut i = from;
+        while i + 16 <= s.len() {
+            let m = dirty_mask16(s[i..i + 16].try_into().expect("16 bytes"));
+            if m != 0 {
+                return Some(i + m.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+        if i < s.len() {
+            if s.len() >= 16 {
+                // The last 16 bytes, overlapping what was already checked.
+                let base = s.len() - 16;
+                let m = dirty_mask16(s[base..].try_into().expect("16 bytes")) >> (i - base);
+                if m != 0 {
+                    return Some(i + m.trailing_zeros() as usize);
+                }
+            } else {
+                return s[i..]
+                    .iter()
+                    .position(|&b| LOGITEM[b as usize] != 0)
+                    .map(|n| i + n);
+            }
+        }
+        None
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut i = from;
+        while i + 8 <= s.len() {
+            let w = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+            if word_needs_escape(w) {
+                break;
+            }
+            i += 8;
+        }
+        s[i..]
+            .iter()
+            .position(|&b| LOGITEM[b as usize] != 0)
+            .map(|n| i + n)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn dirty_mask16(chunk: &[u8; 16]) -> u32 {
+    use core::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads exactly
+    // the 16 bytes of `chunk` (unaligned load).
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr() as *const __m128i);
+        let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+        let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let bslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        _mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(low, del),
+            _mm_or_si128(quote, bslash),
+        )) as u32
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
 const ONES: u64 = 0x0101_0101_0101_0101;
+#[cfg(not(target_arch = "x86_64"))]
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
+#[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn has_zero(v: u64) -> u64 {
     v.wrapping_sub(ONES) & !v & HIGHS
 }
 
-/// Whether any of the eight bytes in `w` needs `ap_escape_logitem`
-/// escaping: a byte below 0x20, at or above 0x7f, `"` or `\`. Eight bytes
-/// are tested at once (SWAR) because header values are mostly clean.
+/// Whether any of the eight bytes in `w` needs escaping (SWAR).
+#[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn word_needs_escape(w: u64) -> bool {
     let high = w & HIGHS;
@@ -83,34 +156,17 @@ fn word_needs_escape(w: u64) -> bool {
 /// Appends `s` to `out` escaped as Apache's `ap_escape_logitem` does.
 #[inline]
 pub fn escape_logitem(s: &[u8], out: &mut Vec<u8>) {
-    out.reserve(s.len());
     let mut start = 0;
-    let mut i = 0;
-    while i < s.len() {
-        if let Some(chunk) = s.get(i..i + 8) {
-            let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-            if !word_needs_escape(w) {
-                i += 8;
-                continue;
-            }
-        }
-        let b = s[i];
+    while let Some(j) = first_dirty(s, start) {
+        out.extend_from_slice(&s[start..j]);
+        let b = s[j];
         let e = LOGITEM[b as usize];
-        if e != 0 {
-            out.extend_from_slice(&s[start..i]);
-            start = i + 1;
-            if e == b'x' {
-                out.extend_from_slice(&[
-                    b'\\',
-                    b'x',
-                    HEX[(b >> 4) as usize],
-                    HEX[(b & 15) as usize],
-                ]);
-            } else {
-                out.extend_from_slice(&[b'\\', e]);
-            }
+        if e == b'x' {
+            out.extend_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+        } else {
+            out.extend_from_slice(&[b'\\', e]);
         }
-        i += 1;
+        start = j + 1;
     }
     out.extend_from_slice(&s[start..]);
 }

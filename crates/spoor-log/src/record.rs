@@ -22,8 +22,17 @@ pub type Field<'a> = (&'a [u8], &'a [u8]);
 pub fn table_get<'a>(table: &[Field<'a>], name: &[u8]) -> Option<&'a [u8]> {
     table
         .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .find(|(n, _)| name_eq(n, name))
         .map(|&(_, v)| v)
+}
+
+/// ASCII case-insensitive name comparison, rejecting on length and first
+/// byte before comparing the rest (header lookups are on the hot path).
+#[inline]
+pub(crate) fn name_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && (a.is_empty() || (a[0] | 0x20) == (b[0] | 0x20))
+        && a.eq_ignore_ascii_case(b)
 }
 
 /// Per-connection facts (Apache's `conn_rec` plus mod_logio's counters).

@@ -10,7 +10,7 @@ use jiff::tz::TimeZone;
 use crate::cookie::find_cookie;
 use crate::escape::{escape_json, escape_logitem};
 use crate::format::{strftime_format, Ctx, Format, Item, Kind, TimeForm};
-use crate::record::{table_get, Field, Record, Request};
+use crate::record::{name_eq, table_get, Field, Record, Request};
 use crate::time::{day_abbrev, month_abbrev, strftime, ClfCache, Tm};
 
 /// Renders formats; holds the time-zone, the CLF cache and scratch space.
@@ -52,9 +52,10 @@ impl Renderer {
 
     /// Appends the line for `rec` to `out`, ending in one LF.
     pub fn render(&mut self, fmt: &Format, rec: &Record<'_>, out: &mut Vec<u8>) {
+        out.reserve(256);
         for item in &fmt.items {
             if item.kind == Kind::Literal {
-                out.extend_from_slice(&item.arg);
+                put(out, &item.arg);
                 continue;
             }
             if !item.conds.is_empty() {
@@ -238,7 +239,7 @@ impl Renderer {
     /// with `", "` as Apache's core merges them. A single entry is returned
     /// in place; several are joined in the scratch buffer.
     fn merged<'s>(&'s mut self, table: &'s [Field<'s>], name: &[u8]) -> Option<&'s [u8]> {
-        let mut it = table.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        let mut it = table.iter().filter(|(n, _)| name_eq(n, name));
         let first = it.next()?.1;
         let Some(second) = it.next() else {
             return Some(first);
@@ -351,6 +352,18 @@ fn field_noparam(v: &[u8]) -> &[u8] {
             }
             &v[..n]
         }
+    }
+}
+
+/// Appends a short literal without a call to `memcpy`.
+#[inline(always)]
+fn put(out: &mut Vec<u8>, s: &[u8]) {
+    if s.len() <= 4 {
+        for &b in s {
+            out.push(b);
+        }
+    } else {
+        out.extend_from_slice(s);
     }
 }
 
