@@ -2,6 +2,21 @@
 //! connection engine, virtual hosts, static files and the access-log
 //! pipeline built on [`spoor_log`].
 //!
-//! The binary (`src/main.rs`) is a thin shell over this library.
+//! The binary (`src/main.rs`) is a thin shell over this library:
+//!
+//! * [`http`]: request-head parsing, chunked bodies, target normalization,
+//!   HTTP dates and Apache's error pages;
+//! * [`server`]: the tokio accept loop and the per-connection engine
+//!   (keep-alive, pipelining, timeouts, static files, logging);
+//! * [`static_files`]: entity tags, conditional requests and ranges;
+//! * [`mime`]: content types by extension;
+//! * [`accesslog`]: log sinks written with one `write(2)` per line;
+//! * [`cli`]: the command line.
 
+pub mod accesslog;
+pub mod cli;
 pub mod config;
+pub mod http;
+pub mod mime;
+pub mod server;
+pub mod static_files;

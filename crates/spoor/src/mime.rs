@@ -1,0 +1,126 @@
+//! Content types by file extension: `/etc/mime.types` when present, else a
+//! built-in table of common types.
+
+use std::collections::HashMap;
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("html", "text/html"),
+    ("htm", "text/html"),
+    ("css", "text/css"),
+    ("js", "text/javascript"),
+    ("mjs", "text/javascript"),
+    ("json", "application/json"),
+    ("txt", "text/plain"),
+    ("text", "text/plain"),
+    ("csv", "text/csv"),
+    ("xml", "application/xml"),
+    ("svg", "image/svg+xml"),
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("gif", "image/gif"),
+    ("webp", "image/webp"),
+    ("ico", "image/vnd.microsoft.icon"),
+    ("avif", "image/avif"),
+    ("woff", "font/woff"),
+    ("woff2", "font/woff2"),
+    ("ttf", "font/ttf"),
+    ("otf", "font/otf"),
+    ("pdf", "application/pdf"),
+    ("zip", "application/zip"),
+    ("gz", "application/gzip"),
+    ("tar", "application/x-tar"),
+    ("wasm", "application/wasm"),
+    ("mp3", "audio/mpeg"),
+    ("ogg", "audio/ogg"),
+    ("wav", "audio/x-wav"),
+    ("mp4", "video/mp4"),
+    ("webm", "video/webm"),
+];
+
+/// A map from lower-case extension to content type.
+#[derive(Clone, Debug)]
+pub struct MimeTable {
+    map: HashMap<Box<[u8]>, Box<[u8]>>,
+}
+
+impl MimeTable {
+    /// The built-in table.
+    pub fn builtin() -> MimeTable {
+        let map = BUILTIN
+            .iter()
+            .map(|(e, t)| (e.as_bytes().into(), t.as_bytes().into()))
+            .collect();
+        MimeTable { map }
+    }
+
+    /// Parses a `mime.types` file: `type ext ext …` per line, `#` comments.
+    pub fn parse(text: &str) -> MimeTable {
+        let mut map = HashMap::new();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            let mut words = line.split_ascii_whitespace();
+            let Some(ty) = words.next() else { continue };
+            for ext in words {
+                map.insert(
+                    ext.to_ascii_lowercase().into_bytes().into_boxed_slice(),
+                    ty.as_bytes().into(),
+                );
+            }
+        }
+        MimeTable { map }
+    }
+
+    /// `/etc/mime.types` if it can be read, else [`MimeTable::builtin`].
+    pub fn system() -> MimeTable {
+        match std::fs::read_to_string("/etc/mime.types") {
+            Ok(text) => {
+                let t = MimeTable::parse(&text);
+                if t.map.is_empty() {
+                    MimeTable::builtin()
+                } else {
+                    t
+                }
+            }
+            Err(_) => MimeTable::builtin(),
+        }
+    }
+
+    /// The type of a file name: the last extension that has one, as
+    /// mod_mime lets the last type-setting extension win.
+    pub fn lookup(&self, file_name: &[u8]) -> Option<&[u8]> {
+        let mut found = None;
+        let mut lower = [0u8; 32];
+        for ext in file_name.split(|&b| b == b'.').skip(1) {
+            if ext.is_empty() || ext.len() > lower.len() {
+                continue;
+            }
+            let l = &mut lower[..ext.len()];
+            l.copy_from_slice(ext);
+            l.make_ascii_lowercase();
+            if let Some(t) = self.map.get(&*l) {
+                found = Some(&**t);
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups() {
+        let t =
+            MimeTable::parse("text/html html htm\n# c\ntext/plain txt\napplication/x-tar tar\n");
+        assert_eq!(t.lookup(b"index.HTML"), Some(&b"text/html"[..]));
+        assert_eq!(t.lookup(b"a.txt"), Some(&b"text/plain"[..]));
+        assert_eq!(t.lookup(b"a.txt.unknown"), Some(&b"text/plain"[..]));
+        assert_eq!(t.lookup(b"noext"), None);
+        assert_eq!(
+            MimeTable::builtin().lookup(b"x.css"),
+            Some(&b"text/css"[..])
+        );
+    }
+}

@@ -1,0 +1,1123 @@
+//! The HTTP/1.1 server: accept loop, per-connection engine (keep-alive,
+//! pipelining, body discarding, timeouts), static files and access logging.
+//!
+//! One task serves one connection. It owns a read buffer, a response
+//! buffer, a log-line buffer and a [`Renderer`], all reused from request to
+//! request, so a request served from a small file allocates nothing on the
+//! hot path. Request heads stay in the read buffer until the request is
+//! logged, and the log record borrows its header table from there.
+
+use std::io;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use spoor_log::{Conn, Field, Format, Record, Renderer, Request, TimeZone};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::accesslog::LogSink;
+use crate::http::chunked::Chunked;
+use crate::http::pages::{self, Detail};
+use crate::http::request::{Head, HeadError, Parse, Version, FIELDS_MAX};
+use crate::http::{date, uri};
+use crate::mime::MimeTable;
+use crate::static_files::{self, ByteRange, Condition};
+
+/// Bodies up to this size are sent in the same write as the header.
+const INLINE_BODY: u64 = 128 * 1024;
+/// Chunk size for larger files.
+const FILE_CHUNK: usize = 256 * 1024;
+/// Initial read-buffer size.
+const READ_BUF: usize = 8192;
+/// The largest a read buffer may grow to (a head at the limits fits).
+const READ_BUF_MAX: usize = 2 * 1024 * 1024;
+/// The `Allow` value Apache sends for static content.
+const ALLOW: &[u8] = b"GET,POST,OPTIONS,HEAD,TRACE";
+/// Methods Apache knows, which get 405 instead of 501 on static content.
+const KNOWN_METHODS: &[&[u8]] = &[
+    b"PUT",
+    b"DELETE",
+    b"CONNECT",
+    b"PATCH",
+    b"PROPFIND",
+    b"PROPPATCH",
+    b"MKCOL",
+    b"COPY",
+    b"MOVE",
+    b"LOCK",
+    b"UNLOCK",
+    b"VERSION-CONTROL",
+    b"CHECKOUT",
+    b"UNCHECKOUT",
+    b"CHECKIN",
+    b"UPDATE",
+    b"LABEL",
+    b"REPORT",
+    b"MKWORKSPACE",
+    b"MKACTIVITY",
+    b"BASELINE-CONTROL",
+    b"MERGE",
+];
+
+/// Everything a server needs to run.
+#[derive(Debug)]
+pub struct Config {
+    /// The document root.
+    pub root: PathBuf,
+    /// `ServerName`: logged by `%v`, used in redirects without `Host`.
+    pub server_name: String,
+    /// The access-log format.
+    pub format: Format,
+    /// Where log lines go.
+    pub sink: LogSink,
+    /// `Timeout`: the longest wait for request bytes or for a write.
+    pub read_timeout: Duration,
+    /// `KeepAliveTimeout`: the longest wait for a next request.
+    pub keepalive_timeout: Duration,
+    /// `MaxKeepAliveRequests` (0 = unlimited).
+    pub max_keepalive: u32,
+    /// Content types.
+    pub mime: MimeTable,
+    /// The time zone log times are rendered in.
+    pub time_zone: TimeZone,
+}
+
+impl Config {
+    /// The embedded default: serve `root`, combined format to stdout,
+    /// Apache's default timeouts and limits.
+    pub fn new(root: PathBuf) -> Config {
+        Config {
+            root,
+            server_name: "localhost".to_string(),
+            format: Format::apache(spoor_log::COMBINED).expect("the combined format compiles"),
+            sink: LogSink::Stdout,
+            read_timeout: Duration::from_secs(60),
+            keepalive_timeout: Duration::from_secs(5),
+            max_keepalive: 100,
+            mime: MimeTable::system(),
+            time_zone: TimeZone::system(),
+        }
+    }
+}
+
+/// Serves connections from `listener` until `shutdown` becomes true, then
+/// stops accepting, lets every connection finish its current request, and
+/// returns once all of them are closed.
+pub async fn serve(
+    listener: TcpListener,
+    config: Arc<Config>,
+    mut shutdown: watch::Receiver<bool>,
+) -> io::Result<()> {
+    let mut tasks = JoinSet::new();
+    loop {
+        while tasks.try_join_next().is_some() {}
+        if *shutdown.borrow() {
+            break;
+        }
+        tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, peer)) => {
+                    let local = stream.local_addr().unwrap_or(peer);
+                    let _ = stream.set_nodelay(true);
+                    let c = Connection::new(stream, peer, local, config.clone(), shutdown.clone());
+                    tasks.spawn(c.run());
+                }
+                Err(e) => {
+                    // Out of descriptors and the like: back off briefly.
+                    eprintln!("spoor: accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            r = shutdown.changed() => if r.is_err() { break },
+        }
+    }
+    drop(listener);
+    while tasks.join_next().await.is_some() {}
+    Ok(())
+}
+
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// How a wait for a request head ended.
+enum HeadWait {
+    /// The head parsed, or was refused.
+    Parsed(Parse),
+    /// The peer closed, an idle keep-alive connection timed out, the server
+    /// is stopping, or the socket failed: close without a word.
+    Closed,
+    /// `Timeout` passed with part of a request read.
+    Timeout,
+}
+
+/// What the response to the current request says about itself, for the log.
+#[derive(Default)]
+struct Reply {
+    status: u16,
+    bytes_sent: u64,
+    keepalive: bool,
+    aborted: bool,
+    /// `%U` and `%m` print `-` (no request line could be parsed).
+    dash: bool,
+    /// `%f` is set (a file path was mapped).
+    filename: bool,
+    /// Response header values: name and range in the response buffer.
+    headers_out: Vec<(&'static [u8], Range<usize>)>,
+    content_type: Option<Range<usize>>,
+    query: Option<Range<usize>>,
+    vhost: Option<Range<usize>>,
+    /// 0, or the status the request target alone calls for (400, 404).
+    uri_error: u16,
+    request_time_us: i64,
+}
+
+struct Connection {
+    stream: TcpStream,
+    cfg: Arc<Config>,
+    shutdown: watch::Receiver<bool>,
+    /// Read buffer; bytes `pos..end` are unconsumed.
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    head: Head,
+    out: Vec<u8>,
+    line: Vec<u8>,
+    uri: Vec<u8>,
+    scratch: Vec<u8>,
+    path: PathBuf,
+    file_buf: Vec<u8>,
+    renderer: Renderer,
+    reply: Reply,
+    keepalives: u32,
+    served: u32,
+    bytes_in: u64,
+    bytes_out: u64,
+    client_ip: String,
+    client_port: u16,
+    local_ip: String,
+    local_port: u16,
+    local_port_text: Vec<u8>,
+}
+
+/// Appends one response header line and remembers its value's place.
+fn header(
+    out: &mut Vec<u8>,
+    hdrs: &mut Vec<(&'static [u8], Range<usize>)>,
+    n: &'static [u8],
+    v: &[u8],
+) {
+    out.extend_from_slice(n);
+    out.extend_from_slice(b": ");
+    let s = out.len();
+    out.extend_from_slice(v);
+    hdrs.push((n, s..out.len()));
+    out.extend_from_slice(b"\r\n");
+}
+
+fn header_num(
+    out: &mut Vec<u8>,
+    hdrs: &mut Vec<(&'static [u8], Range<usize>)>,
+    n: &'static [u8],
+    v: u64,
+) {
+    header(out, hdrs, n, itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// Apache's `ap_status_drops_connection`.
+fn drops_connection(status: u16) -> bool {
+    matches!(status, 400 | 408 | 411 | 413 | 414 | 417 | 500 | 501 | 503)
+}
+
+/// Appends `s` with the bytes Apache's `ap_os_escape_path` escapes.
+fn escape_path(s: &[u8], out: &mut Vec<u8>) {
+    const H: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s {
+        let safe = b.is_ascii_alphanumeric() || b"$-_.+!*'(),:@&=~/;".contains(&b);
+        if safe {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[b'%', H[(b >> 4) as usize], H[(b & 15) as usize]]);
+        }
+    }
+}
+
+impl Connection {
+    fn new(
+        stream: TcpStream,
+        peer: SocketAddr,
+        local: SocketAddr,
+        cfg: Arc<Config>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Connection {
+        let renderer = Renderer::with_time_zone(cfg.time_zone.clone());
+        Connection {
+            stream,
+            cfg,
+            shutdown,
+            buf: vec![0; READ_BUF],
+            pos: 0,
+            end: 0,
+            head: Head::default(),
+            out: Vec::with_capacity(1024),
+            line: Vec::with_capacity(512),
+            uri: Vec::with_capacity(128),
+            scratch: Vec::with_capacity(128),
+            path: PathBuf::new(),
+            file_buf: Vec::new(),
+            renderer,
+            reply: Reply::default(),
+            keepalives: 0,
+            served: 0,
+            bytes_in: 0,
+            bytes_out: 0,
+            client_ip: peer.ip().to_canonical().to_string(),
+            client_port: peer.port(),
+            local_ip: local.ip().to_canonical().to_string(),
+            local_port: local.port(),
+            local_port_text: local.port().to_string().into_bytes(),
+        }
+    }
+
+    async fn run(mut self) {
+        loop {
+            // Move a pipelined remainder to the front.
+            if self.pos == self.end {
+                self.pos = 0;
+                self.end = 0;
+            } else if self.pos > 0 {
+                self.buf.copy_within(self.pos..self.end, 0);
+                self.end -= self.pos;
+                self.pos = 0;
+            }
+            if self.buf.len() > READ_BUF && self.end <= READ_BUF {
+                self.buf.truncate(READ_BUF);
+                self.buf.shrink_to(READ_BUF);
+            }
+            let wait = self.read_head().await;
+            let keep = match wait {
+                HeadWait::Closed => return,
+                HeadWait::Timeout => {
+                    self.timed_out().await;
+                    return;
+                }
+                HeadWait::Parsed(p) => self.request(p).await,
+            };
+            self.served += 1;
+            if !keep {
+                return;
+            }
+        }
+    }
+
+    /// Reads until a request head is complete or refused.
+    async fn read_head(&mut self) -> HeadWait {
+        loop {
+            if self.end > self.pos {
+                match self.head.parse(&self.buf[self.pos..self.end]) {
+                    Parse::Partial => {}
+                    p => return HeadWait::Parsed(p),
+                }
+            }
+            let idle = self.end == self.pos;
+            if idle && *self.shutdown.borrow() {
+                return HeadWait::Closed;
+            }
+            if self.end == self.buf.len() {
+                if self.buf.len() >= READ_BUF_MAX {
+                    return HeadWait::Closed;
+                }
+                let n = (self.buf.len() * 2).min(READ_BUF_MAX);
+                self.buf.resize(n, 0);
+            }
+            let limit = if idle && self.served > 0 {
+                self.cfg.keepalive_timeout
+            } else {
+                self.cfg.read_timeout
+            };
+            let read = tokio::time::timeout(limit, self.stream.read(&mut self.buf[self.end..]));
+            let r = if idle {
+                tokio::select! {
+                    r = read => r,
+                    _ = self.shutdown.changed() => return HeadWait::Closed,
+                }
+            } else {
+                read.await
+            };
+            match r {
+                Ok(Ok(0)) | Ok(Err(_)) => return HeadWait::Closed,
+                Ok(Ok(n)) => self.end += n,
+                Err(_) if idle && self.served > 0 => return HeadWait::Closed,
+                Err(_) => return HeadWait::Timeout,
+            }
+        }
+    }
+
+    /// `Timeout` passed while a request was being read. Like Apache: a
+    /// request line that never completed gets no answer; one whose header
+    /// never completed gets a 408. Either is logged on the first request of
+    /// a connection only.
+    async fn timed_out(&mut self) {
+        let received = (self.end - self.pos) as u64;
+        self.bytes_in += received;
+        self.reply = Reply {
+            status: 408,
+            request_time_us: now_us(),
+            dash: true,
+            ..Reply::default()
+        };
+        self.uri.clear();
+        // Re-parse to learn how far the head got.
+        let p = self.head.parse(&self.buf[self.pos..self.end]);
+        let has_line = self.head.has_line && p == Parse::Partial && self.head.method.is_some();
+        if has_line {
+            self.reply.dash = false;
+            self.prepare_uri();
+            self.error_response(408, Detail::None, false);
+            self.send_out().await;
+        } else {
+            self.head.has_line = false;
+        }
+        self.pos = self.end;
+        if self.keepalives == 0 {
+            self.log();
+        }
+    }
+
+    /// Fills `self.uri` (and the query) from the parsed target.
+    fn prepare_uri(&mut self) {
+        self.uri.clear();
+        match (&self.head.method, &self.head.target) {
+            (None, _) => self.reply.dash = true,
+            (Some(_), None) => {
+                self.uri.push(b'/');
+                self.reply.uri_error = 400;
+            }
+            (Some(_), Some(t)) => {
+                let base = t.start;
+                let target = &self.buf[t.clone()];
+                let r = uri::process(target, &mut self.uri, &mut self.scratch);
+                self.reply.uri_error = match r.status {
+                    uri::UriStatus::Ok => 0,
+                    uri::UriStatus::Bad => 400,
+                    uri::UriStatus::NotFound => 404,
+                };
+                self.reply.query = r.query.map(|q| base + q.start..base + q.end);
+                if let Some(h) = r.host {
+                    self.reply.vhost = Some(base + h.start..base + h.end);
+                }
+            }
+        }
+    }
+
+    /// Serves one parsed (or refused) request; returns whether to keep the
+    /// connection.
+    async fn request(&mut self, p: Parse) -> bool {
+        self.reply = Reply {
+            request_time_us: now_us(),
+            ..Reply::default()
+        };
+        self.prepare_uri();
+        if self.reply.vhost.is_none() {
+            self.reply.vhost = self.head.host.clone();
+        }
+        let head_len = self.head.len;
+        if let Parse::Error(e) = p {
+            self.bytes_in += head_len as u64;
+            self.pos += head_len.min(self.end - self.pos);
+            let (status, detail) = match e {
+                HeadError::LineTooLong => (414, Detail::None),
+                HeadError::FieldTooLong => (400, Detail::FieldTooLong),
+                HeadError::TooManyFields => (400, Detail::TooManyFields),
+                HeadError::Bad => (400, Detail::None),
+            };
+            self.error_response(status, detail, false);
+            self.send_out().await;
+            self.log();
+            return false;
+        }
+        self.bytes_in += head_len as u64;
+        let body_start = self.pos + head_len;
+        let http09 = self.head.version == Version::Http09;
+        let method = self.head.method.clone().unwrap_or(0..0);
+
+        // Expectations (HTTP/1.1 only, as Apache).
+        let mut expect_continue = false;
+        if let (Some(e), Version::Http11) = (&self.head.expect, self.head.version) {
+            let v = &self.buf[e.clone()];
+            if v.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
+                expect_continue = true;
+            } else {
+                let v = v.to_vec();
+                self.pos = body_start;
+                self.error_response(417, Detail::Expect(&v), http09);
+                self.send_out().await;
+                self.log();
+                return false;
+            }
+        }
+
+        // The request body is read and thrown away before answering, so
+        // the connection can stay open.
+        if let Err(()) = self.discard_body(body_start, expect_continue).await {
+            self.error_response(400, Detail::None, http09);
+            self.send_out().await;
+            self.log();
+            return false;
+        }
+
+        let m = &self.buf[method.clone()];
+        let is_get = m == b"GET" || m == b"HEAD" || m == b"POST";
+        let head_only = m == b"HEAD";
+        match self.reply.uri_error {
+            400 => self.error_response(400, Detail::None, http09),
+            _ if m == b"OPTIONS" => self.options(),
+            _ if m == b"TRACE" => self.trace(),
+            _ if !is_get => {
+                let m = m.to_vec();
+                let known = KNOWN_METHODS.contains(&&m[..]);
+                let status = if known { 405 } else { 501 };
+                self.error_response(status, Detail::Method(&m), http09);
+            }
+            404 => self.error_response(404, Detail::None, http09),
+            _ if self.uri == b"*" => self.error_response(400, Detail::None, http09),
+            _ => {
+                if self.static_file(head_only, http09).await {
+                    // The body was streamed by `static_file`.
+                    self.log();
+                    return self.reply.keepalive;
+                }
+            }
+        }
+        if head_only && !http09 {
+            // A HEAD answer carries no body.
+            let hdr_end =
+                memchr::memmem::find(&self.out, b"\r\n\r\n").map_or(self.out.len(), |p| p + 4);
+            self.out.truncate(hdr_end);
+            self.reply.bytes_sent = 0;
+        }
+        self.send_out().await;
+        self.log();
+        self.reply.keepalive && !self.reply.aborted
+    }
+
+    /// Reads and discards the request body that starts at `body_start`.
+    async fn discard_body(&mut self, body_start: usize, expect_continue: bool) -> Result<(), ()> {
+        let mut chunked = self.head.chunked.then(Chunked::default);
+        let mut left = if chunked.is_some() {
+            u64::MAX
+        } else {
+            self.head.content_length.unwrap_or(0)
+        };
+        self.pos = body_start;
+        if left == 0 {
+            return Ok(());
+        }
+        if expect_continue {
+            let msg: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+            if self.stream.write_all(msg).await.is_err() {
+                self.reply.aborted = true;
+                return Err(());
+            }
+            self.bytes_out += msg.len() as u64;
+        }
+        loop {
+            // Consume what is buffered.
+            let avail = &self.buf[self.pos..self.end];
+            let used = match &mut chunked {
+                Some(c) => {
+                    let n = c.feed(avail).map_err(|_| ())?;
+                    if c.is_done() {
+                        left = 0;
+                    }
+                    n
+                }
+                None => {
+                    let n = left.min(avail.len() as u64) as usize;
+                    left -= n as u64;
+                    n
+                }
+            };
+            self.pos += used;
+            self.bytes_in += used as u64;
+            if left == 0 {
+                return Ok(());
+            }
+            // Keep the head in place; reuse the space after it.
+            self.end = body_start;
+            self.pos = body_start;
+            if self.end == self.buf.len() {
+                self.buf.resize(self.buf.len() + READ_BUF, 0);
+            }
+            let read = tokio::time::timeout(
+                self.cfg.read_timeout,
+                self.stream.read(&mut self.buf[self.end..]),
+            );
+            match read.await {
+                Ok(Ok(n)) if n > 0 => self.end += n,
+                _ => {
+                    self.reply.aborted = true;
+                    return Err(());
+                }
+            }
+        }
+    }
+
+    /// Writes the status line and the headers every response starts with.
+    fn start(&mut self, status: u16) {
+        self.reply.status = status;
+        self.out.clear();
+        self.reply.headers_out.clear();
+        self.out.extend_from_slice(b"HTTP/1.1 ");
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(status).as_bytes());
+        self.out.push(b' ');
+        self.out.extend_from_slice(pages::reason(status).as_bytes());
+        self.out.extend_from_slice(b"\r\n");
+        self.out.extend_from_slice(b"Date: ");
+        let s = self.out.len();
+        date::append_cached(
+            self.reply.request_time_us.div_euclid(1_000_000),
+            &mut self.out,
+        );
+        self.reply.headers_out.push((b"Date", s..self.out.len()));
+        self.out.extend_from_slice(b"\r\n");
+        header(
+            &mut self.out,
+            &mut self.reply.headers_out,
+            b"Server",
+            concat!("spoor/", env!("CARGO_PKG_VERSION")).as_bytes(),
+        );
+    }
+
+    /// Decides keep-alive like Apache's `ap_set_keepalive` and writes the
+    /// `Keep-Alive`/`Connection` headers.
+    fn connection_headers(&mut self) {
+        let h = &self.head;
+        let max = self.cfg.max_keepalive;
+        let wanted = !drops_connection(self.reply.status)
+            && !h.conn_close
+            && !*self.shutdown.borrow()
+            && (h.version == Version::Http11
+                || (h.version == Version::Http10 && h.conn_keep_alive));
+        let left = max as i64 - self.keepalives as i64;
+        if wanted && (max == 0 || left > 0) {
+            self.reply.keepalive = true;
+            self.keepalives += 1;
+            if h.version == Version::Http10 {
+                let mut v = b"timeout=".to_vec();
+                v.extend_from_slice(
+                    itoa::Buffer::new()
+                        .format(self.cfg.keepalive_timeout.as_secs())
+                        .as_bytes(),
+                );
+                if max > 0 {
+                    v.extend_from_slice(b", max=");
+                    v.extend_from_slice(itoa::Buffer::new().format(left).as_bytes());
+                }
+                header(
+                    &mut self.out,
+                    &mut self.reply.headers_out,
+                    b"Keep-Alive",
+                    &v,
+                );
+                header(
+                    &mut self.out,
+                    &mut self.reply.headers_out,
+                    b"Connection",
+                    b"Keep-Alive",
+                );
+            }
+        } else {
+            if wanted {
+                // MaxKeepAliveRequests reached: Apache counts it once more.
+                self.keepalives += 1;
+            }
+            self.reply.keepalive = false;
+            header(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                b"Connection",
+                b"close",
+            );
+        }
+    }
+
+    fn content_type(&mut self, v: &[u8]) {
+        header(
+            &mut self.out,
+            &mut self.reply.headers_out,
+            b"Content-Type",
+            v,
+        );
+        self.reply.content_type = self.reply.headers_out.last().map(|h| h.1.clone());
+    }
+
+    /// Builds an error response (Apache's page) in the response buffer.
+    fn error_response(&mut self, status: u16, detail: Detail<'_>, http09: bool) {
+        let mut body = std::mem::take(&mut self.file_buf);
+        body.clear();
+        pages::error_body(status, detail, &mut body);
+        if http09 {
+            self.reply.status = status;
+            self.out.clear();
+            self.out.extend_from_slice(&body);
+        } else {
+            self.start(status);
+            match detail {
+                Detail::Location(l) => {
+                    header(&mut self.out, &mut self.reply.headers_out, b"Location", l)
+                }
+                Detail::Method(_) if status == 405 || status == 501 => {
+                    header(&mut self.out, &mut self.reply.headers_out, b"Allow", ALLOW)
+                }
+                _ => {}
+            }
+            if !self.head_is_head() {
+                header_num(
+                    &mut self.out,
+                    &mut self.reply.headers_out,
+                    b"Content-Length",
+                    body.len() as u64,
+                );
+            }
+            self.connection_headers();
+            self.content_type(b"text/html; charset=iso-8859-1");
+            self.out.extend_from_slice(b"\r\n");
+            self.out.extend_from_slice(&body);
+        }
+        self.reply.bytes_sent = body.len() as u64;
+        self.file_buf = body;
+    }
+
+    fn head_is_head(&self) -> bool {
+        self.head
+            .method
+            .as_ref()
+            .is_some_and(|m| &self.buf[m.clone()] == b"HEAD")
+    }
+
+    fn options(&mut self) {
+        self.start(200);
+        header(&mut self.out, &mut self.reply.headers_out, b"Allow", ALLOW);
+        header_num(
+            &mut self.out,
+            &mut self.reply.headers_out,
+            b"Content-Length",
+            0,
+        );
+        self.connection_headers();
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    /// TRACE: the request head echoed as `message/http`.
+    fn trace(&mut self) {
+        let mut body = std::mem::take(&mut self.file_buf);
+        body.clear();
+        body.extend_from_slice(&self.buf[self.head.line.clone()]);
+        body.extend_from_slice(b"\r\n");
+        for (n, v) in &self.head.headers {
+            body.extend_from_slice(&self.buf[n.clone()]);
+            body.extend_from_slice(b": ");
+            body.extend_from_slice(&self.buf[v.clone()]);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"\r\n");
+        self.start(200);
+        header_num(
+            &mut self.out,
+            &mut self.reply.headers_out,
+            b"Content-Length",
+            body.len() as u64,
+        );
+        self.connection_headers();
+        self.content_type(b"message/http");
+        self.out.extend_from_slice(b"\r\n");
+        self.out.extend_from_slice(&body);
+        self.reply.bytes_sent = body.len() as u64;
+        self.file_buf = body;
+    }
+
+    /// The first request header called `name`.
+    fn req_header(&self, name: &[u8]) -> Option<&[u8]> {
+        self.head
+            .headers
+            .iter()
+            .find(|(n, _)| self.buf[n.clone()].eq_ignore_ascii_case(name))
+            .map(|(_, v)| &self.buf[v.clone()])
+    }
+
+    /// Serves a file for GET/HEAD/POST. Returns true when it already wrote
+    /// the response (a large body), false when the response is in `out`.
+    async fn static_file(&mut self, head_only: bool, http09: bool) -> bool {
+        self.path.as_mut_os_string().clear();
+        self.path.push(&self.cfg.root);
+        self.path.push(std::ffi::OsStr::from_bytes(&self.uri[1..]));
+        self.reply.filename = true;
+        let mut file = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) => {
+                self.open_error(e, http09);
+                return false;
+            }
+        };
+        let mut meta = match file.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                self.open_error(e, http09);
+                return false;
+            }
+        };
+        if meta.is_dir() {
+            if self.uri.last() != Some(&b'/') {
+                self.redirect_slash(http09);
+                return false;
+            }
+            self.path.push("index.html");
+            let index = std::fs::File::open(&self.path).and_then(|f| {
+                let m = f.metadata()?;
+                Ok((f, m))
+            });
+            match index {
+                Ok((f, m)) if m.is_file() => {
+                    file = f;
+                    meta = m;
+                    self.uri.extend_from_slice(b"index.html");
+                }
+                _ => {
+                    self.path.pop();
+                    self.error_response(403, Detail::None, http09);
+                    return false;
+                }
+            }
+        }
+        if !meta.is_file() {
+            self.error_response(403, Detail::None, http09);
+            return false;
+        }
+        let len = meta.len();
+        let mtime_us = meta.mtime() * 1_000_000 + meta.mtime_nsec() / 1000;
+        let req_us = self.reply.request_time_us;
+        // Last-Modified never lies in the future.
+        let lm_s = mtime_us.min(req_us).div_euclid(1_000_000);
+        let mut tag = std::mem::take(&mut self.scratch);
+        tag.clear();
+        static_files::etag(len, mtime_us, req_us, &mut tag);
+
+        if http09 {
+            self.reply.status = 200;
+            self.out.clear();
+            return self.send_file(&file, 0, len).await;
+        }
+
+        let cond = static_files::conditions(
+            |n| self.req_header(n),
+            &tag,
+            lm_s,
+            req_us.div_euclid(1_000_000),
+        );
+        match cond {
+            Condition::Failed => {
+                self.scratch = tag;
+                self.error_response(412, Detail::None, http09);
+                return false;
+            }
+            Condition::NotModified => {
+                self.start(304);
+                self.validators(lm_s, &tag);
+                self.connection_headers();
+                self.out.extend_from_slice(b"\r\n");
+                self.scratch = tag;
+                return false;
+            }
+            Condition::Proceed => {}
+        }
+        let mut range = match self.req_header(b"Range") {
+            Some(r) if self.buf[self.head.method.clone().unwrap_or(0..0)] == *b"GET" => {
+                static_files::byte_range(r, len)
+            }
+            _ => ByteRange::Full,
+        };
+        if range != ByteRange::Full {
+            if let Some(ir) = self.req_header(b"If-Range") {
+                if !static_files::if_range_matches(ir, &tag, lm_s) {
+                    range = ByteRange::Full;
+                }
+            }
+        }
+        let (status, first, count) = match range {
+            ByteRange::Full => (200, 0, len),
+            ByteRange::Part(a, b) => (206, a, b - a + 1),
+            ByteRange::Unsatisfiable => {
+                self.scratch = tag;
+                self.error_response(416, Detail::None, http09);
+                return false;
+            }
+        };
+        self.start(status);
+        self.validators(lm_s, &tag);
+        self.scratch = tag;
+        header_num(
+            &mut self.out,
+            &mut self.reply.headers_out,
+            b"Content-Length",
+            count,
+        );
+        if status == 206 {
+            let mut v = b"bytes ".to_vec();
+            let mut ib = itoa::Buffer::new();
+            v.extend_from_slice(ib.format(first).as_bytes());
+            v.push(b'-');
+            v.extend_from_slice(ib.format(first + count - 1).as_bytes());
+            v.push(b'/');
+            v.extend_from_slice(ib.format(len).as_bytes());
+            header(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                b"Content-Range",
+                &v,
+            );
+        }
+        self.connection_headers();
+        let cfg = self.cfg.clone();
+        let ct = cfg
+            .mime
+            .lookup(self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b""));
+        if let Some(ct) = ct {
+            self.content_type(ct);
+        }
+        self.out.extend_from_slice(b"\r\n");
+        if head_only {
+            return false;
+        }
+        self.send_file(&file, first, count).await
+    }
+
+    /// `Last-Modified`, `ETag`, `Accept-Ranges`.
+    fn validators(&mut self, lm_s: i64, tag: &[u8]) {
+        header(
+            &mut self.out,
+            &mut self.reply.headers_out,
+            b"Last-Modified",
+            &date::format(lm_s),
+        );
+        header(&mut self.out, &mut self.reply.headers_out, b"ETag", tag);
+        header(
+            &mut self.out,
+            &mut self.reply.headers_out,
+            b"Accept-Ranges",
+            b"bytes",
+        );
+    }
+
+    fn open_error(&mut self, e: io::Error, http09: bool) {
+        let status = match e.raw_os_error() {
+            Some(libc::ENOENT) | Some(libc::ENOTDIR) => 404,
+            _ => 403,
+        };
+        self.error_response(status, Detail::None, http09);
+    }
+
+    /// 301 to the same path with a slash, as mod_dir does.
+    fn redirect_slash(&mut self, http09: bool) {
+        let mut loc = b"http://".to_vec();
+        match self.reply.vhost.clone() {
+            Some(h) => loc.extend_from_slice(&self.buf[h]),
+            None => {
+                loc.extend_from_slice(self.cfg.server_name.as_bytes());
+                if self.local_port != 80 {
+                    loc.push(b':');
+                    loc.extend_from_slice(&self.local_port_text);
+                }
+            }
+        }
+        escape_path(&self.uri, &mut loc);
+        loc.push(b'/');
+        if let Some(q) = self.reply.query.clone() {
+            loc.push(b'?');
+            loc.extend_from_slice(&self.buf[q]);
+        }
+        self.error_response(301, Detail::Location(&loc), http09);
+    }
+
+    /// Sends `out` followed by `count` bytes of `file` from `first`. Small
+    /// bodies go in the same write as the header.
+    async fn send_file(&mut self, file: &std::fs::File, first: u64, count: u64) -> bool {
+        if count <= INLINE_BODY {
+            let start = self.out.len();
+            self.out.resize(start + count as usize, 0);
+            if file.read_exact_at(&mut self.out[start..], first).is_err() {
+                self.out.truncate(start);
+                self.reply.aborted = true;
+            }
+            self.reply.bytes_sent = (self.out.len() - start) as u64;
+            self.send_out().await;
+            return true;
+        }
+        self.send_out().await;
+        if self.reply.aborted {
+            return true;
+        }
+        if self.file_buf.len() < FILE_CHUNK {
+            self.file_buf.resize(FILE_CHUNK, 0);
+        }
+        let mut off = first;
+        let end = first + count;
+        while off < end {
+            let n = ((end - off) as usize).min(FILE_CHUNK);
+            let read = match file.read_at(&mut self.file_buf[..n], off) {
+                Ok(0) | Err(_) => {
+                    self.reply.aborted = true;
+                    return true;
+                }
+                Ok(r) => r,
+            };
+            let w = tokio::time::timeout(
+                self.cfg.read_timeout,
+                self.stream.write_all(&self.file_buf[..read]),
+            );
+            match w.await {
+                Ok(Ok(())) => {
+                    self.bytes_out += read as u64;
+                    self.reply.bytes_sent += read as u64;
+                    off += read as u64;
+                }
+                _ => {
+                    self.reply.aborted = true;
+                    return true;
+                }
+            }
+        }
+        true
+    }
+
+    /// Writes the response buffer.
+    async fn send_out(&mut self) {
+        if self.out.is_empty() {
+            return;
+        }
+        let w = tokio::time::timeout(self.cfg.read_timeout, self.stream.write_all(&self.out));
+        match w.await {
+            Ok(Ok(())) => self.bytes_out += self.out.len() as u64,
+            _ => self.reply.aborted = true,
+        }
+    }
+
+    /// Renders and writes the access-log line of the current request, then
+    /// resets the mod_logio counters.
+    fn log(&mut self) {
+        let end_us = now_us();
+        let (client_port, local_port, keepalives) =
+            (self.client_port, self.local_port, self.keepalives);
+        let (bytes_in, bytes_out) = (self.bytes_in, self.bytes_out);
+        let Connection {
+            buf,
+            head,
+            out,
+            line,
+            uri,
+            renderer,
+            reply,
+            cfg,
+            path,
+            client_ip,
+            local_ip,
+            ..
+        } = &mut *self;
+        let b = &buf[..];
+        let empty: &[u8] = b"";
+        let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
+        let n = head.headers.len().min(FIELDS_MAX);
+        let parsed = reply.status != 408 || !reply.dash;
+        let n = if parsed { n } else { 0 };
+        for (slot, (hn, hv)) in fields.iter_mut().zip(head.headers.iter()).take(n) {
+            *slot = (&b[hn.clone()], &b[hv.clone()]);
+        }
+        let mut out_fields: [Field<'_>; 16] = [(empty, empty); 16];
+        let m = reply.headers_out.len().min(16);
+        for (slot, (hn, hv)) in out_fields.iter_mut().zip(reply.headers_out.iter()) {
+            *slot = (*hn, &out[hv.clone()]);
+        }
+        let dash: &[u8] = b"-";
+        let request_line = head.has_line.then(|| &b[head.line.clone()]);
+        let (method, uri_v): (&[u8], &[u8]) = if reply.dash {
+            (dash, dash)
+        } else {
+            (head.method.clone().map_or(dash, |m| &b[m]), &uri[..])
+        };
+        let protocol: &[u8] = match (&head.protocol, head.version, reply.dash) {
+            (Some(p), _, false) => &b[p.clone()],
+            (None, Version::Http09, false) if head.method.is_some() && head.target.is_some() => {
+                b"HTTP/0.9"
+            }
+            _ => b"HTTP/1.0",
+        };
+        let vhost: &[u8] = match &reply.vhost {
+            Some(h) => {
+                let h = &b[h.clone()];
+                // Without the port.
+                match memchr::memrchr(b':', h) {
+                    Some(p) if !h.ends_with(b"]") => &h[..p],
+                    _ => h,
+                }
+            }
+            None => cfg.server_name.as_bytes(),
+        };
+        let conn = Conn {
+            client_ip,
+            client_port,
+            local_ip,
+            local_port,
+            keepalives,
+            aborted: reply.aborted,
+            keepalive: reply.keepalive && !reply.aborted,
+            keepalive_max: cfg.max_keepalive,
+            bytes_in,
+            bytes_out,
+            ..Conn::default()
+        };
+        let filename = if reply.filename {
+            Some(path.as_os_str().as_bytes())
+        } else {
+            None
+        };
+        let req = Request {
+            request_line,
+            method,
+            uri: uri_v,
+            query: reply.query.clone().map(|q| &b[q]),
+            protocol,
+            status: reply.status as i32,
+            filename,
+            content_type: reply.content_type.clone().map(|r| &out[r]),
+            headers_in: &fields[..n],
+            headers_out: &out_fields[..m],
+            server_name: cfg.server_name.as_bytes(),
+            vhost_name: vhost,
+            server_port: local_port,
+            scheme: "http",
+            useragent_ip: client_ip,
+            useragent_port: client_port,
+            bytes_sent: reply.bytes_sent,
+            body_sent: reply.bytes_sent > 0,
+            request_time_us: reply.request_time_us,
+            ..Request::default()
+        };
+        line.clear();
+        renderer.render(&cfg.format, &Record::new(&conn, &req, end_us), line);
+        if let Err(e) = cfg.sink.write_record(line) {
+            eprintln!("spoor: error writing to the access log: {e}");
+        }
+        self.bytes_in = 0;
+        self.bytes_out = 0;
+    }
+}
