@@ -1,2 +1,31 @@
 //! Configuration: the Apache httpd.conf dialect (tokenizer, sections,
 //! `Include`, `Define`) read into a directive tree.
+//!
+//! [`read_config`] reads a main file and everything it includes into a
+//! [`Config`]: a tree of [`Directive`]s with file names and line numbers.
+//! Read-time directives (`Define`, `UnDefine`, `Include`,
+//! `IncludeOptional`, `ServerRoot`, `<IfDefine>`, `<IfModule>`,
+//! `<IfFile>`) are carried out while reading, as httpd does, and do not
+//! appear in the tree. Errors are [`ConfigError`]s, which print the way
+//! `apache2 -t` does. Directive handlers come later; they report problems
+//! with [`ConfigError::directive`], and [`check_known_directives`] rejects
+//! directives nobody handles.
+
+mod error;
+mod glob;
+mod modules;
+mod reader;
+mod tokenize;
+mod tree;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::{escape_log, ConfigError, Phase, Warning};
+pub use modules::{native_module, native_module_names, NativeModule, NATIVE_MODULES};
+pub use reader::{read_config, read_config_str, Config, ReadOptions, MAX_INCLUDE_DEPTH};
+pub use tokenize::{split_words, MAX_LINE_LEN};
+pub use tree::{
+    check_known_directives, section_missing_args_message, section_missing_bracket_message,
+    Directive,
+};

@@ -1,0 +1,675 @@
+//! Reading httpd.conf-style files into a [`Directive`] tree.
+//!
+//! The behaviour follows Apache httpd 2.4.71 as observed with
+//! `apache2 -t` (see the tests for the cases checked).
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::error::{os_error_text, ConfigError, Warning};
+use super::glob;
+use super::modules::native_module_names;
+use super::tokenize::{next_word, split_words, Line, LineReader};
+use super::tree::{section_missing_args_message, section_missing_bracket_message, Directive};
+
+/// How deeply `Include`s may nest before httpd assumes a loop (the main
+/// file is not counted).
+pub const MAX_INCLUDE_DEPTH: usize = 128;
+
+/// Sections httpd's core always knows; httpd names them with this spelling
+/// in its messages whatever case the file used (checked:
+/// `<virtualhost *:80>` + `</Directory>` gives
+/// `Expected </VirtualHost> but saw </Directory>`).
+const CORE_SECTIONS: &[&str] = &[
+    "Directory",
+    "DirectoryMatch",
+    "Files",
+    "FilesMatch",
+    "Location",
+    "LocationMatch",
+    "VirtualHost",
+    "Limit",
+    "LimitExcept",
+    "If",
+    "ElseIf",
+    "Else",
+    "IfModule",
+    "IfDefine",
+    "IfFile",
+    "IfDirective",
+    "IfSection",
+];
+
+fn canonical(name: &str) -> &str {
+    CORE_SECTIONS
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(name))
+        .copied()
+        .unwrap_or(name)
+}
+
+/// What the reader needs to know from outside the files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The initial server root: relative `Include` paths, the main file
+    /// path when relative and `<IfFile>` paths are taken relative to it
+    /// until a `ServerRoot` directive changes it.
+    pub server_root: PathBuf,
+    /// Names defined before reading, like httpd's `-D NAME`.
+    pub defines: Vec<String>,
+    /// Module names that `<IfModule>` considers present (both `x_module`
+    /// and `mod_x.c` spellings; matched case-sensitively).
+    pub modules: Vec<String>,
+    /// Environment for `${VAR}` lookups after the defines; `None` means the
+    /// process environment.
+    pub env: Option<HashMap<String, String>>,
+}
+
+impl ReadOptions {
+    /// Options with the given server root, no `-D` defines, spoor's native
+    /// modules ([`super::NATIVE_MODULES`]) and the process environment.
+    pub fn new(server_root: impl Into<PathBuf>) -> Self {
+        ReadOptions {
+            server_root: server_root.into(),
+            defines: Vec::new(),
+            modules: native_module_names(),
+            env: None,
+        }
+    }
+}
+
+/// The result of reading a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The top-level directives, in file order.
+    pub directives: Vec<Directive>,
+    /// The server root in effect at the end of reading (the last
+    /// `ServerRoot` directive, or the one given in [`ReadOptions`]).
+    pub server_root: PathBuf,
+    /// The defined names at the end of reading, in definition order, with
+    /// their values (`None` for a name defined without a value).
+    pub defines: Vec<(String, Option<String>)>,
+    /// Warnings issued while reading (undefined `${VAR}`s).
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads the configuration file at `path` (relative to the server root if
+/// relative, as httpd treats `-f`), following `Include`s and evaluating
+/// `<IfDefine>`, `<IfModule>`, `<IfFile>`, `Define`, `UnDefine`,
+/// `ServerRoot` and `${VAR}` as it goes.
+pub fn read_config(path: &Path, opts: &ReadOptions) -> Result<Config, ConfigError> {
+    let mut r = Reader::new(opts);
+    let path = r.root_relative(path);
+    let mut directives = Vec::new();
+    r.include_plain(&path, false, &mut directives)?;
+    Ok(r.finish(directives))
+}
+
+/// Like [`read_config`], with the main file's text given directly; `file`
+/// is the name used in messages and in the tree.
+pub fn read_config_str(text: &str, file: &Path, opts: &ReadOptions) -> Result<Config, ConfigError> {
+    let mut r = Reader::new(opts);
+    let directives = r.read_text(text, file)?;
+    Ok(r.finish(directives))
+}
+
+struct Reader<'o> {
+    opts: &'o ReadOptions,
+    server_root: PathBuf,
+    defines: Vec<(String, Option<String>)>,
+    warnings: Vec<Warning>,
+    depth: usize,
+}
+
+struct FileCtx<'a> {
+    path: PathBuf,
+    lines: LineReader<'a>,
+}
+
+impl FileCtx<'_> {
+    fn next(&mut self) -> Result<Option<Line>, ConfigError> {
+        self.lines.next_line().map_err(|e| {
+            ConfigError::file_level(
+                &self.path,
+                e.line,
+                format!(
+                    "Error reading {} at line {}: Line too long",
+                    self.path.display(),
+                    e.line
+                ),
+            )
+        })
+    }
+
+    fn err(&self, line: usize, msg: impl Into<String>) -> ConfigError {
+        ConfigError::read(&self.path, line, msg)
+    }
+}
+
+fn append(stack: &mut [Directive], out: &mut Vec<Directive>, d: Directive) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(d),
+        None => out.push(d),
+    }
+}
+
+fn is_end_tag(text: &str, container: &str) -> bool {
+    text.len() == container.len() + 3
+        && text.starts_with("</")
+        && text.ends_with('>')
+        && text
+            .get(2..text.len() - 1)
+            .is_some_and(|n| n.eq_ignore_ascii_case(container))
+}
+
+fn is_dir(p: &Path) -> bool {
+    fs::metadata(p).map(|m| m.is_dir()).unwrap_or(false)
+}
+
+impl<'o> Reader<'o> {
+    fn new(opts: &'o ReadOptions) -> Self {
+        Reader {
+            opts,
+            server_root: opts.server_root.clone(),
+            defines: opts.defines.iter().map(|d| (d.clone(), None)).collect(),
+            warnings: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    fn finish(self, directives: Vec<Directive>) -> Config {
+        Config {
+            directives,
+            server_root: self.server_root,
+            defines: self.defines,
+            warnings: self.warnings,
+        }
+    }
+
+    fn root_relative(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.server_root.join(p)
+        }
+    }
+
+    fn is_defined(&self, name: &str) -> bool {
+        self.defines.iter().any(|(n, _)| n == name)
+    }
+
+    fn lookup(&self, name: &str) -> Option<String> {
+        let defined = self
+            .defines
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.clone());
+        defined.or_else(|| match &self.opts.env {
+            Some(env) => env.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        })
+    }
+
+    /// Replaces `${NAME}` with the define's value or the environment
+    /// variable; an unknown name is left as written, with httpd's AH00111
+    /// warning. Substituted text is not scanned again.
+    fn substitute(&mut self, s: &str, file: &Path, line: usize) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            if let Some(end) = after.find('}') {
+                let name = &after[..end];
+                if let Some(v) = self.lookup(name) {
+                    out.push_str(&v);
+                    rest = &after[end + 1..];
+                    continue;
+                }
+                self.warnings.push(Warning {
+                    file: file.to_path_buf(),
+                    line,
+                    message: format!("AH00111: Config variable ${{{name}}} is not defined"),
+                });
+            }
+            out.push('$');
+            rest = &rest[i + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn read_text(&mut self, text: &str, file: &Path) -> Result<Vec<Directive>, ConfigError> {
+        let mut fc = FileCtx {
+            path: file.to_path_buf(),
+            lines: LineReader::new(text),
+        };
+        self.build(&mut fc, None)
+    }
+
+    fn read_file(&mut self, path: &Path) -> Result<Vec<Directive>, ConfigError> {
+        let bytes = fs::read(path).map_err(|e| {
+            ConfigError::file_level(
+                path,
+                0,
+                format!(
+                    "Could not open configuration file {}: {}",
+                    path.display(),
+                    os_error_text(&e)
+                ),
+            )
+        })?;
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+                return Err(ConfigError::file_level(
+                    path,
+                    line,
+                    format!(
+                        "Error reading {} at line {line}: not valid UTF-8 (spoor reads \
+                         configuration files as UTF-8)",
+                        path.display()
+                    ),
+                ));
+            }
+        };
+        self.read_text(&text, path)
+    }
+
+    /// Reads directives until end of file or, for the body of a true
+    /// conditional section named `container`, until a line that is exactly
+    /// its end tag while no section opened inside it is still open.
+    fn build(
+        &mut self,
+        fc: &mut FileCtx,
+        container: Option<&str>,
+    ) -> Result<Vec<Directive>, ConfigError> {
+        let mut out = Vec::new();
+        let mut stack: Vec<Directive> = Vec::new();
+        while let Some(line) = fc.next()? {
+            let text = line.text.as_str();
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            if let Some(c) = container {
+                // httpd compares the raw line (before `${}` substitution).
+                if stack.is_empty() && is_end_tag(text, c) {
+                    return Ok(out);
+                }
+            }
+            self.process(fc, &line, &mut stack, &mut out)?;
+        }
+        if container.is_some() {
+            // httpd accepts a true conditional section left open at the end
+            // of its file, and sections left open inside it (checked:
+            // `<IfDefine !X>` / `<Bar>` at end of file gives no read error).
+            while let Some(d) = stack.pop() {
+                append(&mut stack, &mut out, d);
+            }
+            return Ok(out);
+        }
+        if let Some(outer) = stack.first() {
+            let msg = stack
+                .iter()
+                .rev()
+                .map(|d| {
+                    format!(
+                        "{}:{}: <{}> was not closed.",
+                        d.file.display(),
+                        d.line,
+                        canonical(&d.name)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            return Err(fc.err(outer.line, msg));
+        }
+        Ok(out)
+    }
+
+    fn process(
+        &mut self,
+        fc: &mut FileCtx,
+        line: &Line,
+        stack: &mut Vec<Directive>,
+        out: &mut Vec<Directive>,
+    ) -> Result<(), ConfigError> {
+        let n = line.line;
+        let text = self.substitute(&line.text, &fc.path, n);
+        let mut rest = text.as_str();
+        let cmd = next_word(&mut rest);
+        if cmd.is_empty() {
+            // A line starting with `""`: httpd ignores it.
+            return Ok(());
+        }
+        if let Some(inner) = cmd.strip_prefix("</") {
+            let Some(parent) = stack.last() else {
+                return Err(fc.err(n, format!("{cmd} without matching <{inner} section")));
+            };
+            let Some(inner) = inner.strip_suffix('>') else {
+                return Err(fc.err(n, format!("{cmd}> directive missing closing '>'")));
+            };
+            if !inner.eq_ignore_ascii_case(&parent.name) {
+                let msg = format!("Expected </{}> but saw {cmd}", canonical(&parent.name));
+                return Err(fc.err(n, msg));
+            }
+            let done = stack.pop().expect("parent exists");
+            append(stack, out, done);
+            return Ok(());
+        }
+        if let Some(name) = cmd.strip_prefix('<') {
+            let (name, stripped) = match name.strip_suffix('>') {
+                Some(s) => (s, true),
+                None => (name, false),
+            };
+            let raw = if stripped && rest.is_empty() {
+                ">"
+            } else {
+                rest
+            };
+            for cond in ["IfDefine", "IfModule", "IfFile"] {
+                if name.eq_ignore_ascii_case(cond) {
+                    return self.conditional(fc, cond, raw, n, stack, out);
+                }
+            }
+            let d = Directive::new_section(name, raw.to_owned(), fc.path.clone(), n);
+            stack.push(d);
+            return Ok(());
+        }
+        let args = split_words(rest);
+        let name = cmd.as_str();
+        if name.eq_ignore_ascii_case("Define") {
+            self.define(fc, n, &args)
+        } else if name.eq_ignore_ascii_case("UnDefine") {
+            if args.len() != 1 || args[0].is_empty() {
+                return Err(fc.err(
+                    n,
+                    "UnDefine takes one argument, Undefine the existence of a variable. \
+                     Undo a Define.",
+                ));
+            }
+            self.defines.retain(|(d, _)| d != &args[0]);
+            Ok(())
+        } else if name.eq_ignore_ascii_case("Include")
+            || name.eq_ignore_ascii_case("IncludeOptional")
+        {
+            let optional = name.eq_ignore_ascii_case("IncludeOptional");
+            if args.len() != 1 || args[0].is_empty() {
+                let msg = if optional {
+                    "IncludeOptional takes one argument, Name or pattern of the config file(s) \
+                     to be included; ignored if the file does not exist or the pattern does not \
+                     match any files"
+                } else {
+                    "Include takes one argument, Name(s) of the config file(s) to be included; \
+                     fails if the wildcard does not match at least one file"
+                };
+                return Err(fc.err(n, msg));
+            }
+            if self.depth >= MAX_INCLUDE_DEPTH {
+                return Err(fc.err(
+                    n,
+                    format!(
+                        "Exceeded maximum include depth of {MAX_INCLUDE_DEPTH}, There appears \
+                         to be a recursion."
+                    ),
+                ));
+            }
+            let path = self.root_relative(Path::new(&args[0]));
+            let mut found = Vec::new();
+            self.depth += 1;
+            let r = if glob::has_wildcard(&args[0]) {
+                self.include_glob(&path, optional, &mut found)
+            } else {
+                self.include_plain(&path, optional, &mut found)
+            };
+            self.depth -= 1;
+            r.map_err(|e| e.included_from(&fc.path, n))?;
+            for d in found {
+                append(stack, out, d);
+            }
+            Ok(())
+        } else if name.eq_ignore_ascii_case("ServerRoot") {
+            if args.len() != 1 || args[0].is_empty() {
+                return Err(fc.err(
+                    n,
+                    "ServerRoot takes one argument, Common directory of server-related files \
+                     (logs, confs, etc.)",
+                ));
+            }
+            // httpd resolves a relative ServerRoot against the working
+            // directory, not the previous server root (checked live).
+            let p = Path::new(&args[0]);
+            let p = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                std::env::current_dir().unwrap_or_default().join(p)
+            };
+            if !is_dir(&p) {
+                return Err(fc.err(n, "ServerRoot must be a valid directory"));
+            }
+            self.server_root = p;
+            Ok(())
+        } else {
+            let d = Directive {
+                name: cmd.clone(),
+                args,
+                raw_args: rest.to_owned(),
+                file: fc.path.clone(),
+                line: n,
+                section: false,
+                children: Vec::new(),
+            };
+            append(stack, out, d);
+            Ok(())
+        }
+    }
+
+    fn define(&mut self, fc: &FileCtx, n: usize, args: &[String]) -> Result<(), ConfigError> {
+        if args.is_empty() || args.len() > 2 || args[0].is_empty() {
+            return Err(fc.err(
+                n,
+                "Define takes 1-2 arguments, Define a variable, optionally to a value.  \
+                 Same as passing -D to the command line.",
+            ));
+        }
+        let name = &args[0];
+        if name.contains(':') {
+            return Err(fc.err(n, "Variable name must not contain ':'"));
+        }
+        // An empty value counts as no value, and defining a name again
+        // without a value keeps its old value (checked with DUMP_RUN_CFG).
+        let value = args.get(1).filter(|v| !v.is_empty()).cloned();
+        match self.defines.iter_mut().find(|(d, _)| d == name) {
+            Some(entry) => {
+                if value.is_some() {
+                    entry.1 = value;
+                }
+            }
+            None => self.defines.push((name.clone(), value)),
+        }
+        Ok(())
+    }
+
+    /// `<IfDefine>`, `<IfModule>`, `<IfFile>`: the test is the first word
+    /// before the last `>`, negated by a `!` directly at the start.
+    fn conditional(
+        &mut self,
+        fc: &mut FileCtx,
+        which: &str,
+        raw: &str,
+        n: usize,
+        stack: &mut [Directive],
+        out: &mut Vec<Directive>,
+    ) -> Result<(), ConfigError> {
+        let Some(end) = raw.rfind('>') else {
+            return Err(fc.err(n, section_missing_bracket_message(which)));
+        };
+        let mut a = &raw[..end];
+        let negate = a.starts_with('!');
+        if negate {
+            a = &a[1..];
+        }
+        let word = next_word(&mut a);
+        if word.is_empty() {
+            return Err(fc.err(n, section_missing_args_message(which)));
+        }
+        let present = match which {
+            "IfDefine" => self.is_defined(&word),
+            "IfModule" => self.opts.modules.contains(&word),
+            _ => self.root_relative(Path::new(&word)).exists(),
+        };
+        if present != negate {
+            for d in self.build(fc, Some(which))? {
+                append(stack, out, d);
+            }
+            Ok(())
+        } else {
+            self.soak(fc, which, n)
+        }
+    }
+
+    /// Skips the body of a false conditional section, checking only that
+    /// sections inside it nest properly. Errors name the line of the
+    /// conditional section that started the skipping, as httpd's do.
+    fn soak(&mut self, fc: &mut FileCtx, name: &str, at: usize) -> Result<(), ConfigError> {
+        loop {
+            let Some(line) = fc.next()? else {
+                return Err(fc.err(
+                    at,
+                    format!("Expected </{name}> before end of configuration"),
+                ));
+            };
+            let t = line.text.as_str();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let mut r = t;
+            let w = next_word(&mut r);
+            if let Some(inner) = w.strip_prefix("</") {
+                // httpd drops the last character of the word, whatever it
+                // is (`</IfDefine foo>` is seen as `</IfDefin>`).
+                let mut inner = inner.to_owned();
+                inner.pop();
+                if !inner.eq_ignore_ascii_case(name) {
+                    return Err(fc.err(at, format!("Expected </{name}> but saw </{inner}>")));
+                }
+                return Ok(());
+            } else if let Some(inner) = w.strip_prefix('<') {
+                let inner = inner.strip_suffix('>').unwrap_or(inner);
+                self.soak(fc, inner, at)?;
+            }
+        }
+    }
+
+    /// Includes a path without wildcards: a file is read; a directory has
+    /// all its entries (hidden ones too) included in byte order,
+    /// recursively.
+    fn include_plain(
+        &mut self,
+        path: &Path,
+        optional: bool,
+        out: &mut Vec<Directive>,
+    ) -> Result<(), ConfigError> {
+        match fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                let mut names = list_dir(path).map_err(|e| {
+                    ConfigError::file_level(
+                        path,
+                        0,
+                        format!(
+                            "Could not open config directory {}: {}",
+                            path.display(),
+                            os_error_text(&e)
+                        ),
+                    )
+                })?;
+                names.sort();
+                for name in names {
+                    self.include_plain(&path.join(name), optional, out)?;
+                }
+                Ok(())
+            }
+            Err(e) if optional && e.kind() == io::ErrorKind::NotFound => Ok(()),
+            _ => {
+                out.extend(self.read_file(path)?);
+                Ok(())
+            }
+        }
+    }
+
+    /// Includes a path whose components may hold wildcards. The first
+    /// wildcard component is matched against its directory (only
+    /// directories match when more components follow); the matches are
+    /// processed in byte order.
+    fn include_glob(
+        &mut self,
+        path: &Path,
+        optional: bool,
+        out: &mut Vec<Directive>,
+    ) -> Result<(), ConfigError> {
+        let text = path.to_string_lossy().into_owned();
+        let comps: Vec<&str> = text.split('/').collect();
+        let Some(k) = comps.iter().position(|c| glob::has_wildcard(c)) else {
+            return self.include_plain(path, optional, out);
+        };
+        let dir = match comps[..k].join("/") {
+            d if d.is_empty() => "/".to_owned(),
+            d => d,
+        };
+        let pattern = comps[k];
+        let rest = comps[k + 1..].join("/");
+        let dir_path = PathBuf::from(&dir);
+        let names = match list_dir(&dir_path) {
+            Ok(n) => n,
+            Err(_) if optional => return Ok(()),
+            Err(e) => {
+                return Err(ConfigError::file_level(
+                    &dir_path,
+                    0,
+                    format!(
+                        "Include/IncludeOptional: Could not open directory {dir}: {}",
+                        os_error_text(&e)
+                    ),
+                ))
+            }
+        };
+        let mut matched: Vec<String> = names
+            .into_iter()
+            .filter(|n| glob::matches(pattern, n))
+            .filter(|n| rest.is_empty() || is_dir(&dir_path.join(n)))
+            .collect();
+        matched.sort();
+        if matched.is_empty() {
+            if optional {
+                return Ok(());
+            }
+            return Err(ConfigError::file_level(
+                &dir_path,
+                0,
+                format!("Include/IncludeOptional: No matches for the wildcard '{pattern}' in '{dir}', failing"),
+            ));
+        }
+        for name in matched {
+            let p = dir_path.join(&name);
+            if rest.is_empty() {
+                self.include_plain(&p, optional, out)?;
+            } else {
+                self.include_glob(&p.join(&rest), optional, out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The names in a directory, without `.` and `..`, unsorted.
+fn list_dir(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for e in fs::read_dir(dir)? {
+        names.push(e?.file_name().to_string_lossy().into_owned());
+    }
+    Ok(names)
+}
