@@ -79,9 +79,11 @@ pub struct Request<'a> {
     /// masked. `None` when no request line was read (a 408 on an idle
     /// connection).
     pub request_line: Option<&'a [u8]>,
-    /// The method (`%m`).
+    /// The method (`%m`); empty when no request line was read, which logs
+    /// `-` as httpd does.
     pub method: &'a [u8],
-    /// The %-decoded path without the query (`%U`).
+    /// The %-decoded path without the query (`%U`); empty when no request
+    /// line was read, which logs `-`.
     pub uri: &'a [u8],
     /// The query string without `?`; `Some(b"")` for a bare `?` (`%q`).
     pub query: Option<&'a [u8]>,

@@ -126,7 +126,9 @@ impl Renderer {
             Kind::Logname => text(out, ctx, e, c.remote_logname, true),
             Kind::LogId => text(out, ctx, e, r.log_id, false),
             Kind::ConnLogId => text(out, ctx, e, c.log_id, false),
-            Kind::Method => text(out, ctx, e, Some(r.method), true),
+            // httpd logs `-` for a request whose line was never read (an
+            // idle connection's 408): its method and URI are NULL.
+            Kind::Method => text(out, ctx, e, non_empty(r.method), true),
             Kind::Note => text(out, ctx, e, table_get(r.notes, &it.arg), true),
             Kind::HeaderOut => text(out, ctx, e, table_get(r.headers_out, &it.arg), true),
             Kind::ContentType => {
@@ -177,7 +179,7 @@ impl Renderer {
                 Some(b"") if matches!(ctx, Ctx::Apache) => out.extend_from_slice(b"\"\""),
                 u => text(out, ctx, e, u, true),
             },
-            Kind::Uri => text(out, ctx, e, Some(r.uri), true),
+            Kind::Uri => text(out, ctx, e, non_empty(r.uri), true),
             Kind::ServerName => text(out, ctx, e, Some(r.server_name), true),
             Kind::VhostName => text(out, ctx, e, Some(r.vhost_name), true),
             Kind::ConnStatus => {
@@ -338,6 +340,16 @@ fn hex(mut v: u64, buf: &mut [u8; 16]) -> usize {
         if v == 0 {
             return n;
         }
+    }
+}
+
+/// `None` for an empty value.
+#[inline]
+fn non_empty(v: &[u8]) -> Option<&[u8]> {
+    if v.is_empty() {
+        None
+    } else {
+        Some(v)
     }
 }
 

@@ -3,8 +3,8 @@
 //!
 //! The expectations in `tests/oracle/apache_{utc,nst}.json` came from
 //! Debian's apache2 2.4.71 (event MPM) on loopback (127.0.0.1), run by
-//! `tests/oracle/apache_oracle.py` once with `TZ=UTC` and once with
-//! `TZ=NST3:30`. That script sends each request of its CASES list over a raw
+//! `tests/oracle/apache_oracle.py` with `TZ=UTC`, `TZ=NST3:30` and
+//! `TZ=ACST-9:30`. That script sends each request of its CASES list over a raw
 //! socket and records one line per `LogFormat` of its FORMATS list; it also
 //! records, in a `facts` format, what differs from run to run (the request
 //! time from `%{usec}t`, `%D`, the ports, `%I`/`%O`, `%^FB`, ids, the
@@ -41,8 +41,10 @@ struct Zone {
 fn zones() -> Vec<Zone> {
     let utc: Value = serde_json::from_str(include_str!("oracle/apache_utc.json")).unwrap();
     let nst: Value = serde_json::from_str(include_str!("oracle/apache_nst.json")).unwrap();
+    let acst: Value = serde_json::from_str(include_str!("oracle/apache_acst.json")).unwrap();
     assert_eq!(utc["tz"], "UTC");
     assert_eq!(nst["tz"], "NST3:30");
+    assert_eq!(acst["tz"], "ACST-9:30");
     vec![
         Zone {
             doc: utc,
@@ -51,6 +53,11 @@ fn zones() -> Vec<Zone> {
         Zone {
             doc: nst,
             tz: TimeZone::posix("NST3:30").unwrap(),
+        },
+        // +0930: the afternoon, for %I %l %p %P %r.
+        Zone {
+            doc: acst,
+            tz: TimeZone::posix("ACST-9:30").unwrap(),
         },
     ]
 }
@@ -155,6 +162,7 @@ struct Cn {
     bytes_out: u64,
     keepalives: u32,
     keepalive: bool,
+    aborted: bool,
     log_id: Option<Vec<u8>>,
 }
 
@@ -275,6 +283,7 @@ fn conn(f: &Facts<'_>) -> Cn {
         bytes_out: f.n("bytes_out") as u64,
         keepalives: 0,
         keepalive: false,
+        aborted: false,
         log_id: f.opt("conn_log_id"),
     }
 }
@@ -324,6 +333,7 @@ fn check(
         log_id: c.log_id.as_deref(),
         keepalives: c.keepalives,
         keepalive: c.keepalive,
+        aborted: c.aborted,
         keepalive_max: 100,
         bytes_in: c.bytes_in,
         bytes_out: c.bytes_out,
@@ -879,6 +889,90 @@ fn vhost_name_from_host_header() {
         );
         let mut r = fixup_env(static_out(with_facts(r, f), "text/html"), "");
         r.vhost_name = b"other.test".to_vec();
+        (r.clone(), r, conn(f))
+    });
+}
+
+#[test]
+fn password_in_absolute_uri() {
+    // httpd rebuilds %r with the password masked; spoor's server hands the
+    // engine that rebuilt line, and %U is the path of the absolute URI.
+    run("password_uri", &[], |_, f| {
+        let mut r = parse(
+            "GET http://user:pw@main.test/index.html HTTP/1.1",
+            &[HOST, ("X-Case", "password_uri")],
+        );
+        r.request_line = Some(b"GET http://user:XXXXXXXX@main.test/index.html HTTP/1.1".to_vec());
+        r.uri = b"/index.html".to_vec();
+        let r = fixup_env(static_out(with_facts(r, f), "text/html"), "");
+        (r.clone(), r, conn(f))
+    });
+}
+
+#[test]
+fn rewrite_internal_redirect() {
+    // A per-directory RewriteRule to a missing file: %s = 200 (original),
+    // %>s = 404, %R = redirect-handler, %>R = -, %<f = redirect:/…
+    // The end times of the two requests differ by a microsecond in httpd
+    // (see error_document_internal_redirect): io.7, io.11, io.13 masked.
+    run("rewrite", &[("io", 7), ("io", 11), ("io", 13)], |_, f| {
+        let mut orig = parse("GET /rw/x HTTP/1.1", &[HOST, ("X-Case", "rewrite")]);
+        orig = fixup_env(with_facts(orig, f), "");
+        orig.filename = f.opt("orig_filename");
+        orig.handler = Some(b"redirect-handler".to_vec());
+        orig.bytes_sent = 0;
+        orig.ttfb_us = None;
+        let mut last = orig.clone();
+        last.uri = b"/nonexist-errdoc".to_vec();
+        last.handler = None;
+        last.filename = f.opt("filename");
+        last.bytes_sent = f.n("bytes_sent") as u64;
+        last = error_out(last, 404);
+        last.env.retain(|(n, _)| n == b"UNIQUE_ID");
+        last = fixup_env(last, "");
+        (orig, last, conn(f))
+    });
+}
+
+#[test]
+fn aborted_connection() {
+    // The client resets the connection during a 64 MiB body: %X = X, %b is
+    // what the handler passed on (the whole file), %O what reached the
+    // network. big.bin has no MIME type, so %{Content-Type}o is `-`.
+    run("aborted", &[], |_, f| {
+        let r = parse("GET /big.bin HTTP/1.1", &[HOST, ("X-Case", "aborted")]);
+        let r = with_facts(r, f);
+        let len = r.bytes_sent.to_string();
+        let r = fixup_env(r, "")
+            .out("Accept-Ranges", "bytes")
+            .out("Content-Length", &len);
+        let mut c = conn(f);
+        c.aborted = true;
+        (r.clone(), r, c)
+    });
+}
+
+#[test]
+fn idle_connection_408() {
+    // A connection that sends nothing: logged after Timeout with %r %m %U =
+    // `-`, %H = HTTP/1.0, %s = 408, no body, %I = %O = 0.
+    run("idle408", &[], |_, f| {
+        let mut r = with_facts(Req::default(), f);
+        r.protocol = b"HTTP/1.0".to_vec();
+        r.status = 408;
+        r.vhost_name = b"main.test".to_vec();
+        r.useragent_ip = "127.0.0.1".into();
+        (r.clone(), r, conn(f))
+    });
+}
+
+#[test]
+fn stalled_request_408() {
+    // A request line and a header, then nothing: 408 after Timeout (2 s),
+    // so %T = 2 and %{ms}T = 2002-ish; the partial headers are not kept.
+    run("partial408", &[], |_, f| {
+        let r = with_facts(parse("GET /index.html HTTP/1.1", &[]), f);
+        let r = error_out(r, 408);
         (r.clone(), r, conn(f))
     });
 }
