@@ -404,7 +404,10 @@ def run_zone(tzname):
                     recs.append(b"\n".join(parts[i * lf:(i + 1) * lf]))
                 chunk[name] = recs
             for i in range(n):
-                lines = {name: chunk[name][i].decode("latin-1") for name in names}
+                # The temporary ServerRoot is replaced by a fixed name so the
+                # committed JSON holds no machine-specific path.
+                lines = {name: chunk[name][i].decode("latin-1").replace(root, "/oracle-root")
+                         for name in names}
                 facts = dict(zip(
                     ["begin_us", "duration_us", "remote_port", "local_port", "bytes_in",
                      "bytes_out", "ttfb_us", "log_id", "conn_log_id", "unique_id", "pid",
