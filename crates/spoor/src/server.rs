@@ -34,6 +34,10 @@ use crate::static_files::{self, ByteRange, Condition};
 const INLINE_BODY: u64 = 128 * 1024;
 /// Chunk size for larger files.
 const FILE_CHUNK: usize = 256 * 1024;
+/// The longest a lingering close waits for the client to finish sending.
+const LINGER_MAX: Duration = Duration::from_secs(2);
+/// The most bytes a lingering close reads and drops.
+const LINGER_BYTES: usize = 1 << 20;
 /// Initial read-buffer size.
 const READ_BUF: usize = 8192;
 /// The largest a read buffer may grow to (a head at the limits fits).
@@ -308,13 +312,34 @@ impl Connection {
                 HeadWait::Closed => return,
                 HeadWait::Timeout => {
                     self.timed_out().await;
+                    self.linger().await;
                     return;
                 }
                 HeadWait::Parsed(p) => self.request(p).await,
             };
             self.served += 1;
             if !keep {
+                self.linger().await;
                 return;
+            }
+        }
+    }
+
+    /// Closes the connection the way Apache's lingering close does: stop
+    /// sending, then read and drop what the client still sends for a short
+    /// while, so that unread request bytes do not make the kernel reset the
+    /// connection before the client has read the response.
+    async fn linger(&mut self) {
+        if self.reply.aborted || self.stream.shutdown().await.is_err() {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + LINGER_MAX;
+        let mut drained = 0usize;
+        while drained < LINGER_BYTES {
+            let read = tokio::time::timeout_at(deadline, self.stream.read(&mut self.buf[..]));
+            match read.await {
+                Ok(Ok(n)) if n > 0 => drained += n,
+                _ => return,
             }
         }
     }
