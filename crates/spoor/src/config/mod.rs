@@ -13,6 +13,7 @@
 
 mod error;
 mod glob;
+mod model;
 mod modules;
 mod reader;
 mod tokenize;
@@ -22,6 +23,10 @@ mod tree;
 mod tests;
 
 pub use error::{escape_log, ConfigError, Phase, Warning};
+pub use model::{
+    CanonicalName, HostnameLookups, Limits, LogSpec, PerDir, ResolvedLog, Section, SectionKind,
+    Server, Settings, Signature, Tokens, VhostAddr, KNOWN,
+};
 pub use modules::{native_module, native_module_names, NativeModule, NATIVE_MODULES};
 pub use reader::{read_config, read_config_str, Config, ReadOptions, MAX_INCLUDE_DEPTH};
 pub use tokenize::{split_words, MAX_LINE_LEN};

@@ -1,0 +1,1265 @@
+//! The server model built from an httpd.conf directive tree.
+//!
+//! [`Settings::from_config`] walks the tree that [`super::read_config`]
+//! produced and turns each directive into typed settings: process-wide
+//! ones (`Listen`, `PidFile`, `BufferedLogs`, …), per-server ones for the
+//! main server and every `<VirtualHost>` (names, document root, logs,
+//! timeouts, …) and per-directory sections kept in configuration order for
+//! the request-time merge. Every directive spoor accepts is handled here; a
+//! directive it does not know is an error naming file and line, as httpd's
+//! "Invalid command" is.
+//!
+//! Log formats are resolved the way mod_log_config 2.4.63+ does it
+//! (spec/apache-logging.md §1.11): see [`Settings::resolve_logs`].
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use spoor_log::{Escaping, Format};
+
+use super::{native_module, Config, ConfigError, Directive};
+
+/// `HostnameLookups`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HostnameLookups {
+    /// Log addresses.
+    #[default]
+    Off,
+    /// Reverse-resolve client addresses.
+    On,
+    /// Reverse-resolve and check the forward lookup.
+    Double,
+}
+
+/// `UseCanonicalName`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CanonicalName {
+    /// `%V` and self-references use the client's Host.
+    #[default]
+    Off,
+    /// Always the ServerName.
+    On,
+    /// Reverse lookup of the local address.
+    Dns,
+}
+
+/// `ServerSignature`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Signature {
+    /// No footer on server-generated pages.
+    #[default]
+    Off,
+    /// The server-version footer.
+    On,
+    /// The footer with a mailto: link to ServerAdmin.
+    Email,
+}
+
+/// `ServerTokens`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tokens {
+    /// `spoor/x.y.z (Unix)`: httpd's default is Full; ours names the OS only.
+    #[default]
+    Full,
+    /// `spoor/x.y.z`
+    Minor,
+    /// `spoor`
+    Prod,
+    /// `spoor/x`
+    Major,
+    /// `spoor/x.y.z (Unix)`
+    Os,
+}
+
+/// One address a `<VirtualHost>` answers on; `None` parts are wildcards.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VhostAddr {
+    /// The IP address, `None` for `*` and `_default_`.
+    pub ip: Option<IpAddr>,
+    /// The port, `None` for `*` or no port.
+    pub port: Option<u16>,
+}
+
+/// A `CustomLog`, `TransferLog` or `GlobalLog` line.
+#[derive(Clone, Debug)]
+pub struct LogSpec {
+    /// The target as written: a path (relative to ServerRoot) or `|prog`.
+    pub target: String,
+    /// The format or nickname as written; `None` for TransferLog (the
+    /// server's default format).
+    pub format: Option<String>,
+    /// The condition clause as written (`env=VAR`, `env=!VAR`).
+    pub condition: Option<String>,
+    /// Escaping mode (`escape=json` is a spoor extension).
+    pub escaping: Escaping,
+    /// From GlobalLog: used by every virtual host.
+    pub global: bool,
+    /// Where the directive was.
+    pub file: PathBuf,
+    /// The line of the directive.
+    pub line: usize,
+}
+
+/// Per-server settings: the main server or one `<VirtualHost>`.
+#[derive(Clone, Debug, Default)]
+pub struct Server {
+    /// The `<VirtualHost>` addresses; empty for the main server.
+    pub addrs: Vec<VhostAddr>,
+    /// `ServerName` host part (lower case), if given.
+    pub server_name: Option<String>,
+    /// `ServerName` port, if given.
+    pub port: Option<u16>,
+    /// `ServerAlias` names (lower case, `*`/`?` wildcards allowed).
+    pub aliases: Vec<String>,
+    /// `ServerAdmin`.
+    pub server_admin: Option<String>,
+    /// `DocumentRoot`.
+    pub document_root: Option<PathBuf>,
+    /// `LogFormat fmt nickname` entries, in order (nickname, format).
+    pub formats: Vec<(String, String)>,
+    /// `LogFormat fmt` (no nickname): this server's default format.
+    pub default_format: Option<String>,
+    /// This server's own log lines.
+    pub logs: Vec<LogSpec>,
+    /// `ErrorLog`.
+    pub error_log: Option<String>,
+    /// `LogLevel` (kept as written; validated).
+    pub log_level: Option<String>,
+    /// `ServerSignature`.
+    pub signature: Option<Signature>,
+    /// `UseCanonicalName`.
+    pub canonical_name: Option<CanonicalName>,
+    /// `HostnameLookups`.
+    pub hostname_lookups: Option<HostnameLookups>,
+    /// `Timeout`.
+    pub timeout: Option<Duration>,
+    /// `KeepAlive`.
+    pub keepalive: Option<bool>,
+    /// `KeepAliveTimeout`.
+    pub keepalive_timeout: Option<Duration>,
+    /// `MaxKeepAliveRequests`.
+    pub max_keepalive: Option<u32>,
+    /// Server- or vhost-level per-directory defaults.
+    pub dir: PerDir,
+    /// `<Directory>`, `<Location>`, `<Files>` sections in order.
+    pub sections: Vec<Section>,
+    /// Where the `<VirtualHost>` began (for messages).
+    pub defined_at: Option<(PathBuf, usize)>,
+}
+
+/// The kind of a per-directory section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionKind {
+    /// `<Directory>` / `<DirectoryMatch>` (`regex` set).
+    Directory,
+    /// `<Location>` / `<LocationMatch>`.
+    Location,
+    /// `<Files>` / `<FilesMatch>`.
+    Files,
+}
+
+/// A per-directory section.
+#[derive(Clone, Debug)]
+pub struct Section {
+    /// Which section.
+    pub kind: SectionKind,
+    /// The path or pattern as written.
+    pub pattern: String,
+    /// A regular expression (`*Match`, or `~`).
+    pub regex: Option<regex::Regex>,
+    /// Its settings.
+    pub dir: PerDir,
+}
+
+/// Settings that may appear in directory context.
+#[derive(Clone, Debug, Default)]
+pub struct PerDir {
+    /// `Options` as (Indexes, FollowSymLinks…): only Indexes matters here.
+    pub indexes: Option<bool>,
+    /// `Require all granted|denied`.
+    pub require_granted: Option<bool>,
+    /// `DirectoryIndex`.
+    pub directory_index: Option<Vec<String>>,
+    /// `ErrorDocument` by status.
+    pub error_documents: Vec<(u16, String)>,
+    /// `AddType` (extension without dot, lower case → type).
+    pub add_types: Vec<(String, String)>,
+    /// Environment directives (`SetEnv`, `UnsetEnv`, `SetEnvIf`, …) as
+    /// written, in order, for the setenv engine.
+    pub env_directives: Vec<Directive>,
+    /// `LimitRequestBody`.
+    pub limit_request_body: Option<u64>,
+}
+
+/// Request-size limits (`LimitRequest*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// `LimitRequestLine`.
+    pub request_line: usize,
+    /// `LimitRequestFieldSize`.
+    pub field_size: usize,
+    /// `LimitRequestFields`.
+    pub fields: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_line: 8190,
+            field_size: 8190,
+            fields: 100,
+        }
+    }
+}
+
+/// Everything a configuration file says.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `ServerRoot`.
+    pub server_root: PathBuf,
+    /// `Listen` addresses (`addr:port` or `port`), in order.
+    pub listen: Vec<(Option<IpAddr>, u16)>,
+    /// `PidFile`.
+    pub pid_file: Option<PathBuf>,
+    /// `BufferedLogs`: the last occurrence anywhere wins.
+    pub buffered_logs: bool,
+    /// `ServerTokens`.
+    pub tokens: Tokens,
+    /// `TypesConfig`.
+    pub types_config: Option<PathBuf>,
+    /// `LimitRequest*`.
+    pub limits: Limits,
+    /// The main server.
+    pub main: Server,
+    /// `<VirtualHost>`s in configuration order.
+    pub vhosts: Vec<Server>,
+}
+
+/// A log as one server uses it: which log line, and the compiled format
+/// (`None`: the server's default format).
+#[derive(Clone, Debug)]
+pub struct ResolvedLog {
+    /// Index into [`Settings::all_logs`].
+    pub log: usize,
+    /// The format for this log on this server.
+    pub format: Format,
+}
+
+/// Directives spoor knows. Sections are spelled with `<`.
+pub const KNOWN: &[&str] = &[
+    "Listen",
+    "PidFile",
+    "BufferedLogs",
+    "ServerTokens",
+    "TypesConfig",
+    "LoadModule",
+    "LimitRequestLine",
+    "LimitRequestFieldSize",
+    "LimitRequestFields",
+    "LimitRequestBody",
+    "ServerName",
+    "ServerAlias",
+    "ServerAdmin",
+    "DocumentRoot",
+    "LogFormat",
+    "CustomLog",
+    "TransferLog",
+    "GlobalLog",
+    "ErrorLog",
+    "LogLevel",
+    "ServerSignature",
+    "UseCanonicalName",
+    "HostnameLookups",
+    "Timeout",
+    "KeepAlive",
+    "KeepAliveTimeout",
+    "MaxKeepAliveRequests",
+    "Options",
+    "Require",
+    "DirectoryIndex",
+    "ErrorDocument",
+    "AddType",
+    "SetEnv",
+    "UnsetEnv",
+    "SetEnvIf",
+    "SetEnvIfNoCase",
+    "BrowserMatch",
+    "BrowserMatchNoCase",
+    "<VirtualHost",
+    "<Directory",
+    "<DirectoryMatch",
+    "<Location",
+    "<LocationMatch",
+    "<Files",
+    "<FilesMatch",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Main,
+    Vhost,
+    Dir,
+}
+
+fn nargs(d: &Directive, min: usize, max: usize, what: &str) -> Result<(), ConfigError> {
+    let n = d.args.len();
+    if n < min || n > max {
+        let count = match (min, max) {
+            (1, 1) => "takes one argument".to_string(),
+            (2, 2) => "takes two arguments".to_string(),
+            (1, 2) => "takes one or two arguments".to_string(),
+            (2, 3) => "takes two or three arguments".to_string(),
+            (0, 1) => "takes zero or one argument".to_string(),
+            (1, usize::MAX) => "requires at least one argument".to_string(),
+            (2, usize::MAX) => "requires at least two arguments".to_string(),
+            (a, b) => format!("takes {a} to {b} arguments"),
+        };
+        return Err(ConfigError::directive(
+            d,
+            format!("{} {count}, {what}", d.name),
+        ));
+    }
+    Ok(())
+}
+
+fn flag(d: &Directive, what: &str) -> Result<bool, ConfigError> {
+    nargs(d, 1, 1, what)?;
+    match d.args[0].to_ascii_lowercase().as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(ConfigError::directive(
+            d,
+            format!("{} must be On or Off", d.name),
+        )),
+    }
+}
+
+fn seconds(d: &Directive, what: &str) -> Result<Duration, ConfigError> {
+    nargs(d, 1, 1, what)?;
+    let a = &d.args[0];
+    let (num, ms) = match a.strip_suffix("ms") {
+        Some(n) => (n, true),
+        None => (a.strip_suffix('s').unwrap_or(a), false),
+    };
+    let v: u64 = num
+        .parse()
+        .map_err(|_| ConfigError::directive(d, format!("Invalid {} argument", d.name)))?;
+    Ok(if ms {
+        Duration::from_millis(v)
+    } else {
+        Duration::from_secs(v)
+    })
+}
+
+fn number<T: std::str::FromStr>(d: &Directive, what: &str) -> Result<T, ConfigError> {
+    nargs(d, 1, 1, what)?;
+    d.args[0].parse().map_err(|_| {
+        ConfigError::directive(d, format!("{} argument is not a valid number", d.name))
+    })
+}
+
+fn not_allowed(d: &Directive) -> ConfigError {
+    ConfigError::directive(d, format!("{} not allowed here", d.command_name()))
+}
+
+fn not_in_vhost(d: &Directive) -> ConfigError {
+    ConfigError::directive(
+        d,
+        format!(
+            "{} cannot occur within <VirtualHost> section",
+            d.command_name()
+        ),
+    )
+}
+
+/// Parses `host[:port]` (with `[v6]` brackets).
+fn host_port(s: &str) -> (String, Option<&str>) {
+    if let Some(rest) = s.strip_prefix('[') {
+        if let Some(end) = rest.find(']') {
+            let host = &rest[..end];
+            let after = &rest[end + 1..];
+            return (host.to_string(), after.strip_prefix(':'));
+        }
+    }
+    match s.rfind(':') {
+        Some(i) if s[..i].find(':').is_none() => (s[..i].to_string(), Some(&s[i + 1..])),
+        _ => (s.to_string(), None),
+    }
+}
+
+impl Settings {
+    /// Builds the model from a directive tree.
+    pub fn from_config(cfg: &Config) -> Result<Settings, ConfigError> {
+        let mut s = Settings {
+            server_root: cfg.server_root.clone(),
+            listen: Vec::new(),
+            pid_file: None,
+            buffered_logs: false,
+            tokens: Tokens::Full,
+            types_config: None,
+            limits: Limits::default(),
+            main: Server::default(),
+            vhosts: Vec::new(),
+        };
+        let mut main = Server::default();
+        for d in &cfg.directives {
+            s.directive(d, Scope::Main, &mut main)?;
+        }
+        s.main = main;
+        Ok(s)
+    }
+
+    /// A path relative to ServerRoot, as `ap_server_root_relative` makes it.
+    pub fn root_relative(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.server_root.join(p)
+        }
+    }
+
+    fn directive(
+        &mut self,
+        d: &Directive,
+        scope: Scope,
+        srv: &mut Server,
+    ) -> Result<(), ConfigError> {
+        let name = d.name.to_ascii_lowercase();
+        let global_only = |d: &Directive| -> Result<(), ConfigError> {
+            match scope {
+                Scope::Main => Ok(()),
+                Scope::Vhost => Err(not_in_vhost(d)),
+                Scope::Dir => Err(not_allowed(d)),
+            }
+        };
+        let server_only = |d: &Directive| -> Result<(), ConfigError> {
+            if scope == Scope::Dir {
+                Err(not_allowed(d))
+            } else {
+                Ok(())
+            }
+        };
+        if d.section {
+            return self.section(d, &name, scope, srv);
+        }
+        match name.as_str() {
+            "listen" => {
+                global_only(d)?;
+                nargs(d, 1, 2, "A port number or a numeric IP address and a port number, and an optional protocol")?;
+                let (host, port) = match host_port(&d.args[0]) {
+                    (h, Some(p)) => (Some(h), p.to_string()),
+                    (p, None) => (None, p),
+                };
+                let port: u16 = port
+                    .parse()
+                    .ok()
+                    .filter(|&p| p != 0)
+                    .ok_or_else(|| ConfigError::directive(d, "Port must be specified"))?;
+                let ip = match host.as_deref() {
+                    None | Some("*") | Some("") => None,
+                    Some(h) => Some(h.parse::<IpAddr>().map_err(|_| {
+                        ConfigError::directive(
+                            d,
+                            format!("Could not resolve host name {h} -- ignoring!"),
+                        )
+                    })?),
+                };
+                self.listen.push((ip, port));
+            }
+            "pidfile" => {
+                global_only(d)?;
+                nargs(d, 1, 1, "A file for logging the server process ID")?;
+                self.pid_file = Some(self.root_relative(&d.args[0]));
+            }
+            "bufferedlogs" => {
+                server_only(d)?;
+                self.buffered_logs = flag(d, "Enable Buffered Logging (experimental)")?;
+            }
+            "servertokens" => {
+                global_only(d)?;
+                nargs(d, 1, 1, "Tokens: Prod, Major, Minor, Min, OS, Full")?;
+                self.tokens = match d.args[0].to_ascii_lowercase().as_str() {
+                    "os" => Tokens::Os,
+                    "min" | "minimal" | "minor" => Tokens::Minor,
+                    "major" => Tokens::Major,
+                    "prod" | "productonly" => Tokens::Prod,
+                    _ => Tokens::Full,
+                };
+            }
+            "typesconfig" => {
+                global_only(d)?;
+                nargs(d, 1, 1, "the MIME types config file")?;
+                self.types_config = Some(self.root_relative(&d.args[0]));
+            }
+            "loadmodule" => {
+                global_only(d)?;
+                nargs(
+                    d,
+                    2,
+                    2,
+                    "a module name and the name of a shared object file to load it from",
+                )?;
+                if native_module(&d.args[0]).is_none() {
+                    return Err(ConfigError::directive(
+                        d,
+                        format!(
+                            "spoor does not provide module {} (modules spoor implements natively are accepted; others are not)",
+                            d.args[0]
+                        ),
+                    ));
+                }
+            }
+            "limitrequestline" => {
+                server_only(d)?;
+                self.limits.request_line =
+                    number(d, "Limit on maximum size of an HTTP request line")?;
+            }
+            "limitrequestfieldsize" => {
+                server_only(d)?;
+                self.limits.field_size =
+                    number(d, "Limit on maximum size of an HTTP request header field")?;
+            }
+            "limitrequestfields" => {
+                server_only(d)?;
+                self.limits.fields = number(
+                    d,
+                    "Limit (0 = unlimited) on max number of header fields in a request message",
+                )?;
+            }
+            "limitrequestbody" => {
+                srv_dir(srv, scope).limit_request_body = Some(number(
+                    d,
+                    "Limit (in bytes) on maximum size of request message body",
+                )?);
+            }
+            "servername" => {
+                server_only(d)?;
+                nargs(d, 1, 1, "The hostname and port of the server")?;
+                let (h, p) = host_port(&d.args[0]);
+                let h = h
+                    .split_once("://")
+                    .map_or(h.as_str(), |(_, rest)| rest)
+                    .to_ascii_lowercase();
+                srv.server_name = Some(h);
+                if let Some(p) = p {
+                    srv.port = Some(p.parse().map_err(|_| {
+                        ConfigError::directive(d, "The port number must be in the range 1 to 65535")
+                    })?);
+                }
+            }
+            "serveralias" => {
+                if scope != Scope::Vhost {
+                    return Err(ConfigError::directive(
+                        d,
+                        "ServerAlias only used in <VirtualHost>",
+                    ));
+                }
+                nargs(
+                    d,
+                    1,
+                    usize::MAX,
+                    "A name or names alternately used to access the server",
+                )?;
+                srv.aliases
+                    .extend(d.args.iter().map(|a| a.to_ascii_lowercase()));
+            }
+            "serveradmin" => {
+                server_only(d)?;
+                nargs(d, 1, 1, "The email address of the server administrator")?;
+                srv.server_admin = Some(d.args[0].clone());
+            }
+            "documentroot" => {
+                server_only(d)?;
+                nargs(d, 1, 1, "Root directory of the document tree")?;
+                let p = self.root_relative(&d.args[0]);
+                if !p.is_dir() {
+                    return Err(ConfigError::directive(
+                        d,
+                        format!(
+                            "DocumentRoot '{}' is not a directory, or is not readable",
+                            p.display()
+                        ),
+                    ));
+                }
+                srv.document_root = Some(p);
+            }
+            "logformat" => {
+                server_only(d)?;
+                nargs(
+                    d,
+                    1,
+                    2,
+                    "a log format string (see docs) and an optional format name",
+                )?;
+                Format::apache(&d.args[0]).map_err(|e| ConfigError::directive(d, e.0))?;
+                match d.args.get(1) {
+                    Some(nick) => {
+                        let key = nick.to_ascii_lowercase();
+                        srv.formats.retain(|(k, _)| *k != key);
+                        srv.formats.push((key, d.args[0].clone()));
+                    }
+                    None => srv.default_format = Some(d.args[0].clone()),
+                }
+            }
+            "customlog" | "globallog" => {
+                server_only(d)?;
+                let global = name == "globallog";
+                if global && scope != Scope::Main {
+                    return Err(not_in_vhost(d));
+                }
+                let mut args: Vec<&str> = d.args.iter().map(String::as_str).collect();
+                let mut escaping = Escaping::Apache;
+                if let Some(i) = args
+                    .iter()
+                    .skip(2)
+                    .position(|a| a.to_ascii_lowercase().starts_with("escape="))
+                {
+                    let v = args.remove(i + 2);
+                    escaping = match v[7..].to_ascii_lowercase().as_str() {
+                        "json" => Escaping::Json,
+                        "default" | "apache" => Escaping::Apache,
+                        _ => {
+                            return Err(ConfigError::directive(
+                                d,
+                                format!("escape= takes json or default, not '{}'", &v[7..]),
+                            ))
+                        }
+                    };
+                }
+                if args.len() < 2 || args.len() > 3 {
+                    return Err(ConfigError::directive(
+                        d,
+                        format!(
+                            "{} takes two or three arguments, a file name, a custom log format string or format name, and an optional \"env=\" or \"expr=\" clause (see docs)",
+                            d.name
+                        ),
+                    ));
+                }
+                Format::apache_with(args[1].as_bytes(), escaping)
+                    .map_err(|e| ConfigError::directive(d, e.0))?;
+                let condition = match args.get(2) {
+                    Some(c) => Some(check_condition(d, c)?),
+                    None => None,
+                };
+                srv.logs.push(LogSpec {
+                    target: args[0].to_string(),
+                    format: Some(args[1].to_string()),
+                    condition,
+                    escaping,
+                    global,
+                    file: d.file.clone(),
+                    line: d.line,
+                });
+            }
+            "transferlog" => {
+                server_only(d)?;
+                nargs(d, 1, 1, "the filename of the access log")?;
+                srv.logs.push(LogSpec {
+                    target: d.args[0].clone(),
+                    format: None,
+                    condition: None,
+                    escaping: Escaping::Apache,
+                    global: false,
+                    file: d.file.clone(),
+                    line: d.line,
+                });
+            }
+            "errorlog" => {
+                server_only(d)?;
+                nargs(d, 1, 1, "The filename of the error log")?;
+                srv.error_log = Some(d.args[0].clone());
+            }
+            "loglevel" => {
+                nargs(d, 1, usize::MAX, "Level of verbosity in error logging")?;
+                const LEVELS: &[&str] = &[
+                    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug", "trace1",
+                    "trace2", "trace3", "trace4", "trace5", "trace6", "trace7", "trace8",
+                ];
+                for a in &d.args {
+                    let level = a.rsplit(':').next().unwrap_or(a).to_ascii_lowercase();
+                    if !LEVELS.contains(&level.as_str()) {
+                        return Err(ConfigError::directive(
+                            d,
+                            "LogLevel requires level keyword: one of emerg/alert/crit/error/warn/notice/info/debug/trace1/.../trace8",
+                        ));
+                    }
+                }
+                srv.log_level = Some(d.args.join(" "));
+            }
+            "serversignature" => {
+                nargs(d, 1, 1, "En-/disable server signature (on|off|email)")?;
+                srv.signature = Some(match d.args[0].to_ascii_lowercase().as_str() {
+                    "on" => Signature::On,
+                    "off" => Signature::Off,
+                    "email" => Signature::Email,
+                    _ => {
+                        return Err(ConfigError::directive(
+                            d,
+                            "ServerSignature: use one of: off | on | email",
+                        ))
+                    }
+                });
+            }
+            "usecanonicalname" => {
+                nargs(
+                    d,
+                    1,
+                    1,
+                    "How to work out the ServerName : Port when constructing URLs",
+                )?;
+                srv.canonical_name = Some(match d.args[0].to_ascii_lowercase().as_str() {
+                    "on" => CanonicalName::On,
+                    "off" => CanonicalName::Off,
+                    "dns" => CanonicalName::Dns,
+                    _ => {
+                        return Err(ConfigError::directive(
+                            d,
+                            "parameter must be 'on', 'off', or 'dns'",
+                        ))
+                    }
+                });
+            }
+            "hostnamelookups" => {
+                nargs(d, 1, 1, "\"on\" to enable, \"off\" to disable reverse DNS lookups, or \"double\" to enable double-reverse DNS lookups")?;
+                srv.hostname_lookups = Some(match d.args[0].to_ascii_lowercase().as_str() {
+                    "on" => HostnameLookups::On,
+                    "off" => HostnameLookups::Off,
+                    "double" => HostnameLookups::Double,
+                    _ => {
+                        return Err(ConfigError::directive(
+                            d,
+                            "parameter must be 'on', 'off', or 'double'",
+                        ))
+                    }
+                });
+            }
+            "timeout" => {
+                server_only(d)?;
+                srv.timeout = Some(seconds(d, "Timeout duration (sec)")?);
+            }
+            "keepalive" => {
+                server_only(d)?;
+                srv.keepalive = Some(flag(
+                    d,
+                    "Whether persistent connections should be On or Off",
+                )?);
+            }
+            "keepalivetimeout" => {
+                server_only(d)?;
+                srv.keepalive_timeout = Some(seconds(d, "Keep-Alive timeout duration (sec)")?);
+            }
+            "maxkeepaliverequests" => {
+                server_only(d)?;
+                srv.max_keepalive = Some(number(
+                    d,
+                    "Maximum number of Keep-Alive requests per connection, or 0 for infinite",
+                )?);
+            }
+            "options" => {
+                let dir = srv_dir(srv, scope);
+                for a in &d.args {
+                    let (sign, word) = match a.as_bytes().first() {
+                        Some(b'+') => (Some(true), &a[1..]),
+                        Some(b'-') => (Some(false), &a[1..]),
+                        _ => (None, a.as_str()),
+                    };
+                    match word.to_ascii_lowercase().as_str() {
+                        "indexes" => dir.indexes = Some(sign.unwrap_or(true)),
+                        "none" => dir.indexes = Some(false),
+                        "all" => dir.indexes = Some(true),
+                        "followsymlinks"
+                        | "symlinksifownermatch"
+                        | "execcgi"
+                        | "includes"
+                        | "includesnoexec"
+                        | "multiviews" => {}
+                        _ => {
+                            return Err(ConfigError::directive(d, format!("Illegal option {word}")))
+                        }
+                    }
+                }
+            }
+            "require" => {
+                if scope != Scope::Dir {
+                    return Err(not_allowed(d));
+                }
+                nargs(d, 1, usize::MAX, "specifies authorization directives which one must pass (or not) for a request to suceeed")?;
+                let granted = match (d.args[0].to_ascii_lowercase().as_str(), d.args.get(1).map(|s| s.to_ascii_lowercase())) {
+                    ("all", Some(g)) if g == "granted" && d.args.len() == 2 => true,
+                    ("all", Some(g)) if g == "denied" && d.args.len() == 2 => false,
+                    _ => {
+                        return Err(ConfigError::directive(
+                            d,
+                            format!(
+                                "spoor supports only 'Require all granted' and 'Require all denied', not 'Require {}'",
+                                d.args.join(" ")
+                            ),
+                        ))
+                    }
+                };
+                srv_dir(srv, scope).require_granted = Some(granted);
+            }
+            "directoryindex" => {
+                nargs(d, 1, usize::MAX, "a list of file names")?;
+                let v = if d.args.len() == 1 && d.args[0].eq_ignore_ascii_case("disabled") {
+                    Vec::new()
+                } else {
+                    d.args.clone()
+                };
+                srv_dir(srv, scope).directory_index = Some(v);
+            }
+            "errordocument" => {
+                nargs(d, 2, 2, "Change responses for HTTP errors")?;
+                let code: u16 = d.args[0]
+                    .parse()
+                    .ok()
+                    .filter(|c| (400..600).contains(c))
+                    .ok_or_else(|| {
+                        ConfigError::directive(
+                            d,
+                            format!("Unsupported HTTP response code {}", d.args[0]),
+                        )
+                    })?;
+                let dir = srv_dir(srv, scope);
+                dir.error_documents.retain(|(c, _)| *c != code);
+                dir.error_documents.push((code, d.args[1].clone()));
+            }
+            "addtype" => {
+                nargs(
+                    d,
+                    2,
+                    usize::MAX,
+                    "a mime type followed by one or more file extensions",
+                )?;
+                let ty = d.args[0].to_ascii_lowercase();
+                let dir = srv_dir(srv, scope);
+                for ext in &d.args[1..] {
+                    let ext = ext.trim_start_matches('.').to_ascii_lowercase();
+                    dir.add_types.push((ext, ty.clone()));
+                }
+            }
+            "setenv" | "unsetenv" | "setenvif" | "setenvifnocase" | "browsermatch"
+            | "browsermatchnocase" => {
+                srv_dir(srv, scope).env_directives.push(d.clone());
+            }
+            _ => return Err(ConfigError::invalid_command(d)),
+        }
+        Ok(())
+    }
+
+    fn section(
+        &mut self,
+        d: &Directive,
+        name: &str,
+        scope: Scope,
+        srv: &mut Server,
+    ) -> Result<(), ConfigError> {
+        match name {
+            "virtualhost" => {
+                if scope != Scope::Main {
+                    return Err(ConfigError::directive(
+                        d,
+                        "<VirtualHost> cannot occur within <VirtualHost> section",
+                    ));
+                }
+                if d.args.is_empty() {
+                    return Err(ConfigError::directive(
+                        d,
+                        "<VirtualHost> directive requires additional arguments",
+                    ));
+                }
+                let mut v = Server {
+                    defined_at: Some((d.file.clone(), d.line)),
+                    ..Server::default()
+                };
+                for a in &d.args {
+                    let (host, port) = host_port(a);
+                    let port = match port {
+                        None | Some("*") => None,
+                        Some(p) => Some(p.parse::<u16>().map_err(|_| {
+                            ConfigError::directive(
+                                d,
+                                format!("The address or port is invalid: {a}"),
+                            )
+                        })?),
+                    };
+                    let ip = match host.as_str() {
+                        "*" | "_default_" => None,
+                        h => Some(h.parse::<IpAddr>().map_err(|_| {
+                            ConfigError::directive(
+                                d,
+                                format!("spoor accepts only IP addresses, * and _default_ in <VirtualHost>, not '{h}'"),
+                            )
+                        })?),
+                    };
+                    v.addrs.push(VhostAddr { ip, port });
+                }
+                for c in &d.children {
+                    self.directive(c, Scope::Vhost, &mut v)?;
+                }
+                self.vhosts.push(v);
+                Ok(())
+            }
+            "directory" | "directorymatch" | "location" | "locationmatch" | "files"
+            | "filesmatch" => {
+                if scope == Scope::Dir {
+                    return Err(ConfigError::directive(
+                        d,
+                        format!("<{}> cannot occur within <{}> section", d.name, d.name),
+                    ));
+                }
+                if d.args.is_empty() || d.args.len() > 2 {
+                    return Err(ConfigError::directive(
+                        d,
+                        format!("<{}> directive requires additional arguments", d.name),
+                    ));
+                }
+                let kind = match name {
+                    "directory" | "directorymatch" => SectionKind::Directory,
+                    "location" | "locationmatch" => SectionKind::Location,
+                    _ => SectionKind::Files,
+                };
+                let (pattern, is_regex) = if d.args.len() == 2 && d.args[0] == "~" {
+                    (d.args[1].clone(), true)
+                } else if d.args.len() == 1 {
+                    (d.args[0].clone(), name.ends_with("match"))
+                } else {
+                    return Err(ConfigError::directive(
+                        d,
+                        format!("<{}> directive requires additional arguments", d.name),
+                    ));
+                };
+                let regex =
+                    if is_regex {
+                        Some(regex::Regex::new(&pattern).map_err(|_| {
+                            ConfigError::directive(d, "Regex could not be compiled")
+                        })?)
+                    } else {
+                        None
+                    };
+                let pattern = if kind == SectionKind::Directory && !is_regex {
+                    self.root_relative(&pattern).to_string_lossy().into_owned()
+                } else {
+                    pattern
+                };
+                let mut sec_srv = Server::default();
+                for c in &d.children {
+                    self.directive(c, Scope::Dir, &mut sec_srv)?;
+                }
+                srv.sections.push(Section {
+                    kind,
+                    pattern,
+                    regex,
+                    dir: sec_srv.dir,
+                });
+                Ok(())
+            }
+            _ => Err(ConfigError::invalid_command(d)),
+        }
+    }
+
+    /// Every log line of the configuration: the main server's first, then
+    /// each virtual host's, in order. Indexes into this list identify logs.
+    pub fn all_logs(&self) -> Vec<&LogSpec> {
+        self.main
+            .logs
+            .iter()
+            .chain(self.vhosts.iter().flat_map(|v| v.logs.iter()))
+            .collect()
+    }
+
+    /// The nickname table of a server: the main server's entries merged
+    /// with the virtual host's, the virtual host's winning (httpd 2.4.63+).
+    fn formats_of(&self, vhost: Option<usize>) -> HashMap<String, String> {
+        let mut t: HashMap<String, String> = HashMap::new();
+        t.insert("clf".into(), spoor_log::CLF.into());
+        for (k, v) in &self.main.formats {
+            t.insert(k.clone(), v.clone());
+        }
+        if let Some(i) = vhost {
+            for (k, v) in &self.vhosts[i].formats {
+                t.insert(k.clone(), v.clone());
+            }
+        }
+        t
+    }
+
+    /// The default format of a server: its one-argument LogFormat (else the
+    /// main server's), looked up as a nickname in its table, else CLF.
+    pub fn default_format(&self, vhost: Option<usize>) -> Format {
+        let table = self.formats_of(vhost);
+        let s = vhost
+            .and_then(|i| self.vhosts[i].default_format.as_ref())
+            .or(self.main.default_format.as_ref());
+        let text = match s {
+            Some(s) => table.get(&s.to_ascii_lowercase()).unwrap_or(s).clone(),
+            None => spoor_log::CLF.to_string(),
+        };
+        Format::apache(&text).expect("validated when the directive was read")
+    }
+
+    /// For every server (index 0 = main, then the virtual hosts in order),
+    /// the logs a request handled by it is written to, with the format each
+    /// uses, resolved as httpd 2.4.71 does:
+    ///
+    /// * a server logs its own entries, then the main server's: all of them
+    ///   when it has none of its own, else only GlobalLogs;
+    /// * a format string that names a nickname in the server's table is
+    ///   replaced by it; an unknown nickname is a literal format;
+    /// * a log without a format (TransferLog) uses the default format of
+    ///   the server handling the request;
+    /// * the main server's entries are shared: every virtual host without
+    ///   logs of its own re-resolves their nicknames against its own table
+    ///   while the logs are opened, walking the hosts from the last defined
+    ///   to the first, so the first-defined such host sets the format of a
+    ///   shared log for every server.
+    pub fn resolve_logs(&self) -> Vec<Vec<ResolvedLog>> {
+        let resolve = |spec: &LogSpec, table: &HashMap<String, String>| -> Option<Format> {
+            let f = spec.format.as_ref()?;
+            let text = table.get(&f.to_ascii_lowercase()).unwrap_or(f);
+            Some(
+                Format::apache_with(text.as_bytes(), spec.escaping)
+                    .expect("validated when the directive was read"),
+            )
+        };
+        let main_table = self.formats_of(None);
+        // The shared formats of the main server's entries.
+        let mut shared: Vec<Option<Format>> = self
+            .main
+            .logs
+            .iter()
+            .map(|l| resolve(l, &main_table))
+            .collect();
+        for (i, v) in self.vhosts.iter().enumerate().rev() {
+            if v.logs.is_empty() {
+                let table = self.formats_of(Some(i));
+                for (j, l) in self.main.logs.iter().enumerate() {
+                    if l.format.is_some() {
+                        shared[j] = resolve(l, &table);
+                    }
+                }
+            }
+        }
+        let main_count = self.main.logs.len();
+        let mut out = Vec::with_capacity(1 + self.vhosts.len());
+        let main_default = self.default_format(None);
+        out.push(
+            shared
+                .iter()
+                .enumerate()
+                .map(|(j, f)| ResolvedLog {
+                    log: j,
+                    format: f.clone().unwrap_or_else(|| main_default.clone()),
+                })
+                .collect(),
+        );
+        let mut base = main_count;
+        for (i, v) in self.vhosts.iter().enumerate() {
+            let table = self.formats_of(Some(i));
+            let default = self.default_format(Some(i));
+            let mut list: Vec<ResolvedLog> = v
+                .logs
+                .iter()
+                .enumerate()
+                .map(|(j, l)| ResolvedLog {
+                    log: base + j,
+                    format: resolve(l, &table).unwrap_or_else(|| default.clone()),
+                })
+                .collect();
+            let own = !v.logs.is_empty();
+            for (j, l) in self.main.logs.iter().enumerate() {
+                if own && !l.global {
+                    continue;
+                }
+                list.push(ResolvedLog {
+                    log: j,
+                    format: shared[j].clone().unwrap_or_else(|| default.clone()),
+                });
+            }
+            base += v.logs.len();
+            out.push(list);
+        }
+        out
+    }
+}
+
+fn srv_dir(srv: &mut Server, _scope: Scope) -> &mut PerDir {
+    &mut srv.dir
+}
+
+/// Checks a CustomLog condition clause with httpd's messages; returns it.
+fn check_condition(d: &Directive, c: &str) -> Result<String, ConfigError> {
+    let lower = c.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("env=") {
+        let name = rest.strip_prefix('!').unwrap_or(rest);
+        if name.is_empty() {
+            return Err(ConfigError::directive(
+                d,
+                "missing environment variable name",
+            ));
+        }
+        Ok(c.to_string())
+    } else if let Some(rest) = lower.strip_prefix("expr=") {
+        if rest.is_empty() {
+            return Err(ConfigError::directive(d, "missing condition"));
+        }
+        Err(ConfigError::directive(
+            d,
+            "expr= log conditions are not supported by spoor yet; use env=VAR or env=!VAR",
+        ))
+    } else {
+        Err(ConfigError::directive(d, "error in condition clause"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{read_config_str, ReadOptions};
+
+    fn settings(text: &str) -> Result<Settings, ConfigError> {
+        let root = std::env::temp_dir();
+        let cfg = read_config_str(text, Path::new("test.conf"), &ReadOptions::new(&root))?;
+        Settings::from_config(&cfg)
+    }
+
+    fn render(f: &Format) -> String {
+        // The formats here are all literal text plus %U, so a minimal
+        // record identifies them.
+        let conn = spoor_log::Conn::default();
+        let req = spoor_log::Request {
+            uri: b"/index.html",
+            ..Default::default()
+        };
+        let mut r = spoor_log::Renderer::with_time_zone(spoor_log::TimeZone::UTC);
+        let mut out = Vec::new();
+        r.render(f, &spoor_log::Record::new(&conn, &req, 0), &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn unknown_directive_names_file_and_line() {
+        let e = settings("Listen 8080\nFrobnicate on\n").unwrap_err();
+        assert_eq!(e.line(), 2);
+        assert!(
+            e.message().contains("Invalid command 'Frobnicate'"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
+    fn log_directive_errors() {
+        let m = |t: &str| settings(t).unwrap_err().message().to_string();
+        assert_eq!(
+            m("LogFormat \"%Z\" x\n"),
+            "Unrecognized LogFormat directive %Z"
+        );
+        assert_eq!(
+            m("CustomLog x.log \"%h\" env=\n"),
+            "missing environment variable name"
+        );
+        assert_eq!(
+            m("CustomLog x.log \"%h\" env=!\n"),
+            "missing environment variable name"
+        );
+        assert_eq!(m("CustomLog x.log \"%h\" expr=\n"), "missing condition");
+        assert_eq!(
+            m("CustomLog x.log \"%h\" bogus\n"),
+            "error in condition clause"
+        );
+        assert!(m("CustomLog x.log \"%h\" expr=true\n").contains("not supported"));
+        assert_eq!(
+            m("<VirtualHost *:80>\nGlobalLog x.log common\n</VirtualHost>\n"),
+            "GlobalLog cannot occur within <VirtualHost> section"
+        );
+    }
+
+    #[test]
+    fn nickname_and_inheritance_rules() {
+        // spec/apache-logging.md §1.11.
+        let s = settings(
+            "LogFormat \"MAIN %U\" nick\n\
+             LogFormat \"MAINDEF %U\"\n\
+             CustomLog main.log nick\n\
+             TransferLog transfer.log\n\
+             GlobalLog global.log \"G %U\"\n\
+             CustomLog lit.log undefinednick\n\
+             <VirtualHost 127.0.0.1:80>\n\
+             LogFormat \"VH1 %U\" nick\n\
+             LogFormat \"VH1DEF %U\"\n\
+             </VirtualHost>\n\
+             <VirtualHost 127.0.0.1:81>\n\
+             CustomLog own.log nick\n\
+             </VirtualHost>\n",
+        )
+        .unwrap();
+        let r = s.resolve_logs();
+        let lines = |i: usize| -> Vec<(usize, String)> {
+            r[i].iter().map(|l| (l.log, render(&l.format))).collect()
+        };
+        // The first-defined vhost without logs redefines `nick`: the shared
+        // main log uses its definition for every server.
+        assert_eq!(
+            lines(0),
+            vec![
+                (0, "VH1 /index.html\n".into()),
+                (1, "MAINDEF /index.html\n".into()),
+                (2, "G /index.html\n".into()),
+                (3, "undefinednick\n".into()),
+            ]
+        );
+        assert_eq!(
+            lines(1),
+            vec![
+                (0, "VH1 /index.html\n".into()),
+                (1, "VH1DEF /index.html\n".into()),
+                (2, "G /index.html\n".into()),
+                (3, "undefinednick\n".into()),
+            ]
+        );
+        // A vhost with its own log keeps only the main GlobalLog.
+        assert_eq!(
+            lines(2),
+            vec![
+                (4, "MAIN /index.html\n".into()),
+                (2, "G /index.html\n".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn core_directives() {
+        let s = settings(
+            "Listen 127.0.0.1:8080\nListen 8081\nBufferedLogs on\nServerName www.example.com:8080\n\
+             Timeout 30\nKeepAliveTimeout 2\nMaxKeepAliveRequests 0\nKeepAlive Off\n\
+             HostnameLookups Double\nUseCanonicalName On\nServerSignature EMail\n\
+             <Directory />\nOptions -Indexes\nRequire all denied\n</Directory>\n\
+             <LocationMatch \"^/x\">\nErrorDocument 404 /missing.html\n</LocationMatch>\n\
+             LoadModule log_forensic_module /usr/lib/apache2/modules/mod_log_forensic.so\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.listen,
+            vec![(Some("127.0.0.1".parse().unwrap()), 8080), (None, 8081)]
+        );
+        assert!(s.buffered_logs);
+        assert_eq!(s.main.server_name.as_deref(), Some("www.example.com"));
+        assert_eq!(s.main.port, Some(8080));
+        assert_eq!(s.main.timeout, Some(Duration::from_secs(30)));
+        assert_eq!(s.main.max_keepalive, Some(0));
+        assert_eq!(s.main.keepalive, Some(false));
+        assert_eq!(s.main.hostname_lookups, Some(HostnameLookups::Double));
+        assert_eq!(s.main.signature, Some(Signature::Email));
+        assert_eq!(s.main.sections.len(), 2);
+        assert_eq!(s.main.sections[0].dir.require_granted, Some(false));
+        assert!(s.main.sections[1].regex.is_some());
+        let e = settings("LoadModule ssl_module x.so\n").unwrap_err();
+        assert!(e.message().contains("ssl_module"));
+        let e = settings("Require all granted\n").unwrap_err();
+        assert_eq!(e.message(), "Require not allowed here");
+    }
+}
