@@ -196,6 +196,8 @@ struct Connection {
     head: Head,
     out: Vec<u8>,
     line: Vec<u8>,
+    /// A request line rebuilt for the log.
+    rline: Vec<u8>,
     uri: Vec<u8>,
     scratch: Vec<u8>,
     path: PathBuf,
@@ -274,6 +276,7 @@ impl Connection {
             head: Head::default(),
             out: Vec::with_capacity(1024),
             line: Vec::with_capacity(512),
+            rline: Vec::new(),
             uri: Vec::with_capacity(128),
             scratch: Vec::with_capacity(128),
             path: PathBuf::new(),
@@ -867,9 +870,7 @@ impl Connection {
             Condition::Proceed => {}
         }
         let mut range = match self.req_header(b"Range") {
-            Some(r) if self.buf[self.head.method.clone().unwrap_or(0..0)] == *b"GET" => {
-                static_files::byte_range(r, len)
-            }
+            Some(r) if !http09 => static_files::byte_range(r, len),
             _ => ByteRange::Full,
         };
         if range != ByteRange::Full {
@@ -1056,6 +1057,7 @@ impl Connection {
             path,
             client_ip,
             local_ip,
+            rline,
             ..
         } = &mut *self;
         let b = &buf[..];
@@ -1073,14 +1075,37 @@ impl Connection {
             *slot = (*hn, &out[hv.clone()]);
         }
         let dash: &[u8] = b"-";
-        let request_line = head.has_line.then(|| &b[head.line.clone()]);
+        if head.rebuilt {
+            // Apache logs a line with extra white space rebuilt.
+            let mut words = b[head.line.clone()]
+                .split(|&c| c == b' ' || c == b'\t')
+                .filter(|w| !w.is_empty());
+            let mut first = true;
+            rline.clear();
+            for w in words.by_ref().take(2) {
+                if !first {
+                    rline.push(b' ');
+                }
+                first = false;
+                rline.extend_from_slice(w);
+            }
+            if let Some(p) = &head.protocol {
+                rline.push(b' ');
+                rline.extend_from_slice(&b[p.clone()]);
+            }
+        }
+        let request_line = match (head.has_line, head.rebuilt) {
+            (false, _) => None,
+            (true, true) => Some(&rline[..]),
+            (true, false) => Some(&b[head.line.clone()]),
+        };
         let (method, uri_v): (&[u8], &[u8]) = if reply.dash {
             (dash, dash)
         } else {
             (head.method.clone().map_or(dash, |m| &b[m]), &uri[..])
         };
         let protocol: &[u8] = match (&head.protocol, head.version, reply.dash) {
-            (Some(p), _, false) => &b[p.clone()],
+            (Some(p), _, false) if head.protocol_ok => &b[p.clone()],
             (None, Version::Http09, false) if head.method.is_some() && head.target.is_some() => {
                 b"HTTP/0.9"
             }

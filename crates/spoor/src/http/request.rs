@@ -65,8 +65,14 @@ pub struct Head {
     pub method: Option<Range<usize>>,
     /// The request target as sent.
     pub target: Option<Range<usize>>,
-    /// The protocol token; `None` means `HTTP/1.0` is logged.
+    /// The protocol token as sent.
     pub protocol: Option<Range<usize>>,
+    /// The protocol token is a valid `HTTP/x.y` (else `%H` logs
+    /// `HTTP/1.0`, as Apache does).
+    pub protocol_ok: bool,
+    /// The line had extra white space: Apache logs it rebuilt as
+    /// `method SP target SP protocol`.
+    pub rebuilt: bool,
     /// The version used for framing and keep-alive.
     pub version: Version,
     /// Header fields `(name, value)` in arrival order.
@@ -166,10 +172,29 @@ impl Head {
         }
         self.line = start..content_end;
         let line = &buf[start..content_end];
-        let mut parts = line.splitn(3, |&b| b == b' ');
-        let method = parts.next().unwrap_or_default();
+        let ws = |b: &u8| *b == b' ' || *b == b'\t';
+        let mut words = line.split(ws).filter(|w| !w.is_empty());
+        let method = words.next().unwrap_or(&line[..0]);
         self.method = Some(offset(buf, method));
-        let (Some(target), protocol) = (parts.next(), parts.next()) else {
+        let target = words.next();
+        // The protocol is the rest of the line after the target.
+        let protocol = target.and_then(|t| {
+            let after = offset(buf, t).end;
+            let rest = buf[after..content_end].trim_ascii();
+            (!rest.is_empty()).then(|| {
+                let s = after
+                    + (buf[after..content_end].len()
+                        - buf[after..content_end].trim_ascii_start().len());
+                &buf[s..s + rest.len()]
+            })
+        });
+        let canonical = match (target, protocol) {
+            (Some(t), Some(p)) => method.len() + t.len() + p.len() + 2 == line.len(),
+            (Some(t), None) => method.len() + t.len() + 1 == line.len(),
+            _ => true,
+        };
+        self.rebuilt = !canonical;
+        let Some(target) = target else {
             return Parse::Error(HeadError::Bad);
         };
         self.target = Some(offset(buf, target));
@@ -184,8 +209,9 @@ impl Head {
         };
         self.protocol = Some(offset(buf, protocol));
         let version = protocol_version(protocol);
+        self.protocol_ok = version.is_some();
         self.version = version.unwrap_or(Version::Http10);
-        if !method_ok || !target_ok || version.is_none() {
+        if !method_ok || !target_ok || version.is_none() || !canonical {
             return Parse::Error(HeadError::Bad);
         }
         self.parse_fields(buf, lf + 1)
@@ -328,6 +354,12 @@ mod tests {
         assert!(p(b"F<O / HTTP/1.1\r\n\r\n").0 == Parse::Error(HeadError::Bad));
         assert!(p(b"GET / HTTP/1.1\r\n\r\n").0 == Parse::Error(HeadError::Bad));
         assert_eq!(p(b"GET /\r\n").0, Parse::Done);
+        // Extra white space: refused, logged rebuilt (Apache 2.4.71).
+        let (r, h) = p(b"GET  / HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!((r, h.rebuilt), (Parse::Error(HeadError::Bad), true));
+        // An invalid protocol is logged as HTTP/1.0.
+        let (r, h) = p(b"GET / FOO/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!((r, h.protocol_ok), (Parse::Error(HeadError::Bad), false));
     }
 
     #[test]
