@@ -11,7 +11,9 @@
 //! * [`static_files`]: entity tags, conditional requests and ranges;
 //! * [`mime`]: content types by extension;
 //! * [`accesslog`]: log sinks written with one `write(2)` per line;
-//! * [`cli`]: the command line.
+//! * [`cli`]: the command line;
+//! * [`config`]: the httpd.conf reader and the server model built from it;
+//! * [`vhost`]: choosing the virtual host for a request.
 
 pub mod accesslog;
 pub mod cli;
@@ -20,3 +22,4 @@ pub mod http;
 pub mod mime;
 pub mod server;
 pub mod static_files;
+pub mod vhost;
