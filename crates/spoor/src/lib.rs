@@ -13,7 +13,9 @@
 //! * [`accesslog`]: log sinks written with one `write(2)` per line;
 //! * [`cli`]: the command line;
 //! * [`config`]: the httpd.conf reader and the server model built from it;
-//! * [`vhost`]: choosing the virtual host for a request.
+//! * [`vhost`]: choosing the virtual host for a request;
+//! * [`site`]: the running configuration built from the model (logs opened,
+//!   formats resolved).
 
 pub mod accesslog;
 pub mod cli;
@@ -21,5 +23,6 @@ pub mod config;
 pub mod http;
 pub mod mime;
 pub mod server;
+pub mod site;
 pub mod static_files;
 pub mod vhost;

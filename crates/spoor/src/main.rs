@@ -1,14 +1,58 @@
-//! The `spoor` binary: parses the command line, binds the listener, runs
-//! the server on a multi-threaded tokio runtime and stops cleanly on
-//! SIGTERM or SIGINT.
+//! The `spoor` binary: parses the command line, loads the configuration
+//! (an httpd.conf with `-f`, else the embedded default), binds the
+//! listeners, runs the server on a multi-threaded tokio runtime, reloads on
+//! SIGHUP/SIGUSR1 and stops cleanly on SIGTERM or SIGINT.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
 use spoor::accesslog::LogSink;
 use spoor::cli::Cli;
-use spoor::server::{self, Config};
+use spoor::config::{read_config, ReadOptions, Settings};
+use spoor::server::{self, Config, Current};
+use spoor::site;
+
+/// Everything `-f` produces: the model (for listeners and the pid file) and
+/// the running configuration.
+struct Loaded {
+    settings: Settings,
+    config: Config,
+}
+
+/// Reads, checks and opens a configuration; the error is ready to print.
+fn load(file: &Path, cli: &Cli) -> Result<Loaded, String> {
+    let root = match &cli.server_root {
+        Some(r) => r.clone(),
+        None => std::env::current_dir().map_err(|e| format!("spoor: current directory: {e}"))?,
+    };
+    let mut opts = ReadOptions::new(root);
+    opts.defines.extend(cli.defines.iter().cloned());
+    let cfg = read_config(file, &opts).map_err(|e| e.render("spoor"))?;
+    for w in &cfg.warnings {
+        eprintln!("{w}");
+    }
+    let settings = Settings::from_config(&cfg).map_err(|e| e.render("spoor"))?;
+    let config = site::build(&settings).map_err(|e| format!("spoor: {e}"))?;
+    Ok(Loaded { settings, config })
+}
+
+fn listen_addrs(settings: &Settings) -> Vec<SocketAddr> {
+    let mut v = Vec::new();
+    for &(ip, port) in &settings.listen {
+        match ip {
+            Some(ip) => v.push(SocketAddr::new(ip, port)),
+            // `Listen 80`: every address; IPv4 and IPv6 both, as httpd.
+            None => {
+                v.push(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port));
+                v.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port));
+            }
+        }
+    }
+    v
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -16,33 +60,37 @@ fn main() -> ExitCode {
         println!("Server version: spoor/{}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    if let Some(opt) = cli.unsupported() {
-        eprintln!(
-            "spoor: {opt} is not supported yet: this build has no configuration-file loader; \
-             run without it to serve --root on --listen"
-        );
-        return ExitCode::from(2);
-    }
-    let root = match std::fs::canonicalize(&cli.root) {
-        Ok(r) if r.is_dir() => r,
-        Ok(r) => {
-            eprintln!("spoor: document root {} is not a directory", r.display());
-            return ExitCode::FAILURE;
-        }
-        Err(e) => {
-            eprintln!("spoor: document root {}: {e}", cli.root.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut config = Config::new(root);
-    if let Some(path) = &cli.access_log {
-        match LogSink::open_append(path) {
-            Ok(s) => config.sink = s,
+    let (config, addrs, pid_file) = match &cli.config_file {
+        Some(file) => match load(file, &cli) {
+            Ok(l) => {
+                let addrs = listen_addrs(&l.settings);
+                if addrs.is_empty() && !cli.test_config {
+                    eprintln!(
+                        "spoor: AH00015: Unable to open logs: no listening sockets available, shutting down"
+                    );
+                    return ExitCode::FAILURE;
+                }
+                (l.config, addrs, l.settings.pid_file)
+            }
             Err(e) => {
-                eprintln!("spoor: could not open access log {}: {e}", path.display());
+                eprint!("{e}");
+                if !e.ends_with('\n') {
+                    eprintln!();
+                }
                 return ExitCode::FAILURE;
             }
-        }
+        },
+        None => match default_config(&cli) {
+            Ok(c) => (c, vec![cli.listen], None),
+            Err(e) => {
+                eprintln!("spoor: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    if cli.test_config {
+        eprintln!("Syntax OK");
+        return ExitCode::SUCCESS;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -54,33 +102,144 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(cli.listen)
-            .await
-            .map_err(|e| {
-                std::io::Error::new(e.kind(), format!("could not bind to {}: {e}", cli.listen))
-            })?;
-        eprintln!("spoor: listening on {}", listener.local_addr()?);
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-            let _ = tx.send(true);
-            // Keep the sender alive so connections see the flag, not a
-            // closed channel.
-            std::future::pending::<()>().await;
-        });
-        server::serve(listener, Arc::new(config), rx).await
-    });
+    let current = Arc::new(Current::new(config));
+    let result = runtime.block_on(run(cli, current, addrs, pid_file.clone()));
+    if let Some(p) = &pid_file {
+        let _ = std::fs::remove_file(p);
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("spoor: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The embedded default: serve `--root` on `--listen`, combined log to
+/// standard output (or `--access-log`).
+fn default_config(cli: &Cli) -> Result<Config, String> {
+    let root = match std::fs::canonicalize(&cli.root) {
+        Ok(r) if r.is_dir() => r,
+        Ok(r) => return Err(format!("document root {} is not a directory", r.display())),
+        Err(e) => return Err(format!("document root {}: {e}", cli.root.display())),
+    };
+    let mut config = Config::new(root);
+    if let Some(path) = &cli.access_log {
+        config.sinks[0] = LogSink::open_append(path)
+            .map_err(|e| format!("could not open access log {}: {e}", path.display()))?;
+    }
+    Ok(config)
+}
+
+async fn run(
+    cli: Cli,
+    current: Arc<Current>,
+    addrs: Vec<SocketAddr>,
+    pid_file: Option<PathBuf>,
+) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut listeners = Vec::new();
+    for a in &addrs {
+        let l = bind(*a).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("AH00072: make_sock: could not bind to address {a}: {e}"),
+            )
+        })?;
+        eprintln!("spoor: listening on {}", l.local_addr()?);
+        listeners.push(l);
+    }
+    if let Some(p) = &pid_file {
+        std::fs::write(p, format!("{}\n", std::process::id()))?;
+    }
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut usr1 = signal(SignalKind::user_defined1())?;
+    let reload_current = current.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+                _ = hup.recv() => reload(&cli, &reload_current),
+                _ = usr1.recv() => reload(&cli, &reload_current),
+            }
+        }
+        let _ = tx.send(true);
+        // Keep the sender alive so connections see the flag, not a closed
+        // channel.
+        std::future::pending::<()>().await;
+    });
+    let mut tasks = tokio::task::JoinSet::new();
+    for l in listeners {
+        tasks.spawn(server::serve(l, current.clone(), rx.clone()));
+    }
+    let mut result = Ok(());
+    while let Some(r) = tasks.join_next().await {
+        if let Ok(Err(e)) = r {
+            result = Err(e);
+        }
+    }
+    result
+}
+
+/// Re-reads the configuration and reopens the logs. A configuration that
+/// fails keeps the old one serving.
+fn reload(cli: &Cli, current: &Current) {
+    match &cli.config_file {
+        Some(file) => match load(file, cli) {
+            Ok(l) => {
+                current.replace(l.config);
+                eprintln!("spoor: configuration reloaded, logs reopened");
+            }
+            Err(e) => {
+                eprint!("{e}");
+                eprintln!("spoor: the new configuration failed; the old one keeps serving");
+            }
+        },
+        None => match default_config(cli) {
+            Ok(c) => current.replace(c),
+            Err(e) => eprintln!("spoor: reload failed, keeping the old configuration: {e}"),
+        },
+    }
+}
+
+/// Binds a listening socket with SO_REUSEADDR (an IPv6 wildcard socket is
+/// IPv6-only, so `Listen 80` can bind both families).
+fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let sock = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => {
+            let s = tokio::net::TcpSocket::new_v6()?;
+            set_v6only(&s)?;
+            s
+        }
+    };
+    sock.set_reuseaddr(true)?;
+    sock.bind(addr)?;
+    sock.listen(511)
+}
+
+fn set_v6only(s: &tokio::net::TcpSocket) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let one: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor and a pointer to an int of the
+    // right size for IPV6_V6ONLY.
+    let r = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_V6ONLY,
+            (&one as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
     }
 }

@@ -71,6 +71,11 @@ impl MimeTable {
         MimeTable { map }
     }
 
+    /// Reads a `mime.types` file (TypesConfig).
+    pub fn from_file(path: &std::path::Path) -> std::io::Result<MimeTable> {
+        Ok(MimeTable::parse(&std::fs::read_to_string(path)?))
+    }
+
     /// `/etc/mime.types` if it can be read, else [`MimeTable::builtin`].
     pub fn system() -> MimeTable {
         match std::fs::read_to_string("/etc/mime.types") {

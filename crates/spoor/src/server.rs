@@ -23,12 +23,15 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::accesslog::LogSink;
+use crate::config::CanonicalName;
 use crate::http::chunked::Chunked;
 use crate::http::pages::{self, Detail};
 use crate::http::request::{Head, HeadError, Parse, Version, FIELDS_MAX};
 use crate::http::{date, uri};
 use crate::mime::MimeTable;
+use crate::site::{LogCondition, LogUse, ServerConf};
 use crate::static_files::{self, ByteRange, Condition};
+use crate::vhost::Vhosts;
 
 /// Bodies up to this size are sent in the same write as the header.
 const INLINE_BODY: u64 = 128 * 1024;
@@ -73,14 +76,14 @@ const KNOWN_METHODS: &[&[u8]] = &[
 /// Everything a server needs to run.
 #[derive(Debug)]
 pub struct Config {
-    /// The document root.
-    pub root: PathBuf,
-    /// `ServerName`: logged by `%v`, used in redirects without `Host`.
-    pub server_name: String,
-    /// The access-log format.
-    pub format: Format,
-    /// Where log lines go.
-    pub sink: LogSink,
+    /// The main server (index 0) and the virtual hosts, in order.
+    pub servers: Vec<ServerConf>,
+    /// Chooses the server for a request.
+    pub vhosts: Vhosts,
+    /// Every access log, opened; [`LogUse::sink`] indexes this.
+    pub sinks: Vec<LogSink>,
+    /// `KeepAlive`.
+    pub keepalive: bool,
     /// `Timeout`: the longest wait for request bytes or for a write.
     pub read_timeout: Duration,
     /// `KeepAliveTimeout`: the longest wait for a next request.
@@ -98,10 +101,21 @@ impl Config {
     /// Apache's default timeouts and limits.
     pub fn new(root: PathBuf) -> Config {
         Config {
-            root,
-            server_name: "localhost".to_string(),
-            format: Format::apache(spoor_log::COMBINED).expect("the combined format compiles"),
-            sink: LogSink::Stdout,
+            servers: vec![ServerConf {
+                root,
+                server_name: "localhost".to_string(),
+                port: 80,
+                canonical_name: CanonicalName::Off,
+                logs: vec![LogUse {
+                    sink: 0,
+                    format: Format::apache(spoor_log::COMBINED)
+                        .expect("the combined format compiles"),
+                    condition: LogCondition::Always,
+                }],
+            }],
+            vhosts: Vhosts::empty(),
+            sinks: vec![LogSink::Stdout],
+            keepalive: true,
             read_timeout: Duration::from_secs(60),
             keepalive_timeout: Duration::from_secs(5),
             max_keepalive: 100,
@@ -111,12 +125,35 @@ impl Config {
     }
 }
 
+/// The configuration in force; a reload swaps it. Each connection keeps the
+/// configuration it was accepted under, as httpd's old children finish
+/// their connections after a graceful restart.
+#[derive(Debug)]
+pub struct Current(std::sync::RwLock<Arc<Config>>);
+
+impl Current {
+    /// Holds `config`.
+    pub fn new(config: Config) -> Current {
+        Current(std::sync::RwLock::new(Arc::new(config)))
+    }
+
+    /// The configuration new connections get.
+    pub fn get(&self) -> Arc<Config> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the configuration for new connections.
+    pub fn replace(&self, config: Config) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
+    }
+}
+
 /// Serves connections from `listener` until `shutdown` becomes true, then
 /// stops accepting, lets every connection finish its current request, and
 /// returns once all of them are closed.
 pub async fn serve(
     listener: TcpListener,
-    config: Arc<Config>,
+    current: Arc<Current>,
     mut shutdown: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let mut tasks = JoinSet::new();
@@ -130,7 +167,7 @@ pub async fn serve(
                 Ok((stream, peer)) => {
                     let local = stream.local_addr().unwrap_or(peer);
                     let _ = stream.set_nodelay(true);
-                    let c = Connection::new(stream, peer, local, config.clone(), shutdown.clone());
+                    let c = Connection::new(stream, peer, local, current.get(), shutdown.clone());
                     tasks.spawn(c.run());
                 }
                 Err(e) => {
@@ -179,6 +216,8 @@ struct Reply {
     headers_out: Vec<(&'static [u8], Range<usize>)>,
     content_type: Option<Range<usize>>,
     query: Option<Range<usize>>,
+    /// The server handling the request: 0 = main, else a virtual host.
+    server: usize,
     vhost: Option<Range<usize>>,
     /// 0, or the status the request target alone calls for (400, 404).
     uri_error: u16,
@@ -211,8 +250,11 @@ struct Connection {
     client_ip: String,
     client_port: u16,
     local_ip: String,
+    local_addr: std::net::IpAddr,
     local_port: u16,
     local_port_text: Vec<u8>,
+    /// The request's host name, lower case, without the port.
+    host_lc: Vec<u8>,
 }
 
 /// Appends one response header line and remembers its value's place.
@@ -290,7 +332,9 @@ impl Connection {
             client_ip: peer.ip().to_canonical().to_string(),
             client_port: peer.port(),
             local_ip: local.ip().to_canonical().to_string(),
+            local_addr: local.ip().to_canonical(),
             local_port: local.port(),
+            host_lc: Vec::with_capacity(64),
             local_port_text: local.port().to_string().into_bytes(),
         }
     }
@@ -457,6 +501,25 @@ impl Connection {
         self.prepare_uri();
         if self.reply.vhost.is_none() {
             self.reply.vhost = self.head.host.clone();
+        }
+        self.host_lc.clear();
+        if let Some(h) = self.reply.vhost.clone() {
+            let h = &self.buf[h];
+            // Without the port; the name is case-insensitive.
+            let h = match memchr::memrchr(b':', h) {
+                Some(p) if !h.ends_with(b"]") => &h[..p],
+                _ => h,
+            };
+            self.host_lc
+                .extend(h.iter().map(|b| b.to_ascii_lowercase()));
+        }
+        if !self.cfg.vhosts.is_empty() {
+            let host = (!self.host_lc.is_empty()).then_some(&self.host_lc[..]);
+            self.reply.server = self
+                .cfg
+                .vhosts
+                .select(self.local_addr, self.local_port, host)
+                .map_or(0, |i| i + 1);
         }
         let head_len = self.head.len;
         if let Parse::Error(e) = p {
@@ -632,7 +695,8 @@ impl Connection {
     fn connection_headers(&mut self) {
         let h = &self.head;
         let max = self.cfg.max_keepalive;
-        let wanted = !drops_connection(self.reply.status)
+        let wanted = self.cfg.keepalive
+            && !drops_connection(self.reply.status)
             && !h.conn_close
             && !*self.shutdown.borrow()
             && (h.version == Version::Http11
@@ -788,7 +852,7 @@ impl Connection {
     /// the response (a large body), false when the response is in `out`.
     async fn static_file(&mut self, head_only: bool, http09: bool) -> bool {
         self.path.as_mut_os_string().clear();
-        self.path.push(&self.cfg.root);
+        self.path.push(&self.cfg.servers[self.reply.server].root);
         self.path.push(std::ffi::OsStr::from_bytes(&self.uri[1..]));
         self.reply.filename = true;
         let mut file = match std::fs::File::open(&self.path) {
@@ -959,7 +1023,7 @@ impl Connection {
         match self.reply.vhost.clone() {
             Some(h) => loc.extend_from_slice(&self.buf[h]),
             None => {
-                loc.extend_from_slice(self.cfg.server_name.as_bytes());
+                loc.extend_from_slice(self.cfg.servers[self.reply.server].server_name.as_bytes());
                 if self.local_port != 80 {
                     loc.push(b':');
                     loc.extend_from_slice(&self.local_port_text);
@@ -1058,8 +1122,10 @@ impl Connection {
             client_ip,
             local_ip,
             rline,
+            host_lc,
             ..
         } = &mut *self;
+        let srv = &cfg.servers[reply.server];
         let b = &buf[..];
         let empty: &[u8] = b"";
         let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
@@ -1111,16 +1177,9 @@ impl Connection {
             }
             _ => b"HTTP/1.0",
         };
-        let vhost: &[u8] = match &reply.vhost {
-            Some(h) => {
-                let h = &b[h.clone()];
-                // Without the port.
-                match memchr::memrchr(b':', h) {
-                    Some(p) if !h.ends_with(b"]") => &h[..p],
-                    _ => h,
-                }
-            }
-            None => cfg.server_name.as_bytes(),
+        let vhost: &[u8] = match srv.canonical_name {
+            CanonicalName::Off if reply.vhost.is_some() => &host_lc[..],
+            _ => srv.server_name.as_bytes(),
         };
         let conn = Conn {
             client_ip,
@@ -1151,9 +1210,9 @@ impl Connection {
             content_type: reply.content_type.clone().map(|r| &out[r]),
             headers_in: &fields[..n],
             headers_out: &out_fields[..m],
-            server_name: cfg.server_name.as_bytes(),
+            server_name: srv.server_name.as_bytes(),
             vhost_name: vhost,
-            server_port: local_port,
+            server_port: srv.port,
             scheme: "http",
             useragent_ip: client_ip,
             useragent_port: client_port,
@@ -1162,10 +1221,16 @@ impl Connection {
             request_time_us: reply.request_time_us,
             ..Request::default()
         };
-        line.clear();
-        renderer.render(&cfg.format, &Record::new(&conn, &req, end_us), line);
-        if let Err(e) = cfg.sink.write_record(line) {
-            eprintln!("spoor: error writing to the access log: {e}");
+        let rec = Record::new(&conn, &req, end_us);
+        for lu in &srv.logs {
+            if !lu.condition.allows(req.env) {
+                continue;
+            }
+            line.clear();
+            renderer.render(&lu.format, &rec, line);
+            if let Err(e) = cfg.sinks[lu.sink].write_record(line) {
+                eprintln!("spoor: error writing to the access log: {e}");
+            }
         }
         self.bytes_in = 0;
         self.bytes_out = 0;

@@ -52,6 +52,13 @@ impl Vhosts {
         Vhosts { entries }
     }
 
+    /// A table with no virtual hosts: every request goes to the main server.
+    pub fn empty() -> Vhosts {
+        Vhosts {
+            entries: Vec::new(),
+        }
+    }
+
     /// Whether there are any virtual hosts at all.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -1,0 +1,196 @@
+//! The running configuration: what the connection engine consults per
+//! request, built from the [`Settings`] model.
+//!
+//! Building opens every access log (relative to ServerRoot, as httpd does)
+//! and resolves each server's list of logs and formats once, so a request
+//! only picks its server and walks a short list.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use spoor_log::{Field, Format, TimeZone};
+
+use crate::accesslog::LogSink;
+use crate::config::{CanonicalName, Settings};
+use crate::mime::MimeTable;
+use crate::server::Config;
+use crate::vhost::Vhosts;
+
+/// A CustomLog condition clause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogCondition {
+    /// Always log.
+    Always,
+    /// `env=VAR`: log when VAR is set (to any value).
+    IfSet(String),
+    /// `env=!VAR`: log when VAR is not set.
+    IfUnset(String),
+}
+
+impl LogCondition {
+    /// Parses a clause already checked by the model (`env=VAR`,
+    /// `env=!VAR`).
+    pub fn parse(clause: Option<&str>) -> LogCondition {
+        match clause {
+            None => LogCondition::Always,
+            Some(c) => {
+                let v = &c[4..];
+                match v.strip_prefix('!') {
+                    Some(name) => LogCondition::IfUnset(name.to_string()),
+                    None => LogCondition::IfSet(v.to_string()),
+                }
+            }
+        }
+    }
+
+    /// Whether a request with environment `env` is logged.
+    pub fn allows(&self, env: &[Field<'_>]) -> bool {
+        let has = |n: &str| {
+            env.iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case(n.as_bytes()))
+        };
+        match self {
+            LogCondition::Always => true,
+            LogCondition::IfSet(n) => has(n),
+            LogCondition::IfUnset(n) => !has(n),
+        }
+    }
+}
+
+/// One access log as a server uses it.
+#[derive(Debug)]
+pub struct LogUse {
+    /// Index into [`Config::sinks`].
+    pub sink: usize,
+    /// The compiled format.
+    pub format: Format,
+    /// When to write.
+    pub condition: LogCondition,
+}
+
+/// Per-server settings the engine needs at request time.
+#[derive(Debug)]
+pub struct ServerConf {
+    /// DocumentRoot.
+    pub root: PathBuf,
+    /// The canonical name (`%v`).
+    pub server_name: String,
+    /// The port `%p` prints: ServerName's, else 80.
+    pub port: u16,
+    /// UseCanonicalName.
+    pub canonical_name: CanonicalName,
+    /// The logs written for requests this server handles.
+    pub logs: Vec<LogUse>,
+}
+
+/// The host name httpd falls back to without a ServerName.
+fn system_host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at
+    // most that many bytes.
+    let r = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if r != 0 {
+        return "localhost".into();
+    }
+    let n = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+/// Builds the running configuration from the model; the error text is
+/// ready to print.
+pub fn build(settings: &Settings) -> Result<Config, String> {
+    let logs = settings.all_logs();
+    let mut sinks = Vec::with_capacity(logs.len());
+    for l in &logs {
+        if l.target.starts_with('|') {
+            return Err(format!(
+                "piped logs are not supported by this build yet: {} (defined at {}:{})",
+                l.target,
+                l.file.display(),
+                l.line
+            ));
+        }
+        let path = settings.root_relative(&l.target);
+        let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+        if !dir.as_os_str().is_empty() && !dir.is_dir() {
+            return Err(format!(
+                "AH02297: Cannot access directory '{}/' for log file '{}' defined at {}:{}",
+                dir.display(),
+                l.target,
+                l.file.display(),
+                l.line
+            ));
+        }
+        let f = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o666)
+            .open(&path)
+            .map_err(|e| {
+                format!(
+                    "AH00649: could not open transfer log file {}: {e}",
+                    path.display()
+                )
+            })?;
+        sinks.push(LogSink::File(f));
+    }
+    let resolved = settings.resolve_logs();
+    let main_name = settings
+        .main
+        .server_name
+        .clone()
+        .unwrap_or_else(system_host_name);
+    let main_root = settings
+        .main
+        .document_root
+        .clone()
+        .unwrap_or_else(|| settings.server_root.join("htdocs"));
+    let mut servers = Vec::with_capacity(1 + settings.vhosts.len());
+    for (i, list) in resolved.into_iter().enumerate() {
+        let srv = if i == 0 {
+            &settings.main
+        } else {
+            &settings.vhosts[i - 1]
+        };
+        let main = &settings.main;
+        servers.push(ServerConf {
+            root: srv
+                .document_root
+                .clone()
+                .unwrap_or_else(|| main_root.clone()),
+            server_name: srv.server_name.clone().unwrap_or_else(|| main_name.clone()),
+            port: srv.port.or(main.port).unwrap_or(80),
+            canonical_name: srv
+                .canonical_name
+                .or(main.canonical_name)
+                .unwrap_or_default(),
+            logs: list
+                .into_iter()
+                .map(|r| LogUse {
+                    sink: r.log,
+                    format: r.format,
+                    condition: LogCondition::parse(logs[r.log].condition.as_deref()),
+                })
+                .collect(),
+        });
+    }
+    let main = &settings.main;
+    let mime = match &settings.types_config {
+        Some(p) => MimeTable::from_file(p)
+            .map_err(|e| format!("could not open mime types config file {}: {e}", p.display()))?,
+        None => MimeTable::system(),
+    };
+    Ok(Config {
+        servers,
+        vhosts: Vhosts::new(settings),
+        sinks,
+        read_timeout: main.timeout.unwrap_or(Duration::from_secs(60)),
+        keepalive: main.keepalive.unwrap_or(true),
+        keepalive_timeout: main.keepalive_timeout.unwrap_or(Duration::from_secs(5)),
+        max_keepalive: main.max_keepalive.unwrap_or(100),
+        mime,
+        time_zone: TimeZone::system(),
+    })
+}

@@ -1,0 +1,251 @@
+//! spoor run from an httpd.conf: `-t`, errors with file and line, virtual
+//! hosts and log inheritance, reload on SIGHUP (logs reopened, a bad new
+//! configuration keeps the old one serving), SIGTERM.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!(
+            "spoor-cfg-{tag}-{}-{}",
+            std::process::id(),
+            Instant::now().elapsed().as_nanos()
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(p.join("htdocs")).unwrap();
+        std::fs::create_dir_all(p.join("vh")).unwrap();
+        std::fs::create_dir_all(p.join("logs")).unwrap();
+        std::fs::write(p.join("htdocs/index.html"), "main\n").unwrap();
+        std::fs::write(p.join("vh/index.html"), "vhost\n").unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spoor(args: &[&str], root: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(args)
+        .arg("-d")
+        .arg(root)
+        .output()
+        .unwrap()
+}
+
+fn start(root: &Path, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["-f", "spoor.conf", "-d"])
+        .arg(root)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "spoor did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Server(child)
+}
+
+fn get(port: u16, host: &str, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+fn stop(mut s: Server) {
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(s.0.id() as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(st) = s.0.try_wait().unwrap() {
+            assert!(st.success(), "{st:?}");
+            return;
+        }
+        assert!(Instant::now() < deadline, "spoor did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn read(root: &Path, f: &str) -> String {
+    std::fs::read_to_string(root.join(f)).unwrap_or_default()
+}
+
+fn config(port: u16) -> String {
+    format!(
+        "Listen 127.0.0.1:{port}\n\
+         ServerName main.test\n\
+         DocumentRoot htdocs\n\
+         PidFile logs/spoor.pid\n\
+         LogFormat \"%v|%V|%p|%U|%>s|%b\" nick\n\
+         LogFormat \"MAINDEFAULT %U\"\n\
+         CustomLog logs/main.log nick\n\
+         TransferLog logs/transfer.log\n\
+         GlobalLog logs/global.log \"G %v %U\"\n\
+         <VirtualHost 127.0.0.1:{port}>\n\
+         ServerName a.test\n\
+         ServerAlias *.a.test\n\
+         DocumentRoot vh\n\
+         CustomLog logs/a.log \"A %v %U %s\"\n\
+         </VirtualHost>\n\
+         <VirtualHost 127.0.0.1:{port}>\n\
+         ServerName b.test:8080\n\
+         LogFormat \"B-DEFAULT %U\"\n\
+         </VirtualHost>\n"
+    )
+}
+
+#[test]
+fn config_test_mode_and_errors() {
+    let t = TempDir::new("t");
+    std::fs::write(t.0.join("spoor.conf"), config(free_port())).unwrap();
+    let out = spoor(&["-t", "-f", "spoor.conf"], &t.0);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "Syntax OK\n");
+
+    std::fs::write(t.0.join("bad.conf"), "ServerName x\nFrobnicate on\n").unwrap();
+    let out = spoor(&["-t", "-f", "bad.conf"], &t.0);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let file = t.0.join("bad.conf");
+    assert_eq!(
+        err,
+        format!(
+            "AH00526: Syntax error on line 2 of {}:\nInvalid command 'Frobnicate', perhaps misspelled or defined by a module not included in the server configuration\n",
+            file.display()
+        )
+    );
+
+    std::fs::write(t.0.join("bad2.conf"), "LogFormat \"%h %Z\" x\n").unwrap();
+    let out = spoor(&["-t", "-f", "bad2.conf"], &t.0);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("AH00526: Syntax error on line 1 of "),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(":\nUnrecognized LogFormat directive %Z\n"),
+        "{err}"
+    );
+
+    // -D feeds <IfDefine>.
+    std::fs::write(
+        t.0.join("def.conf"),
+        "<IfDefine !OK>\nFrobnicate\n</IfDefine>\nListen 127.0.0.1:1\n",
+    )
+    .unwrap();
+    assert!(spoor(&["-t", "-f", "def.conf", "-D", "OK"], &t.0)
+        .status
+        .success());
+    assert!(!spoor(&["-t", "-f", "def.conf"], &t.0).status.success());
+}
+
+#[test]
+fn virtual_hosts_and_log_inheritance() {
+    let t = TempDir::new("vh");
+    let port = free_port();
+    std::fs::write(t.0.join("spoor.conf"), config(port)).unwrap();
+    let s = start(&t.0, port);
+    assert_eq!(
+        read(&t.0, "logs/spoor.pid").trim(),
+        s.0.id().to_string(),
+        "PidFile"
+    );
+    assert!(get(port, "a.test", "/").ends_with("\r\n\r\nvhost\n"));
+    assert!(get(port, "www.a.test", "/").ends_with("\r\n\r\nvhost\n"));
+    assert!(get(port, "B.TEST:80", "/").ends_with("\r\n\r\nmain\n"));
+    // An unknown name: the first virtual host for the address.
+    assert!(get(port, "unknown.test", "/").ends_with("\r\n\r\nvhost\n"));
+    stop(s);
+    assert!(
+        !t.0.join("logs/spoor.pid").exists(),
+        "pid file removed at exit"
+    );
+
+    // a.test has a log of its own: only it and the main GlobalLog.
+    assert_eq!(
+        read(&t.0, "logs/a.log"),
+        "A a.test /index.html 200\nA a.test /index.html 200\nA a.test /index.html 200\n"
+    );
+    // b.test has no logs: it uses all of the main server's, with its own
+    // default format for TransferLog, and its port from ServerName.
+    assert_eq!(
+        read(&t.0, "logs/main.log"),
+        "b.test|b.test|8080|/index.html|200|5\n"
+    );
+    assert_eq!(read(&t.0, "logs/transfer.log"), "B-DEFAULT /index.html\n");
+    assert_eq!(
+        read(&t.0, "logs/global.log"),
+        "G a.test /index.html\nG a.test /index.html\nG b.test /index.html\nG a.test /index.html\n"
+    );
+}
+
+#[test]
+fn reload_reopens_logs_and_survives_a_bad_config() {
+    let t = TempDir::new("hup");
+    let port = free_port();
+    std::fs::write(t.0.join("spoor.conf"), config(port)).unwrap();
+    let s = start(&t.0, port);
+    get(port, "a.test", "/one");
+    // Rotate: move the log away, then SIGHUP reopens it by name.
+    std::fs::rename(t.0.join("logs/a.log"), t.0.join("logs/a.log.1")).unwrap();
+    get(port, "a.test", "/two");
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(s.0.id() as i32, libc::SIGHUP) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !t.0.join("logs/a.log").exists() {
+        assert!(Instant::now() < deadline, "log not reopened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    get(port, "a.test", "/three");
+    // A broken configuration: reported, the old one keeps serving.
+    std::fs::write(t.0.join("spoor.conf"), "Frobnicate\n").unwrap();
+    // SAFETY: as above.
+    unsafe { libc::kill(s.0.id() as i32, libc::SIGHUP) };
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(get(port, "a.test", "/").contains("200 OK"));
+    stop(s);
+    assert_eq!(
+        read(&t.0, "logs/a.log.1"),
+        "A a.test /one 404\nA a.test /two 404\n"
+    );
+    assert_eq!(
+        read(&t.0, "logs/a.log"),
+        "A a.test /three 404\nA a.test /index.html 200\n"
+    );
+}
