@@ -1303,6 +1303,23 @@ mod tests {
     }
 
     #[test]
+    fn json_escaping_per_log() {
+        let s = settings(
+            "LogFormat \"{\\\"u\\\":\\\"%U\\\",\\\"s\\\":%>s}\" j\n\
+             CustomLog a.log j escape=json\n\
+             CustomLog b.log j\n",
+        )
+        .unwrap();
+        assert_eq!(s.main.logs[0].escaping, Escaping::Json);
+        assert_eq!(s.main.logs[1].escaping, Escaping::Apache);
+        let r = s.resolve_logs();
+        assert_eq!(r[0][0].format.escaping(), Escaping::Json);
+        assert_eq!(render(&r[0][0].format), "{\"u\":\"/index.html\",\"s\":null}\n");
+        let e = settings("CustomLog a.log \"%h\" escape=xml\n").unwrap_err();
+        assert_eq!(e.message(), "escape= takes json or default, not 'xml'");
+    }
+
+    #[test]
     fn directives_the_engine_lacks_are_refused() {
         for (text, line) in [
             ("<Directory />\nRequire all denied\n</Directory>\n", 1),
