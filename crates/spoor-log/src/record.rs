@@ -30,9 +30,14 @@ pub fn table_get<'a>(table: &[Field<'a>], name: &[u8]) -> Option<&'a [u8]> {
 /// byte before comparing the rest (header lookups are on the hot path).
 #[inline]
 pub(crate) fn name_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && (a.is_empty() || (a[0] | 0x20) == (b[0] | 0x20))
-        && a.eq_ignore_ascii_case(b)
+    if a.len() != b.len() || (!a.is_empty() && (a[0] | 0x20) != (b[0] | 0x20)) {
+        return false;
+    }
+    // Names usually arrive in the case the format spells them: compare
+    // bytes exactly and fold case only where they differ.
+    a.iter()
+        .zip(b)
+        .all(|(&x, &y)| x == y || (x.is_ascii_alphabetic() && (x ^ y) == 0x20))
 }
 
 /// Per-connection facts (Apache's `conn_rec` plus mod_logio's counters).

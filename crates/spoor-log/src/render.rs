@@ -241,18 +241,19 @@ impl Renderer {
     /// with `", "` as Apache's core merges them. A single entry is returned
     /// in place; several are joined in the scratch buffer.
     fn merged<'s>(&'s mut self, table: &'s [Field<'s>], name: &[u8]) -> Option<&'s [u8]> {
-        let mut it = table.iter().filter(|(n, _)| name_eq(n, name));
-        let first = it.next()?.1;
-        let Some(second) = it.next() else {
+        let i = table.iter().position(|(n, _)| name_eq(n, name))?;
+        let first = table[i].1;
+        let rest = &table[i + 1..];
+        let Some(j) = rest.iter().position(|(n, _)| name_eq(n, name)) else {
             return Some(first);
         };
         self.scratch.clear();
         self.scratch.extend_from_slice(first);
-        self.scratch.extend_from_slice(b", ");
-        self.scratch.extend_from_slice(second.1);
-        for (_, v) in it {
-            self.scratch.extend_from_slice(b", ");
-            self.scratch.extend_from_slice(v);
+        for (n, v) in &rest[j..] {
+            if name_eq(n, name) {
+                self.scratch.extend_from_slice(b", ");
+                self.scratch.extend_from_slice(v);
+            }
         }
         Some(&self.scratch)
     }
