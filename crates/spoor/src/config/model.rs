@@ -1314,7 +1314,10 @@ mod tests {
         assert_eq!(s.main.logs[1].escaping, Escaping::Apache);
         let r = s.resolve_logs();
         assert_eq!(r[0][0].format.escaping(), Escaping::Json);
-        assert_eq!(render(&r[0][0].format), "{\"u\":\"/index.html\",\"s\":null}\n");
+        assert_eq!(
+            render(&r[0][0].format),
+            "{\"u\":\"/index.html\",\"s\":null}\n"
+        );
         let e = settings("CustomLog a.log \"%h\" escape=xml\n").unwrap_err();
         assert_eq!(e.message(), "escape= takes json or default, not 'xml'");
     }
