@@ -1,0 +1,789 @@
+//! Differential conformance: a real apache2 (2.4.71, event MPM) and the
+//! `spoor` binary read the same httpd.conf text (apart from one `Define`
+//! line holding each one's port), receive the same raw request bytes in the
+//! same order, and must write the same access-log bytes.
+//!
+//! * The configuration, formats and document tree are in
+//!   `apache_diff/formats.rs`; the request cases in `apache_diff/cases.rs`.
+//! * Both servers run at once, each in its own temporary ServerRoot, with
+//!   TZ=UTC. Each case is sent to apache2, then to spoor; after each case the
+//!   harness waits for the case's records in `logs/sync.log` (a GlobalLog)
+//!   and notes every log file's size, so each case's lines can be compared
+//!   on their own.
+//! * Masked: the ServerRoot (in `%f`), the server's own port (as a whole
+//!   number), the CLF time `[dd/Mon/yyyy:hh:mm:ss +zzzz]`, and the fields a
+//!   format marks as per-process (times, durations, pids, `%O`, `%S`,
+//!   `Date`). Nothing else.
+//! * apache2-only directives sit in `<IfDefine APACHE>` (apache2 gets
+//!   `-D APACHE`); optional directive groups are enabled for both servers
+//!   only if `spoor -t` accepts them, and a refused group counts as a
+//!   failure.
+//!
+//! Prints `N passed, N failed` and panics on any mismatch. Everything is
+//! bounded in time; both servers are stopped and the temporary directories
+//! removed even when the test fails.
+
+#[path = "apache_diff/cases.rs"]
+mod cases;
+#[path = "apache_diff/formats.rs"]
+mod formats;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use cases::Case;
+
+const APACHE: &str = "/usr/sbin/apache2";
+const MODULES: &str = "/usr/lib/apache2/modules";
+/// Fixed modification time of every document (2026-01-02 03:04:05 UTC).
+const MTIME: u64 = 1_767_323_045;
+const START_WAIT: Duration = Duration::from_secs(15);
+const STOP_WAIT: Duration = Duration::from_secs(15);
+/// The longest wait for one case's response (the 408 case needs Timeout 3).
+const CASE_WAIT: Duration = Duration::from_secs(8);
+/// The longest wait for a case's log records after the connection closed.
+const LOG_WAIT: Duration = Duration::from_secs(3);
+/// The whole run's budget.
+const SUITE_BUDGET: Duration = Duration::from_secs(240);
+
+/// Writes straight to the test's stderr (not captured by the harness).
+fn say(s: &str) {
+    let mut e = std::io::stderr();
+    let _ = e.write_all(s.as_bytes());
+    let _ = e.write_all(b"\n");
+}
+
+struct TempRoot(PathBuf);
+
+impl TempRoot {
+    fn new(tag: &str) -> TempRoot {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "spoor-diff-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempRoot(p)
+    }
+}
+
+impl Drop for TempRoot {
+    fn drop(&mut self) {
+        if std::env::var_os("SPOOR_DIFF_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// A server process, stopped with SIGTERM (SIGKILL after STOP_WAIT) when
+/// dropped.
+struct Proc {
+    child: Option<Child>,
+    name: &'static str,
+}
+
+impl Proc {
+    fn stop(&mut self) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        if let Ok(Some(st)) = child.try_wait() {
+            return Some(st);
+        }
+        // SAFETY: signalling our own child process by its pid.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + STOP_WAIT;
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = child.try_wait() {
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        say(&format!(
+            "apache_diff: {} did not stop on SIGTERM; killing it",
+            self.name
+        ));
+        let _ = child.kill();
+        child.wait().ok()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn set_mtime(p: &Path) {
+    let t = SystemTime::UNIX_EPOCH + Duration::from_secs(MTIME);
+    let f = std::fs::File::options().write(true).open(p).unwrap();
+    f.set_modified(t).unwrap();
+}
+
+/// Writes the ServerRoot: conf/httpd.conf, conf/mime.types, htdocs, logs,
+/// run.
+fn write_root(root: &Path, port: u16) {
+    use std::os::unix::fs::PermissionsExt;
+    for d in ["conf", "htdocs", "logs", "run"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    for (name, data) in formats::docs() {
+        let p = root.join("htdocs").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, data).unwrap();
+        set_mtime(&p);
+    }
+    std::fs::write(root.join("conf/mime.types"), formats::MIME_TYPES).unwrap();
+    std::fs::write(root.join("conf/httpd.conf"), formats::config(port, MODULES)).unwrap();
+    // apache2's children run as nobody: the tree must be readable.
+    for entry in walk(root) {
+        let mode = if entry.is_dir() { 0o755 } else { 0o644 };
+        let _ = std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(mode));
+    }
+    let _ = std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755));
+}
+
+fn walk(p: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(p) {
+        for e in rd.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            }
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// A port free on both 127.0.0.1 and 127.0.0.2.
+fn free_port(avoid: u16) -> u16 {
+    for _ in 0..100 {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        if port == avoid {
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.2", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port on 127.0.0.1 and 127.0.0.2");
+}
+
+fn wait_listening(p: &mut Proc, port: u16, stderr_file: &Path) -> Result<(), String> {
+    let deadline = Instant::now() + START_WAIT;
+    loop {
+        let up = ["127.0.0.1", "127.0.0.2"]
+            .iter()
+            .all(|a| TcpStream::connect((*a, port)).is_ok());
+        if up {
+            return Ok(());
+        }
+        if let Some(c) = p.child.as_mut() {
+            if let Ok(Some(st)) = c.try_wait() {
+                let err = std::fs::read_to_string(stderr_file).unwrap_or_default();
+                return Err(format!(
+                    "{} exited at startup ({st}): {}",
+                    p.name,
+                    err.trim()
+                ));
+            }
+        }
+        if Instant::now() > deadline {
+            let err = std::fs::read_to_string(stderr_file).unwrap_or_default();
+            return Err(format!(
+                "{} did not listen on port {port}: {}",
+                p.name,
+                err.trim()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn start_apache(root: &Path, port: u16, defines: &[&str]) -> Result<Proc, String> {
+    let errf = root.join("run/apache2.stderr");
+    let mut cmd = Command::new(APACHE);
+    cmd.arg("-f")
+        .arg(root.join("conf/httpd.conf"))
+        .arg("-d")
+        .arg(root)
+        .args(["-D", "APACHE", "-D", "FOREGROUND"]);
+    for d in defines {
+        cmd.args(["-D", d]);
+    }
+    let child = cmd
+        .env("TZ", "UTC")
+        .env("LANG", "C")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&errf).unwrap())
+        .spawn()
+        .map_err(|e| format!("could not run {APACHE}: {e}"))?;
+    let mut p = Proc {
+        child: Some(child),
+        name: "apache2",
+    };
+    wait_listening(&mut p, port, &errf)?;
+    Ok(p)
+}
+
+fn spoor_cmd(root: &Path, defines: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_spoor"));
+    cmd.args(["-f", "conf/httpd.conf", "-d"]).arg(root);
+    for d in defines {
+        cmd.args(["-D", d]);
+    }
+    cmd.env("TZ", "UTC").env("LANG", "C").env("LC_ALL", "C");
+    cmd
+}
+
+/// `spoor -t` on the configuration with `defines`: None if accepted, else
+/// its message.
+fn spoor_check(root: &Path, defines: &[&str]) -> Option<String> {
+    let out = spoor_cmd(root, defines)
+        .arg("-t")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run spoor -t");
+    if out.status.success() {
+        None
+    } else {
+        Some(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+fn start_spoor(root: &Path, port: u16, defines: &[&str]) -> Result<Proc, String> {
+    let errf = root.join("run/spoor.stderr");
+    let child = spoor_cmd(root, defines)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&errf).unwrap())
+        .spawn()
+        .map_err(|e| format!("could not run spoor: {e}"))?;
+    let mut p = Proc {
+        child: Some(child),
+        name: "spoor",
+    };
+    wait_listening(&mut p, port, &errf)?;
+    Ok(p)
+}
+
+/// Reads what arrives until the peer closes, `idle` passes without data
+/// (once something came), or `limit` passes.
+fn drain(s: &mut TcpStream, idle: Option<Duration>, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    let mut buf = [0u8; 65536];
+    let mut got = false;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        let t = match idle {
+            Some(i) if got => i.min(left),
+            _ => left.min(Duration::from_millis(500)),
+        };
+        let _ = s.set_read_timeout(Some(t));
+        match s.read(&mut buf) {
+            Ok(0) => return,
+            Ok(_) => got = true,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                if got && idle.is_some() {
+                    return;
+                }
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+/// Sends one case on one connection and reads until the server closes.
+fn run_case(ip: &str, port: u16, c: &Case) {
+    let addr: SocketAddr = format!("{ip}:{port}").parse().unwrap();
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(3)) else {
+        return;
+    };
+    let _ = s.set_write_timeout(Some(Duration::from_secs(3)));
+    let _ = s.set_nodelay(true);
+    let n = c.steps.len();
+    for (i, step) in c.steps.iter().enumerate() {
+        if s.write_all(step).is_err() {
+            break;
+        }
+        if i + 1 < n {
+            drain(
+                &mut s,
+                Some(Duration::from_millis(150)),
+                Duration::from_secs(3),
+            );
+        }
+    }
+    if !c.hold {
+        let _ = s.shutdown(Shutdown::Write);
+    }
+    drain(&mut s, None, CASE_WAIT);
+}
+
+fn line_count(p: &Path) -> usize {
+    std::fs::read(p)
+        .map(|d| d.iter().filter(|&&b| b == b'\n').count())
+        .unwrap_or(0)
+}
+
+/// Waits until `sync` has at least `want` lines (bounded); returns the
+/// count.
+fn wait_lines(sync: &Path, want: usize) -> usize {
+    let deadline = Instant::now() + LOG_WAIT;
+    loop {
+        let n = line_count(sync);
+        if n >= want || Instant::now() > deadline {
+            return n;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Size of every file under `logs/`.
+fn sizes(root: &Path) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    if let Ok(rd) = std::fs::read_dir(root.join("logs")) {
+        for e in rd.flatten() {
+            if let (Ok(name), Ok(md)) = (e.file_name().into_string(), e.metadata()) {
+                m.insert(name, md.len());
+            }
+        }
+    }
+    m
+}
+
+struct Side {
+    root: TempRoot,
+    port: u16,
+    /// Log sizes after each case.
+    marks: Vec<BTreeMap<String, u64>>,
+    /// sync.log line count after each case.
+    counts: Vec<usize>,
+}
+
+impl Side {
+    fn new(tag: &str, port: u16) -> Side {
+        let root = TempRoot::new(tag);
+        write_root(&root.0, port);
+        Side {
+            root,
+            port,
+            marks: Vec::new(),
+            counts: Vec::new(),
+        }
+    }
+
+    fn sync(&self) -> PathBuf {
+        self.root.0.join("logs/sync.log")
+    }
+}
+
+/// Masks one line of one log: per-process fields, the root, the port.
+struct Masker {
+    clf_time: regex::bytes::Regex,
+    /// Per log file: (masked fields, id fields).
+    fields: BTreeMap<String, (Vec<usize>, Vec<usize>)>,
+}
+
+impl Masker {
+    fn new() -> Masker {
+        let mut fields = BTreeMap::new();
+        for f in formats::formats() {
+            fields.insert(format!("f_{}.log", f.name), (f.masked, f.ids));
+        }
+        Masker {
+            clf_time: regex::bytes::Regex::new(
+                r"\[\d\d/[A-Z][a-z][a-z]/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]",
+            )
+            .unwrap(),
+            fields,
+        }
+    }
+
+    fn mask(&self, file: &str, line: &[u8], root: &Path, port: u16) -> Vec<u8> {
+        let mut l: Vec<u8> = line.to_vec();
+        if let Some((idx, ids)) = self.fields.get(file) {
+            if !idx.is_empty() || !ids.is_empty() {
+                let parts: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+                let mut out = Vec::with_capacity(line.len());
+                for (i, p) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b'\t');
+                    }
+                    if idx.contains(&i) {
+                        out.extend_from_slice(b"<MASKED>");
+                    } else if ids.contains(&i) && *p != b"-" {
+                        out.extend_from_slice(b"<ID>");
+                    } else {
+                        out.extend_from_slice(p);
+                    }
+                }
+                l = out;
+            }
+        }
+        let l = replace(&l, root.as_os_str().as_encoded_bytes(), b"<ROOT>");
+        let l = replace_number(&l, port);
+        self.clf_time.replace_all(&l, &b"[<TIME>]"[..]).into_owned()
+    }
+}
+
+fn replace(hay: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(hay.len());
+    let mut i = 0;
+    while i < hay.len() {
+        if hay[i..].starts_with(needle) {
+            out.extend_from_slice(with);
+            i += needle.len();
+        } else {
+            out.push(hay[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Replaces `port` where it stands as a whole decimal number.
+fn replace_number(hay: &[u8], port: u16) -> Vec<u8> {
+    let needle = port.to_string();
+    let needle = needle.as_bytes();
+    let mut out = Vec::with_capacity(hay.len());
+    let mut i = 0;
+    while i < hay.len() {
+        let before_ok = i == 0 || !hay[i - 1].is_ascii_digit();
+        if before_ok && hay[i..].starts_with(needle) {
+            let j = i + needle.len();
+            if j == hay.len() || !hay[j].is_ascii_digit() {
+                out.extend_from_slice(b"<PORT>");
+                i = j;
+                continue;
+            }
+        }
+        out.push(hay[i]);
+        i += 1;
+    }
+    out
+}
+
+fn chunk(root: &Path, file: &str, from: u64, to: u64) -> Vec<u8> {
+    let data = std::fs::read(root.join("logs").join(file)).unwrap_or_default();
+    let to = (to as usize).min(data.len());
+    let from = (from as usize).min(to);
+    data[from..to].to_vec()
+}
+
+fn lines(b: &[u8]) -> Vec<&[u8]> {
+    if b.is_empty() {
+        return Vec::new();
+    }
+    let b = b.strip_suffix(b"\n").unwrap_or(b);
+    b.split(|&c| c == b'\n').collect()
+}
+
+fn show(b: &[u8]) -> String {
+    format!("{:?}", String::from_utf8_lossy(b))
+}
+
+/// The format behind each log file, for the report.
+fn log_formats() -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for f in formats::formats() {
+        m.insert(format!("f_{}.log", f.name), f.text.clone());
+    }
+    m
+}
+
+#[test]
+fn apache_differential() {
+    let started = Instant::now();
+    assert!(
+        Path::new(APACHE).exists(),
+        "apache_diff needs Debian's apache2 at {APACHE} (scripts/test-all installs it: \
+         apt-get install apache2)"
+    );
+    let cases = cases::cases();
+    let fmts = formats::formats();
+    {
+        let names: BTreeSet<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names.len(), cases.len(), "case names must be unique");
+    }
+    say(&format!(
+        "apache_diff: {} formats (+ nickname/vhost logs), {} cases",
+        fmts.len(),
+        cases.len()
+    ));
+
+    let ap_port = free_port(0);
+    let sp_port = free_port(ap_port);
+    let mut ap = Side::new("apache", ap_port);
+    let mut sp = Side::new("spoor", sp_port);
+
+    let mut passed = 0usize;
+    let mut failed = 0usize;
+    let mut report: Vec<String> = Vec::new();
+
+    // Which optional groups both servers get.
+    let mut spoor_ok = true;
+    let mut skip_reason = String::new();
+    let mut defines: Vec<&str> = Vec::new();
+    // SPOOR_DIFF_SELF=1: apache2 on both sides, to check that the cases
+    // and masks are deterministic (every comparison must pass).
+    let self_check = std::env::var_os("SPOOR_DIFF_SELF").is_some();
+    let base = if self_check {
+        defines.extend(formats::GROUPS.iter().copied());
+        Some("self check".to_string())
+    } else {
+        spoor_check(&sp.root.0, &[])
+    };
+    match base {
+        _ if self_check => {}
+        None => {
+            for g in formats::GROUPS {
+                match spoor_check(&sp.root.0, &[g]) {
+                    None => defines.push(g),
+                    Some(msg) => {
+                        failed += 1;
+                        report.push(format!(
+                            "CONFIG group {g}: spoor refuses it (left out for both servers): {msg}"
+                        ));
+                    }
+                }
+            }
+        }
+        Some(msg) if msg.contains("not supported yet") && msg.contains("-f") => {
+            spoor_ok = false;
+            skip_reason = format!("spoor -f is not wired yet: {msg}");
+        }
+        Some(msg) => {
+            spoor_ok = false;
+            failed += 1;
+            report.push(format!(
+                "CONFIG base: spoor refuses the shared configuration: {msg}"
+            ));
+            skip_reason = "spoor refused the base configuration".into();
+        }
+    }
+
+    let mut apache = match start_apache(&ap.root.0, ap_port, &defines) {
+        Ok(p) => p,
+        Err(e) => panic!("apache_diff: could not start apache2: {e}"),
+    };
+    let mut spoor = None;
+    if spoor_ok {
+        let second = if self_check {
+            start_apache(&sp.root.0, sp_port, &defines)
+        } else {
+            start_spoor(&sp.root.0, sp_port, &defines)
+        };
+        match second {
+            Ok(p) => spoor = Some(p),
+            Err(e) => {
+                failed += 1;
+                report.push(format!("START: spoor did not start: {e}"));
+                skip_reason = "spoor did not start".into();
+            }
+        }
+    }
+    say(&format!(
+        "apache_diff: groups enabled for both: {defines:?}; spoor {}",
+        if spoor.is_some() {
+            "running"
+        } else {
+            "not running"
+        }
+    ));
+
+    // Send every case to apache2, then to spoor.
+    let mut ran = 0usize;
+    let mut apache_notes: Vec<String> = Vec::new();
+    for c in &cases {
+        if started.elapsed() > SUITE_BUDGET {
+            report.push(format!(
+                "BUDGET: stopped after {ran} of {} cases ({:?})",
+                cases.len(),
+                SUITE_BUDGET
+            ));
+            failed += 1;
+            break;
+        }
+        let ip = if c.addr == 1 {
+            "127.0.0.1"
+        } else {
+            "127.0.0.2"
+        };
+        let before = ap.counts.last().copied().unwrap_or(0);
+        run_case(ip, ap_port, c);
+        let got = if c.records == 0 {
+            std::thread::sleep(Duration::from_millis(100));
+            line_count(&ap.sync())
+        } else {
+            wait_lines(&ap.sync(), before + c.records)
+        };
+        if got - before != c.records {
+            apache_notes.push(format!(
+                "case {:?}: apache2 wrote {} records, the case expects {}",
+                c.name,
+                got - before,
+                c.records
+            ));
+        }
+        ap.counts.push(got);
+        ap.marks.push(sizes(&ap.root.0));
+        if spoor.is_some() {
+            let sbefore = sp.counts.last().copied().unwrap_or(0);
+            run_case(ip, sp_port, c);
+            let want = sbefore + (got - before);
+            let sgot = if got == before {
+                std::thread::sleep(Duration::from_millis(100));
+                line_count(&sp.sync())
+            } else {
+                wait_lines(&sp.sync(), want)
+            };
+            sp.counts.push(sgot);
+            sp.marks.push(sizes(&sp.root.0));
+        }
+        ran += 1;
+    }
+
+    let ap_status = apache.stop();
+    let sp_status = spoor.as_mut().and_then(|s| s.stop());
+    // Logs written at shutdown belong to the last case.
+    if let Some(m) = ap.marks.last_mut() {
+        *m = sizes(&ap.root.0);
+    }
+    if spoor.is_some() {
+        if let Some(m) = sp.marks.last_mut() {
+            *m = sizes(&sp.root.0);
+        }
+        if !sp_status.is_some_and(|s| s.success()) {
+            failed += 1;
+            report.push(format!(
+                "STOP: spoor did not exit cleanly on SIGTERM: {sp_status:?}"
+            ));
+        }
+    }
+    say(&format!(
+        "apache_diff: apache2 exit {ap_status:?}, spoor exit {sp_status:?}"
+    ));
+
+    // Apache-side sanity: every case that should log did.
+    let mut apache_passed = 0usize;
+    for (i, c) in cases.iter().take(ran).enumerate() {
+        let before = if i == 0 { 0 } else { ap.counts[i - 1] };
+        if ap.counts[i] - before == c.records {
+            apache_passed += 1;
+        }
+    }
+    for n in &apache_notes {
+        say(&format!("apache_diff note: {n}"));
+    }
+
+    let fmt_text = log_formats();
+    let mut by_log: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    if spoor.is_some() {
+        let masker = Masker::new();
+        let empty = BTreeMap::new();
+        for (i, c) in cases.iter().take(ran).enumerate() {
+            let (a0, s0) = if i == 0 {
+                (&empty, &empty)
+            } else {
+                (&ap.marks[i - 1], &sp.marks[i - 1])
+            };
+            let (a1, s1) = (&ap.marks[i], &sp.marks[i]);
+            let files: BTreeSet<&String> = a1.keys().chain(s1.keys()).collect();
+            for file in files {
+                if file.starts_with("error") {
+                    continue;
+                }
+                let get = |m: &BTreeMap<String, u64>| m.get(file.as_str()).copied().unwrap_or(0);
+                let ac = chunk(&ap.root.0, file, get(a0), get(a1));
+                let sc = chunk(&sp.root.0, file, get(s0), get(s1));
+                if ac.is_empty() && sc.is_empty() {
+                    continue;
+                }
+                let al: Vec<Vec<u8>> = lines(&ac)
+                    .iter()
+                    .map(|l| masker.mask(file, l, &ap.root.0, ap.port))
+                    .collect();
+                let sl: Vec<Vec<u8>> = lines(&sc)
+                    .iter()
+                    .map(|l| masker.mask(file, l, &sp.root.0, sp.port))
+                    .collect();
+                if al == sl {
+                    passed += 1;
+                    continue;
+                }
+                failed += 1;
+                let k = (0..al.len().max(sl.len()))
+                    .find(|&k| al.get(k) != sl.get(k))
+                    .unwrap_or(0);
+                let a = al
+                    .get(k)
+                    .map(|l| show(l))
+                    .unwrap_or_else(|| "(no line)".into());
+                let s = sl
+                    .get(k)
+                    .map(|l| show(l))
+                    .unwrap_or_else(|| "(no line)".into());
+                let format = fmt_text
+                    .get(file.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| "see formats.rs config()".into());
+                let entry = format!(
+                    "MISMATCH case {:?} log {file} format {:?} (line {} of {}/{})\n    apache: {a}\n    spoor:  {s}",
+                    c.name,
+                    format,
+                    k + 1,
+                    al.len(),
+                    sl.len()
+                );
+                let e = by_log.entry(file.clone()).or_insert((0, entry.clone()));
+                e.0 += 1;
+                report.push(entry);
+            }
+        }
+    } else {
+        passed += apache_passed;
+        failed += 0;
+    }
+
+    say(&format!(
+        "apache_diff: {ran} cases run in {:.1}s; apache2 logged every expected record for {apache_passed} of them",
+        started.elapsed().as_secs_f64()
+    ));
+    if !skip_reason.is_empty() {
+        say(&format!("apache_diff: spoor side skipped: {skip_reason}"));
+    }
+    let limit: usize = std::env::var("SPOOR_DIFF_SHOW")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(usize::MAX);
+    for r in report.iter().take(limit) {
+        say(r);
+    }
+    if !by_log.is_empty() {
+        say("apache_diff: mismatching (case, log) pairs per log, with the first example:");
+        for (file, (n, first)) in &by_log {
+            say(&format!("  {file}: {n}\n  {first}"));
+        }
+    }
+    let summary = format!("{passed} passed, {failed} failed");
+    say(&summary);
+    println!("{summary}");
+    assert!(failed == 0, "apache_diff: {summary}");
+}

@@ -1,0 +1,868 @@
+//! The request cases: raw bytes, the address they go to, and how many
+//! requests they make. Generated from small lists (cartesian products);
+//! every case is deterministic.
+
+/// One case: one connection.
+pub struct Case {
+    /// Unique name, printed with mismatches.
+    pub name: String,
+    /// 1 → 127.0.0.1 (the virtual hosts), 2 → 127.0.0.2 (the main server).
+    pub addr: u8,
+    /// Byte chunks written one after another; between two chunks the
+    /// harness reads what the server sent (keep-alive sequences).
+    pub steps: Vec<Vec<u8>>,
+    /// How many log records the case should make (in logs/sync.log).
+    pub records: usize,
+    /// Keep the connection open after the last chunk instead of
+    /// half-closing it (the server times out: 408).
+    pub hold: bool,
+}
+
+fn case(name: impl Into<String>, addr: u8, bytes: Vec<u8>, records: usize) -> Case {
+    Case {
+        name: name.into(),
+        addr,
+        steps: vec![bytes],
+        records,
+        hold: false,
+    }
+}
+
+/// A request: the request line and header lines, CRLF-terminated, then an
+/// empty line and the body.
+pub fn rq(line: &[u8], headers: &[&[u8]], body: &[u8]) -> Vec<u8> {
+    let mut v = line.to_vec();
+    v.extend_from_slice(b"\r\n");
+    for h in headers {
+        v.extend_from_slice(h);
+        v.extend_from_slice(b"\r\n");
+    }
+    v.extend_from_slice(b"\r\n");
+    v.extend_from_slice(body);
+    v
+}
+
+fn get(path: &str, host: &str) -> Vec<u8> {
+    let line = format!("GET {path} HTTP/1.1");
+    let h = format!("Host: {host}");
+    rq(line.as_bytes(), &[h.as_bytes()], b"")
+}
+
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+/// (method, body, extra header lines).
+type Method = (&'static str, &'static [u8], &'static [&'static [u8]]);
+
+const LAST_MODIFIED: &str = "Fri, 02 Jan 2026 03:04:05 GMT";
+
+/// Every case, in sending order.
+pub fn cases() -> Vec<Case> {
+    let mut v = Vec::new();
+
+    // 1. Paths × methods × protocols on the main server.
+    let paths = [
+        "/",
+        "/index.html",
+        "/1k.bin",
+        "/empty.txt",
+        "/sub/",
+        "/sub",
+        "/sub/page.txt",
+        "/with%20space.txt",
+        "/100%25.txt",
+        "/caf%C3%A9.txt",
+        "/noindex/",
+        "/missing.html",
+        "/a.png",
+        "/noext",
+        "/index.html/extra",
+        "/dots.tar.gz",
+    ];
+    for p in paths {
+        for m in ["GET", "HEAD"] {
+            for proto in ["HTTP/1.0", "HTTP/1.1"] {
+                let line = format!("{m} {p} {proto}");
+                let mut hs: Vec<&[u8]> = vec![b"Host: main.test"];
+                if proto == "HTTP/1.0" {
+                    hs.pop();
+                }
+                v.push(case(
+                    format!("path {m} {p} {proto}"),
+                    2,
+                    rq(line.as_bytes(), &hs, b""),
+                    1,
+                ));
+            }
+        }
+    }
+
+    // 2. Query strings.
+    let queries: &[&[u8]] = &[
+        b"?",
+        b"?a=1",
+        b"?a=1&b=2",
+        b"?q=%22x%22",
+        b"?q=\"raw\"",
+        b"?x=%00",
+        b"?sp=a+b",
+        b"?%ff%fe",
+        b"?back\\slash",
+        b"?q=\xe9t\xe9",
+        b"??",
+        b"?a=1#frag",
+        b"?#",
+        b"#frag",
+        b"?tab=%09&nl=%0a",
+        b"?del=\x7f",
+    ];
+    for (i, q) in queries.iter().enumerate() {
+        let line = cat(&[b"GET /index.html", q, b" HTTP/1.1"]);
+        v.push(case(
+            format!("query {i} {}", String::from_utf8_lossy(q).escape_debug()),
+            2,
+            rq(&line, &[b"Host: main.test"], b""),
+            1,
+        ));
+    }
+    let long_q = format!("/index.html?long={}", "x".repeat(500));
+    v.push(case("query long", 2, get(&long_q, "main.test"), 1));
+
+    // 3. Encoded and odd paths.
+    let odd: &[&[u8]] = &[
+        b"/a%08%09%0a%0b%0c%0d%1b%7f%80%ff%22%5c%20b",
+        b"/%00",
+        b"/%2f",
+        b"/a%2fb",
+        b"/%zz",
+        b"/%",
+        b"/%4",
+        b"/sub/../index.html",
+        b"/./index.html",
+        b"//index.html",
+        b"/sub/./page.txt",
+        b"/../../etc/passwd",
+        b"/%2e%2e/index.html",
+        b"/\xe9t\xe9",
+        b"/~user",
+        b"/index.html;param",
+        b"/INDEX.HTML",
+        b"/UPPER.HTML",
+        b"/sub%2Fpage.txt",
+        b"/a%C3%A9",
+        b"/%69ndex.html",
+        b"/index%2ehtml",
+        b"/sub/..",
+        b"/sub/../../",
+        b"/a\"b",
+        b"/a\\b",
+        b"*",
+        b"index.html",
+    ];
+    for (i, p) in odd.iter().enumerate() {
+        let line = cat(&[b"GET ", p, b" HTTP/1.1"]);
+        v.push(case(
+            format!("odd path {i} {}", String::from_utf8_lossy(p).escape_debug()),
+            2,
+            rq(&line, &[b"Host: main.test"], b""),
+            1,
+        ));
+    }
+
+    // 4. User-Agent × Referer.
+    let uas: &[&[u8]] = &[
+        b"",
+        b"User-Agent: Mozilla/5.0 (X11; Linux x86_64)",
+        b"User-Agent: quote\"in\"ua",
+        b"User-Agent: back\\slash\\",
+        b"User-Agent: high \xe9\xff bytes",
+        b"User-Agent: tab\there",
+        b"User-Agent:",
+        b"User-Agent: bot/1.0 (+http://bot.test)",
+        b"User-Agent: curl/8.0.1",
+        b"User-Agent: Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)",
+    ];
+    let refs: &[&[u8]] = &[
+        b"",
+        b"Referer: http://ref.test/x?y=1&z=\"2\"",
+        b"Referer: http://EVIL.test/",
+    ];
+    for (i, ua) in uas.iter().enumerate() {
+        for (j, r) in refs.iter().enumerate() {
+            let mut hs: Vec<&[u8]> = vec![b"Host: main.test"];
+            if !ua.is_empty() {
+                hs.push(ua);
+            }
+            if !r.is_empty() {
+                hs.push(r);
+            }
+            v.push(case(
+                format!("ua {i} referer {j}"),
+                2,
+                rq(b"GET /index.html HTTP/1.1", &hs, b""),
+                1,
+            ));
+        }
+    }
+    let long_ua = format!("User-Agent: {}", "u".repeat(2000));
+    v.push(case(
+        "ua long",
+        2,
+        rq(
+            b"GET /index.html HTTP/1.1",
+            &[b"Host: main.test", long_ua.as_bytes()],
+            b"",
+        ),
+        1,
+    ));
+
+    // 5. Repeated and odd headers.
+    let hdrs: &[(&str, &[&[u8]])] = &[
+        ("multi two", &[b"X-Multi: one", b"X-Multi: two"]),
+        (
+            "multi three case",
+            &[b"X-Multi: one", b"x-multi: two", b"X-MULTI: three"],
+        ),
+        ("multi empty", &[b"X-Multi:", b"X-Multi: two"]),
+        ("esc", &[b"X-Esc: a\"b\\c\xe9\xff\tz ~"]),
+        ("esc spaces", &[b"X-Esc:    padded value   "]),
+        ("no value", &[b"X-Esc:"]),
+        ("obs fold", &[b"X-Esc: first", b" folded"]),
+        ("space before colon", &[b"X-Esc : v"]),
+        ("no colon", &[b"NoColonHere"]),
+        ("ctl in value", &[b"X-Esc: a\x01b"]),
+        ("del in value", &[b"X-Esc: a\x7fb"]),
+        ("two hosts", &[b"Host: other.test"]),
+        ("accept", &[b"Accept: text/html, */*;q=0.1"]),
+        ("x-case", &[b"X-Case: hello"]),
+        ("env header", &[b"X-Env: v\"\\\xe9 x"]),
+        ("content-length zero", &[b"Content-Length: 0"]),
+        ("connection close", &[b"Connection: close"]),
+        ("connection keep-alive", &[b"Connection: keep-alive"]),
+        (
+            "connection upgrade",
+            &[b"Connection: Upgrade", b"Upgrade: h2c"],
+        ),
+        ("expect", &[b"Expect: 100-continue"]),
+        ("expect bad", &[b"Expect: something"]),
+        ("authorization", &[b"Authorization: Basic YWxpY2U6c2VjcmV0"]),
+        ("bad name", &[b"X(Bad): v"]),
+    ];
+    for (name, hs) in hdrs {
+        let mut all: Vec<&[u8]> = vec![b"Host: main.test"];
+        all.extend_from_slice(hs);
+        v.push(case(
+            format!("header {name}"),
+            2,
+            rq(b"GET /index.html HTTP/1.1", &all, b""),
+            1,
+        ));
+    }
+    let long_hdr = format!("X-Esc: {}", "h".repeat(9000));
+    v.push(case(
+        "header too long",
+        2,
+        rq(
+            b"GET /index.html HTTP/1.1",
+            &[b"Host: main.test", long_hdr.as_bytes()],
+            b"",
+        ),
+        1,
+    ));
+    let mut many: Vec<Vec<u8>> = vec![b"Host: main.test".to_vec()];
+    for i in 0..101 {
+        many.push(format!("X-H{i}: {i}").into_bytes());
+    }
+    let many_refs: Vec<&[u8]> = many.iter().map(|h| h.as_slice()).collect();
+    v.push(case(
+        "header 101 fields",
+        2,
+        rq(b"GET /index.html HTTP/1.1", &many_refs, b""),
+        1,
+    ));
+    let mut some: Vec<Vec<u8>> = vec![b"Host: main.test".to_vec()];
+    for i in 0..30 {
+        some.push(format!("X-H{i}: {i}").into_bytes());
+    }
+    let some_refs: Vec<&[u8]> = some.iter().map(|h| h.as_slice()).collect();
+    v.push(case(
+        "header 31 fields",
+        2,
+        rq(b"GET /index.html HTTP/1.1", &some_refs, b""),
+        1,
+    ));
+    let mid_hdr = format!("X-Esc: {}", "m".repeat(1500));
+    v.push(case(
+        "header 1500 bytes",
+        2,
+        rq(
+            b"GET /index.html HTTP/1.1",
+            &[b"Host: main.test", mid_hdr.as_bytes()],
+            b"",
+        ),
+        1,
+    ));
+
+    // 6. Cookies.
+    let cookies: &[&[&[u8]]] = &[
+        &[b"Cookie: a=1; foo = bar baz ; c=3"],
+        &[b"Cookie: FOO=1;foo=2"],
+        &[b"Cookie: foo=a=b"],
+        &[b"Cookie: foo"],
+        &[b"Cookie: foo=", b"Cookie: foo=late"],
+        &[b"Cookie: =foo=bar;;c=;x=\"q\\\xe9\""],
+        &[b"Cookie: foo=bar ;"],
+        &[b"Cookie: foo=;foo=x; a=\t1\t;c= 2 "],
+        &[b"Cookie: ;;foo=x;;a=b, c=d"],
+        &[b"Cookie: xfoo=1; foox=2; \tfoo\t=\t3"],
+        &[b"Cookie: foo=bar \t; x=1;a=b ;"],
+        &[b"Cookie: sess=abc123; Path=/"],
+        &[b"Cookie: a=1", b"Cookie: c=2", b"Cookie: x=3"],
+        &[b"Cookie:"],
+        &[b"Cookie: x=\"quoted value\""],
+    ];
+    for (i, cs) in cookies.iter().enumerate() {
+        let mut all: Vec<&[u8]> = vec![b"Host: main.test"];
+        all.extend_from_slice(cs);
+        v.push(case(
+            format!("cookie {i}"),
+            2,
+            rq(b"GET /index.html HTTP/1.1", &all, b""),
+            1,
+        ));
+    }
+
+    // 7. Host names × paths on the virtual-host address.
+    let hosts: &[&str] = &[
+        "a.test",
+        "A.TEST",
+        "www.a.test",
+        "x.wild.test",
+        "deep.x.wild.test",
+        "b.test",
+        "B.Test",
+        "c.test",
+        "c2.test",
+        "d.test",
+        "unknown.test",
+        "127.0.0.1",
+        "a.test.",
+        "a.test:80",
+        "b.test:1",
+        "[::1]",
+        "a_b.test",
+        "",
+    ];
+    for h in hosts {
+        for p in ["/", "/index.html", "/missing", "/page.txt"] {
+            v.push(case(format!("host {h:?} {p}"), 1, get(p, h), 1));
+        }
+    }
+    for h in ["a.test", "b.test", "unknown.test"] {
+        v.push(case(
+            format!("host {h} HTTP/1.0"),
+            1,
+            rq(
+                b"GET /index.html HTTP/1.0",
+                &[format!("Host: {h}").as_bytes()],
+                b"",
+            ),
+            1,
+        ));
+    }
+    v.push(case(
+        "host none HTTP/1.0 vhost address",
+        1,
+        rq(b"GET /index.html HTTP/1.0", &[], b""),
+        1,
+    ));
+    v.push(case(
+        "host bad characters",
+        1,
+        rq(b"GET / HTTP/1.1", &[b"Host: bad host"], b""),
+        1,
+    ));
+    v.push(case(
+        "host two lines",
+        1,
+        rq(b"GET / HTTP/1.1", &[b"Host: a.test", b"Host: b.test"], b""),
+        1,
+    ));
+    for h in ["b.test", "unknown.test", "", "www.a.test"] {
+        v.push(case(format!("main address host {h:?}"), 2, get("/", h), 1));
+    }
+
+    // 8. Absolute-form targets.
+    let absolute: &[(&str, &str)] = &[
+        ("http://b.test/index.html", "a.test"),
+        ("http://B.TEST:80/", "a.test"),
+        ("https://b.test/", "a.test"),
+        ("http://user:pw@b.test/index.html", "a.test"),
+        ("HTTP://c.test/index.html", "a.test"),
+        ("ftp://b.test/", "a.test"),
+        ("http://unknown.test/", "b.test"),
+        ("http://b.test", "a.test"),
+        ("http://b.test/page.txt?q=1", "c.test"),
+        ("http://[::1]/", "a.test"),
+        ("http:/b.test/", "a.test"),
+    ];
+    for (t, h) in absolute {
+        v.push(case(format!("absolute {t} host {h}"), 1, get(t, h), 1));
+    }
+
+    // 9. Conditional requests.
+    let conds: &[(&str, String)] = &[
+        ("ims equal", format!("If-Modified-Since: {LAST_MODIFIED}")),
+        (
+            "ims older",
+            "If-Modified-Since: Thu, 01 Jan 2026 00:00:00 GMT".into(),
+        ),
+        (
+            "ims future",
+            "If-Modified-Since: Sat, 01 Jan 2050 00:00:00 GMT".into(),
+        ),
+        ("ims invalid", "If-Modified-Since: yesterday".into()),
+        ("inm star", "If-None-Match: *".into()),
+        ("inm other", "If-None-Match: \"nope\"".into()),
+        (
+            "ius past",
+            "If-Unmodified-Since: Thu, 01 Jan 2026 00:00:00 GMT".into(),
+        ),
+        ("ius equal", format!("If-Unmodified-Since: {LAST_MODIFIED}")),
+        ("im star", "If-Match: *".into()),
+        ("im other", "If-Match: \"nope\"".into()),
+    ];
+    for (name, h) in conds {
+        for m in ["GET", "HEAD"] {
+            let line = format!("{m} /index.html HTTP/1.1");
+            v.push(case(
+                format!("cond {name} {m}"),
+                2,
+                rq(line.as_bytes(), &[b"Host: main.test", h.as_bytes()], b""),
+                1,
+            ));
+        }
+    }
+
+    // 10. Ranges.
+    let ranges: &[(&str, &str)] = &[
+        ("/1k.bin", "bytes=0-9"),
+        ("/1k.bin", "bytes=1000-"),
+        ("/1k.bin", "bytes=-5"),
+        ("/1k.bin", "bytes=0-0"),
+        ("/1k.bin", "bytes=2000-3000"),
+        ("/1k.bin", "bytes=x"),
+        ("/1k.bin", "bytes=9-0"),
+        ("/1k.bin", "bytes=0-2000"),
+        ("/1k.bin", "items=0-9"),
+        ("/empty.txt", "bytes=0-9"),
+        ("/index.html", "bytes=0-4"),
+        ("/1k.bin", "bytes=0-9,20-29"),
+    ];
+    for (p, r) in ranges {
+        for m in ["GET", "HEAD"] {
+            let line = format!("{m} {p} HTTP/1.1");
+            let h = format!("Range: {r}");
+            v.push(case(
+                format!("range {m} {p} {r}"),
+                2,
+                rq(line.as_bytes(), &[b"Host: main.test", h.as_bytes()], b""),
+                1,
+            ));
+        }
+    }
+    v.push(case(
+        "range with if-range date",
+        2,
+        rq(
+            b"GET /1k.bin HTTP/1.1",
+            &[
+                b"Host: main.test",
+                b"Range: bytes=0-9",
+                format!("If-Range: {LAST_MODIFIED}").as_bytes(),
+            ],
+            b"",
+        ),
+        1,
+    ));
+
+    // 11. Methods.
+    let methods: &[Method] = &[
+        (
+            "POST",
+            b"hello",
+            &[b"Content-Length: 5", b"Content-Type: text/plain"],
+        ),
+        ("PUT", b"hello", &[b"Content-Length: 5"]),
+        ("DELETE", b"", &[]),
+        ("OPTIONS", b"", &[]),
+        ("TRACE", b"", &[]),
+        ("PATCH", b"x", &[b"Content-Length: 1"]),
+        ("FOO", b"", &[]),
+        ("get", b"", &[]),
+        ("PROPFIND", b"", &[]),
+        ("GET", b"body", &[b"Content-Length: 4"]),
+    ];
+    for (m, body, hs) in methods {
+        let line = format!("{m} /index.html HTTP/1.1");
+        let mut all: Vec<&[u8]> = vec![b"Host: main.test"];
+        all.extend_from_slice(hs);
+        v.push(case(
+            format!("method {m}"),
+            2,
+            rq(line.as_bytes(), &all, body),
+            1,
+        ));
+    }
+    v.push(case(
+        "method OPTIONS *",
+        2,
+        rq(b"OPTIONS * HTTP/1.1", &[b"Host: main.test"], b""),
+        1,
+    ));
+    v.push(case(
+        "method CONNECT",
+        2,
+        rq(
+            b"CONNECT main.test:443 HTTP/1.1",
+            &[b"Host: main.test"],
+            b"",
+        ),
+        1,
+    ));
+    v.push(case(
+        "post chunked",
+        2,
+        rq(
+            b"POST /index.html HTTP/1.1",
+            &[b"Host: main.test", b"Transfer-Encoding: chunked"],
+            b"3\r\nabc\r\n0\r\nX-Tr: trailer \"v\"\r\n\r\n",
+        ),
+        1,
+    ));
+    v.push(case(
+        "post missing file",
+        2,
+        rq(
+            b"POST /missing HTTP/1.1",
+            &[b"Host: main.test", b"Content-Length: 3"],
+            b"abc",
+        ),
+        1,
+    ));
+    v.push(case(
+        "te and cl",
+        2,
+        rq(
+            b"POST /index.html HTTP/1.1",
+            &[
+                b"Host: main.test",
+                b"Content-Length: 3",
+                b"Transfer-Encoding: chunked",
+            ],
+            b"0\r\n\r\n",
+        ),
+        1,
+    ));
+    v.push(case(
+        "bad content-length",
+        2,
+        rq(
+            b"POST /index.html HTTP/1.1",
+            &[b"Host: main.test", b"Content-Length: abc"],
+            b"",
+        ),
+        1,
+    ));
+    v.push(case(
+        "unknown transfer-encoding",
+        2,
+        rq(
+            b"POST /index.html HTTP/1.1",
+            &[b"Host: main.test", b"Transfer-Encoding: gzip"],
+            b"",
+        ),
+        1,
+    ));
+
+    // 12. Protocols and request-line shapes.
+    let lines: &[(&str, &[u8])] = &[
+        ("http/0.9 root", b"GET /\r\n"),
+        ("http/0.9 file", b"GET /index.html\r\n"),
+        ("http/0.9 head", b"HEAD /index.html\r\n"),
+        (
+            "http/1.2",
+            b"GET /index.html HTTP/1.2\r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "http/2.0",
+            b"GET /index.html HTTP/2.0\r\nHost: main.test\r\n\r\n",
+        ),
+        ("missing host 1.1", b"GET /index.html HTTP/1.1\r\n\r\n"),
+        (
+            "http/1.10",
+            b"GET /index.html HTTP/1.10\r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "lowercase protocol",
+            b"GET /index.html http/1.1\r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "protocol HTTP/1",
+            b"GET /index.html HTTP/1\r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "extra token",
+            b"GET /index.html HTTP/1.1 extra\r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "double spaces",
+            b"GET  /index.html  HTTP/1.1\r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "trailing space",
+            b"GET /index.html HTTP/1.1 \r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "tab separator",
+            b"GET\t/index.html\tHTTP/1.1\r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "leading blank lines",
+            b"\r\n\r\nGET /index.html HTTP/1.1\r\nHost: main.test\r\n\r\n",
+        ),
+        ("bare LF", b"GET /index.html HTTP/1.1\nHost: main.test\n\n"),
+        ("method only", b"GET\r\n\r\n"),
+        (
+            "space in target",
+            b"GET /a b HTTP/1.1\r\nHost: main.test\r\n\r\n",
+        ),
+        ("garbage", b"GARBAGE\r\n\r\n"),
+        (
+            "tls hello",
+            b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n",
+        ),
+        (
+            "nul in line",
+            b"GET /a\x00b HTTP/1.1\r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "high byte method",
+            b"G\xe9T / HTTP/1.1\r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "http/1.0 keep-alive",
+            b"GET /index.html HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        ),
+        (
+            "HTTP/1.1 lower host",
+            b"GET /index.html HTTP/1.1\r\nhost: main.test\r\n\r\n",
+        ),
+    ];
+    for (name, bytes) in lines {
+        v.push(case(format!("line {name}"), 2, bytes.to_vec(), 1));
+    }
+    let too_long = format!("GET /{} HTTP/1.1", "l".repeat(9000));
+    v.push(case(
+        "line too long",
+        2,
+        rq(too_long.as_bytes(), &[b"Host: main.test"], b""),
+        1,
+    ));
+    let long_ok = format!("GET /{} HTTP/1.1", "k".repeat(1500));
+    v.push(case(
+        "line 1500 bytes",
+        2,
+        rq(long_ok.as_bytes(), &[b"Host: main.test"], b""),
+        1,
+    ));
+    v.push(case("connect and close", 2, Vec::new(), 0));
+
+    // 13. Pipelined requests on one connection (one write).
+    let ka = |p: &str, h: &str| -> Vec<u8> { get(p, h) };
+    let close = |p: &str, h: &str| -> Vec<u8> {
+        let line = format!("GET {p} HTTP/1.1");
+        let host = format!("Host: {h}");
+        rq(
+            line.as_bytes(),
+            &[host.as_bytes(), b"Connection: close"],
+            b"",
+        )
+    };
+    let head = rq(b"HEAD /index.html HTTP/1.1", &[b"Host: main.test"], b"");
+    let pipes: Vec<(&str, u8, Vec<u8>, usize)> = vec![
+        (
+            "three, last close",
+            2,
+            cat(&[
+                &ka("/index.html", "main.test"),
+                &ka("/empty.txt", "main.test"),
+                &close("/1k.bin", "main.test"),
+            ]),
+            3,
+        ),
+        (
+            "get head get",
+            2,
+            cat(&[&ka("/", "main.test"), &head, &ka("/sub/", "main.test")]),
+            3,
+        ),
+        (
+            "five",
+            2,
+            cat(&[
+                &ka("/index.html", "main.test"),
+                &ka("/missing", "main.test"),
+                &ka("/1k.bin", "main.test"),
+                &ka("/sub/page.txt", "main.test"),
+                &ka("/index.html?x=5", "main.test"),
+            ]),
+            5,
+        ),
+        (
+            "malformed second",
+            2,
+            cat(&[
+                &ka("/index.html", "main.test"),
+                b"GARBAGE\r\n\r\n",
+                &ka("/index.html", "main.test"),
+            ]),
+            2,
+        ),
+        (
+            "hosts differ",
+            1,
+            cat(&[
+                &ka("/index.html", "a.test"),
+                &ka("/index.html", "b.test"),
+                &ka("/index.html", "c.test"),
+                &ka("/index.html", "d.test"),
+            ]),
+            4,
+        ),
+        (
+            "first 404",
+            2,
+            cat(&[&ka("/nope", "main.test"), &ka("/index.html", "main.test")]),
+            2,
+        ),
+        (
+            "http/1.0 then 1.1",
+            2,
+            cat(&[
+                b"GET /index.html HTTP/1.0\r\n\r\n",
+                &ka("/index.html", "main.test"),
+            ]),
+            1,
+        ),
+        (
+            "post then get",
+            2,
+            cat(&[
+                &rq(
+                    b"POST /index.html HTTP/1.1",
+                    &[b"Host: main.test", b"Content-Length: 2"],
+                    b"hi",
+                ),
+                &ka("/index.html", "main.test"),
+            ]),
+            2,
+        ),
+        (
+            "range then cond",
+            2,
+            cat(&[
+                &rq(
+                    b"GET /1k.bin HTTP/1.1",
+                    &[b"Host: main.test", b"Range: bytes=0-1"],
+                    b"",
+                ),
+                &rq(
+                    b"GET /index.html HTTP/1.1",
+                    &[
+                        b"Host: main.test",
+                        format!("If-Modified-Since: {LAST_MODIFIED}").as_bytes(),
+                    ],
+                    b"",
+                ),
+            ]),
+            2,
+        ),
+    ];
+    for (name, addr, bytes, n) in pipes {
+        v.push(case(format!("pipeline {name}"), addr, bytes, n));
+    }
+
+    // 14. Keep-alive sequences: one request, read the answer, the next.
+    let seqs: Vec<(&str, u8, Vec<Vec<u8>>)> = vec![
+        (
+            "two",
+            2,
+            vec![ka("/index.html", "main.test"), ka("/1k.bin", "main.test")],
+        ),
+        (
+            "three with close",
+            2,
+            vec![
+                ka("/index.html", "main.test"),
+                ka("/missing", "main.test"),
+                close("/", "main.test"),
+            ],
+        ),
+        (
+            "vhosts",
+            1,
+            vec![
+                ka("/index.html", "a.test"),
+                ka("/index.html", "b.test"),
+                ka("/", "unknown.test"),
+            ],
+        ),
+        (
+            "head and range",
+            2,
+            vec![
+                head.clone(),
+                rq(
+                    b"GET /1k.bin HTTP/1.1",
+                    &[b"Host: main.test", b"Range: bytes=5-9"],
+                    b"",
+                ),
+            ],
+        ),
+        (
+            "then garbage",
+            2,
+            vec![ka("/index.html", "main.test"), b"GARBAGE\r\n\r\n".to_vec()],
+        ),
+        (
+            "http/1.0 keep-alive",
+            2,
+            vec![
+                b"GET /index.html HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".to_vec(),
+                b"GET /sub/ HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".to_vec(),
+            ],
+        ),
+    ];
+    for (name, addr, steps) in seqs {
+        let n = steps.len();
+        v.push(Case {
+            name: format!("keepalive {name}"),
+            addr,
+            steps,
+            records: n,
+            hold: false,
+        });
+    }
+
+    // 15. A request that never completes: the server's Timeout (408).
+    v.push(Case {
+        name: "timeout partial request".into(),
+        addr: 2,
+        steps: vec![b"GET /index.html HTTP/1.1\r\nHost: main.test\r\n".to_vec()],
+        records: 1,
+        hold: true,
+    });
+    v
+}
