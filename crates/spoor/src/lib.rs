@@ -23,6 +23,7 @@ pub mod config;
 pub mod http;
 pub mod mime;
 pub mod server;
+pub mod setenv;
 pub mod site;
 pub mod static_files;
 pub mod vhost;
