@@ -19,6 +19,14 @@
 //!   only if `spoor -t` accepts them, and a refused group counts as a
 //!   failure.
 //!
+//! Counting: one check per (case, log file) pair where either server wrote
+//! something, plus one failure per optional group spoor refuses.
+//!
+//! Environment: `SPOOR_DIFF_SELF=1` runs apache2 on both sides with every
+//! group enabled (checks that cases and masks are deterministic: it must
+//! report 0 failed); `SPOOR_DIFF_KEEP=1` keeps the temporary ServerRoots;
+//! `SPOOR_DIFF_SHOW=N` prints only the first N report entries.
+//!
 //! Prints `N passed, N failed` and panics on any mismatch. Everything is
 //! bounded in time; both servers are stopped and the temporary directories
 //! removed even when the test fails.
