@@ -42,6 +42,7 @@ pub mod escape;
 mod format;
 mod record;
 mod render;
+pub mod sink;
 pub mod time;
 mod wasd;
 
