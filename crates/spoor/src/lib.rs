@@ -10,14 +10,12 @@
 //!   (keep-alive, pipelining, timeouts, static files, logging);
 //! * [`static_files`]: entity tags, conditional requests and ranges;
 //! * [`mime`]: content types by extension;
-//! * [`accesslog`]: log sinks written with one `write(2)` per line;
 //! * [`cli`]: the command line;
 //! * [`config`]: the httpd.conf reader and the server model built from it;
 //! * [`vhost`]: choosing the virtual host for a request;
 //! * [`site`]: the running configuration built from the model (logs opened,
 //!   formats resolved).
 
-pub mod accesslog;
 pub mod cli;
 pub mod config;
 pub mod http;

@@ -9,11 +9,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use spoor::accesslog::LogSink;
 use spoor::cli::Cli;
 use spoor::config::{read_config, ReadOptions, Settings};
 use spoor::server::{self, Config, Current};
 use spoor::site;
+use spoor_log::sink::{Sink, SinkOptions};
 
 /// Everything `-f` produces: the model (for listeners and the pid file) and
 /// the running configuration.
@@ -126,7 +126,7 @@ fn default_config(cli: &Cli) -> Result<Config, String> {
     };
     let mut config = Config::new(root);
     if let Some(path) = &cli.access_log {
-        config.sinks[0] = LogSink::open_append(path)
+        config.sinks[0] = Sink::file(path, &SinkOptions::default())
             .map_err(|e| format!("could not open access log {}: {e}", path.display()))?;
     }
     Ok(config)
@@ -181,6 +181,13 @@ async fn run(
     while let Some(r) = tasks.join_next().await {
         if let Ok(Err(e)) = r {
             result = Err(e);
+        }
+    }
+    // Every connection is done: flush buffered logs and let piped loggers
+    // drain before exiting.
+    for s in &current.get().sinks {
+        if let Err(e) = s.close() {
+            eprintln!("spoor: closing {}: {e}", s.name());
         }
     }
     result

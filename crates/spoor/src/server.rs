@@ -22,16 +22,17 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::accesslog::LogSink;
 use crate::config::CanonicalName;
 use crate::http::chunked::Chunked;
 use crate::http::pages::{self, Detail};
 use crate::http::request::{Head, HeadError, Parse, Version, FIELDS_MAX};
 use crate::http::{date, uri};
 use crate::mime::MimeTable;
-use crate::site::{LogCondition, LogUse, ServerConf};
+use crate::setenv::{EnvTable, RequestView, ScopeEnv};
+use crate::site::{LogUse, ServerConf};
 use crate::static_files::{self, ByteRange, Condition};
 use crate::vhost::Vhosts;
+use spoor_log::sink::{Sink, SinkOptions};
 
 /// Bodies up to this size are sent in the same write as the header.
 const INLINE_BODY: u64 = 128 * 1024;
@@ -81,7 +82,7 @@ pub struct Config {
     /// Chooses the server for a request.
     pub vhosts: Vhosts,
     /// Every access log, opened; [`LogUse::sink`] indexes this.
-    pub sinks: Vec<LogSink>,
+    pub sinks: Vec<Sink>,
     /// `KeepAlive`.
     pub keepalive: bool,
     /// `Timeout`: the longest wait for request bytes or for a write.
@@ -110,11 +111,12 @@ impl Config {
                     sink: 0,
                     format: Format::apache(spoor_log::COMBINED)
                         .expect("the combined format compiles"),
-                    condition: LogCondition::Always,
+                    condition: None,
                 }],
+                env: ScopeEnv::new(),
             }],
             vhosts: Vhosts::empty(),
-            sinks: vec![LogSink::Stdout],
+            sinks: vec![Sink::stdout(&SinkOptions::default()).expect("standard output")],
             keepalive: true,
             read_timeout: Duration::from_secs(60),
             keepalive_timeout: Duration::from_secs(5),
@@ -255,6 +257,8 @@ struct Connection {
     local_port_text: Vec<u8>,
     /// The request's host name, lower case, without the port.
     host_lc: Vec<u8>,
+    /// The request's environment (SetEnvIf, SetEnv): `%{..}e`, `env=`.
+    env: EnvTable,
 }
 
 /// Appends one response header line and remembers its value's place.
@@ -335,6 +339,7 @@ impl Connection {
             local_addr: local.ip().to_canonical(),
             local_port: local.port(),
             host_lc: Vec::with_capacity(64),
+            env: EnvTable::new(),
             local_port_text: local.port().to_string().into_bytes(),
         }
     }
@@ -540,6 +545,14 @@ impl Connection {
         let body_start = self.pos + head_len;
         let http09 = self.head.version == Version::Http09;
         let method = self.head.method.clone().unwrap_or(0..0);
+        if self.set_env_early().is_err() {
+            // A `$n` substitution over httpd's limit: 500, as AH01505.
+            self.pos = body_start;
+            self.error_response(500, Detail::None, http09);
+            self.send_out().await;
+            self.log();
+            return false;
+        }
 
         // Expectations (HTTP/1.1 only, as Apache).
         let mut expect_continue = false;
@@ -566,6 +579,14 @@ impl Connection {
             return false;
         }
 
+        if self.reply.uri_error != 400 {
+            // The fixups step: SetEnv / UnsetEnv.
+            let cfg = self.cfg.clone();
+            cfg.servers[self.reply.server]
+                .env
+                .settings
+                .apply(&mut self.env);
+        }
         let m = &self.buf[method.clone()];
         let is_get = m == b"GET" || m == b"HEAD" || m == b"POST";
         let head_only = m == b"HEAD";
@@ -599,6 +620,42 @@ impl Connection {
         self.send_out().await;
         self.log();
         self.reply.keepalive && !self.reply.aborted
+    }
+
+    /// The post-read-request step: runs the server's SetEnvIf rules on the
+    /// request as received.
+    fn set_env_early(&mut self) -> Result<(), crate::setenv::SubstitutionTooLong> {
+        self.env.clear();
+        let cfg = self.cfg.clone();
+        let rules = &cfg.servers[self.reply.server].env.rules;
+        if rules.is_empty() {
+            return Ok(());
+        }
+        let b = &self.buf[..];
+        let empty: &[u8] = b"";
+        let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
+        let n = self.head.headers.len().min(FIELDS_MAX);
+        for (slot, (hn, hv)) in fields.iter_mut().zip(self.head.headers.iter()).take(n) {
+            *slot = (&b[hn.clone()], &b[hv.clone()]);
+        }
+        // Request_URI at this stage: the path as received, query removed.
+        let uri = match &self.head.target {
+            Some(t) => {
+                let t = &b[t.clone()];
+                &t[..memchr::memchr(b'?', t).unwrap_or(t.len())]
+            }
+            None => empty,
+        };
+        let view = RequestView {
+            remote_host: self.client_ip.as_bytes(),
+            remote_addr: self.client_ip.as_bytes(),
+            server_addr: self.local_ip.as_bytes(),
+            method: self.head.method.clone().map_or(empty, |m| &b[m]),
+            protocol: self.head.protocol.clone().map_or(empty, |p| &b[p]),
+            uri,
+            headers: &fields[..n],
+        };
+        rules.apply(&view, &mut self.env)
     }
 
     /// Reads and discards the request body that starts at `body_start`.
@@ -1123,6 +1180,7 @@ impl Connection {
             local_ip,
             rline,
             host_lc,
+            env,
             ..
         } = &mut *self;
         let srv = &cfg.servers[reply.server];
@@ -1199,7 +1257,20 @@ impl Connection {
         } else {
             None
         };
+        // The environment as a field table: on the stack when small.
+        let mut env_fields: [Field<'_>; 64] = [(empty, empty); 64];
+        let mut env_vec: Vec<Field<'_>> = Vec::new();
+        let env_table: &[Field<'_>] = if env.len() <= env_fields.len() {
+            for (slot, kv) in env_fields.iter_mut().zip(env.iter()) {
+                *slot = kv;
+            }
+            &env_fields[..env.len()]
+        } else {
+            env_vec.extend(env.iter());
+            &env_vec
+        };
         let req = Request {
+            env: env_table,
             request_line,
             method,
             uri: uri_v,
@@ -1223,7 +1294,7 @@ impl Connection {
         };
         let rec = Record::new(&conn, &req, end_us);
         for lu in &srv.logs {
-            if !lu.condition.allows(req.env) {
+            if lu.condition.as_ref().is_some_and(|c| !c.allows(env)) {
                 continue;
             }
             line.clear();

@@ -5,59 +5,17 @@
 //! and resolves each server's list of logs and formats once, so a request
 //! only picks its server and walks a short list.
 
-use std::fs::OpenOptions;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use spoor_log::{Field, Format, TimeZone};
+use spoor_log::{Format, TimeZone};
 
-use crate::accesslog::LogSink;
 use crate::config::{CanonicalName, Settings};
 use crate::mime::MimeTable;
 use crate::server::Config;
+use crate::setenv::{LogCondition, ScopeEnv};
 use crate::vhost::Vhosts;
-
-/// A CustomLog condition clause.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LogCondition {
-    /// Always log.
-    Always,
-    /// `env=VAR`: log when VAR is set (to any value).
-    IfSet(String),
-    /// `env=!VAR`: log when VAR is not set.
-    IfUnset(String),
-}
-
-impl LogCondition {
-    /// Parses a clause already checked by the model (`env=VAR`,
-    /// `env=!VAR`).
-    pub fn parse(clause: Option<&str>) -> LogCondition {
-        match clause {
-            None => LogCondition::Always,
-            Some(c) => {
-                let v = &c[4..];
-                match v.strip_prefix('!') {
-                    Some(name) => LogCondition::IfUnset(name.to_string()),
-                    None => LogCondition::IfSet(v.to_string()),
-                }
-            }
-        }
-    }
-
-    /// Whether a request with environment `env` is logged.
-    pub fn allows(&self, env: &[Field<'_>]) -> bool {
-        let has = |n: &str| {
-            env.iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case(n.as_bytes()))
-        };
-        match self {
-            LogCondition::Always => true,
-            LogCondition::IfSet(n) => has(n),
-            LogCondition::IfUnset(n) => !has(n),
-        }
-    }
-}
+use spoor_log::sink::{Sink, SinkOptions};
 
 /// One access log as a server uses it.
 #[derive(Debug)]
@@ -66,8 +24,8 @@ pub struct LogUse {
     pub sink: usize,
     /// The compiled format.
     pub format: Format,
-    /// When to write.
-    pub condition: LogCondition,
+    /// When to write (`None`: always).
+    pub condition: Option<LogCondition>,
 }
 
 /// Per-server settings the engine needs at request time.
@@ -83,6 +41,8 @@ pub struct ServerConf {
     pub canonical_name: CanonicalName,
     /// The logs written for requests this server handles.
     pub logs: Vec<LogUse>,
+    /// Environment rules: the main server's merged with the host's.
+    pub env: ScopeEnv,
 }
 
 /// The host name httpd falls back to without a ServerName.
@@ -103,14 +63,23 @@ fn system_host_name() -> String {
 pub fn build(settings: &Settings) -> Result<Config, String> {
     let logs = settings.all_logs();
     let mut sinks = Vec::with_capacity(logs.len());
+    let opts = SinkOptions {
+        buffered: settings.buffered_logs,
+        working_dir: Some(settings.server_root.clone()),
+        ..SinkOptions::default()
+    };
     for l in &logs {
         if l.target.starts_with('|') {
-            return Err(format!(
-                "piped logs are not supported by this build yet: {} (defined at {}:{})",
-                l.target,
-                l.file.display(),
-                l.line
-            ));
+            // Reliable piped logs: the logger is restarted if it dies, and
+            // what is in the pipe survives.
+            let sink = Sink::open(&l.target, &opts).map_err(|e| {
+                format!(
+                    "AH00104: unable to start piped log program '{}': {e}",
+                    &l.target[1..]
+                )
+            })?;
+            sinks.push(sink);
+            continue;
         }
         let path = settings.root_relative(&l.target);
         let dir = path.parent().map(PathBuf::from).unwrap_or_default();
@@ -123,18 +92,13 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
                 l.line
             ));
         }
-        let f = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o666)
-            .open(&path)
-            .map_err(|e| {
-                format!(
-                    "AH00649: could not open transfer log file {}: {e}",
-                    path.display()
-                )
-            })?;
-        sinks.push(LogSink::File(f));
+        let sink = Sink::file(&path, &opts).map_err(|e| {
+            format!(
+                "AH00649: could not open transfer log file {}: {e}",
+                path.display()
+            )
+        })?;
+        sinks.push(sink);
     }
     let resolved = settings.resolve_logs();
     let main_name = settings
@@ -171,9 +135,14 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
                 .map(|r| LogUse {
                     sink: r.log,
                     format: r.format,
-                    condition: LogCondition::parse(logs[r.log].condition.as_deref()),
+                    condition: logs[r.log].condition.clone(),
                 })
                 .collect(),
+            env: if i == 0 {
+                main.env.clone()
+            } else {
+                ScopeEnv::merge(&main.env, &srv.env)
+            },
         });
     }
     let main = &settings.main;

@@ -249,3 +249,62 @@ fn reload_reopens_logs_and_survives_a_bad_config() {
         "A a.test /three 404\nA a.test /index.html 200\n"
     );
 }
+
+#[test]
+fn conditions_environment_pipes_and_buffering() {
+    let t = TempDir::new("env");
+    let port = free_port();
+    std::fs::write(
+        t.0.join("spoor.conf"),
+        format!(
+            "Listen 127.0.0.1:{port}\n\
+             ServerName env.test\n\
+             DocumentRoot htdocs\n\
+             SetEnvIf Request_URI \"\\.html$\" page\n\
+             BrowserMatch ^bot robot=yes\n\
+             SetEnvIfNoCase X-Tag ^(A+)$ tag=got-$1\n\
+             SetEnv always set\n\
+             CustomLog logs/pages.log \"%U %{{page}}e\" env=page\n\
+             CustomLog logs/other.log \"%U\" env=!page\n\
+             CustomLog logs/env.log \"%{{robot}}e %{{tag}}e %{{always}}e\"\n\
+             CustomLog \"|$cat >> logs/piped.log\" \"piped %U\"\n"
+        ),
+    )
+    .unwrap();
+    let s = start(&t.0, port);
+    get(port, "env.test", "/index.html");
+    get(port, "env.test", "/missing.txt");
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    c.write_all(b"GET /x HTTP/1.1\r\nHost: env.test\r\nUser-Agent: bot/1\r\nX-Tag: aa\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    c.read_to_string(&mut out).unwrap();
+    stop(s);
+    assert_eq!(read(&t.0, "logs/pages.log"), "/index.html 1\n");
+    assert_eq!(read(&t.0, "logs/other.log"), "/missing.txt\n/x\n");
+    assert_eq!(
+        read(&t.0, "logs/env.log"),
+        "- - set\n- - set\nyes got-aa set\n"
+    );
+    // The piped logger got every line before spoor exited.
+    assert_eq!(
+        read(&t.0, "logs/piped.log"),
+        "piped /index.html\npiped /missing.txt\npiped /x\n"
+    );
+
+    // BufferedLogs: lines are held, then flushed at exit.
+    std::fs::write(
+        t.0.join("spoor.conf"),
+        format!(
+            "Listen 127.0.0.1:{port}\nServerName env.test\nDocumentRoot htdocs\nBufferedLogs On\n\
+             CustomLog logs/buffered.log \"%U\"\n"
+        ),
+    )
+    .unwrap();
+    let s = start(&t.0, port);
+    get(port, "env.test", "/index.html");
+    assert_eq!(read(&t.0, "logs/buffered.log"), "", "held in the buffer");
+    stop(s);
+    assert_eq!(read(&t.0, "logs/buffered.log"), "/index.html\n");
+}

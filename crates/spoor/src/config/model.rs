@@ -20,6 +20,7 @@ use std::time::Duration;
 use spoor_log::{Escaping, Format};
 
 use super::{native_module, Config, ConfigError, Directive};
+use crate::setenv::{LogCondition, ScopeEnv};
 
 /// `HostnameLookups`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -90,8 +91,8 @@ pub struct LogSpec {
     /// The format or nickname as written; `None` for TransferLog (the
     /// server's default format).
     pub format: Option<String>,
-    /// The condition clause as written (`env=VAR`, `env=!VAR`).
-    pub condition: Option<String>,
+    /// The condition clause (`env=VAR`, `env=!VAR`).
+    pub condition: Option<LogCondition>,
     /// Escaping mode (`escape=json` is a spoor extension).
     pub escaping: Escaping,
     /// From GlobalLog: used by every virtual host.
@@ -143,6 +144,8 @@ pub struct Server {
     pub max_keepalive: Option<u32>,
     /// Server- or vhost-level per-directory defaults.
     pub dir: PerDir,
+    /// `SetEnv`, `UnsetEnv`, `SetEnvIf`, `BrowserMatch`… of this server.
+    pub env: ScopeEnv,
     /// `<Directory>`, `<Location>`, `<Files>` sections in order.
     pub sections: Vec<Section>,
     /// Where the `<VirtualHost>` began (for messages).
@@ -186,9 +189,8 @@ pub struct PerDir {
     pub error_documents: Vec<(u16, String)>,
     /// `AddType` (extension without dot, lower case → type).
     pub add_types: Vec<(String, String)>,
-    /// Environment directives (`SetEnv`, `UnsetEnv`, `SetEnvIf`, …) as
-    /// written, in order, for the setenv engine.
-    pub env_directives: Vec<Directive>,
+    /// Environment directives of the section.
+    pub env: ScopeEnv,
     /// `LimitRequestBody`.
     pub limit_request_body: Option<u64>,
 }
@@ -235,6 +237,8 @@ pub struct Settings {
     pub main: Server,
     /// `<VirtualHost>`s in configuration order.
     pub vhosts: Vec<Server>,
+    /// Warnings to print at start-up (file:line: text).
+    pub warnings: Vec<String>,
 }
 
 /// A log as one server uses it: which log line, and the compiled format
@@ -402,6 +406,7 @@ impl Settings {
             limits: Limits::default(),
             main: Server::default(),
             vhosts: Vec::new(),
+            warnings: Vec::new(),
         };
         let mut main = Server::default();
         for d in &cfg.directives {
@@ -644,7 +649,9 @@ impl Settings {
                 Format::apache_with(args[1].as_bytes(), escaping)
                     .map_err(|e| ConfigError::directive(d, e.0))?;
                 let condition = match args.get(2) {
-                    Some(c) => Some(check_condition(d, c)?),
+                    Some(c) => {
+                        Some(LogCondition::parse(c).map_err(|m| ConfigError::directive(d, m))?)
+                    }
                     None => None,
                 };
                 srv.logs.push(LogSpec {
@@ -844,9 +851,15 @@ impl Settings {
                     dir.add_types.push((ext, ty.clone()));
                 }
             }
-            "setenv" | "unsetenv" | "setenvif" | "setenvifnocase" | "browsermatch"
-            | "browsermatchnocase" => {
-                srv_dir(srv, scope).env_directives.push(d.clone());
+            _ if ScopeEnv::handles(&name) => {
+                if let Some(w) = srv
+                    .env
+                    .add_directive(&d.name, &d.args)
+                    .map_err(|m| ConfigError::directive(d, m))?
+                {
+                    self.warnings
+                        .push(format!("{}:{}: {w}", d.file.display(), d.line));
+                }
             }
             _ => return Err(ConfigError::invalid_command(d)),
         }
@@ -1101,17 +1114,16 @@ fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
     };
     let unsupported = match name {
         "options" | "require" | "directoryindex" | "errordocument" | "addtype"
-        | "limitrequestbody" | "setenv" | "unsetenv" | "setenvif" | "setenvifnocase"
-        | "browsermatch" | "browsermatchnocase" | "errorlog" | "loglevel" | "directory"
-        | "directorymatch" | "location" | "locationmatch" | "files" | "filesmatch" => true,
+        | "limitrequestbody" | "errorlog" | "loglevel" | "directory" | "directorymatch"
+        | "location" | "locationmatch" | "files" | "filesmatch" => true,
         "serversignature" | "hostnamelookups" => arg(0) != "off",
         "usecanonicalname" => arg(0) == "dns",
-        "bufferedlogs" => arg(0) == "on",
         "limitrequestline" | "limitrequestfieldsize" => arg(0) != "8190",
         "limitrequestfields" => arg(0) != "100",
         "timeout" | "keepalive" | "keepalivetimeout" | "maxkeepaliverequests" => {
             scope != Scope::Main
         }
+        _ if ScopeEnv::handles(name) => scope == Scope::Dir,
         _ => false,
     };
     unsupported.then(|| {
@@ -1135,31 +1147,6 @@ fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
 
 fn srv_dir(srv: &mut Server, _scope: Scope) -> &mut PerDir {
     &mut srv.dir
-}
-
-/// Checks a CustomLog condition clause with httpd's messages; returns it.
-fn check_condition(d: &Directive, c: &str) -> Result<String, ConfigError> {
-    let lower = c.to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix("env=") {
-        let name = rest.strip_prefix('!').unwrap_or(rest);
-        if name.is_empty() {
-            return Err(ConfigError::directive(
-                d,
-                "missing environment variable name",
-            ));
-        }
-        Ok(c.to_string())
-    } else if let Some(rest) = lower.strip_prefix("expr=") {
-        if rest.is_empty() {
-            return Err(ConfigError::directive(d, "missing condition"));
-        }
-        Err(ConfigError::directive(
-            d,
-            "expr= log conditions are not supported by spoor yet; use env=VAR or env=!VAR",
-        ))
-    } else {
-        Err(ConfigError::directive(d, "error in condition clause"))
-    }
 }
 
 #[cfg(test)]
@@ -1326,9 +1313,8 @@ mod tests {
     fn directives_the_engine_lacks_are_refused() {
         for (text, line) in [
             ("<Directory />\nRequire all denied\n</Directory>\n", 1),
-            ("ServerName a\nSetEnvIf Request_URI x y\n", 2),
+            ("<Location />\nSetEnvIf Request_URI x y\n</Location>\n", 1),
             ("HostnameLookups Double\n", 1),
-            ("BufferedLogs On\n", 1),
             ("<VirtualHost *:80>\nTimeout 3\n</VirtualHost>\n", 2),
             ("ErrorLog x.log\n", 1),
         ] {
