@@ -731,20 +731,17 @@ impl Connection {
         self.out.push(b' ');
         self.out.extend_from_slice(pages::reason(status).as_bytes());
         self.out.extend_from_slice(b"\r\n");
+        // Date and Server are added by httpd's header filter, after the
+        // response headers `%{..}o` sees: they are sent but not recorded.
         self.out.extend_from_slice(b"Date: ");
-        let s = self.out.len();
         date::append_cached(
             self.reply.request_time_us.div_euclid(1_000_000),
             &mut self.out,
         );
-        self.reply.headers_out.push((b"Date", s..self.out.len()));
+        self.out.extend_from_slice(b"\r\nServer: ");
+        self.out
+            .extend_from_slice(concat!("spoor/", env!("CARGO_PKG_VERSION")).as_bytes());
         self.out.extend_from_slice(b"\r\n");
-        header(
-            &mut self.out,
-            &mut self.reply.headers_out,
-            b"Server",
-            concat!("spoor/", env!("CARGO_PKG_VERSION")).as_bytes(),
-        );
     }
 
     /// Decides keep-alive like Apache's `ap_set_keepalive` and writes the
