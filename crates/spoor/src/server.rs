@@ -510,11 +510,25 @@ impl Connection {
         self.host_lc.clear();
         if let Some(h) = self.reply.vhost.clone() {
             let h = &self.buf[h];
-            // Without the port; the name is case-insensitive.
-            let h = match memchr::memrchr(b':', h) {
-                Some(p) if !h.ends_with(b"]") => &h[..p],
-                _ => h,
+            // A malformed or empty Host sets no host name (httpd answers
+            // 400 and logs the server's name for %V).
+            let h = if crate::http::request::valid_host(h) {
+                h
+            } else {
+                b""
             };
+            // httpd's r->hostname: no port, no IPv6 brackets, no trailing
+            // dot, lower case.
+            let h = if h.first() == Some(&b'[') {
+                let end = memchr::memchr(b']', h).unwrap_or(h.len());
+                &h[1..end]
+            } else {
+                match memchr::memrchr(b':', h) {
+                    Some(p) => &h[..p],
+                    None => h,
+                }
+            };
+            let h = h.strip_suffix(b".").unwrap_or(h);
             self.host_lc
                 .extend(h.iter().map(|b| b.to_ascii_lowercase()));
         }
@@ -1233,7 +1247,7 @@ impl Connection {
             _ => b"HTTP/1.0",
         };
         let vhost: &[u8] = match srv.canonical_name {
-            CanonicalName::Off if reply.vhost.is_some() => &host_lc[..],
+            CanonicalName::Off if !host_lc.is_empty() => &host_lc[..],
             _ => srv.server_name.as_bytes(),
         };
         let conn = Conn {

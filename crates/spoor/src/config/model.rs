@@ -1205,7 +1205,7 @@ mod tests {
             m("CustomLog x.log \"%h\" bogus\n"),
             "error in condition clause"
         );
-        assert!(m("CustomLog x.log \"%h\" expr=true\n").contains("not supported"));
+        assert!(m("CustomLog x.log \"%h\" expr=true\n").contains("does not support expr="));
         assert_eq!(
             m("<VirtualHost *:80>\nGlobalLog x.log common\n</VirtualHost>\n"),
             "GlobalLog cannot occur within <VirtualHost> section"

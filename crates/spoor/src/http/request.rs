@@ -313,8 +313,40 @@ impl Head {
         if self.version == Version::Http11 && self.host.is_none() {
             return Parse::Error(HeadError::Bad);
         }
+        if let Some(h) = &self.host {
+            let h = &buf[h.clone()];
+            if (h.is_empty() && self.version == Version::Http11) || !valid_host(h) {
+                // httpd: "Client sent malformed Host header" (400).
+                return Parse::Error(HeadError::Bad);
+            }
+        }
         Parse::Done
     }
+}
+
+/// Whether a Host value is well formed as httpd's `fix_hostname` checks
+/// it: a name of letters, digits, `-`, `_` and single dots, or a bracketed
+/// IPv6 literal, with an optional numeric port.
+pub fn valid_host(h: &[u8]) -> bool {
+    if h.first() == Some(&b'[') {
+        let Some(end) = h.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let rest = &h[end + 1..];
+        return h[1..end]
+            .iter()
+            .all(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.')
+            && (rest.is_empty() || (rest[0] == b':' && rest[1..].iter().all(u8::is_ascii_digit)));
+    }
+    let (name, port) = match memchr::memrchr(b':', h) {
+        Some(i) => (&h[..i], Some(&h[i + 1..])),
+        None => (h, None),
+    };
+    port.is_none_or(|p| p.iter().all(u8::is_ascii_digit))
+        && !name.windows(2).any(|w| w == b"..")
+        && name
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
 }
 
 #[cfg(test)]

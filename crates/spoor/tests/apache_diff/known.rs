@@ -97,58 +97,6 @@ pub const KNOWN: &[(&str, &str)] = &[
         "a refused header: httpd keeps the headers read so far (%{Host}i), sets error-notes, counts %I differently; obs-fold accepted by httpd",
     ),
     (
-        "host \"[::1]\" /",
-        "%V keeps the brackets of an IPv6 Host (httpd strips them)",
-    ),
-    (
-        "host \"[::1]\" /index.html",
-        "%V keeps the brackets of an IPv6 Host (httpd strips them)",
-    ),
-    (
-        "host \"[::1]\" /missing",
-        "%V keeps the brackets of an IPv6 Host (httpd strips them)",
-    ),
-    (
-        "host \"[::1]\" /page.txt",
-        "%V keeps the brackets of an IPv6 Host (httpd strips them)",
-    ),
-    (
-        "host \"\" /",
-        "an empty Host on HTTP/1.1 is served; httpd answers 400",
-    ),
-    (
-        "host \"\" /index.html",
-        "an empty Host on HTTP/1.1 is served; httpd answers 400",
-    ),
-    (
-        "host \"\" /missing",
-        "an empty Host on HTTP/1.1 is served; httpd answers 400",
-    ),
-    (
-        "host \"\" /page.txt",
-        "an empty Host on HTTP/1.1 is served; httpd answers 400",
-    ),
-    (
-        "host \"a.test.\" /",
-        "%V keeps the trailing dot of Host (httpd strips it)",
-    ),
-    (
-        "host \"a.test.\" /index.html",
-        "%V keeps the trailing dot of Host (httpd strips it)",
-    ),
-    (
-        "host \"a.test.\" /missing",
-        "%V keeps the trailing dot of Host (httpd strips it)",
-    ),
-    (
-        "host \"a.test.\" /page.txt",
-        "%V keeps the trailing dot of Host (httpd strips it)",
-    ),
-    (
-        "host bad characters",
-        "a Host with a space is served; httpd answers 400",
-    ),
-    (
         "keepalive then garbage",
         "keep-alive sequences: %{Connection}o/%{Keep-Alive}o not recorded, %I of later requests",
     ),
@@ -195,10 +143,6 @@ pub const KNOWN: &[(&str, &str)] = &[
     (
         "line too long",
         "request-line shapes: lower-case protocol, extra tokens, tabs, NUL bytes, over-long lines are logged differently (%r, %H, %I)",
-    ),
-    (
-        "main address host \"\"",
-        "%{Connection}o/%{Keep-Alive}o not recorded by spoor",
     ),
     (
         "method CONNECT",
