@@ -483,7 +483,10 @@ impl Connection {
                 let base = t.start;
                 let target = &self.buf[t.clone()];
                 let r = uri::process(target, &mut self.uri, &mut self.scratch);
+                // httpd refuses a fragment in the request target.
+                let fragment = memchr::memchr(b'#', target).is_some();
                 self.reply.uri_error = match r.status {
+                    uri::UriStatus::Ok if fragment => 400,
                     uri::UriStatus::Ok => 0,
                     uri::UriStatus::Bad => 400,
                     uri::UriStatus::NotFound => 404,
