@@ -54,7 +54,9 @@ impl Renderer {
     pub fn render(&mut self, fmt: &Format, rec: &Record<'_>, out: &mut Vec<u8>) {
         out.reserve(256);
         for item in &fmt.items {
-            if item.kind == Kind::Literal {
+            // `matches!`, not `==`: the derived comparison of `Kind` costs
+            // a call per item.
+            if matches!(item.kind, Kind::Literal) {
                 put(out, &item.arg);
                 continue;
             }
@@ -107,14 +109,15 @@ impl Renderer {
             }
             Kind::Env => text(out, ctx, e, table_get(r.env, &it.arg), true),
             Kind::Filename => text(out, ctx, e, r.filename, true),
-            Kind::UserAgentHost => {
-                let h = r.useragent_host.unwrap_or(r.useragent_ip);
-                text(out, ctx, e, Some(h.as_bytes()), true)
-            }
-            Kind::ClientHost => {
-                let h = c.remote_host.unwrap_or(c.client_ip);
-                text(out, ctx, e, Some(h.as_bytes()), true)
-            }
+            // An address never needs escaping; a looked-up name might.
+            Kind::UserAgentHost => match r.useragent_host {
+                Some(h) => text(out, ctx, e, Some(h.as_bytes()), true),
+                None => text(out, ctx, e, Some(r.useragent_ip.as_bytes()), false),
+            },
+            Kind::ClientHost => match c.remote_host {
+                Some(h) => text(out, ctx, e, Some(h.as_bytes()), true),
+                None => text(out, ctx, e, Some(c.client_ip.as_bytes()), false),
+            },
             Kind::Protocol => text(out, ctx, e, Some(r.protocol), true),
             Kind::HeaderIn => {
                 let v = self.merged(r.headers_in, &it.arg);
