@@ -261,6 +261,16 @@ struct Connection {
     env: EnvTable,
 }
 
+/// Points `fields` at the request's header lines in `buf` (at most `max`);
+/// returns how many were filled.
+fn fill_fields<'b>(buf: &'b [u8], head: &Head, fields: &mut [Field<'b>], max: usize) -> usize {
+    let n = head.headers.len().min(max).min(fields.len());
+    for (slot, (hn, hv)) in fields.iter_mut().zip(head.headers.iter()).take(n) {
+        *slot = (&buf[hn.clone()], &buf[hv.clone()]);
+    }
+    n
+}
+
 /// Appends one response header line and remembers its value's place.
 fn header(
     out: &mut Vec<u8>,
@@ -651,10 +661,7 @@ impl Connection {
         let b = &self.buf[..];
         let empty: &[u8] = b"";
         let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
-        let n = self.head.headers.len().min(FIELDS_MAX);
-        for (slot, (hn, hv)) in fields.iter_mut().zip(self.head.headers.iter()).take(n) {
-            *slot = (&b[hn.clone()], &b[hv.clone()]);
-        }
+        let n = fill_fields(b, &self.head, &mut fields, FIELDS_MAX);
         // Request_URI at this stage: the path as received, query removed.
         let uri = match &self.head.target {
             Some(t) => {
@@ -1201,12 +1208,9 @@ impl Connection {
         let b = &buf[..];
         let empty: &[u8] = b"";
         let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
-        let n = head.headers.len().min(FIELDS_MAX);
+        // A request that timed out before its head completed keeps none.
         let parsed = reply.status != 408 || !reply.dash;
-        let n = if parsed { n } else { 0 };
-        for (slot, (hn, hv)) in fields.iter_mut().zip(head.headers.iter()).take(n) {
-            *slot = (&b[hn.clone()], &b[hv.clone()]);
-        }
+        let n = fill_fields(b, head, &mut fields, if parsed { FIELDS_MAX } else { 0 });
         let mut out_fields: [Field<'_>; 16] = [(empty, empty); 16];
         let m = reply.headers_out.len().min(16);
         for (slot, (hn, hv)) in out_fields.iter_mut().zip(reply.headers_out.iter()) {
