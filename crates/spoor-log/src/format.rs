@@ -139,6 +139,9 @@ pub(crate) struct Item {
     pub(crate) kind: Kind,
     /// The `{…}` argument, or the text of a literal.
     pub(crate) arg: Box<[u8]>,
+    /// Literal text written before the item (the literal that preceded it
+    /// in the format, folded in so rendering walks half as many items).
+    pub(crate) prefix: Box<[u8]>,
     /// The status-code list; empty for none.
     pub(crate) conds: Box<[i32]>,
     /// Log the value only when the status is *not* in `conds`.
@@ -243,7 +246,19 @@ impl Format {
                 Escaping::Json => Ctx::JsonValue,
             };
         }
-        self.items = merged;
+        // Fold each literal into the item after it.
+        let mut folded: Vec<Item> = Vec::with_capacity(merged.len());
+        for mut it in merged {
+            if it.kind != Kind::Literal {
+                if let Some(prev) = folded.last() {
+                    if prev.kind == Kind::Literal {
+                        it.prefix = folded.pop().expect("just seen").arg;
+                    }
+                }
+            }
+            folded.push(it);
+        }
+        self.items = folded;
     }
 
     /// The number of compiled items (literals included).
@@ -281,6 +296,7 @@ fn lit(text: Vec<u8>) -> Item {
     Item {
         kind: Kind::Literal,
         arg: text.into_boxed_slice(),
+        prefix: Box::new([]),
         conds: Box::new([]),
         negate: false,
         orig: false,
@@ -383,6 +399,7 @@ fn parse_item(s: &[u8], mut i: usize, items: &mut Vec<Item>) -> Result<usize, Fo
                 items.push(Item {
                     kind,
                     arg: arg.into(),
+                    prefix: Box::new([]),
                     conds: conds.into_boxed_slice(),
                     negate,
                     orig: want_orig.unwrap_or(orig_default),
@@ -583,9 +600,10 @@ mod tests {
         assert!(!o.items[0].orig);
         let o = Format::apache("%><s %s %>U %m").unwrap();
         assert!(o.items[0].orig);
-        assert!(o.items[2].orig);
-        assert!(!o.items[4].orig);
-        assert!(!o.items[6].orig);
+        assert!(o.items[1].orig);
+        assert_eq!(&*o.items[1].prefix, b" ");
+        assert!(!o.items[2].orig);
+        assert!(!o.items[3].orig);
         let l = Format::apache("%{a}{b}i").unwrap();
         assert_eq!(&*l.items[0].arg, b"b");
     }
@@ -658,9 +676,9 @@ mod tests {
         let f = Format::apache("lit=[\\t|\\\\|\\q|\"]").unwrap();
         assert_eq!(&*f.items[0].arg, b"lit=[\t|\\|\\q|\"]");
         let f = Format::apache("a\\%s\\").unwrap();
-        assert_eq!(&*f.items[0].arg, b"a\\");
-        assert_eq!(f.items[1].kind, Kind::Status);
-        assert_eq!(&*f.items[2].arg, b"\\");
+        assert_eq!(&*f.items[0].prefix, b"a\\");
+        assert_eq!(f.items[0].kind, Kind::Status);
+        assert_eq!(&*f.items[1].arg, b"\\");
     }
 
     #[test]

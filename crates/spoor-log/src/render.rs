@@ -56,6 +56,7 @@ impl Renderer {
         for item in &fmt.items {
             // `matches!`, not `==`: the derived comparison of `Kind` costs
             // a call per item.
+            put(out, &item.prefix);
             if matches!(item.kind, Kind::Literal) {
                 put(out, &item.arg);
                 continue;

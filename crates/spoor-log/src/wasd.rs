@@ -26,6 +26,7 @@ fn item(kind: Kind, arg: &[u8], orig: bool) -> Item {
     Item {
         kind,
         arg: arg.into(),
+        prefix: Box::new([]),
         conds: Box::new([]),
         negate: false,
         orig,
