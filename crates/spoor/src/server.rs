@@ -214,6 +214,12 @@ struct Reply {
     dash: bool,
     /// `%f` is set (a file path was mapped).
     filename: bool,
+    /// `%R`: the handler (`httpd/unix-directory` for a directory).
+    handler: Option<&'static [u8]>,
+    /// `vhost` is the host of an absolute-form target: `%{Host}i` logs it.
+    host_from_uri: bool,
+    /// `rline` holds the request line with a password masked.
+    line_masked: bool,
     /// Response header values: name and range in the response buffer.
     headers_out: Vec<(&'static [u8], Range<usize>)>,
     content_type: Option<Range<usize>>,
@@ -254,7 +260,6 @@ struct Connection {
     local_ip: String,
     local_addr: std::net::IpAddr,
     local_port: u16,
-    local_port_text: Vec<u8>,
     /// The request's host name, lower case, without the port.
     host_lc: Vec<u8>,
     /// The request's environment (SetEnvIf, SetEnv): `%{..}e`, `env=`.
@@ -350,7 +355,6 @@ impl Connection {
             local_port: local.port(),
             host_lc: Vec::with_capacity(64),
             env: EnvTable::new(),
-            local_port_text: local.port().to_string().into_bytes(),
         }
     }
 
@@ -493,17 +497,30 @@ impl Connection {
                 let base = t.start;
                 let target = &self.buf[t.clone()];
                 let r = uri::process(target, &mut self.uri, &mut self.scratch);
-                // httpd refuses a fragment in the request target.
-                let fragment = memchr::memchr(b'#', target).is_some();
                 self.reply.uri_error = match r.status {
-                    uri::UriStatus::Ok if fragment => 400,
                     uri::UriStatus::Ok => 0,
                     uri::UriStatus::Bad => 400,
                     uri::UriStatus::NotFound => 404,
                 };
                 self.reply.query = r.query.map(|q| base + q.start..base + q.end);
                 if let Some(h) = r.host {
-                    self.reply.vhost = Some(base + h.start..base + h.end);
+                    if crate::http::request::valid_host(&target[h.clone()]) {
+                        // httpd takes the host of an absolute `http:` target
+                        // for the Host header (and the virtual host).
+                        self.reply.vhost = Some(base + h.start..base + h.end);
+                        self.reply.host_from_uri = true;
+                    } else {
+                        self.reply.uri_error = 400;
+                    }
+                }
+                if r.password {
+                    // Logged with the password masked.
+                    let line = self.head.line.clone();
+                    self.rline.clear();
+                    self.rline.extend_from_slice(&self.buf[line.start..t.start]);
+                    uri::mask_password(target, &mut self.rline);
+                    self.rline.extend_from_slice(&self.buf[t.end..line.end]);
+                    self.reply.line_masked = true;
                 }
             }
         }
@@ -545,8 +562,12 @@ impl Connection {
             self.host_lc
                 .extend(h.iter().map(|b| b.to_ascii_lowercase()));
         }
+        // A target refused with the request line: its host is `%V`, but
+        // the server is chosen by address and no Host header is logged.
+        let early = matches!(p, Parse::Error(_)) && self.reply.host_from_uri;
+        self.reply.host_from_uri &= !early;
         if !self.cfg.vhosts.is_empty() {
-            let host = (!self.host_lc.is_empty()).then_some(&self.host_lc[..]);
+            let host = (!self.host_lc.is_empty() && !early).then_some(&self.host_lc[..]);
             self.reply.server = self
                 .cfg
                 .vhosts
@@ -606,8 +627,9 @@ impl Connection {
             return false;
         }
 
-        if self.reply.uri_error != 400 {
-            // The fixups step: SetEnv / UnsetEnv.
+        if self.reply.uri_error == 0 {
+            // The fixups step: SetEnv / UnsetEnv (not reached when the
+            // target was refused).
             let cfg = self.cfg.clone();
             cfg.servers[self.reply.server]
                 .env
@@ -936,6 +958,7 @@ impl Connection {
         let mut file = match std::fs::File::open(&self.path) {
             Ok(f) => f,
             Err(e) => {
+                self.strip_path_info();
                 self.open_error(e, http09);
                 return false;
             }
@@ -948,6 +971,7 @@ impl Connection {
             }
         };
         if meta.is_dir() {
+            self.reply.handler = Some(b"httpd/unix-directory");
             if self.uri.last() != Some(&b'/') {
                 self.redirect_slash(http09);
                 return false;
@@ -962,10 +986,16 @@ impl Connection {
                     file = f;
                     meta = m;
                     self.uri.extend_from_slice(b"index.html");
+                    // mod_dir's internal redirect: the index has no handler.
+                    self.reply.handler = None;
                 }
                 _ => {
-                    self.path.pop();
-                    self.error_response(403, Detail::None, http09);
+                    // No index and no mod_autoindex: 404, and `%f` keeps
+                    // the directory's trailing slash.
+                    self.path.as_mut_os_string().clear();
+                    self.path.push(&self.cfg.servers[self.reply.server].root);
+                    self.path.push(std::ffi::OsStr::from_bytes(&self.uri[1..]));
+                    self.error_response(404, Detail::None, http09);
                     return false;
                 }
             }
@@ -1034,12 +1064,15 @@ impl Connection {
         self.start(status);
         self.validators(lm_s, &tag);
         self.scratch = tag;
-        header_num(
-            &mut self.out,
-            &mut self.reply.headers_out,
-            b"Content-Length",
-            count,
-        );
+        // httpd sets no Content-Length on a HEAD of an empty entity.
+        if !(head_only && count == 0) {
+            header_num(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                b"Content-Length",
+                count,
+            );
+        }
         if status == 206 {
             let mut v = b"bytes ".to_vec();
             let mut ib = itoa::Buffer::new();
@@ -1087,6 +1120,25 @@ impl Connection {
         );
     }
 
+    /// After a failed open: cuts `self.path` after the first component
+    /// that is missing or is not a directory, as httpd's directory walk
+    /// leaves `r->filename` (the rest is path info, which `%f` drops).
+    fn strip_path_info(&mut self) {
+        let root = &self.cfg.servers[self.reply.server].root;
+        let mut p = root.clone();
+        for seg in self.uri[1..].split(|&b| b == b'/') {
+            if seg.is_empty() {
+                continue;
+            }
+            p.push(std::ffi::OsStr::from_bytes(seg));
+            match std::fs::metadata(&p) {
+                Ok(m) if m.is_dir() => {}
+                _ => break,
+            }
+        }
+        self.path = p;
+    }
+
     fn open_error(&mut self, e: io::Error, http09: bool) {
         let status = match e.raw_os_error() {
             Some(libc::ENOENT) | Some(libc::ENOTDIR) => 404,
@@ -1097,16 +1149,38 @@ impl Connection {
 
     /// 301 to the same path with a slash, as mod_dir does.
     fn redirect_slash(&mut self, http09: bool) {
+        // The host name the client used (else ServerName), and the port
+        // the client named (else ServerName's): httpd's self-referential
+        // URL with UseCanonicalName Off.
+        let srv = &self.cfg.servers[self.reply.server];
         let mut loc = b"http://".to_vec();
-        match self.reply.vhost.clone() {
-            Some(h) => loc.extend_from_slice(&self.buf[h]),
-            None => {
-                loc.extend_from_slice(self.cfg.servers[self.reply.server].server_name.as_bytes());
-                if self.local_port != 80 {
-                    loc.push(b':');
-                    loc.extend_from_slice(&self.local_port_text);
+        let mut port = None;
+        if self.host_lc.is_empty() {
+            loc.extend_from_slice(srv.server_name.as_bytes());
+        } else {
+            let v6 = self.host_lc.contains(&b':');
+            if v6 {
+                loc.push(b'[');
+            }
+            loc.extend_from_slice(&self.host_lc);
+            if v6 {
+                loc.push(b']');
+            }
+            if let Some(h) = self.reply.vhost.clone() {
+                let h = &self.buf[h];
+                let after = memchr::memrchr(b']', h).map_or(0, |p| p + 1);
+                if let Some(c) = memchr::memrchr(b':', &h[after..]) {
+                    let digits = &h[after + c + 1..];
+                    port = std::str::from_utf8(digits)
+                        .ok()
+                        .and_then(|d| d.parse::<u16>().ok());
                 }
             }
+        }
+        let port = port.unwrap_or(srv.port);
+        if port != 80 {
+            loc.push(b':');
+            loc.extend_from_slice(itoa::Buffer::new().format(port).as_bytes());
         }
         escape_path(&self.uri, &mut loc);
         loc.push(b'/');
@@ -1210,14 +1284,28 @@ impl Connection {
         let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
         // A request that timed out before its head completed keeps none.
         let parsed = reply.status != 408 || !reply.dash;
-        let n = fill_fields(b, head, &mut fields, if parsed { FIELDS_MAX } else { 0 });
+        let mut n = fill_fields(b, head, &mut fields, if parsed { FIELDS_MAX } else { 0 });
+        if let (true, Some(h)) = (reply.host_from_uri, reply.vhost.clone()) {
+            // The Host header replaced by the target's host.
+            match fields[..n]
+                .iter_mut()
+                .find(|f| f.0.eq_ignore_ascii_case(b"Host"))
+            {
+                Some(f) => f.1 = &b[h],
+                None if n < FIELDS_MAX => {
+                    fields[n] = (b"Host", &b[h]);
+                    n += 1;
+                }
+                None => {}
+            }
+        }
         let mut out_fields: [Field<'_>; 16] = [(empty, empty); 16];
         let m = reply.headers_out.len().min(16);
         for (slot, (hn, hv)) in out_fields.iter_mut().zip(reply.headers_out.iter()) {
             *slot = (*hn, &out[hv.clone()]);
         }
         let dash: &[u8] = b"-";
-        if head.rebuilt {
+        if head.rebuilt && !reply.line_masked {
             // Apache logs a line with extra white space rebuilt.
             let mut words = b[head.line.clone()]
                 .split(|&c| c == b' ' || c == b'\t')
@@ -1236,7 +1324,7 @@ impl Connection {
                 rline.extend_from_slice(&b[p.clone()]);
             }
         }
-        let request_line = match (head.has_line, head.rebuilt) {
+        let request_line = match (head.has_line, head.rebuilt || reply.line_masked) {
             (false, _) => None,
             (true, true) => Some(&rline[..]),
             (true, false) => Some(&b[head.line.clone()]),
@@ -1296,6 +1384,7 @@ impl Connection {
             protocol,
             status: reply.status as i32,
             filename,
+            handler: reply.handler,
             content_type: reply.content_type.clone().map(|r| &out[r]),
             headers_in: &fields[..n],
             headers_out: &out_fields[..m],

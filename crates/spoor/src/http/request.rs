@@ -200,6 +200,8 @@ impl Head {
         self.target = Some(offset(buf, target));
         let method_ok = !method.is_empty() && method.iter().all(|&b| is_tchar(b));
         let target_ok = !target.is_empty() && target.iter().all(|&b| b > b' ' && b != 0x7f);
+        // Targets httpd refuses before reading any header field.
+        let target_ok = target_ok && !crate::http::uri::refused_at_line(method, target);
         let Some(protocol) = protocol else {
             self.version = Version::Http09;
             if !method_ok || !target_ok || method != b"GET" {
@@ -310,7 +312,13 @@ impl Head {
             // Both framings: a smuggling shape, refused outright.
             return Parse::Error(HeadError::Bad);
         }
-        if self.version == Version::Http11 && self.host.is_none() {
+        if self.version == Version::Http11
+            && self.host.is_none()
+            && !self
+                .target
+                .clone()
+                .is_some_and(|t| crate::http::uri::has_http_host(&buf[t]))
+        {
             return Parse::Error(HeadError::Bad);
         }
         if let Some(h) = &self.host {

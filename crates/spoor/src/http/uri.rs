@@ -19,10 +19,14 @@ pub enum UriStatus {
 pub struct Target {
     /// The query without `?`, as a range of the target.
     pub query: Option<Range<usize>>,
-    /// The host of an absolute-form target.
+    /// The host (and port) of an absolute-form `http:` target, which
+    /// replaces the Host header as in httpd.
     pub host: Option<Range<usize>>,
     /// The outcome.
     pub status: UriStatus,
+    /// The target carries a password (`user:pw@`): httpd logs the request
+    /// line with the password masked.
+    pub password: bool,
 }
 
 fn hexval(b: u8) -> Option<u8> {
@@ -33,6 +37,163 @@ fn unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
+/// A target split the way `apr_uri_parse` splits one. Ranges index the
+/// target.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Parts {
+    scheme: Option<Range<usize>>,
+    /// `user[:password]` before `@`.
+    userinfo: Option<Range<usize>>,
+    /// The authority after the userinfo: host and optional `:port`.
+    hostinfo: Option<Range<usize>>,
+    /// The host within `hostinfo` (IPv6 brackets included).
+    hostname: Option<Range<usize>>,
+    /// The digits after `:` in `hostinfo`.
+    port: Option<Range<usize>>,
+    path: Range<usize>,
+    query: Option<Range<usize>>,
+    fragment: Option<Range<usize>>,
+}
+
+/// Splits `t` into scheme, authority, path, query and fragment; `None`
+/// when the authority is malformed (a port that is not a number, an
+/// unclosed `[`).
+fn split(t: &[u8]) -> Option<Parts> {
+    let mut p = Parts::default();
+    let mut i = 0;
+    // A scheme: a letter, then letters, digits, `+`, `-`, `.`, then `:`.
+    if t.first().is_some_and(u8::is_ascii_alphabetic) {
+        let n = t
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+            .unwrap_or(t.len());
+        if t.get(n) == Some(&b':') {
+            p.scheme = Some(0..n);
+            i = n + 1;
+        }
+    }
+    if p.scheme.is_some() && t[i..].starts_with(b"//") {
+        let a = i + 2;
+        let e = t[a..]
+            .iter()
+            .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+            .map_or(t.len(), |n| a + n);
+        let mut h = a;
+        if let Some(at) = memchr::memrchr(b'@', &t[a..e]) {
+            p.userinfo = Some(a..a + at);
+            h = a + at + 1;
+        }
+        p.hostinfo = Some(h..e);
+        let host_end = if t.get(h) == Some(&b'[') {
+            h + memchr::memchr(b']', &t[h..e])? + 1
+        } else {
+            memchr::memrchr(b':', &t[h..e]).map_or(e, |c| h + c)
+        };
+        p.hostname = Some(h..host_end);
+        if host_end < e {
+            if t[host_end] != b':' || !t[host_end + 1..e].iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            p.port = Some(host_end + 1..e);
+        }
+        i = e;
+    }
+    let path_end = t[i..]
+        .iter()
+        .position(|&b| b == b'?' || b == b'#')
+        .map_or(t.len(), |n| i + n);
+    p.path = i..path_end;
+    let mut j = path_end;
+    if t.get(j) == Some(&b'?') {
+        let e = memchr::memchr(b'#', &t[j..]).map_or(t.len(), |n| j + n);
+        p.query = Some(j + 1..e);
+        j = e;
+    }
+    if t.get(j) == Some(&b'#') {
+        p.fragment = Some(j + 1..t.len());
+    }
+    Some(p)
+}
+
+/// Whether httpd refuses `target` while reading the request line, before
+/// any header is read (400): a target it cannot parse, a fragment,
+/// credentials in the authority, a path that does not start with `/`, or
+/// `*` with another method than OPTIONS.
+pub fn refused_at_line(method: &[u8], target: &[u8]) -> bool {
+    if target == b"*" {
+        return method != b"OPTIONS";
+    }
+    let Some(p) = split(target) else {
+        return true;
+    };
+    p.fragment.is_some()
+        || p.userinfo.is_some()
+        || (p.hostinfo.is_none() && target.get(p.path.start) != Some(&b'/'))
+}
+
+/// Whether `target` is an absolute-form `http:` URI with an authority (its
+/// host stands in for the Host header).
+pub fn has_http_host(target: &[u8]) -> bool {
+    split(target).is_some_and(|p| {
+        p.hostinfo.is_some()
+            && p.scheme
+                .is_some_and(|s| target[s].eq_ignore_ascii_case(b"http"))
+    })
+}
+
+/// Appends `target` with the password of its userinfo masked, as httpd
+/// rebuilds it for the log (`user:XXXXXXXX@`, the scheme's default port
+/// left out).
+pub fn mask_password(target: &[u8], out: &mut Vec<u8>) {
+    let Some(p) = split(target) else {
+        out.extend_from_slice(target);
+        return;
+    };
+    let (Some(scheme), Some(ui)) = (p.scheme.clone(), p.userinfo.clone()) else {
+        out.extend_from_slice(target);
+        return;
+    };
+    out.extend_from_slice(&target[scheme.clone()]);
+    out.extend_from_slice(b"://");
+    let ui = &target[ui];
+    match memchr::memchr(b':', ui) {
+        Some(c) => {
+            out.extend_from_slice(&ui[..c]);
+            out.extend_from_slice(b":XXXXXXXX");
+        }
+        None => out.extend_from_slice(ui),
+    }
+    out.push(b'@');
+    if let Some(h) = p.hostname.clone() {
+        out.extend_from_slice(&target[h]);
+    }
+    if let Some(port) = p.port.clone().filter(|r| !r.is_empty()) {
+        let port = &target[port];
+        let s = &target[scheme];
+        let default: &[u8] = if s.eq_ignore_ascii_case(b"https") {
+            b"443"
+        } else if s.eq_ignore_ascii_case(b"http") {
+            b"80"
+        } else {
+            b""
+        };
+        let digits = &port[port.iter().take_while(|&&b| b == b'0').count()..];
+        if digits != default {
+            out.push(b':');
+            out.extend_from_slice(port);
+        }
+    }
+    out.extend_from_slice(&target[p.path.clone()]);
+    if let Some(q) = p.query {
+        out.push(b'?');
+        out.extend_from_slice(&target[q]);
+    }
+    if let Some(f) = p.fragment {
+        out.push(b'#');
+        out.extend_from_slice(&target[f]);
+    }
+}
+
 /// Splits `target` and writes the normalized, %-decoded path (`%U`) to
 /// `uri`; `scratch` is working space.
 pub fn process(target: &[u8], uri: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Target {
@@ -41,32 +202,36 @@ pub fn process(target: &[u8], uri: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Targe
         query: None,
         host: None,
         status: UriStatus::Ok,
+        password: false,
     };
     if target == b"*" {
         uri.push(b'*');
         return t;
     }
-    let mut path_start = 0;
-    let lower_starts =
-        |p: &[u8]| target.len() >= p.len() && target[..p.len()].eq_ignore_ascii_case(p);
-    for scheme in [&b"http://"[..], b"https://"] {
-        if lower_starts(scheme) {
-            let auth_start = scheme.len();
-            let auth_end = target[auth_start..]
-                .iter()
-                .position(|&b| b == b'/' || b == b'?')
-                .map_or(target.len(), |p| auth_start + p);
-            t.host = Some(auth_start..auth_end);
-            path_start = auth_end;
+    let Some(parts) = split(target) else {
+        // Not parsed at all: httpd logs the target as `%U`.
+        uri.extend_from_slice(target);
+        t.status = UriStatus::Bad;
+        return t;
+    };
+    t.query = parts.query.clone();
+    t.password = parts
+        .userinfo
+        .clone()
+        .is_some_and(|u| memchr::memchr(b':', &target[u]).is_some());
+    if let Some(s) = parts.scheme.clone() {
+        let s = &target[s];
+        if s.eq_ignore_ascii_case(b"http") {
+            t.host = parts.hostinfo.clone();
+        } else if !s.eq_ignore_ascii_case(b"https") {
+            t.status = UriStatus::Bad;
         }
     }
-    let rest = &target[path_start..];
-    let (path, query) = match memchr::memchr(b'?', rest) {
-        Some(q) => (&rest[..q], Some(path_start + q + 1..target.len())),
-        None => (rest, None),
-    };
-    t.query = query;
-    let path: &[u8] = if path.is_empty() && t.host.is_some() {
+    if parts.fragment.is_some() || parts.userinfo.is_some() {
+        t.status = UriStatus::Bad;
+    }
+    let path = &target[parts.path.clone()];
+    let path: &[u8] = if path.is_empty() && parts.hostinfo.is_some() {
         b"/"
     } else {
         path
@@ -76,6 +241,7 @@ pub fn process(target: &[u8], uri: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Targe
         t.status = UriStatus::Bad;
         return t;
     }
+    let refused = t.status;
     // 1. Decode %-escapes of unreserved characters, so that `%2e%2e` is a
     //    dot segment.
     scratch.clear();
@@ -133,7 +299,7 @@ pub fn process(target: &[u8], uri: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Targe
         let n = memchr::memchr(0, uri).unwrap_or(uri.len());
         uri.truncate(n);
     }
-    t.status = if above_root {
+    t.status = if above_root || refused == UriStatus::Bad {
         UriStatus::Bad
     } else if slash || nul {
         UriStatus::NotFound
@@ -212,5 +378,32 @@ mod tests {
         assert_eq!(u("/"), ("/".into(), Ok, None));
         assert_eq!(u("*"), ("*".into(), Ok, None));
         assert_eq!(u("foo").1, Bad);
+        assert_eq!(u("/a?b#c"), ("/a".into(), Bad, Some("b".into())));
+        assert_eq!(u("ftp://b.test/"), ("/".into(), Bad, None));
+        assert_eq!(u("http:/b.test/"), ("/b.test/".into(), Ok, None));
+        assert_eq!(u("http://b.test:x/").0, "http://b.test:x/");
+    }
+
+    #[test]
+    fn refused_with_the_line() {
+        for t in [
+            "index.html",
+            "/a#b",
+            "http://u:p@h/",
+            "http://[::1/",
+            "http:x",
+        ] {
+            assert!(refused_at_line(b"GET", t.as_bytes()), "{t}");
+        }
+        assert!(refused_at_line(b"GET", b"*"));
+        assert!(!refused_at_line(b"OPTIONS", b"*"));
+        for t in ["/", "http://h", "https://h/x", "ftp://h/", "http:/x"] {
+            assert!(!refused_at_line(b"GET", t.as_bytes()), "{t}");
+        }
+        let mut v = Vec::new();
+        mask_password(b"http://u:pw@h:80/x?y", &mut v);
+        assert_eq!(v, b"http://u:XXXXXXXX@h/x?y");
+        assert!(has_http_host(b"HTTP://h/"));
+        assert!(!has_http_host(b"https://h/"));
     }
 }
