@@ -220,6 +220,8 @@ struct Reply {
     host_from_uri: bool,
     /// `rline` holds the request line with a password masked.
     line_masked: bool,
+    /// The body goes out without a Content-Length.
+    no_length: bool,
     /// Response header values: name and range in the response buffer.
     headers_out: Vec<(&'static [u8], Range<usize>)>,
     content_type: Option<Range<usize>>,
@@ -298,6 +300,22 @@ fn header_num(
     v: u64,
 ) {
     header(out, hdrs, n, itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// Writes `n` in lower-case hex into `buf`; returns the digits.
+fn hex_len(n: usize, buf: &mut [u8; 16]) -> &[u8] {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut i = 16;
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = H[n & 15];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
 }
 
 /// Apache's `ap_status_drops_connection`.
@@ -799,8 +817,9 @@ impl Connection {
             && !drops_connection(self.reply.status)
             && !h.conn_close
             && !*self.shutdown.borrow()
+            // HTTP/1.0 keeps the connection only for a body with a length.
             && (h.version == Version::Http11
-                || (h.version == Version::Http10 && h.conn_keep_alive));
+                || (h.version == Version::Http10 && h.conn_keep_alive && !self.reply.no_length));
         let left = max as i64 - self.keepalives as i64;
         if wanted && (max == 0 || left > 0) {
             self.reply.keepalive = true;
@@ -874,7 +893,13 @@ impl Connection {
                 }
                 _ => {}
             }
-            if !self.head_is_head() {
+            let head_only = self.head_is_head();
+            // httpd sends its 416 page without a length: chunked on
+            // HTTP/1.1, up to the close on HTTP/1.0.
+            let chunked = status == 416 && !head_only && self.head.version == Version::Http11;
+            if status == 416 {
+                self.reply.no_length = !head_only;
+            } else if !head_only {
                 header_num(
                     &mut self.out,
                     &mut self.reply.headers_out,
@@ -882,10 +907,35 @@ impl Connection {
                     body.len() as u64,
                 );
             }
+            if chunked {
+                header(
+                    &mut self.out,
+                    &mut self.reply.headers_out,
+                    b"Transfer-Encoding",
+                    b"chunked",
+                );
+            }
+            if status == 416 {
+                // httpd decides keep-alive twice for a 416 (the range
+                // response, then the error page): the count goes up twice.
+                let (o, h) = (self.out.len(), self.reply.headers_out.len());
+                self.connection_headers();
+                self.out.truncate(o);
+                self.reply.headers_out.truncate(h);
+            }
             self.connection_headers();
             self.content_type(b"text/html; charset=iso-8859-1");
             self.out.extend_from_slice(b"\r\n");
-            self.out.extend_from_slice(&body);
+            if chunked {
+                let mut n = [0u8; 16];
+                let digits = hex_len(body.len(), &mut n);
+                self.out.extend_from_slice(digits);
+                self.out.extend_from_slice(b"\r\n");
+                self.out.extend_from_slice(&body);
+                self.out.extend_from_slice(b"\r\n0\r\n\r\n");
+            } else {
+                self.out.extend_from_slice(&body);
+            }
         }
         self.reply.bytes_sent = body.len() as u64;
         self.file_buf = body;
@@ -1041,8 +1091,9 @@ impl Connection {
             }
             Condition::Proceed => {}
         }
+        let mut parts = Vec::new();
         let mut range = match self.req_header(b"Range") {
-            Some(r) if !http09 => static_files::byte_range(r, len),
+            Some(r) if !http09 => static_files::byte_ranges(r, len, &mut parts),
             _ => ByteRange::Full,
         };
         if range != ByteRange::Full {
@@ -1054,16 +1105,23 @@ impl Connection {
         }
         let (status, first, count) = match range {
             ByteRange::Full => (200, 0, len),
-            ByteRange::Part(a, b) => (206, a, b - a + 1),
+            ByteRange::Parts => (206, parts[0].0, parts[0].1 - parts[0].0 + 1),
             ByteRange::Unsatisfiable => {
                 self.scratch = tag;
                 self.error_response(416, Detail::None, http09);
                 return false;
             }
         };
+        let cfg = self.cfg.clone();
+        let ct = cfg
+            .mime
+            .lookup(self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b""));
         self.start(status);
         self.validators(lm_s, &tag);
         self.scratch = tag;
+        if parts.len() > 1 {
+            return self.multipart(&file, &parts, len, ct, head_only).await;
+        }
         // httpd sets no Content-Length on a HEAD of an empty entity.
         if !(head_only && count == 0) {
             header_num(
@@ -1089,10 +1147,6 @@ impl Connection {
             );
         }
         self.connection_headers();
-        let cfg = self.cfg.clone();
-        let ct = cfg
-            .mime
-            .lookup(self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b""));
         if let Some(ct) = ct {
             self.content_type(ct);
         }
@@ -1101,6 +1155,105 @@ impl Connection {
             return false;
         }
         self.send_file(&file, first, count).await
+    }
+
+    /// A 206 with several ranges: a `multipart/byteranges` body, each part
+    /// with the entity's type and its `Content-range`, as httpd sends it.
+    /// The status line and validators are already in `out`.
+    async fn multipart(
+        &mut self,
+        file: &std::fs::File,
+        parts: &[(u64, u64)],
+        len: u64,
+        ct: Option<&[u8]>,
+        head_only: bool,
+    ) -> bool {
+        // A boundary of 16 hex digits, as httpd's.
+        let seed = (self.reply.request_time_us as u64) ^ ((self.served as u64) << 40);
+        let seed = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let boundary = format!("{seed:016x}");
+        let part_head = |a: u64, b: u64, out: &mut Vec<u8>| {
+            out.extend_from_slice(b"\r\n--");
+            out.extend_from_slice(boundary.as_bytes());
+            if let Some(ct) = ct {
+                out.extend_from_slice(b"\r\nContent-type: ");
+                out.extend_from_slice(ct);
+            }
+            out.extend_from_slice(b"\r\nContent-range: bytes ");
+            let mut ib = itoa::Buffer::new();
+            out.extend_from_slice(ib.format(a).as_bytes());
+            out.push(b'-');
+            out.extend_from_slice(ib.format(b).as_bytes());
+            out.push(b'/');
+            out.extend_from_slice(ib.format(len).as_bytes());
+            out.extend_from_slice(b"\r\n\r\n");
+        };
+        let mut tail = b"\r\n--".to_vec();
+        tail.extend_from_slice(boundary.as_bytes());
+        tail.extend_from_slice(b"--\r\n");
+        let mut scratch = Vec::new();
+        let mut total = tail.len() as u64;
+        for &(a, b) in parts {
+            scratch.clear();
+            part_head(a, b, &mut scratch);
+            total += scratch.len() as u64 + (b - a + 1);
+        }
+        header_num(
+            &mut self.out,
+            &mut self.reply.headers_out,
+            b"Content-Length",
+            total,
+        );
+        self.connection_headers();
+        let mut v = b"multipart/byteranges; boundary=".to_vec();
+        v.extend_from_slice(boundary.as_bytes());
+        self.content_type(&v);
+        self.out.extend_from_slice(b"\r\n");
+        if head_only {
+            return false;
+        }
+        self.send_out().await;
+        // The body goes out in chunks built in `file_buf` (`out` keeps the
+        // header values the log reads).
+        let mut body = std::mem::take(&mut self.file_buf);
+        body.clear();
+        let mut sent = 0u64;
+        let mut ok = !self.reply.aborted;
+        'parts: for (i, &(a, b)) in parts.iter().enumerate() {
+            part_head(a, b, &mut body);
+            let mut off = a;
+            while off <= b {
+                let n = ((b - off + 1) as usize).min(FILE_CHUNK);
+                let start = body.len();
+                body.resize(start + n, 0);
+                if file.read_exact_at(&mut body[start..], off).is_err() {
+                    ok = false;
+                    break 'parts;
+                }
+                off += n as u64;
+                let last = i + 1 == parts.len() && off > b;
+                if last {
+                    body.extend_from_slice(&tail);
+                }
+                if body.len() >= FILE_CHUNK || last {
+                    let w =
+                        tokio::time::timeout(self.cfg.read_timeout, self.stream.write_all(&body));
+                    if !matches!(w.await, Ok(Ok(()))) {
+                        ok = false;
+                        break 'parts;
+                    }
+                    self.bytes_out += body.len() as u64;
+                    sent += body.len() as u64;
+                    body.clear();
+                }
+            }
+        }
+        if !ok {
+            self.reply.aborted = true;
+        }
+        self.reply.bytes_sent = sent;
+        self.file_buf = body;
+        true
     }
 
     /// `Last-Modified`, `ETag`, `Accept-Ranges`.

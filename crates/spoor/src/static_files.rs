@@ -102,15 +102,19 @@ pub fn conditions<'a>(
 pub enum ByteRange {
     /// Send the whole entity (no, or an unusable, `Range`).
     Full,
-    /// Send bytes `first..=last` with 206.
-    Part(u64, u64),
+    /// Send the ranges in the list (one: a plain 206; more:
+    /// `multipart/byteranges`).
+    Parts,
     /// 416.
     Unsatisfiable,
 }
 
-/// Interprets a `Range` header value. Only a single range is honoured; a
-/// list of several ranges is answered with the whole entity.
-pub fn byte_range(value: &[u8], len: u64) -> ByteRange {
+/// Interprets a `Range` header value as httpd does: the satisfiable
+/// ranges, in the order given, each merged with the one before it when
+/// they overlap or touch, go to `parts` as `(first, last)`. A syntax error
+/// anywhere, or an empty entity, means the whole entity.
+pub fn byte_ranges(value: &[u8], len: u64, parts: &mut Vec<(u64, u64)>) -> ByteRange {
+    parts.clear();
     let value = value.trim_ascii();
     let Some(spec) = value
         .get(..6)
@@ -119,12 +123,9 @@ pub fn byte_range(value: &[u8], len: u64) -> ByteRange {
     else {
         return ByteRange::Full;
     };
-    if spec.contains(&b',') {
+    if len == 0 {
         return ByteRange::Full;
     }
-    let Some(dash) = memchr::memchr(b'-', spec) else {
-        return ByteRange::Full;
-    };
     let num = |s: &[u8]| -> Option<u64> {
         let s = s.trim_ascii();
         if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
@@ -134,31 +135,56 @@ pub fn byte_range(value: &[u8], len: u64) -> ByteRange {
             a.checked_mul(10)?.checked_add((b - b'0') as u64)
         })
     };
-    let (a, b) = (&spec[..dash], &spec[dash + 1..]);
-    if a.trim_ascii().is_empty() {
-        // Suffix range: the last n bytes.
-        return match num(b) {
-            None => ByteRange::Full,
-            Some(0) => ByteRange::Unsatisfiable,
-            Some(_) if len == 0 => ByteRange::Unsatisfiable,
-            Some(n) => ByteRange::Part(len.saturating_sub(n), len - 1),
+    for one in spec.split(|&b| b == b',') {
+        let Some(dash) = memchr::memchr(b'-', one) else {
+            parts.clear();
+            return ByteRange::Full;
         };
-    }
-    let Some(first) = num(a) else {
-        return ByteRange::Full;
-    };
-    let last = if b.trim_ascii().is_empty() {
-        u64::MAX
-    } else {
-        match num(b) {
-            Some(l) if l >= first => l,
-            _ => return ByteRange::Full,
+        let (a, b) = (&one[..dash], &one[dash + 1..]);
+        let range = if a.trim_ascii().is_empty() {
+            // Suffix range: the last n bytes.
+            match num(b) {
+                None => {
+                    parts.clear();
+                    return ByteRange::Full;
+                }
+                Some(0) => None,
+                Some(n) => Some((len.saturating_sub(n), len - 1)),
+            }
+        } else {
+            let Some(first) = num(a) else {
+                parts.clear();
+                return ByteRange::Full;
+            };
+            let last = if b.trim_ascii().is_empty() {
+                u64::MAX
+            } else {
+                match num(b) {
+                    Some(l) if l >= first => l,
+                    _ => {
+                        parts.clear();
+                        return ByteRange::Full;
+                    }
+                }
+            };
+            (first < len).then(|| (first, last.min(len - 1)))
+        };
+        let Some((a, b)) = range else {
+            continue;
+        };
+        match parts.last_mut() {
+            Some(p) if a <= p.1.saturating_add(1) && b.saturating_add(1) >= p.0 => {
+                p.0 = p.0.min(a);
+                p.1 = p.1.max(b);
+            }
+            _ => parts.push((a, b)),
         }
-    };
-    if first >= len {
-        return ByteRange::Unsatisfiable;
     }
-    ByteRange::Part(first, last.min(len - 1))
+    if parts.is_empty() {
+        ByteRange::Unsatisfiable
+    } else {
+        ByteRange::Parts
+    }
 }
 
 /// Whether an `If-Range` value still matches the entity (so the range
@@ -188,15 +214,26 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert_eq!(byte_range(b"bytes=2-5", 26), ByteRange::Part(2, 5));
-        assert_eq!(byte_range(b"bytes=2-", 26), ByteRange::Part(2, 25));
-        assert_eq!(byte_range(b"bytes=-3", 26), ByteRange::Part(23, 25));
-        assert_eq!(byte_range(b"bytes=-30", 26), ByteRange::Part(0, 25));
-        assert_eq!(byte_range(b"bytes=20-100", 26), ByteRange::Part(20, 25));
-        assert_eq!(byte_range(b"bytes=100-", 26), ByteRange::Unsatisfiable);
-        assert_eq!(byte_range(b"bytes=5-2", 26), ByteRange::Full);
-        assert_eq!(byte_range(b"items=1-2", 26), ByteRange::Full);
-        assert_eq!(byte_range(b"bytes=0-1,3-4", 26), ByteRange::Full);
+        let r = |v: &[u8], len| {
+            let mut p = Vec::new();
+            let k = byte_ranges(v, len, &mut p);
+            (k, p)
+        };
+        use ByteRange::*;
+        assert_eq!(r(b"bytes=2-5", 26), (Parts, vec![(2, 5)]));
+        assert_eq!(r(b"bytes=2-", 26), (Parts, vec![(2, 25)]));
+        assert_eq!(r(b"bytes=-3", 26), (Parts, vec![(23, 25)]));
+        assert_eq!(r(b"bytes=-30", 26), (Parts, vec![(0, 25)]));
+        assert_eq!(r(b"bytes=20-100", 26), (Parts, vec![(20, 25)]));
+        assert_eq!(r(b"bytes=100-", 26), (Unsatisfiable, vec![]));
+        assert_eq!(r(b"bytes=5-2", 26), (Full, vec![]));
+        assert_eq!(r(b"items=1-2", 26), (Full, vec![]));
+        assert_eq!(r(b"bytes=0-1,3-4", 26), (Parts, vec![(0, 1), (3, 4)]));
+        assert_eq!(r(b"bytes=0-9,5-15", 26), (Parts, vec![(0, 15)]));
+        assert_eq!(r(b"bytes=0-9,10-19", 26), (Parts, vec![(0, 19)]));
+        assert_eq!(r(b"bytes=20-22,0-9", 26), (Parts, vec![(20, 22), (0, 9)]));
+        assert_eq!(r(b"bytes=0-9,200-300", 26), (Parts, vec![(0, 9)]));
+        assert_eq!(r(b"bytes=0-9", 0), (Full, vec![]));
     }
 
     #[test]

@@ -217,30 +217,6 @@ pub const KNOWN: &[(&str, &str)] = &[
         "a chunked body: request trailers (%{..}^ti) not recorded by spoor",
     ),
     (
-        "range GET /1k.bin bytes=0-9,20-29",
-        "unsatisfiable/multiple ranges and ranges on empty files differ (httpd: chunked 416, multipart 206, 200 for empty files)",
-    ),
-    (
-        "range GET /1k.bin bytes=2000-3000",
-        "unsatisfiable/multiple ranges and ranges on empty files differ (httpd: chunked 416, multipart 206, 200 for empty files)",
-    ),
-    (
-        "range GET /empty.txt bytes=0-9",
-        "unsatisfiable/multiple ranges and ranges on empty files differ (httpd: chunked 416, multipart 206, 200 for empty files)",
-    ),
-    (
-        "range HEAD /1k.bin bytes=0-9,20-29",
-        "unsatisfiable/multiple ranges and ranges on empty files differ (httpd: chunked 416, multipart 206, 200 for empty files)",
-    ),
-    (
-        "range HEAD /1k.bin bytes=2000-3000",
-        "unsatisfiable/multiple ranges and ranges on empty files differ (httpd: chunked 416, multipart 206, 200 for empty files)",
-    ),
-    (
-        "range HEAD /empty.txt bytes=0-9",
-        "unsatisfiable/multiple ranges and ranges on empty files differ (httpd: chunked 416, multipart 206, 200 for empty files)",
-    ),
-    (
         "te and cl",
         "Transfer-Encoding with Content-Length: httpd serves it (spoor refuses, documented deviation)",
     ),
