@@ -12,12 +12,14 @@
 //! * [`mime`]: content types by extension;
 //! * [`cli`]: the command line;
 //! * [`config`]: the httpd.conf reader and the server model built from it;
+//! * [`errorlog`]: `ErrorLog`, `LogLevel`, error-log lines and log ids;
 //! * [`vhost`]: choosing the virtual host for a request;
 //! * [`site`]: the running configuration built from the model (logs opened,
 //!   formats resolved).
 
 pub mod cli;
 pub mod config;
+pub mod errorlog;
 pub mod http;
 pub mod mime;
 pub mod server;

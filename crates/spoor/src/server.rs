@@ -23,6 +23,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::CanonicalName;
+use crate::errorlog::{Extra, Level, LogIds, Module};
 use crate::http::chunked::Chunked;
 use crate::http::pages::{self, Detail};
 use crate::http::request::{Head, HeadError, Parse, Version, FIELDS_MAX};
@@ -114,6 +115,7 @@ impl Config {
                     condition: None,
                 }],
                 env: ScopeEnv::new(),
+                errorlog: Default::default(),
             }],
             vhosts: Vhosts::empty(),
             sinks: vec![Sink::stdout(&SinkOptions::default()).expect("standard output")],
@@ -266,6 +268,8 @@ struct Connection {
     host_lc: Vec<u8>,
     /// The request's environment (SetEnvIf, SetEnv): `%{..}e`, `env=`.
     env: EnvTable,
+    /// `%L` / `%{c}L`: set once an error-log line is written.
+    ids: LogIds,
 }
 
 /// Points `fields` at the request's header lines in `buf` (at most `max`);
@@ -373,6 +377,7 @@ impl Connection {
             local_port: local.port(),
             host_lc: Vec::with_capacity(64),
             env: EnvTable::new(),
+            ids: LogIds::default(),
         }
     }
 
@@ -476,6 +481,7 @@ impl Connection {
     /// never completed gets a 408. Either is logged on the first request of
     /// a connection only.
     async fn timed_out(&mut self) {
+        self.ids.new_request();
         let received = (self.end - self.pos) as u64;
         self.bytes_in += received;
         self.reply = Reply {
@@ -491,6 +497,10 @@ impl Connection {
         if has_line {
             self.reply.dash = false;
             self.prepare_uri();
+            let src = Extra::src("protocol.c(1481)");
+            self.elog(Module::Core, Level::Debug, src, "AH00567", |_, m| {
+                m.extend_from_slice(b"request failed: error reading the headers")
+            });
             self.error_response(408, Detail::None, false);
             self.send_out().await;
         } else {
@@ -547,6 +557,7 @@ impl Connection {
     /// Serves one parsed (or refused) request; returns whether to keep the
     /// connection.
     async fn request(&mut self, p: Parse) -> bool {
+        self.ids.new_request();
         self.reply = Reply {
             request_time_us: now_us(),
             ..Reply::default()
@@ -594,6 +605,7 @@ impl Connection {
         }
         let head_len = self.head.len;
         if let Parse::Error(e) = p {
+            self.head_error_log(e);
             self.bytes_in += head_len as u64;
             self.pos += head_len.min(self.end - self.pos);
             let (status, detail) = match e {
@@ -628,6 +640,18 @@ impl Connection {
                 expect_continue = true;
             } else {
                 let v = v.to_vec();
+                self.elog(
+                    Module::Core,
+                    Level::Info,
+                    Extra::default(),
+                    "AH00570",
+                    |_, m| {
+                        m.extend_from_slice(
+                            b"client sent an unrecognized expectation value of Expect: ",
+                        );
+                        m.extend_from_slice(&v);
+                    },
+                );
                 self.pos = body_start;
                 self.error_response(417, Detail::Expect(&v), http09);
                 self.send_out().await;
@@ -639,6 +663,12 @@ impl Connection {
         // The request body is read and thrown away before answering, so
         // the connection can stay open.
         if let Err(()) = self.discard_body(body_start, expect_continue).await {
+            if self.head.chunked && !self.reply.aborted {
+                let e = Extra::errno(libc::EINVAL);
+                self.elog(Module::Http, Level::Info, e, "AH01590", |_, m| {
+                    m.extend_from_slice(b"Error reading/parsing chunk  ")
+                });
+            }
             self.error_response(400, Detail::None, http09);
             self.send_out().await;
             self.log();
@@ -654,6 +684,7 @@ impl Connection {
                 .settings
                 .apply(&mut self.env);
         }
+        self.uri_error_log();
         let m = &self.buf[method.clone()];
         let is_get = m == b"GET" || m == b"HEAD" || m == b"POST";
         let head_only = m == b"HEAD";
@@ -665,6 +696,18 @@ impl Connection {
                 let m = m.to_vec();
                 let known = KNOWN_METHODS.contains(&&m[..]);
                 let status = if known { 405 } else { 501 };
+                if !known {
+                    self.elog(
+                        Module::Core,
+                        Level::Error,
+                        Extra::default(),
+                        "AH00135",
+                        |c, m| {
+                            m.extend_from_slice(b"Invalid method in request ");
+                            m.extend_from_slice(&c.buf[c.head.line.clone()]);
+                        },
+                    );
+                }
                 self.error_response(status, Detail::Method(&m), http09);
             }
             404 => self.error_response(404, Detail::None, http09),
@@ -1045,6 +1088,16 @@ impl Connection {
                     self.path.as_mut_os_string().clear();
                     self.path.push(&self.cfg.servers[self.reply.server].root);
                     self.path.push(std::ffi::OsStr::from_bytes(&self.uri[1..]));
+                    self.elog(
+                        Module::Core,
+                        Level::Info,
+                        Extra::default(),
+                        "AH00129",
+                        |c, m| {
+                            m.extend_from_slice(b"Attempt to serve directory: ");
+                            m.extend_from_slice(c.path.as_os_str().as_bytes());
+                        },
+                    );
                     self.error_response(404, Detail::None, http09);
                     return false;
                 }
@@ -1077,8 +1130,27 @@ impl Connection {
         );
         match cond {
             Condition::Failed => {
+                // httpd's 412 for a file: the validators and the file's
+                // type, no body; Content-Length is the file's on HEAD, 0
+                // otherwise.
+                self.start(412);
+                self.validators(lm_s, &tag);
                 self.scratch = tag;
-                self.error_response(412, Detail::None, http09);
+                header_num(
+                    &mut self.out,
+                    &mut self.reply.headers_out,
+                    b"Content-Length",
+                    if head_only { len } else { 0 },
+                );
+                self.connection_headers();
+                let cfg = self.cfg.clone();
+                let ct = cfg
+                    .mime
+                    .lookup(self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b""));
+                if let Some(ct) = ct {
+                    self.content_type(ct);
+                }
+                self.out.extend_from_slice(b"\r\n");
                 return false;
             }
             Condition::NotModified => {
@@ -1293,6 +1365,7 @@ impl Connection {
     }
 
     fn open_error(&mut self, e: io::Error, http09: bool) {
+        self.open_error_log(&e);
         let status = match e.raw_os_error() {
             Some(libc::ENOENT) | Some(libc::ENOTDIR) => 404,
             _ => 403,
@@ -1429,6 +1502,7 @@ impl Connection {
             rline,
             host_lc,
             env,
+            ids,
             ..
         } = &mut *self;
         let srv = &cfg.servers[reply.server];
@@ -1509,6 +1583,7 @@ impl Connection {
             keepalive_max: cfg.max_keepalive,
             bytes_in,
             bytes_out,
+            log_id: ids.conn_id(),
             ..Conn::default()
         };
         let filename = if reply.filename {
@@ -1550,6 +1625,7 @@ impl Connection {
             bytes_sent: reply.bytes_sent,
             body_sent: reply.bytes_sent > 0,
             request_time_us: reply.request_time_us,
+            log_id: ids.request_id(),
             ..Request::default()
         };
         let rec = Record::new(&conn, &req, end_us);
@@ -1565,5 +1641,129 @@ impl Connection {
         }
         self.bytes_in = 0;
         self.bytes_out = 0;
+    }
+}
+
+/// Error-log hooks (see [`crate::errorlog`]): each writes httpd's line for
+/// one error site when the server's LogLevel lets it through.
+impl Connection {
+    /// Writes one error-log line about the current request; `msg` builds
+    /// the message (only called when the line is written).
+    fn elog(
+        &mut self,
+        module: Module,
+        level: Level,
+        extra: Extra<'_>,
+        ah: &str,
+        msg: impl FnOnce(&Self, &mut Vec<u8>),
+    ) {
+        let log = &self.cfg.servers[self.reply.server].errorlog;
+        if !log.levels.enabled(module, level) {
+            return;
+        }
+        let mut text = Vec::with_capacity(128);
+        msg(self, &mut text);
+        let b = &self.buf;
+        let referer: Vec<&[u8]> = self
+            .head
+            .headers
+            .iter()
+            .filter(|(n, v)| b[n.clone()].eq_ignore_ascii_case(b"referer") && !v.is_empty())
+            .map(|(_, v)| &b[v.clone()])
+            .collect();
+        let ctx = crate::errorlog::Context {
+            client_ip: &self.client_ip,
+            client_port: self.client_port,
+            request_time_us: self.reply.request_time_us,
+            referer: &referer,
+        };
+        let ids = &mut self.ids;
+        crate::errorlog::request_line(log, ids, module, level, &ctx, extra, ah, &[&text]);
+    }
+
+    /// A request head refused while reading it (414, 400).
+    fn head_error_log(&mut self, e: HeadError) {
+        let (ah, text): (&str, &[u8]) = match e {
+            HeadError::LineTooLong => (
+                "AH00565",
+                b"request failed: client's request-line exceeds LimitRequestLine (longer than 8190)",
+            ),
+            HeadError::FieldTooLong => (
+                "AH00561",
+                b"Request header exceeds LimitRequestFieldSize: ",
+            ),
+            HeadError::TooManyFields => (
+                "AH00563",
+                b"Number of request headers exceeds LimitRequestFields",
+            ),
+            HeadError::Bad => return,
+        };
+        self.elog(Module::Core, Level::Info, Extra::default(), ah, |c, m| {
+            m.extend_from_slice(text);
+            if e == HeadError::FieldTooLong {
+                // The first field line over the limit, named up to its
+                // colon, at most 80 bytes.
+                let field = c.buf[c.pos..c.end]
+                    .split(|&b| b == b'\n')
+                    .skip_while(|l| l.is_empty() || *l == b"\r")
+                    .skip(1)
+                    .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                    .find(|l| l.len() > crate::http::request::FIELD_LIMIT)
+                    .unwrap_or(b"");
+                let name = &field[..memchr::memchr(b':', field).unwrap_or(field.len())];
+                m.extend_from_slice(&name[..name.len().min(80)]);
+            }
+        });
+    }
+
+    /// A target refused by its path: `%2f`/`%00` (404) or an invalid path
+    /// (400).
+    fn uri_error_log(&mut self) {
+        let Some(t) = self.head.target.clone() else {
+            return;
+        };
+        let target = &self.buf[t.clone()];
+        let path_len = memchr::memchr(b'?', target).unwrap_or(target.len());
+        let path = t.start..t.start + path_len;
+        let (level, ah, before, after): (_, _, &[u8], &[u8]) = match self.reply.uri_error {
+            404 => (
+                Level::Info,
+                "AH00026",
+                b"found %2f (encoded '/') in URI path (",
+                b"), returning 404",
+            ),
+            400 if target.first() == Some(&b'/') && memchr::memchr(b'#', target).is_none() => {
+                (Level::Error, "AH10244", b"invalid URI path (", b")")
+            }
+            _ => return,
+        };
+        self.elog(Module::Core, level, Extra::default(), ah, |c, m| {
+            m.extend_from_slice(before);
+            m.extend_from_slice(&c.buf[path]);
+            m.extend_from_slice(after);
+        });
+    }
+
+    /// The file a request maps to could not be opened.
+    fn open_error_log(&mut self, e: &io::Error) {
+        let none = Extra::default();
+        let (level, extra, ah, text): (_, _, _, &[u8]) = match e.raw_os_error() {
+            Some(libc::ENOENT) => (Level::Info, none, "AH00128", b"File does not exist: "),
+            Some(libc::ENOTDIR) => (Level::Info, none, "AH00130", b"File does not exist: "),
+            Some(libc::EACCES) => (
+                Level::Error,
+                Extra::errno(libc::EACCES),
+                "AH00132",
+                b"file permissions deny server access: ",
+            ),
+            _ => return,
+        };
+        self.elog(Module::Core, level, extra, ah, |c, m| {
+            // httpd names the file with any path info still on it.
+            m.extend_from_slice(text);
+            let root = &c.cfg.servers[c.reply.server].root;
+            m.extend_from_slice(root.as_os_str().as_bytes());
+            m.extend_from_slice(&c.uri);
+        });
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use spoor_log::{Format, TimeZone};
 
 use crate::config::{CanonicalName, Settings};
+use crate::errorlog::ServerErrorLog;
 use crate::mime::MimeTable;
 use crate::server::Config;
 use crate::setenv::{LogCondition, ScopeEnv};
@@ -43,6 +44,9 @@ pub struct ServerConf {
     pub logs: Vec<LogUse>,
     /// Environment rules: the main server's merged with the host's.
     pub env: ScopeEnv,
+    /// The error log and LogLevel (a vhost without ErrorLog shares the
+    /// main server's log).
+    pub errorlog: ServerErrorLog,
 }
 
 /// The host name httpd falls back to without a ServerName.
@@ -111,6 +115,7 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
         .document_root
         .clone()
         .unwrap_or_else(|| settings.server_root.join("htdocs"));
+    let mut errorlogs = crate::errorlog::open(settings)?.into_iter();
     let mut servers = Vec::with_capacity(1 + settings.vhosts.len());
     for (i, list) in resolved.into_iter().enumerate() {
         let srv = if i == 0 {
@@ -143,6 +148,7 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
             } else {
                 ScopeEnv::merge(&main.env, &srv.env)
             },
+            errorlog: errorlogs.next().unwrap_or_default(),
         });
     }
     let main = &settings.main;

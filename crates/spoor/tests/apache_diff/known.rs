@@ -157,30 +157,6 @@ pub const KNOWN: &[(&str, &str)] = &[
         "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
     ),
     (
-        "odd path 11 /../../etc/passwd",
-        "%f/%R/status for directories without index, path info and odd paths differ (httpd: 404 without mod_autoindex, %f keeps the trailing slash, drops path info; %R httpd/unix-directory)",
-    ),
-    (
-        "odd path 12 /%2e%2e/index.html",
-        "%f/%R/status for directories without index, path info and odd paths differ (httpd: 404 without mod_autoindex, %f keeps the trailing slash, drops path info; %R httpd/unix-directory)",
-    ),
-    (
-        "odd path 23 /sub/../../",
-        "%f/%R/status for directories without index, path info and odd paths differ (httpd: 404 without mod_autoindex, %f keeps the trailing slash, drops path info; %R httpd/unix-directory)",
-    ),
-    (
-        "odd path 4 /%zz",
-        "%f/%R/status for directories without index, path info and odd paths differ (httpd: 404 without mod_autoindex, %f keeps the trailing slash, drops path info; %R httpd/unix-directory)",
-    ),
-    (
-        "odd path 5 /%",
-        "%f/%R/status for directories without index, path info and odd paths differ (httpd: 404 without mod_autoindex, %f keeps the trailing slash, drops path info; %R httpd/unix-directory)",
-    ),
-    (
-        "odd path 6 /%4",
-        "%f/%R/status for directories without index, path info and odd paths differ (httpd: 404 without mod_autoindex, %f keeps the trailing slash, drops path info; %R httpd/unix-directory)",
-    ),
-    (
         "pipeline first 404",
         "pipelined requests: httpd counts 1-2 more bytes in %I, and the requests inside inherit the differences above",
     ),
