@@ -9,22 +9,6 @@
 /// `(case name, why it differs)`.
 pub const KNOWN: &[(&str, &str)] = &[
     (
-        "cond im other GET",
-        "412 responses: %b and the HEAD headers differ",
-    ),
-    (
-        "cond im other HEAD",
-        "412 responses: %b and the HEAD headers differ",
-    ),
-    (
-        "cond ius past GET",
-        "412 responses: %b and the HEAD headers differ",
-    ),
-    (
-        "cond ius past HEAD",
-        "412 responses: %b and the HEAD headers differ",
-    ),
-    (
         "header 101 fields",
         "a refused header: httpd keeps the headers read so far (%{Host}i), sets error-notes, counts %I differently; obs-fold accepted by httpd",
     ),
