@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::record::NameKey;
+
 /// How the dynamic items of a format are escaped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Escaping {
@@ -141,7 +143,11 @@ pub(crate) struct Item {
     pub(crate) arg: Box<[u8]>,
     /// Literal text written before the item (the literal that preceded it
     /// in the format, folded in so rendering walks half as many items).
-    pub(crate) prefix: Box<[u8]>,
+    pub(crate) prefix: Lit,
+    /// The table name the item looks up (`%{NAME}i`, `%{NAME}o`, `%{VAR}e`,
+    /// `Cookie` for `%{n}C`…), prepared for fast comparison; empty for items
+    /// that look nothing up.
+    pub(crate) key: NameKey,
     /// The status-code list; empty for none.
     pub(crate) conds: Box<[i32]>,
     /// Log the value only when the status is *not* in `conds`.
@@ -151,10 +157,56 @@ pub(crate) struct Item {
     pub(crate) ctx: Ctx,
 }
 
+/// Literal text, its first eight bytes also held inline so that a short
+/// text is written with one fixed-size copy rather than a `memcpy` call.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Lit {
+    text: Box<[u8]>,
+    head: [u8; 8],
+}
+
+impl Lit {
+    pub(crate) fn new(text: Box<[u8]>) -> Lit {
+        let mut head = [0u8; 8];
+        let n = text.len().min(8);
+        head[..n].copy_from_slice(&text[..n]);
+        Lit { text, head }
+    }
+
+    /// The text.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// Appends the text to `out`.
+    #[inline(always)]
+    pub(crate) fn put(&self, out: &mut Vec<u8>) {
+        let n = self.text.len();
+        if n <= 8 {
+            put_fixed(out, &self.head, n);
+        } else {
+            out.extend_from_slice(&self.text);
+        }
+    }
+}
+
+/// Appends the first `n` bytes of `buf` (`n <= N`): all `N` bytes are
+/// copied, a fixed-size move the compiler inlines, and the excess cut off
+/// again, which is cheaper than a variable-length `memcpy` for short texts.
+#[inline(always)]
+pub(crate) fn put_fixed<const N: usize>(out: &mut Vec<u8>, buf: &[u8; N], n: usize) {
+    debug_assert!(n <= N);
+    let end = out.len() + n;
+    out.extend_from_slice(buf);
+    out.truncate(end);
+}
+
 /// A format string compiled for rendering.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Format {
     pub(crate) items: Vec<Item>,
+    /// The text after the last item (a trailing literal), LF included.
+    pub(crate) end: Lit,
     /// The empty-field substitute (`-` for Apache, WASD's first character).
     pub(crate) empty: Option<u8>,
     pub(crate) escaping: Escaping,
@@ -201,6 +253,7 @@ impl Format {
         }
         let mut f = Format {
             items,
+            end: Lit::default(),
             empty: Some(b'-'),
             escaping,
         };
@@ -246,29 +299,51 @@ impl Format {
                 Escaping::Json => Ctx::JsonValue,
             };
         }
-        // Fold each literal into the item after it.
+        // Fold each literal into the item after it; a trailing literal and
+        // the LF become the format's end text.
         let mut folded: Vec<Item> = Vec::with_capacity(merged.len());
         for mut it in merged {
             if it.kind != Kind::Literal {
                 if let Some(prev) = folded.last() {
                     if prev.kind == Kind::Literal {
-                        it.prefix = folded.pop().expect("just seen").arg;
+                        it.prefix = Lit::new(folded.pop().expect("just seen").arg);
                     }
                 }
             }
+            it.key = match it.kind {
+                Kind::HeaderIn
+                | Kind::HeaderOut
+                | Kind::ContentType
+                | Kind::Env
+                | Kind::Note
+                | Kind::TrailerIn
+                | Kind::TrailerOut
+                | Kind::TlsVar => NameKey::new(&it.arg),
+                Kind::Cookie => NameKey::new(b"Cookie"),
+                Kind::SetCookies => NameKey::new(b"Set-Cookie"),
+                _ => NameKey::default(),
+            };
             folded.push(it);
         }
+        let mut end = Vec::new();
+        if folded.last().is_some_and(|it| it.kind == Kind::Literal) {
+            end = folded.pop().expect("just seen").arg.into_vec();
+        }
+        end.push(b'\n');
+        self.end = Lit::new(end.into_boxed_slice());
         self.items = folded;
     }
 
-    /// The number of compiled items (literals included).
+    /// The number of compiled items: one per directive, plus one for
+    /// literal text after the last directive (text before a directive is
+    /// part of that directive's item).
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items.len() + usize::from(self.end.as_bytes().len() > 1)
     }
 
     /// Whether the format has no items at all (an empty string).
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
     }
 
     /// The escaping this format was compiled with.
@@ -296,7 +371,8 @@ fn lit(text: Vec<u8>) -> Item {
     Item {
         kind: Kind::Literal,
         arg: text.into_boxed_slice(),
-        prefix: Box::new([]),
+        prefix: Lit::default(),
+        key: NameKey::default(),
         conds: Box::new([]),
         negate: false,
         orig: false,
@@ -399,7 +475,8 @@ fn parse_item(s: &[u8], mut i: usize, items: &mut Vec<Item>) -> Result<usize, Fo
                 items.push(Item {
                     kind,
                     arg: arg.into(),
-                    prefix: Box::new([]),
+                    prefix: Lit::default(),
+                    key: NameKey::default(),
                     conds: conds.into_boxed_slice(),
                     negate,
                     orig: want_orig.unwrap_or(orig_default),
@@ -601,7 +678,7 @@ mod tests {
         let o = Format::apache("%><s %s %>U %m").unwrap();
         assert!(o.items[0].orig);
         assert!(o.items[1].orig);
-        assert_eq!(&*o.items[1].prefix, b" ");
+        assert_eq!(o.items[1].prefix.as_bytes(), b" ");
         assert!(!o.items[2].orig);
         assert!(!o.items[3].orig);
         let l = Format::apache("%{a}{b}i").unwrap();
@@ -674,11 +751,14 @@ mod tests {
         // spec §1.1 item 1 [EMP]: lit=[\t|\\|\q|\"] after the tokenizer
         // (which turned \" into ") gives lit=[<TAB>|\|\q|"].
         let f = Format::apache("lit=[\\t|\\\\|\\q|\"]").unwrap();
-        assert_eq!(&*f.items[0].arg, b"lit=[\t|\\|\\q|\"]");
+        assert!(f.items.is_empty());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f.end.as_bytes(), b"lit=[\t|\\|\\q|\"]\n");
         let f = Format::apache("a\\%s\\").unwrap();
-        assert_eq!(&*f.items[0].prefix, b"a\\");
+        assert_eq!(f.items[0].prefix.as_bytes(), b"a\\");
         assert_eq!(f.items[0].kind, Kind::Status);
-        assert_eq!(&*f.items[1].arg, b"\\");
+        assert_eq!(f.end.as_bytes(), b"\\\n");
+        assert_eq!(f.len(), 2);
     }
 
     #[test]

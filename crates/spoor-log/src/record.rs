@@ -40,6 +40,99 @@ pub(crate) fn name_eq(a: &[u8], b: &[u8]) -> bool {
         .all(|(&x, &y)| x == y || (x.is_ascii_alphabetic() && (x ^ y) == 0x20))
 }
 
+/// A table name prepared once, at format compile time, for fast ASCII
+/// case-insensitive comparison against the names in a table.
+///
+/// The name is kept as up to two little-endian words (its first and last
+/// 4 or 8 bytes, overlapping for short names), lower-cased, with a mask
+/// holding 0x20 on each letter byte. A candidate of the same length matches
+/// when its words OR-ed with the mask equal the lower-cased words: OR-ing
+/// 0x20 folds exactly the two cases of a letter together and leaves every
+/// other byte compared exactly, which is [`name_eq`]'s relation. Names
+/// longer than 16 bytes compare their middle bytewise.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct NameKey {
+    len: usize,
+    head: u64,
+    head_fold: u64,
+    tail: u64,
+    tail_fold: u64,
+    name: Box<[u8]>,
+}
+
+impl NameKey {
+    /// Prepares `name` for lookups.
+    pub(crate) fn new(name: &[u8]) -> NameKey {
+        let lower: Vec<u8> = name.iter().map(|b| b.to_ascii_lowercase()).collect();
+        let fold: Vec<u8> = name
+            .iter()
+            .map(|b| if b.is_ascii_alphabetic() { 0x20 } else { 0 })
+            .collect();
+        let n = name.len();
+        let (head, head_fold, tail, tail_fold) = if n >= 8 {
+            (
+                word8(&lower[..8]),
+                word8(&fold[..8]),
+                word8(&lower[n - 8..]),
+                word8(&fold[n - 8..]),
+            )
+        } else if n >= 4 {
+            (
+                word4(&lower[..4]),
+                word4(&fold[..4]),
+                word4(&lower[n - 4..]),
+                word4(&fold[n - 4..]),
+            )
+        } else {
+            (0, 0, 0, 0)
+        };
+        NameKey {
+            len: n,
+            head,
+            head_fold,
+            tail,
+            tail_fold,
+            name: name.into(),
+        }
+    }
+
+    /// Whether `cand` equals the prepared name, ASCII case-insensitively
+    /// (the same relation as [`name_eq`]).
+    #[inline(always)]
+    pub(crate) fn matches(&self, cand: &[u8]) -> bool {
+        let n = self.len;
+        if cand.len() != n {
+            return false;
+        }
+        if n >= 8 {
+            (word8(&cand[..8]) | self.head_fold) == self.head
+                && (word8(&cand[n - 8..]) | self.tail_fold) == self.tail
+                && (n <= 16 || name_eq(&cand[8..n - 8], &self.name[8..n - 8]))
+        } else if n >= 4 {
+            (word4(&cand[..4]) | self.head_fold) == self.head
+                && (word4(&cand[n - 4..]) | self.tail_fold) == self.tail
+        } else {
+            name_eq(cand, &self.name)
+        }
+    }
+
+    /// The first entry of `table` with this name, as [`table_get`].
+    #[inline]
+    pub(crate) fn get<'a>(&self, table: &[Field<'a>]) -> Option<&'a [u8]> {
+        table.iter().find(|(n, _)| self.matches(n)).map(|&(_, v)| v)
+    }
+}
+
+#[inline(always)]
+fn word8(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
+}
+
+#[inline(always)]
+fn word4(b: &[u8]) -> u64 {
+    u32::from_le_bytes(b[..4].try_into().expect("4 bytes")) as u64
+}
+
 /// Per-connection facts (Apache's `conn_rec` plus mod_logio's counters).
 #[derive(Clone, Debug, Default)]
 pub struct Conn<'a> {
@@ -172,6 +265,55 @@ impl<'a> Record<'a> {
             orig: req,
             last: req,
             end_time_us,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_key_agrees_with_name_eq() {
+        // Names of every length class, candidates with case flipped, with
+        // bytes whose 0x20 bit differs but which are not letters, and with
+        // a byte changed anywhere.
+        let names: Vec<Vec<u8>> = (0..=20)
+            .map(|n| {
+                (0..n)
+                    .map(|i| b"User-Agent@[X-Forwarded_{}9Referer"[i % 34])
+                    .collect()
+            })
+            .collect();
+        for name in &names {
+            let key = NameKey::new(name);
+            let mut cands: Vec<Vec<u8>> = vec![
+                name.clone(),
+                name.to_ascii_lowercase(),
+                name.to_ascii_uppercase(),
+            ];
+            for i in 0..name.len() {
+                for flip in [0x20u8, 0x01, 0x40] {
+                    let mut c = name.clone();
+                    c[i] ^= flip;
+                    cands.push(c);
+                }
+            }
+            cands.push(name[..name.len().saturating_sub(1)].to_vec());
+            let mut longer = name.clone();
+            longer.push(b'a');
+            cands.push(longer);
+            for c in &cands {
+                assert_eq!(
+                    key.matches(c),
+                    name_eq(c, name),
+                    "{:?} vs {:?}",
+                    String::from_utf8_lossy(c),
+                    String::from_utf8_lossy(name)
+                );
+            }
+            let table: [Field<'_>; 2] = [(b"Other", b"1"), (&cands[2], b"2")];
+            assert_eq!(key.get(&table), table_get(&table, name));
         }
     }
 }

@@ -9,8 +9,8 @@ use jiff::tz::TimeZone;
 
 use crate::cookie::find_cookie;
 use crate::escape::{escape_json, escape_logitem};
-use crate::format::{strftime_format, Ctx, Format, Item, Kind, TimeForm};
-use crate::record::{name_eq, table_get, Field, Record, Request};
+use crate::format::{put_fixed, strftime_format, Ctx, Format, Item, Kind, TimeForm};
+use crate::record::{table_get, Field, NameKey, Record, Request};
 use crate::time::{day_abbrev, month_abbrev, strftime, ClfCache, Tm};
 
 /// Renders formats; holds the time-zone, the CLF cache and scratch space.
@@ -54,13 +54,7 @@ impl Renderer {
     pub fn render(&mut self, fmt: &Format, rec: &Record<'_>, out: &mut Vec<u8>) {
         out.reserve(256);
         for item in &fmt.items {
-            // `matches!`, not `==`: the derived comparison of `Kind` costs
-            // a call per item.
-            put(out, &item.prefix);
-            if matches!(item.kind, Kind::Literal) {
-                put(out, &item.arg);
-                continue;
-            }
+            item.prefix.put(out);
             if !item.conds.is_empty() {
                 let status = rec.last.status;
                 let in_list = item.conds.contains(&status);
@@ -71,7 +65,7 @@ impl Renderer {
             }
             self.item(fmt, item, rec, out);
         }
-        out.push(b'\n');
+        fmt.end.put(out);
     }
 
     fn item(&mut self, fmt: &Format, it: &Item, rec: &Record<'_>, out: &mut Vec<u8>) {
@@ -95,7 +89,7 @@ impl Renderer {
             Kind::Bytes => num(out, if r.body_sent { r.bytes_sent } else { 0 }),
             Kind::Cookie => {
                 let v = self
-                    .merged(r.headers_in, b"Cookie")
+                    .merged(r.headers_in, &it.key)
                     .and_then(|h| find_cookie(h, &it.arg));
                 text(out, ctx, e, v, true)
             }
@@ -108,7 +102,7 @@ impl Renderer {
                 out.push(b'.');
                 pad(out, (d % 1_000_000) as u64, 6);
             }
-            Kind::Env => text(out, ctx, e, table_get(r.env, &it.arg), true),
+            Kind::Env => text(out, ctx, e, it.key.get(r.env), true),
             Kind::Filename => text(out, ctx, e, r.filename, true),
             // An address never needs escaping; a looked-up name might.
             Kind::UserAgentHost => match r.useragent_host {
@@ -121,7 +115,7 @@ impl Renderer {
             },
             Kind::Protocol => text(out, ctx, e, Some(r.protocol), true),
             Kind::HeaderIn => {
-                let v = self.merged(r.headers_in, &it.arg);
+                let v = self.merged(r.headers_in, &it.key);
                 // `merged` may return the scratch buffer; copy through a
                 // split borrow.
                 text(out, ctx, e, v, true)
@@ -133,17 +127,17 @@ impl Renderer {
             // httpd logs `-` for a request whose line was never read (an
             // idle connection's 408): its method and URI are NULL.
             Kind::Method => text(out, ctx, e, non_empty(r.method), true),
-            Kind::Note => text(out, ctx, e, table_get(r.notes, &it.arg), true),
-            Kind::HeaderOut => text(out, ctx, e, table_get(r.headers_out, &it.arg), true),
+            Kind::Note => text(out, ctx, e, it.key.get(r.notes), true),
+            Kind::HeaderOut => text(out, ctx, e, it.key.get(r.headers_out), true),
             Kind::ContentType => {
                 let v = match r.content_type {
                     Some(ct) => Some(field_noparam(ct)),
-                    None => table_get(r.headers_out, &it.arg),
+                    None => it.key.get(r.headers_out),
                 };
                 text(out, ctx, e, v, true)
             }
             Kind::SetCookies => {
-                let v = self.merged(r.headers_out, b"Set-Cookie");
+                let v = self.merged(r.headers_out, &it.key);
                 text(out, ctx, e, v, true)
             }
             Kind::ServerPort => num(out, r.server_port as u64),
@@ -164,13 +158,19 @@ impl Renderer {
             Kind::QueryBare => text(out, ctx, e, r.query, true),
             Kind::RequestLine => text(out, ctx, e, r.request_line, true),
             Kind::Handler => text(out, ctx, e, r.handler, true),
-            Kind::Status => {
-                if r.status <= 0 {
-                    missing(out, ctx, e)
-                } else {
-                    num(out, r.status as u64)
+            Kind::Status => match r.status {
+                100..=999 => {
+                    let s = r.status as u32;
+                    let d = [
+                        b'0' + (s / 100) as u8,
+                        b'0' + (s / 10 % 10) as u8,
+                        b'0' + (s % 10) as u8,
+                    ];
+                    out.extend_from_slice(&d);
                 }
-            }
+                ..=0 => missing(out, ctx, e),
+                s => num(out, s as u64),
+            },
             Kind::Time { end, form } => {
                 let t = if end {
                     rec.end_time_us
@@ -198,8 +198,8 @@ impl Renderer {
                 };
                 text(out, ctx, e, Some(s), false)
             }
-            Kind::TrailerIn => text(out, ctx, e, table_get(r.trailers_in, &it.arg), true),
-            Kind::TrailerOut => text(out, ctx, e, table_get(r.trailers_out, &it.arg), true),
+            Kind::TrailerIn => text(out, ctx, e, it.key.get(r.trailers_in), true),
+            Kind::TrailerOut => text(out, ctx, e, it.key.get(r.trailers_out), true),
             Kind::BytesIn => num(out, c.bytes_in),
             Kind::BytesOut => num(out, c.bytes_out),
             Kind::BytesInOut => num(out, c.bytes_in + c.bytes_out),
@@ -208,7 +208,7 @@ impl Renderer {
                 None => missing(out, ctx, e),
             },
             Kind::TlsVar => {
-                let v = table_get(c.tls_vars, &it.arg).filter(|v| !v.is_empty());
+                let v = it.key.get(c.tls_vars).filter(|v| !v.is_empty());
                 text(out, ctx, e, v, true)
             }
             Kind::TlsConn => {
@@ -244,17 +244,17 @@ impl Renderer {
     /// The value of a request or response header, repeated entries joined
     /// with `", "` as Apache's core merges them. A single entry is returned
     /// in place; several are joined in the scratch buffer.
-    fn merged<'s>(&'s mut self, table: &'s [Field<'s>], name: &[u8]) -> Option<&'s [u8]> {
-        let i = table.iter().position(|(n, _)| name_eq(n, name))?;
+    fn merged<'s>(&'s mut self, table: &'s [Field<'s>], key: &NameKey) -> Option<&'s [u8]> {
+        let i = table.iter().position(|(n, _)| key.matches(n))?;
         let first = table[i].1;
         let rest = &table[i + 1..];
-        let Some(j) = rest.iter().position(|(n, _)| name_eq(n, name)) else {
+        let Some(j) = rest.iter().position(|(n, _)| key.matches(n)) else {
             return Some(first);
         };
         self.scratch.clear();
         self.scratch.extend_from_slice(first);
         for (n, v) in &rest[j..] {
-            if name_eq(n, name) {
+            if key.matches(n) {
                 self.scratch.extend_from_slice(b", ");
                 self.scratch.extend_from_slice(v);
             }
@@ -283,6 +283,7 @@ impl Renderer {
                     out.push(b'"');
                 }
             }
+            TimeForm::Clf if !quote => self.clf.write(t, out),
             TimeForm::Clf | TimeForm::ClfBare => {
                 let s = self.clf.get(t);
                 let s = if form == TimeForm::ClfBare {
@@ -372,21 +373,50 @@ fn field_noparam(v: &[u8]) -> &[u8] {
     }
 }
 
-/// Appends a short literal without a call to `memcpy`.
-#[inline(always)]
-fn put(out: &mut Vec<u8>, s: &[u8]) {
-    if s.len() <= 4 {
-        for &b in s {
-            out.push(b);
-        }
-    } else {
-        out.extend_from_slice(s);
+/// `00` to `99`.
+static DIGITS2: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
     }
-}
+    t
+};
 
+/// Appends `v` in decimal. Values below 10^8 (nearly all byte counts,
+/// durations and ports) are written two digits at a time from the right
+/// into an 8-byte word, shifted down to its first bytes and copied with one
+/// fixed-size move.
 #[inline]
 fn num(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    if v >= 100_000_000 {
+        out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        return;
+    }
+    let mut x = v as u32;
+    let mut buf = [0u8; 8];
+    let mut i = 8;
+    while x >= 100 {
+        let d = (x % 100) as usize * 2;
+        x /= 100;
+        i -= 2;
+        buf[i] = DIGITS2[d];
+        buf[i + 1] = DIGITS2[d + 1];
+    }
+    if x >= 10 {
+        let d = x as usize * 2;
+        i -= 2;
+        buf[i] = DIGITS2[d];
+        buf[i + 1] = DIGITS2[d + 1];
+    } else {
+        i -= 1;
+        buf[i] = b'0' + x as u8;
+    }
+    let n = 8 - i;
+    let word = u64::from_le_bytes(buf) >> (8 * i);
+    put_fixed(out, &word.to_le_bytes(), n);
 }
 
 #[inline]
@@ -500,4 +530,26 @@ fn hms(tm: &Tm, out: &mut Vec<u8>) {
     pad(out, tm.dt.minute() as u64, 2);
     out.push(b':');
     pad(out, tm.dt.second() as u64, 2);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn num_agrees_with_itoa() {
+        let mut vals: Vec<u64> = (0..=100_000).collect();
+        let mut p = 1u64;
+        while let Some(q) = p.checked_mul(10) {
+            vals.extend([p - 1, p, p + 1, q - 1]);
+            p = q;
+        }
+        vals.push(u64::MAX);
+        let mut out = b"x".to_vec();
+        for v in vals {
+            out.truncate(1);
+            num(&mut out, v);
+            assert_eq!(&out[1..], v.to_string().as_bytes());
+        }
+    }
 }

@@ -156,6 +156,13 @@ impl ClfCache {
     /// `[DD/Mon/YYYY:HH:MM:SS sHHMM]` for `epoch_us`, from the cache when
     /// the same second was formatted recently.
     pub fn get(&mut self, epoch_us: i64) -> &[u8] {
+        let slot = self.slot(epoch_us);
+        &slot.1[..slot.2 as usize]
+    }
+
+    /// The slot holding `epoch_us`'s second, filled on a miss.
+    #[inline]
+    fn slot(&mut self, epoch_us: i64) -> &(i64, [u8; 40], u8) {
         let sec = epoch_us.div_euclid(1_000_000);
         let idx = (sec & 3) as usize;
         if self.slots[idx].0 != sec {
@@ -171,13 +178,14 @@ impl ClfCache {
             slot.2 = n as u8;
             slot.0 = sec;
         }
-        let slot = &self.slots[idx];
-        &slot.1[..slot.2 as usize]
+        &self.slots[idx]
     }
 
     /// Appends `[DD/Mon/YYYY:HH:MM:SS sHHMM]` for `epoch_us`.
+    #[inline]
     pub fn write(&mut self, epoch_us: i64, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.get(epoch_us));
+        let slot = self.slot(epoch_us);
+        crate::format::put_fixed(out, &slot.1, slot.2 as usize);
     }
 }
 

@@ -13,7 +13,8 @@
 //! as empty. `!BY`/`!BB` always print a number. `!ES` prints seconds with
 //! six decimals.
 
-use crate::format::{Ctx, Escaping, Format, FormatError, Item, Kind, TimeForm};
+use crate::format::{Ctx, Escaping, Format, FormatError, Item, Kind, Lit, TimeForm};
+use crate::record::NameKey;
 
 /// WASD's COMMON format; the remote-ID slot carries the tracking token.
 pub const COMMON: &str = "-!CN !ID !AU [!TC] \\q!RQ\\q !RS !BY";
@@ -26,7 +27,8 @@ fn item(kind: Kind, arg: &[u8], orig: bool) -> Item {
     Item {
         kind,
         arg: arg.into(),
-        prefix: Box::new([]),
+        prefix: Lit::default(),
+        key: NameKey::default(),
         conds: Box::new([]),
         negate: false,
         orig,
@@ -155,6 +157,7 @@ impl Format {
         flush(&mut text, &mut items);
         let mut f = Format {
             items,
+            end: Lit::default(),
             empty,
             escaping: Escaping::Apache,
         };
