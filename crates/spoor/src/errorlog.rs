@@ -113,6 +113,8 @@ pub enum Module {
     Core,
     /// httpd's `http` (http_core.c, http_filters.c: chunked bodies).
     Http,
+    /// mod_authz_core (`Require`).
+    AuthzCore,
 }
 
 impl Module {
@@ -121,6 +123,7 @@ impl Module {
         match self {
             Module::Core => "core",
             Module::Http => "http",
+            Module::AuthzCore => "authz_core",
         }
     }
 }

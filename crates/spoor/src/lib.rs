@@ -13,6 +13,8 @@
 //! * [`cli`]: the command line;
 //! * [`config`]: the httpd.conf reader and the server model built from it;
 //! * [`errorlog`]: `ErrorLog`, `LogLevel`, error-log lines and log ids;
+//! * [`perdir`]: `<Directory>`/`<Location>`/`<Files>` sections, the
+//!   per-directory directives and their merge;
 //! * [`vhost`]: choosing the virtual host for a request;
 //! * [`site`]: the running configuration built from the model (logs opened,
 //!   formats resolved).
@@ -22,6 +24,7 @@ pub mod config;
 pub mod errorlog;
 pub mod http;
 pub mod mime;
+pub mod perdir;
 pub mod server;
 pub mod setenv;
 pub mod site;

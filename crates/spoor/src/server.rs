@@ -35,6 +35,8 @@ use crate::static_files::{self, ByteRange, Condition};
 use crate::vhost::Vhosts;
 use spoor_log::sink::{Sink, SinkOptions};
 
+mod dirhooks;
+
 /// Bodies up to this size are sent in the same write as the header.
 const INLINE_BODY: u64 = 128 * 1024;
 /// Chunk size for larger files.
@@ -116,6 +118,7 @@ impl Config {
                 }],
                 env: ScopeEnv::new(),
                 errorlog: Default::default(),
+                sections: crate::perdir::Sections::new(Default::default(), &[], &[]),
             }],
             vhosts: Vhosts::empty(),
             sinks: vec![Sink::stdout(&SinkOptions::default()).expect("standard output")],
@@ -270,6 +273,8 @@ struct Connection {
     env: EnvTable,
     /// `%L` / `%{c}L`: set once an error-log line is written.
     ids: LogIds,
+    /// The request's merged per-directory settings (see `dirhooks`).
+    dir: Arc<crate::perdir::PerDir>,
 }
 
 /// Points `fields` at the request's header lines in `buf` (at most `max`);
@@ -351,7 +356,6 @@ impl Connection {
         let renderer = Renderer::with_time_zone(cfg.time_zone.clone());
         Connection {
             stream,
-            cfg,
             shutdown,
             buf: vec![0; READ_BUF],
             pos: 0,
@@ -378,6 +382,8 @@ impl Connection {
             host_lc: Vec::with_capacity(64),
             env: EnvTable::new(),
             ids: LogIds::default(),
+            dir: cfg.servers[0].sections.base().clone(),
+            cfg,
         }
     }
 
@@ -675,21 +681,16 @@ impl Connection {
             return false;
         }
 
-        if self.reply.uri_error == 0 {
-            // The fixups step: SetEnv / UnsetEnv (not reached when the
-            // target was refused).
-            let cfg = self.cfg.clone();
-            cfg.servers[self.reply.server]
-                .env
-                .settings
-                .apply(&mut self.env);
-        }
+        // Per-directory settings, access check and fixups (not reached
+        // when the target was refused).
+        let denied = self.reply.uri_error == 0 && !self.per_dir_request();
         self.uri_error_log();
         let m = &self.buf[method.clone()];
         let is_get = m == b"GET" || m == b"HEAD" || m == b"POST";
         let head_only = m == b"HEAD";
         match self.reply.uri_error {
             400 => self.error_response(400, Detail::None, http09),
+            _ if denied => self.error_response(403, Detail::None, http09),
             _ if m == b"OPTIONS" => self.options(),
             _ if m == b"TRACE" => self.trace(),
             _ if !is_get => {
@@ -1069,20 +1070,18 @@ impl Connection {
                 self.redirect_slash(http09);
                 return false;
             }
-            self.path.push("index.html");
-            let index = std::fs::File::open(&self.path).and_then(|f| {
-                let m = f.metadata()?;
-                Ok((f, m))
-            });
-            match index {
-                Ok((f, m)) if m.is_file() => {
+            match self.directory_index() {
+                dirhooks::Index::Found(f, m) => {
                     file = f;
                     meta = m;
-                    self.uri.extend_from_slice(b"index.html");
                     // mod_dir's internal redirect: the index has no handler.
                     self.reply.handler = None;
                 }
-                _ => {
+                dirhooks::Index::Refused(status) => {
+                    self.error_response(status, Detail::None, http09);
+                    return false;
+                }
+                dirhooks::Index::Missing => {
                     // No index and no mod_autoindex: 404, and `%f` keeps
                     // the directory's trailing slash.
                     self.path.as_mut_os_string().clear();

@@ -13,6 +13,7 @@ use spoor_log::{Format, TimeZone};
 use crate::config::{CanonicalName, Settings};
 use crate::errorlog::ServerErrorLog;
 use crate::mime::MimeTable;
+use crate::perdir::{opt, Merge, PerDir, Sections};
 use crate::server::Config;
 use crate::setenv::{LogCondition, ScopeEnv};
 use crate::vhost::Vhosts;
@@ -47,6 +48,27 @@ pub struct ServerConf {
     /// The error log and LogLevel (a vhost without ErrorLog shares the
     /// main server's log).
     pub errorlog: ServerErrorLog,
+    /// Per-directory settings: the server's defaults and its sections.
+    pub sections: Sections,
+}
+
+/// A server's per-directory defaults: its directives outside sections
+/// (the main server's merged under a virtual host's), with its
+/// `SetEnv`/`UnsetEnv` (its `SetEnvIf` rules run earlier, from
+/// [`ServerConf::env`]).
+fn dir_defaults(srv: &crate::config::Server) -> PerDir {
+    let mut d = srv.dir.clone();
+    // A server's Options start from FollowSymLinks (httpd's default);
+    // the model applied the server's lines to an unset state.
+    let o = &mut d.core.options;
+    if o.opts & opt::UNSET != 0 && o.remove & opt::SYM_LINKS == 0 {
+        o.opts |= opt::SYM_LINKS;
+    }
+    d.env = ScopeEnv {
+        rules: Default::default(),
+        settings: srv.env.settings.clone(),
+    };
+    d
 }
 
 /// The host name httpd falls back to without a ServerName.
@@ -149,6 +171,12 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
                 ScopeEnv::merge(&main.env, &srv.env)
             },
             errorlog: errorlogs.next().unwrap_or_default(),
+            sections: if i == 0 {
+                Sections::new(dir_defaults(main), &[], &main.sections)
+            } else {
+                let base = Merge::merge(&dir_defaults(main), &dir_defaults(srv));
+                Sections::new(base, &main.sections, &srv.sections)
+            },
         });
     }
     let main = &settings.main;

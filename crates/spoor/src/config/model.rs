@@ -20,6 +20,8 @@ use std::time::Duration;
 use spoor_log::{Escaping, Format};
 
 use super::{native_module, Config, ConfigError, Directive};
+use crate::perdir::DirScope;
+pub use crate::perdir::{PerDir, Section, SectionKind};
 use crate::setenv::{LogCondition, ScopeEnv};
 
 /// `HostnameLookups`.
@@ -129,8 +131,6 @@ pub struct Server {
     /// `LogLevel`: the arguments of this server's LogLevel lines, in
     /// order, joined by spaces (validated; see [`crate::errorlog::LogLevels`]).
     pub log_level: Option<String>,
-    /// `ServerSignature`.
-    pub signature: Option<Signature>,
     /// `UseCanonicalName`.
     pub canonical_name: Option<CanonicalName>,
     /// `HostnameLookups`.
@@ -151,49 +151,6 @@ pub struct Server {
     pub sections: Vec<Section>,
     /// Where the `<VirtualHost>` began (for messages).
     pub defined_at: Option<(PathBuf, usize)>,
-}
-
-/// The kind of a per-directory section.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SectionKind {
-    /// `<Directory>` / `<DirectoryMatch>` (`regex` set).
-    Directory,
-    /// `<Location>` / `<LocationMatch>`.
-    Location,
-    /// `<Files>` / `<FilesMatch>`.
-    Files,
-}
-
-/// A per-directory section.
-#[derive(Clone, Debug)]
-pub struct Section {
-    /// Which section.
-    pub kind: SectionKind,
-    /// The path or pattern as written.
-    pub pattern: String,
-    /// A regular expression (`*Match`, or `~`).
-    pub regex: Option<regex::Regex>,
-    /// Its settings.
-    pub dir: PerDir,
-}
-
-/// Settings that may appear in directory context.
-#[derive(Clone, Debug, Default)]
-pub struct PerDir {
-    /// `Options` as (Indexes, FollowSymLinks…): only Indexes matters here.
-    pub indexes: Option<bool>,
-    /// `Require all granted|denied`.
-    pub require_granted: Option<bool>,
-    /// `DirectoryIndex`.
-    pub directory_index: Option<Vec<String>>,
-    /// `ErrorDocument` by status.
-    pub error_documents: Vec<(u16, String)>,
-    /// `AddType` (extension without dot, lower case → type).
-    pub add_types: Vec<(String, String)>,
-    /// Environment directives of the section.
-    pub env: ScopeEnv,
-    /// `LimitRequestBody`.
-    pub limit_request_body: Option<u64>,
 }
 
 /// Request-size limits (`LimitRequest*`).
@@ -538,12 +495,6 @@ impl Settings {
                     "Limit (0 = unlimited) on max number of header fields in a request message",
                 )?;
             }
-            "limitrequestbody" => {
-                srv_dir(srv, scope).limit_request_body = Some(number(
-                    d,
-                    "Limit (in bytes) on maximum size of request message body",
-                )?);
-            }
             "servername" => {
                 server_only(d)?;
                 nargs(d, 1, 1, "The hostname and port of the server")?;
@@ -703,20 +654,6 @@ impl Settings {
                     None => args,
                 });
             }
-            "serversignature" => {
-                nargs(d, 1, 1, "En-/disable server signature (on|off|email)")?;
-                srv.signature = Some(match d.args[0].to_ascii_lowercase().as_str() {
-                    "on" => Signature::On,
-                    "off" => Signature::Off,
-                    "email" => Signature::Email,
-                    _ => {
-                        return Err(ConfigError::directive(
-                            d,
-                            "ServerSignature: use one of: off | on | email",
-                        ))
-                    }
-                });
-            }
             "usecanonicalname" => {
                 nargs(
                     d,
@@ -772,88 +709,13 @@ impl Settings {
                     "Maximum number of Keep-Alive requests per connection, or 0 for infinite",
                 )?);
             }
-            "options" => {
-                let dir = srv_dir(srv, scope);
-                for a in &d.args {
-                    let (sign, word) = match a.as_bytes().first() {
-                        Some(b'+') => (Some(true), &a[1..]),
-                        Some(b'-') => (Some(false), &a[1..]),
-                        _ => (None, a.as_str()),
-                    };
-                    match word.to_ascii_lowercase().as_str() {
-                        "indexes" => dir.indexes = Some(sign.unwrap_or(true)),
-                        "none" => dir.indexes = Some(false),
-                        "all" => dir.indexes = Some(true),
-                        "followsymlinks"
-                        | "symlinksifownermatch"
-                        | "execcgi"
-                        | "includes"
-                        | "includesnoexec"
-                        | "multiviews" => {}
-                        _ => {
-                            return Err(ConfigError::directive(d, format!("Illegal option {word}")))
-                        }
-                    }
-                }
-            }
-            "require" => {
-                if scope != Scope::Dir {
-                    return Err(not_allowed(d));
-                }
-                nargs(d, 1, usize::MAX, "specifies authorization directives which one must pass (or not) for a request to suceeed")?;
-                let granted = match (d.args[0].to_ascii_lowercase().as_str(), d.args.get(1).map(|s| s.to_ascii_lowercase())) {
-                    ("all", Some(g)) if g == "granted" && d.args.len() == 2 => true,
-                    ("all", Some(g)) if g == "denied" && d.args.len() == 2 => false,
-                    _ => {
-                        return Err(ConfigError::directive(
-                            d,
-                            format!(
-                                "spoor supports only 'Require all granted' and 'Require all denied', not 'Require {}'",
-                                d.args.join(" ")
-                            ),
-                        ))
-                    }
-                };
-                srv_dir(srv, scope).require_granted = Some(granted);
-            }
-            "directoryindex" => {
-                nargs(d, 1, usize::MAX, "a list of file names")?;
-                let v = if d.args.len() == 1 && d.args[0].eq_ignore_ascii_case("disabled") {
-                    Vec::new()
+            _ if PerDir::handles(&name) => {
+                let dscope = if scope == Scope::Dir {
+                    DirScope::Section
                 } else {
-                    d.args.clone()
+                    DirScope::Server
                 };
-                srv_dir(srv, scope).directory_index = Some(v);
-            }
-            "errordocument" => {
-                nargs(d, 2, 2, "Change responses for HTTP errors")?;
-                let code: u16 = d.args[0]
-                    .parse()
-                    .ok()
-                    .filter(|c| (400..600).contains(c))
-                    .ok_or_else(|| {
-                        ConfigError::directive(
-                            d,
-                            format!("Unsupported HTTP response code {}", d.args[0]),
-                        )
-                    })?;
-                let dir = srv_dir(srv, scope);
-                dir.error_documents.retain(|(c, _)| *c != code);
-                dir.error_documents.push((code, d.args[1].clone()));
-            }
-            "addtype" => {
-                nargs(
-                    d,
-                    2,
-                    usize::MAX,
-                    "a mime type followed by one or more file extensions",
-                )?;
-                let ty = d.args[0].to_ascii_lowercase();
-                let dir = srv_dir(srv, scope);
-                for ext in &d.args[1..] {
-                    let ext = ext.trim_start_matches('.').to_ascii_lowercase();
-                    dir.add_types.push((ext, ty.clone()));
-                }
+                srv.dir.directive(d, &name, dscope, &mut self.warnings)?;
             }
             _ if ScopeEnv::handles(&name) => {
                 if let Some(w) = srv
@@ -925,56 +787,34 @@ impl Settings {
             }
             "directory" | "directorymatch" | "location" | "locationmatch" | "files"
             | "filesmatch" => {
-                if scope == Scope::Dir {
-                    return Err(ConfigError::directive(
-                        d,
-                        format!("<{}> cannot occur within <{}> section", d.name, d.name),
-                    ));
-                }
-                if d.args.is_empty() || d.args.len() > 2 {
-                    return Err(ConfigError::directive(
-                        d,
-                        format!("<{}> directive requires additional arguments", d.name),
-                    ));
-                }
-                let kind = match name {
-                    "directory" | "directorymatch" => SectionKind::Directory,
-                    "location" | "locationmatch" => SectionKind::Location,
-                    _ => SectionKind::Files,
-                };
-                let (pattern, is_regex) = if d.args.len() == 2 && d.args[0] == "~" {
-                    (d.args[1].clone(), true)
-                } else if d.args.len() == 1 {
-                    (d.args[0].clone(), name.ends_with("match"))
-                } else {
-                    return Err(ConfigError::directive(
-                        d,
-                        format!("<{}> directive requires additional arguments", d.name),
-                    ));
-                };
-                let regex =
-                    if is_regex {
-                        Some(regex::Regex::new(&pattern).map_err(|_| {
-                            ConfigError::directive(d, "Regex could not be compiled")
-                        })?)
-                    } else {
-                        None
-                    };
-                let pattern = if kind == SectionKind::Directory && !is_regex {
-                    self.root_relative(&pattern).to_string_lossy().into_owned()
-                } else {
-                    pattern
-                };
-                let mut sec_srv = Server::default();
+                // httpd makes a relative <Directory> path absolute against
+                // its working directory, not ServerRoot.
+                let mut sec = Section::open(d, name, |p| {
+                    let cwd = std::env::current_dir().unwrap_or_default();
+                    cwd.join(p).to_string_lossy().into_owned()
+                })?;
+                let mut inner = Server::default();
                 for c in &d.children {
-                    self.directive(c, Scope::Dir, &mut sec_srv)?;
+                    if c.section {
+                        if let Some(e) = nested_section(c, d) {
+                            return Err(e);
+                        }
+                    }
+                    self.directive(c, Scope::Dir, &mut inner).map_err(|e| {
+                        // httpd names the section a directive may not be in.
+                        if e.message() == format!("{} not allowed here", c.command_name()) {
+                            ConfigError::directive(
+                                c,
+                                format!("{} not allowed in <{}> context", c.command_name(), d.name),
+                            )
+                        } else {
+                            e
+                        }
+                    })?;
                 }
-                srv.sections.push(Section {
-                    kind,
-                    pattern,
-                    regex,
-                    dir: sec_srv.dir,
-                });
+                sec.dir = inner.dir;
+                sec.dir.env = inner.env;
+                srv.sections.push(sec);
                 Ok(())
             }
             _ => Err(ConfigError::invalid_command(d)),
@@ -1117,9 +957,7 @@ fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
             .unwrap_or_default()
     };
     let unsupported = match name {
-        "options" | "require" | "directoryindex" | "errordocument" | "addtype"
-        | "limitrequestbody" | "directory" | "directorymatch" | "location" | "locationmatch"
-        | "files" | "filesmatch" => true,
+        "errordocument" | "addtype" | "limitrequestbody" => true,
         "loglevel" => scope == Scope::Dir,
         "serversignature" | "hostnamelookups" => arg(0) != "off",
         "usecanonicalname" => arg(0) == "dns",
@@ -1128,7 +966,6 @@ fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
         "timeout" | "keepalive" | "keepalivetimeout" | "maxkeepaliverequests" => {
             scope != Scope::Main
         }
-        _ if ScopeEnv::handles(name) => scope == Scope::Dir,
         _ => false,
     };
     unsupported.then(|| {
@@ -1150,8 +987,32 @@ fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
     })
 }
 
-fn srv_dir(srv: &mut Server, _scope: Scope) -> &mut PerDir {
-    &mut srv.dir
+/// A section inside a per-directory section, refused with httpd's words
+/// (`<Files>` inside `<Directory>` or `<Files>`, which httpd allows, is
+/// not supported yet).
+fn nested_section(inner: &Directive, outer: &Directive) -> Option<ConfigError> {
+    let i = inner.name.to_ascii_lowercase();
+    let o = outer.name.to_ascii_lowercase();
+    let files = i == "files" || i == "filesmatch";
+    let msg = if files && o.starts_with("location") {
+        format!(
+            "<{}> cannot occur within <{}> section",
+            inner.name, outer.name
+        )
+    } else if files {
+        format!(
+            "<{}> inside <{}> is not supported by spoor yet",
+            inner.name, outer.name
+        )
+    } else if matches!(
+        i.as_str(),
+        "directory" | "directorymatch" | "location" | "locationmatch" | "virtualhost"
+    ) {
+        format!("<{} not allowed in <{}> context", inner.name, outer.name)
+    } else {
+        return None;
+    };
+    Some(ConfigError::directive(inner, msg))
 }
 
 #[cfg(test)]
@@ -1332,15 +1193,95 @@ mod tests {
         assert!(m("ErrorLog syslog:local7\n").contains("not supported by spoor yet"));
         assert_eq!(
             m("<Directory />\nErrorLog x\n</Directory>\n"),
-            "<Directory is not supported by spoor yet"
+            "ErrorLog not allowed in <Directory> context"
         );
+        assert_eq!(
+            m("<Location />\nServerName x\n</Location>\n"),
+            "ServerName not allowed in <Location> context"
+        );
+    }
+
+    #[test]
+    fn section_errors_as_apache2_t() {
+        // Each message and line as `apache2 -t` 2.4.71 reported them.
+        let m = |t: &str| {
+            let e = settings(t).unwrap_err();
+            (e.line(), e.message().to_string())
+        };
+        let cases: &[(&str, usize, &str)] = &[
+            (
+                "<Directory>\n</Directory>\n",
+                1,
+                "<Directory> directive requires additional arguments",
+            ),
+            (
+                "<Directory a b>\n</Directory>\n",
+                1,
+                "Multiple <Directory> arguments not (yet) supported.",
+            ),
+            (
+                "<Location ~ a b>\n</Location>\n",
+                1,
+                "Multiple <Location> arguments not (yet) supported.",
+            ),
+            (
+                "<DirectoryMatch (>\n</DirectoryMatch>\n",
+                1,
+                "Regex could not be compiled",
+            ),
+            (
+                "<Directory />\n<Directory /x>\n</Directory>\n</Directory>\n",
+                2,
+                "<Directory not allowed in <Directory> context",
+            ),
+            (
+                "<Location />\n<Directory /x>\n</Directory>\n</Location>\n",
+                2,
+                "<Directory not allowed in <Location> context",
+            ),
+            (
+                "<Files a>\n<Location b>\n</Location>\n</Files>\n",
+                2,
+                "<Location not allowed in <Files> context",
+            ),
+            (
+                "<Location />\n<FilesMatch x>\n</FilesMatch>\n</Location>\n",
+                2,
+                "<FilesMatch> cannot occur within <Location> section",
+            ),
+            ("Require all granted\n", 1, "Require not allowed here"),
+            (
+                "<Location />\nRequire all maybe\n</Location>\n",
+                2,
+                "Argument for 'Require all' must be 'granted' or 'denied'",
+            ),
+            (
+                "<Directory />\nOptions Indexes +FollowSymLinks\n</Directory>\n",
+                2,
+                "Either all Options must start with + or -, or no Option may.",
+            ),
+        ];
+        for (text, line, msg) in cases {
+            assert_eq!(m(text), (*line, msg.to_string()), "{text}");
+        }
+    }
+
+    #[test]
+    fn debian_default_access_pattern_reads() {
+        let s = settings(
+            "<Directory />\nOptions FollowSymLinks\nRequire all denied\n</Directory>\n\
+             <Directory /var/www/>\nOptions Indexes FollowSymLinks\nRequire all granted\n</Directory>\n\
+             <FilesMatch \"^\\.ht\">\nRequire all denied\n</FilesMatch>\n",
+        )
+        .unwrap();
+        assert_eq!(s.main.sections.len(), 3);
+        assert_eq!(s.main.sections[1].pattern, "/var/www/");
+        assert_eq!(s.main.sections[2].kind, SectionKind::Files);
     }
 
     #[test]
     fn directives_the_engine_lacks_are_refused() {
         for (text, line) in [
-            ("<Directory />\nRequire all denied\n</Directory>\n", 1),
-            ("<Location />\nSetEnvIf Request_URI x y\n</Location>\n", 1),
             ("HostnameLookups Double\n", 1),
             ("<VirtualHost *:80>\nTimeout 3\n</VirtualHost>\n", 2),
         ] {

@@ -38,6 +38,7 @@ pub const NATIVE_MODULES: &[NativeModule] = &[
     m("env_module", "mod_env.c"),
     m("mime_module", "mod_mime.c"),
     m("dir_module", "mod_dir.c"),
+    m("authz_core_module", "mod_authz_core.c"),
 ];
 
 /// Both spellings of every native module, for

@@ -393,6 +393,60 @@ pub fn cases() -> Vec<Case> {
         v.push(case(format!("main address host {h:?}"), 2, get("/", h), 1));
     }
 
+    // 7b. Per-directory sections (group DIFF_ACCESS): Require, section
+    // environment, DirectoryIndex, on the main server and d.test.
+    let pd_paths = [
+        "/pd/",
+        "/pd",
+        "/pd/index.html",
+        "/pd/page.txt",
+        "/pd/page.txt/info",
+        "/pd/a.secret",
+        "/pd/missing.secret",
+        "/pd/deny/",
+        "/pd/deny/file.txt",
+        "/pd/denyx",
+        "/pd/sub/",
+        "/pd/sub",
+        "/pd/sub/page.txt",
+        "/pd/grant/x.secret",
+        "/pd/idx/",
+        "/pd/idx/idx.secret",
+        "/pdx",
+        "/noindex/file.txt",
+        "/noindex",
+        "//pd//page.txt",
+        "/pd/%70age.txt",
+    ];
+    for p in pd_paths {
+        for (addr, host) in [(2u8, "main.test"), (1, "d.test")] {
+            v.push(case(format!("perdir {host} {p}"), addr, get(p, host), 1));
+        }
+    }
+    for (name, line, ua) in [
+        ("perdir head denied", "HEAD /pd/a.secret HTTP/1.1", "x"),
+        ("perdir post denied", "POST /pd/deny/file.txt HTTP/1.1", "x"),
+        (
+            "perdir options denied",
+            "OPTIONS /pd/a.secret HTTP/1.1",
+            "x",
+        ),
+        ("perdir ua curl", "GET /pd/page.txt HTTP/1.1", "curl/8"),
+        ("perdir ua bot index", "GET /pd/ HTTP/1.1", "bot"),
+        ("perdir http/1.0 denied", "GET /pd/a.secret HTTP/1.0", "x"),
+    ] {
+        v.push(case(
+            name,
+            2,
+            rq(
+                line.as_bytes(),
+                &[b"Host: main.test", format!("User-Agent: {ua}").as_bytes()],
+                b"",
+            ),
+            1,
+        ));
+    }
+
     // 8. Absolute-form targets.
     let absolute: &[(&str, &str)] = &[
         ("http://b.test/index.html", "a.test"),

@@ -315,6 +315,20 @@ pub fn formats() -> Vec<Fmt> {
             "{\"h\":\"%h\",\"s\":%>s,\"u\":\"%U\",\"q\":\"%q\",\"v\":\"%v\"}",
         ),
         fmt("file", &["%f", "%<f", "%>f", "%{Content-Type}o"]),
+        fmt(
+            "perdir",
+            &[
+                "%>s",
+                "%U",
+                "%f",
+                "%R",
+                "%{PD_LOC}e",
+                "%{PD_UA}e",
+                "%{PD_FILES}e",
+                "%{PD_DIR}e",
+                "%{PD_VH}e",
+            ],
+        ),
     ]
 }
 
@@ -334,6 +348,15 @@ pub fn docs() -> Vec<(&'static str, Vec<u8>)> {
         ("noext", b"no extension\n".to_vec()),
         ("UPPER.HTML", b"<p>upper</p>\n".to_vec()),
         ("dots.tar.gz", b"not really\n".to_vec()),
+        ("pd/index.html", b"pd index\n".to_vec()),
+        ("pd/second.html", b"pd second\n".to_vec()),
+        ("pd/page.txt", b"pd page\n".to_vec()),
+        ("pd/a.secret", b"secret\n".to_vec()),
+        ("pd/deny/file.txt", b"denied\n".to_vec()),
+        ("pd/sub/index.html", b"pd sub index\n".to_vec()),
+        ("pd/sub/page.txt", b"pd sub page\n".to_vec()),
+        ("pd/grant/x.secret", b"granted by location\n".to_vec()),
+        ("pd/idx/idx.secret", b"index file\n".to_vec()),
     ]
 }
 
@@ -465,6 +488,14 @@ pub fn config(port: u16, modules: &str) -> String {
          ServerName d.test\n\
          CustomLog logs/d.log combined\n\
          CustomLog logs/d_vhnick.log vhnick\n\
+         CustomLog logs/d_perdir.log \"%>s %U %f %{PD_LOC}e %{PD_VH}e %{PD_FILES}e\"\n\
+         <IfDefine DIFF_ACCESS>\n\
+         <Location /pd/sub>\n\
+         SetEnv PD_VH vh\n\
+         Require all denied\n\
+         </Location>\n\
+         DirectoryIndex second.html\n\
+         </IfDefine>\n\
          <IfDefine DIFF_ENV>\n\
          CustomLog logs/d_bots.log \"%{User-Agent}i\" env=is_bot\n\
          </IfDefine>\n\
@@ -489,9 +520,43 @@ pub fn config(port: u16, modules: &str) -> String {
          </IfDefine>\n\
          \n\
          <IfDefine DIFF_ACCESS>\n\
+         # Debian's pattern: everything refused, the document tree granted\n\
+         # (a regex section, so no absolute path is needed).\n\
+         <Directory />\n\
+         Options FollowSymLinks\n\
+         Require all denied\n\
+         </Directory>\n\
+         <DirectoryMatch \"/htdocs\">\n\
+         Require all granted\n\
+         </DirectoryMatch>\n\
          <Location \"/noindex/\">\n\
          Require all denied\n\
          </Location>\n\
+         <Location /pd>\n\
+         SetEnv PD_LOC loc\n\
+         SetEnvIf User-Agent \"^(curl|bot)\" PD_UA=$1\n\
+         DirectoryIndex none.html second.html index.html\n\
+         </Location>\n\
+         <LocationMatch \"^/pd/deny\">\n\
+         Require all denied\n\
+         </LocationMatch>\n\
+         <Files \"*.secret\">\n\
+         Require all denied\n\
+         </Files>\n\
+         <FilesMatch \"^page\\.\">\n\
+         SetEnv PD_FILES page\n\
+         </FilesMatch>\n\
+         <DirectoryMatch \"/pd/sub\">\n\
+         SetEnv PD_DIR sub\n\
+         UnsetEnv PD_LOC\n\
+         DirectoryIndex disabled\n\
+         </DirectoryMatch>\n\
+         <Location /pd/grant>\n\
+         Require all granted\n\
+         </Location>\n\
+         <Files \"idx.secret\">\n\
+         Require all granted\n\
+         </Files>\n\
          </IfDefine>\n\
          \n\
          <IfDefine DIFF_LIMITS>\n\

@@ -180,7 +180,6 @@ pub const KNOWN: &[(&str, &str)] = &[
         "te and cl",
         "Transfer-Encoding with Content-Length: httpd serves it (spoor refuses, documented deviation)",
     ),
-    ("CONFIG DIFF_ACCESS", "<Location>/Require are not carried out by spoor yet"),
     ("CONFIG DIFF_LIMITS", "non-default LimitRequest* are not carried out by spoor yet"),
     ("CONFIG DIFF_ERRDOC", "ErrorDocument (internal redirects) is not carried out by spoor yet"),
 ];

@@ -1,0 +1,1217 @@
+//! Per-directory configuration: httpd's `<Directory>`, `<DirectoryMatch>`,
+//! `<Files>`, `<FilesMatch>`, `<Location>` and `<LocationMatch>` sections,
+//! the directives that may appear in them, how they merge, and the
+//! per-request lookup.
+//!
+//! # Model
+//!
+//! Every module with per-directory settings owns one struct in
+//! [`PerDir`] (`core`, `authz`, `dir`, `mime`, `env`, …) and one merge
+//! function ([`Merge::merge`]): httpd's `merge_dir_config` of that module.
+//! A section holds a whole [`PerDir`] (fields the section does not set are
+//! at their defaults); the directives of a server outside any section form
+//! the server's defaults (httpd's `lookup_defaults`), and a virtual host's
+//! defaults are the main server's merged with its own.
+//!
+//! # Request-time merge (httpd's walks)
+//!
+//! After the URI is mapped to a file, [`Sections::lookup`] finds the
+//! sections that apply, in httpd's order:
+//!
+//! 1. `<Directory>` sections without regex, shortest path (fewest
+//!    components) first, then in configuration order; a path matches when
+//!    it is a component prefix of the file name (wildcards: `fnmatch` on
+//!    the same number of components); then regex `<Directory ~>` /
+//!    `<DirectoryMatch>` sections, in order, matched against the whole
+//!    file name;
+//! 2. `<Files>` / `<FilesMatch>` against the file name's last component
+//!    (empty for a directory named with a trailing slash);
+//! 3. `<Location>` (component-prefix of the URI path, or `fnmatch`) and
+//!    `<LocationMatch>`.
+//!
+//! Within each of the three walks the matching sections are merged among
+//! themselves first (the first one as it is, each next one merged onto the
+//! result), and that result is merged onto what came before (the server's
+//! defaults, then the directory result, then the files result), exactly as
+//! `ap_directory_walk`, `ap_file_walk` and `ap_location_walk` do. Merge
+//! functions that are not associative (mod_env's `UnsetEnv`, modules
+//! without a merge function) depend on this order.
+//!
+//! The lookup allocates nothing when no section matches (the server's
+//! defaults are shared); a set of matching sections is merged once and
+//! cached by the set (a bit mask), so a repeated set costs a hash lookup.
+//!
+//! # Adding a per-directory directive
+//!
+//! See ARCHITECTURE.md ("Per-directory settings"): give the module a
+//! struct with `Default` (= nothing configured) and [`Merge`], add it as a
+//! field of [`PerDir`] and to [`PerDir::merge`], and parse its directives
+//! in [`PerDir::directive`]. The request reads the merged value from the
+//! connection's current `PerDir`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::config::{ConfigError, Directive, Signature};
+use crate::setenv::ScopeEnv;
+
+/// httpd's per-directory merge of one module's settings: `base` is the
+/// enclosing (or earlier) scope, `add` the enclosed (or later) one.
+pub trait Merge: Clone + Default {
+    /// The settings in force where both apply.
+    fn merge(base: &Self, add: &Self) -> Self;
+}
+
+/// `Options` bits, as httpd numbers them.
+pub mod opt {
+    /// `Indexes`.
+    pub const INDEXES: u16 = 1;
+    /// `Includes` / `IncludesNOEXEC`.
+    pub const INCLUDES: u16 = 2;
+    /// `FollowSymLinks`.
+    pub const SYM_LINKS: u16 = 4;
+    /// `ExecCGI`.
+    pub const EXECCGI: u16 = 8;
+    /// Nothing set explicitly: `+`/`-` forms merge onto the parent.
+    pub const UNSET: u16 = 16;
+    /// `Includes` (with exec).
+    pub const INC_WITH_EXEC: u16 = 32;
+    /// `SymLinksIfOwnerMatch`.
+    pub const SYM_OWNER: u16 = 64;
+    /// `MultiViews`.
+    pub const MULTI: u16 = 128;
+    /// `All`.
+    pub const ALL: u16 = INDEXES | INCLUDES | INC_WITH_EXEC | SYM_LINKS | EXECCGI;
+}
+
+/// The `Options` state of one scope (httpd's `opts`, `opts_add`,
+/// `opts_remove`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// The options in force (with [`opt::UNSET`] while only `+`/`-`
+    /// forms, or nothing, were given).
+    pub opts: u16,
+    /// Options added with `+`.
+    pub add: u16,
+    /// Options removed with `-`.
+    pub remove: u16,
+}
+
+impl Default for Options {
+    /// A section that says nothing about Options.
+    fn default() -> Self {
+        Options {
+            opts: opt::UNSET,
+            add: 0,
+            remove: 0,
+        }
+    }
+}
+
+impl Options {
+    /// The server-wide default: `FollowSymLinks`.
+    pub fn server_default() -> Self {
+        Options {
+            opts: opt::UNSET | opt::SYM_LINKS,
+            add: 0,
+            remove: 0,
+        }
+    }
+
+    /// Whether `bit` is in force.
+    pub fn has(&self, bit: u16) -> bool {
+        self.opts & bit != 0
+    }
+
+    /// Applies one `Options` line (its words) to this scope's state, with
+    /// httpd's rules and messages.
+    pub fn apply(&mut self, words: &[String]) -> Result<(), String> {
+        const MIX: &str = "Either all Options must start with + or -, or no Option may.";
+        let mut first = true;
+        let mut merge = false;
+        let mut all_none = false;
+        for w in words {
+            let (action, name) = match w.as_bytes().first() {
+                Some(b'+') => (Some(true), &w[1..]),
+                Some(b'-') => (Some(false), &w[1..]),
+                _ => (None, w.as_str()),
+            };
+            if action.is_some() {
+                if !merge && !first && !all_none {
+                    return Err(MIX.into());
+                }
+                merge = true;
+            } else if first {
+                self.opts = 0;
+            } else if merge {
+                return Err(MIX.into());
+            }
+            let bit = match name.to_ascii_lowercase().as_str() {
+                "indexes" => opt::INDEXES,
+                "includes" => opt::INCLUDES | opt::INC_WITH_EXEC,
+                "includesnoexec" => opt::INCLUDES,
+                "followsymlinks" => opt::SYM_LINKS,
+                "symlinksifownermatch" => opt::SYM_OWNER,
+                "execcgi" => opt::EXECCGI,
+                "multiviews" => opt::MULTI,
+                "runscripts" => opt::MULTI | opt::EXECCGI,
+                "none" | "all" => {
+                    let all = name.eq_ignore_ascii_case("all");
+                    if action.is_some() {
+                        let n = if all { "All" } else { "None" };
+                        return Err(format!("You may not use 'Options +{n}' or 'Options -{n}'."));
+                    }
+                    if !first {
+                        return Err(if all {
+                            "'Options All' must be the first option given.".into()
+                        } else {
+                            "'Options None' must be the first Option given.".into()
+                        });
+                    }
+                    all_none = true;
+                    if all {
+                        opt::ALL
+                    } else {
+                        0
+                    }
+                }
+                _ => return Err(format!("Illegal option {name}")),
+            };
+            match action {
+                Some(false) => {
+                    self.remove |= bit;
+                    self.add &= !bit;
+                    self.opts &= !bit;
+                }
+                Some(true) => {
+                    self.add |= bit;
+                    self.remove &= !bit;
+                    self.opts |= bit;
+                }
+                None => self.opts |= bit,
+            }
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+impl Merge for Options {
+    fn merge(base: &Self, add: &Self) -> Self {
+        if add.opts & opt::UNSET != 0 {
+            // Only +/- forms: they modify the parent's set.
+            let a = (base.add & !add.remove) | add.add;
+            let r = (base.remove & !add.add) | add.remove;
+            Options {
+                opts: (base.opts & !r) | a,
+                add: a,
+                remove: r,
+            }
+        } else {
+            *add
+        }
+    }
+}
+
+/// What an `ErrorDocument` sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorDoc {
+    /// A message sent as the body.
+    Text(String),
+    /// A local URL: an internal redirect.
+    Local(String),
+    /// A full URL: a 302 redirect to it.
+    Remote(String),
+    /// `default`: httpd's built-in page.
+    Default,
+}
+
+/// mod_core's per-directory settings.
+#[derive(Clone, Debug, Default)]
+pub struct CoreDir {
+    /// `Options`.
+    pub options: Options,
+    /// `ErrorDocument`, by status.
+    pub error_documents: Vec<(u16, ErrorDoc)>,
+    /// `LimitRequestBody` (0 = unlimited).
+    pub limit_request_body: Option<u64>,
+    /// `ServerSignature`.
+    pub signature: Option<Signature>,
+}
+
+impl Merge for CoreDir {
+    fn merge(base: &Self, add: &Self) -> Self {
+        let mut docs = base.error_documents.clone();
+        for (code, doc) in &add.error_documents {
+            match docs.iter_mut().find(|(c, _)| c == code) {
+                Some(slot) => slot.1 = doc.clone(),
+                None => docs.push((*code, doc.clone())),
+            }
+        }
+        CoreDir {
+            options: Options::merge(&base.options, &add.options),
+            error_documents: docs,
+            limit_request_body: add.limit_request_body.or(base.limit_request_body),
+            signature: add.signature.or(base.signature),
+        }
+    }
+}
+
+impl CoreDir {
+    /// The `ErrorDocument` for `status`, if one is configured (`default`
+    /// counts as none).
+    pub fn error_document(&self, status: u16) -> Option<&ErrorDoc> {
+        self.error_documents
+            .iter()
+            .find(|(c, _)| *c == status)
+            .map(|(_, d)| d)
+            .filter(|d| **d != ErrorDoc::Default)
+    }
+}
+
+/// mod_authz_core's per-directory settings: `Require all granted|denied`
+/// lines (an implicit `<RequireAny>`), with `AuthMerging Off`: a scope
+/// with its own `Require` lines replaces its parent's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuthzDir {
+    /// `None`: no `Require` here; `Some(true)`: some line grants.
+    pub granted: Option<bool>,
+}
+
+impl Merge for AuthzDir {
+    fn merge(base: &Self, add: &Self) -> Self {
+        AuthzDir {
+            granted: add.granted.or(base.granted),
+        }
+    }
+}
+
+impl AuthzDir {
+    /// Whether the request is refused (403).
+    pub fn denied(&self) -> bool {
+        self.granted == Some(false)
+    }
+}
+
+/// mod_dir's per-directory settings.
+#[derive(Clone, Debug, Default)]
+pub struct DirIndex {
+    /// `DirectoryIndex`: `None` unset (httpd's default `index.html`), an
+    /// empty list for `disabled`.
+    pub names: Option<Vec<String>>,
+}
+
+impl Merge for DirIndex {
+    fn merge(base: &Self, add: &Self) -> Self {
+        DirIndex {
+            names: add.names.clone().or_else(|| base.names.clone()),
+        }
+    }
+}
+
+impl DirIndex {
+    /// The index names in force.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        let default: &[String] = &[];
+        let list = self.names.as_deref().unwrap_or(default);
+        let fallback = self.names.is_none().then_some("index.html");
+        fallback.into_iter().chain(list.iter().map(String::as_str))
+    }
+}
+
+/// mod_mime's per-directory settings.
+#[derive(Clone, Debug, Default)]
+pub struct MimeDir {
+    /// `AddType`: lower-case extension (no dot) → type.
+    pub types: Vec<(String, String)>,
+}
+
+impl Merge for MimeDir {
+    fn merge(base: &Self, add: &Self) -> Self {
+        let mut types = base.types.clone();
+        for (ext, ty) in &add.types {
+            match types.iter_mut().find(|(e, _)| e == ext) {
+                Some(slot) => slot.1 = ty.clone(),
+                None => types.push((ext.clone(), ty.clone())),
+            }
+        }
+        MimeDir { types }
+    }
+}
+
+impl MimeDir {
+    /// The type `AddType` gives a file name: the last extension with one.
+    pub fn lookup(&self, file_name: &[u8]) -> Option<&[u8]> {
+        if self.types.is_empty() {
+            return None;
+        }
+        let mut found = None;
+        for ext in file_name.split(|&b| b == b'.').skip(1) {
+            if let Some((_, t)) = self
+                .types
+                .iter()
+                .find(|(e, _)| e.as_bytes().eq_ignore_ascii_case(ext))
+            {
+                found = Some(t.as_bytes());
+            }
+        }
+        found
+    }
+}
+
+impl Merge for ScopeEnv {
+    fn merge(base: &Self, add: &Self) -> Self {
+        ScopeEnv::merge(base, add)
+    }
+}
+
+/// Every module's per-directory settings for one scope (a section, a
+/// server's defaults, or the merged result for a request).
+#[derive(Clone, Debug, Default)]
+pub struct PerDir {
+    /// Core: `Options`, `ErrorDocument`, `LimitRequestBody`,
+    /// `ServerSignature`.
+    pub core: CoreDir,
+    /// mod_authz_core: `Require`.
+    pub authz: AuthzDir,
+    /// mod_dir: `DirectoryIndex`.
+    pub dir: DirIndex,
+    /// mod_mime: `AddType`.
+    pub mime: MimeDir,
+    /// mod_env and mod_setenvif (section rules; the server's own
+    /// `SetEnvIf` rules run earlier, on the server's config).
+    pub env: ScopeEnv,
+}
+
+impl Merge for PerDir {
+    fn merge(base: &Self, add: &Self) -> Self {
+        PerDir {
+            core: Merge::merge(&base.core, &add.core),
+            authz: Merge::merge(&base.authz, &add.authz),
+            dir: Merge::merge(&base.dir, &add.dir),
+            mime: Merge::merge(&base.mime, &add.mime),
+            env: Merge::merge(&base.env, &add.env),
+        }
+    }
+}
+
+/// Where a per-directory directive appears.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirScope {
+    /// Outside any section (main server or `<VirtualHost>`).
+    Server,
+    /// Inside a `<Directory>`, `<Location>` or `<Files>` section.
+    Section,
+}
+
+impl PerDir {
+    /// Whether `name` (lower case) is a directive [`PerDir::directive`]
+    /// handles.
+    pub fn handles(name: &str) -> bool {
+        matches!(
+            name,
+            "options"
+                | "require"
+                | "directoryindex"
+                | "errordocument"
+                | "addtype"
+                | "limitrequestbody"
+                | "serversignature"
+        )
+    }
+
+    /// Applies one per-directory directive (`name` lower case) to this
+    /// scope. Warnings httpd prints at start-up go to `warnings`.
+    pub fn directive(
+        &mut self,
+        d: &Directive,
+        name: &str,
+        scope: DirScope,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), ConfigError> {
+        let err = |m: String| ConfigError::directive(d, m);
+        match name {
+            "options" => self.core.options.apply(&d.args).map_err(err)?,
+            "require" => {
+                if scope == DirScope::Server {
+                    return Err(err(format!("{} not allowed here", d.name)));
+                }
+                let (negated, words) = match d.args.first() {
+                    Some(w) if w.eq_ignore_ascii_case("not") => (true, &d.args[1..]),
+                    _ => (false, &d.args[..]),
+                };
+                let provider = words.first().map(String::as_str).unwrap_or("");
+                if !provider.eq_ignore_ascii_case("all") {
+                    return Err(err(format!("Unknown Authz provider: {provider}")));
+                }
+                let granted = match words.get(1).map(|w| w.to_ascii_lowercase()) {
+                    Some(w) if words.len() == 2 && w == "granted" => true,
+                    Some(w) if words.len() == 2 && w == "denied" => false,
+                    _ => {
+                        return Err(err(
+                            "Argument for 'Require all' must be 'granted' or 'denied'".into(),
+                        ))
+                    }
+                };
+                if negated {
+                    return Err(err(
+                        "negative Require directive has no effect in <RequireAny> directive".into(),
+                    ));
+                }
+                // Several lines: any one granting grants.
+                self.authz.granted = Some(self.authz.granted == Some(true) || granted);
+            }
+            "directoryindex" => {
+                // httpd accepts the directive without arguments (no change).
+                let list = self.dir.names.get_or_insert_with(Vec::new);
+                for a in &d.args {
+                    if a.eq_ignore_ascii_case("disabled") {
+                        if d.args.len() > 1 {
+                            return Err(err(
+                                "Error: 'disabled' must be the only argument for DirectoryIndex"
+                                    .into(),
+                            ));
+                        }
+                        list.clear();
+                    } else {
+                        list.push(a.clone());
+                    }
+                }
+                if d.args.is_empty() && list.is_empty() {
+                    self.dir.names = None;
+                }
+            }
+            "errordocument" => {
+                if d.args.len() != 2 {
+                    return Err(err(
+                        "ErrorDocument takes two arguments, Change responses for HTTP errors"
+                            .into(),
+                    ));
+                }
+                let code: u16 = d.args[0]
+                    .parse()
+                    .ok()
+                    .filter(|c| (100..600).contains(c))
+                    .ok_or_else(|| err(format!("Unsupported HTTP response code {}", d.args[0])))?;
+                let msg = &d.args[1];
+                if msg.contains("%{") || msg.contains('$') || msg.contains('\\') {
+                    return Err(err(format!(
+                        "ErrorDocument {code} {msg}: expressions in ErrorDocument are not supported by spoor yet"
+                    )));
+                }
+                let doc = if msg.eq_ignore_ascii_case("default") {
+                    ErrorDoc::Default
+                } else if msg.contains(' ') {
+                    ErrorDoc::Text(msg.clone())
+                } else if msg.starts_with('/') {
+                    ErrorDoc::Local(msg.clone())
+                } else if is_url(msg) {
+                    if code == 401 {
+                        warnings.push(format!(
+                            "{}:{}: AH00113: {}:{} cannot use a full URL in a 401 ErrorDocument directive --- ignoring!",
+                            d.file.display(),
+                            d.line,
+                            d.file.display(),
+                            d.line
+                        ));
+                        return Ok(());
+                    }
+                    ErrorDoc::Remote(msg.clone())
+                } else {
+                    ErrorDoc::Text(msg.clone())
+                };
+                let docs = &mut self.core.error_documents;
+                docs.retain(|(c, _)| *c != code);
+                docs.push((code, doc));
+            }
+            "addtype" => {
+                if d.args.len() < 2 {
+                    return Err(err("AddType requires at least two arguments, a mime type followed by one or more file extensions".into()));
+                }
+                let ty = d.args[0].to_ascii_lowercase();
+                for ext in &d.args[1..] {
+                    let ext = ext.trim_start_matches('.').to_ascii_lowercase();
+                    self.mime.types.retain(|(e, _)| *e != ext);
+                    self.mime.types.push((ext, ty.clone()));
+                }
+            }
+            "limitrequestbody" => {
+                if d.args.len() != 1 {
+                    return Err(err("LimitRequestBody takes one argument, Limit (in bytes) on maximum size of request message body".into()));
+                }
+                let a = &d.args[0];
+                if a.starts_with('-') || a.is_empty() || !a.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(err(
+                        "LimitRequestBody requires a non-negative integer.".into()
+                    ));
+                }
+                let v: u64 = a
+                    .parse()
+                    .ok()
+                    .filter(|v| *v <= i64::MAX as u64)
+                    .ok_or_else(|| err("LimitRequestBody argument is not parsable.".into()))?;
+                self.core.limit_request_body = Some(v);
+            }
+            "serversignature" => {
+                if d.args.len() != 1 {
+                    return Err(err(
+                        "ServerSignature takes one argument, En-/disable server signature (on|off|email)"
+                            .into(),
+                    ));
+                }
+                self.core.signature = Some(match d.args[0].to_ascii_lowercase().as_str() {
+                    "on" => Signature::On,
+                    "off" => Signature::Off,
+                    "email" => Signature::Email,
+                    _ => return Err(err("ServerSignature: use one of: off | on | email".into())),
+                });
+            }
+            _ => return Err(ConfigError::invalid_command(d)),
+        }
+        Ok(())
+    }
+}
+
+/// httpd's `ap_is_url`: a scheme (letters, digits, `+ - .`) then `:`.
+fn is_url(s: &str) -> bool {
+    match s.find(':') {
+        Some(i) if i > 0 => s[..i]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.'),
+        _ => false,
+    }
+}
+
+/// The kind of a per-directory section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionKind {
+    /// `<Directory>` / `<DirectoryMatch>`.
+    Directory,
+    /// `<Location>` / `<LocationMatch>`.
+    Location,
+    /// `<Files>` / `<FilesMatch>`.
+    Files,
+}
+
+/// How a section's argument is matched.
+#[derive(Clone, Debug)]
+pub enum Pattern {
+    /// A plain path or name.
+    Exact(Vec<u8>),
+    /// A path or name with `*`, `?` or `[`: `fnmatch`.
+    Wild(Vec<u8>),
+    /// `~` or a `*Match` section.
+    Regex(regex::bytes::Regex),
+}
+
+/// One section as read.
+#[derive(Clone, Debug)]
+pub struct Section {
+    /// Which section.
+    pub kind: SectionKind,
+    /// The argument as written (a `<Directory>` path made absolute).
+    pub pattern: String,
+    /// How it matches.
+    pub matcher: Pattern,
+    /// Its settings.
+    pub dir: PerDir,
+}
+
+impl Section {
+    /// Builds a section from its directive (`name` lower case) before its
+    /// contents are read. `root_relative` makes a `<Directory>` path
+    /// absolute.
+    pub fn open(
+        d: &Directive,
+        name: &str,
+        root_relative: impl Fn(&str) -> String,
+    ) -> Result<Section, ConfigError> {
+        let kind = match name {
+            "directory" | "directorymatch" => SectionKind::Directory,
+            "location" | "locationmatch" => SectionKind::Location,
+            _ => SectionKind::Files,
+        };
+        let (arg, regex) = match d.args.as_slice() {
+            [] => {
+                return Err(ConfigError::directive(
+                    d,
+                    format!("<{}> directive requires additional arguments", d.name),
+                ))
+            }
+            [a] => (a.clone(), name.ends_with("match")),
+            [t, a] if t == "~" => (a.clone(), true),
+            _ => {
+                return Err(ConfigError::directive(
+                    d,
+                    format!("Multiple <{}> arguments not (yet) supported.", d.name),
+                ))
+            }
+        };
+        let (pattern, matcher) = if regex {
+            let re = regex::bytes::Regex::new(&arg)
+                .map_err(|_| ConfigError::directive(d, "Regex could not be compiled"))?;
+            (arg, Pattern::Regex(re))
+        } else {
+            let mut p = arg;
+            if kind == SectionKind::Directory {
+                p = root_relative(&p);
+                if !p.ends_with('/') {
+                    p.push('/');
+                }
+            }
+            let wild = p.bytes().any(|b| matches!(b, b'*' | b'?' | b'['));
+            let bytes = p.clone().into_bytes();
+            (
+                p,
+                if wild {
+                    Pattern::Wild(bytes)
+                } else {
+                    Pattern::Exact(bytes)
+                },
+            )
+        };
+        Ok(Section {
+            kind,
+            pattern,
+            matcher,
+            dir: PerDir::default(),
+        })
+    }
+
+    /// A non-regex `<Directory>`'s number of path components (httpd's
+    /// `ap_count_dirs`: the slashes).
+    fn depth(&self) -> usize {
+        match &self.matcher {
+            Pattern::Regex(_) => usize::MAX,
+            Pattern::Exact(p) | Pattern::Wild(p) => p.iter().filter(|&&b| b == b'/').count(),
+        }
+    }
+
+    fn matches(&self, filename: &[u8], uri: &[u8]) -> bool {
+        match (self.kind, &self.matcher) {
+            (SectionKind::Directory, Pattern::Exact(p)) => {
+                // `p` ends with '/': a component prefix of the file name.
+                filename.starts_with(p)
+                    || (filename.len() + 1 == p.len() && p.starts_with(filename))
+            }
+            (SectionKind::Directory, Pattern::Wild(p)) => {
+                // The file name's first components, as many as the pattern
+                // has, with a trailing slash.
+                let n = p.iter().filter(|&&b| b == b'/').count();
+                let mut seen = 0;
+                let mut cut = None;
+                for (i, &b) in filename.iter().enumerate() {
+                    if b == b'/' {
+                        seen += 1;
+                        if seen == n {
+                            cut = Some(i);
+                            break;
+                        }
+                    }
+                }
+                match cut {
+                    Some(i) => fnmatch(&p[..p.len() - 1], &filename[..i], true),
+                    None if seen + 1 == n && !filename.ends_with(b"/") => {
+                        fnmatch(&p[..p.len() - 1], filename, true)
+                    }
+                    None => false,
+                }
+            }
+            (SectionKind::Directory, Pattern::Regex(r)) => r.is_match(filename),
+            (SectionKind::Files, m) => {
+                let base = match memchr::memrchr(b'/', filename) {
+                    Some(i) => &filename[i + 1..],
+                    None => filename,
+                };
+                match m {
+                    Pattern::Exact(p) => p == base,
+                    Pattern::Wild(p) => fnmatch(p, base, false),
+                    Pattern::Regex(r) => r.is_match(base),
+                }
+            }
+            (SectionKind::Location, Pattern::Exact(p)) => {
+                uri.starts_with(p)
+                    && (p.last() == Some(&b'/') || uri.len() == p.len() || uri[p.len()] == b'/')
+            }
+            (SectionKind::Location, Pattern::Wild(p)) => fnmatch(p, uri, true),
+            (SectionKind::Location, Pattern::Regex(r)) => r.is_match(uri),
+        }
+    }
+}
+
+/// `fnmatch` on bytes: `*`, `?`, `[...]` (with `!`/`^` and ranges) and
+/// `\` escapes; with `pathname`, wildcards do not match `/`.
+pub fn fnmatch(p: &[u8], s: &[u8], pathname: bool) -> bool {
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        let c = s[si];
+        let step = match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, si));
+                pi += 1;
+                continue;
+            }
+            Some(b'?') if !(pathname && c == b'/') => Some(pi + 1),
+            Some(b'[') if !(pathname && c == b'/') => match bracket(p, pi, c) {
+                Some((true, next)) => Some(next),
+                _ => None,
+            },
+            Some(b'\\') if p.get(pi + 1) == Some(&c) => Some(pi + 2),
+            Some(&x) if x == c && x != b'\\' => Some(pi + 1),
+            _ => None,
+        };
+        match step {
+            Some(next) => {
+                pi = next;
+                si += 1;
+            }
+            None => match star {
+                Some((sp, ss)) if !(pathname && s[ss] == b'/') => {
+                    star = Some((sp, ss + 1));
+                    pi = sp + 1;
+                    si = ss + 1;
+                }
+                _ => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&b| b == b'*')
+}
+
+/// Matches `c` against the bracket expression at `p[start]`: (matched,
+/// index after the expression), or `None` if it is not closed.
+fn bracket(p: &[u8], start: usize, c: u8) -> Option<(bool, usize)> {
+    let mut i = start + 1;
+    let negate = matches!(p.get(i), Some(b'!') | Some(b'^'));
+    if negate {
+        i += 1;
+    }
+    let mut hit = false;
+    let mut first = true;
+    while i < p.len() {
+        let mut lo = p[i];
+        if lo == b']' && !first {
+            return Some((hit != negate, i + 1));
+        }
+        first = false;
+        if lo == b'\\' && i + 1 < p.len() {
+            i += 1;
+            lo = p[i];
+        }
+        if p.get(i + 1) == Some(&b'-') && p.get(i + 2).is_some_and(|&h| h != b']') {
+            let hi = p[i + 2];
+            if lo <= c && c <= hi {
+                hit = true;
+            }
+            i += 3;
+        } else {
+            if lo == c {
+                hit = true;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+/// One server's sections, ready for request-time lookups.
+#[derive(Debug)]
+pub struct Sections {
+    /// The server's defaults (no section matched).
+    base: Arc<PerDir>,
+    /// Directory sections in walk order, then Files, then Location; the
+    /// three ranges below index this.
+    all: Vec<Section>,
+    dirs: usize,
+    files: usize,
+    /// Merged results by the set of matching sections.
+    cache: Mutex<HashMap<u128, Arc<PerDir>>>,
+}
+
+/// The most distinct section sets a server caches.
+const CACHE_MAX: usize = 4096;
+
+impl Sections {
+    /// The sections of one server: `inherited` (the main server's, for a
+    /// virtual host) then its own, and its defaults.
+    pub fn new(base: PerDir, inherited: &[Section], own: &[Section]) -> Sections {
+        let every = || inherited.iter().chain(own.iter());
+        let mut dirs: Vec<&Section> = every()
+            .filter(|s| s.kind == SectionKind::Directory)
+            .collect();
+        // Stable: regex sections last, the others by depth.
+        dirs.sort_by_key(|s| s.depth());
+        let files = every().filter(|s| s.kind == SectionKind::Files);
+        let locs = every().filter(|s| s.kind == SectionKind::Location);
+        let nd = dirs.len();
+        let all: Vec<Section> = dirs.into_iter().chain(files).chain(locs).cloned().collect();
+        let nf = all.iter().filter(|s| s.kind == SectionKind::Files).count();
+        Sections {
+            base: Arc::new(base),
+            all,
+            dirs: nd,
+            files: nf,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether the server has any section (else every request gets the
+    /// defaults and needs no walk).
+    pub fn has_sections(&self) -> bool {
+        !self.all.is_empty()
+    }
+
+    /// The server's defaults.
+    pub fn base(&self) -> &Arc<PerDir> {
+        &self.base
+    }
+
+    /// The merged settings for a request whose file name (httpd's
+    /// `r->filename` after the directory walk) is `filename` and whose
+    /// URI path is `uri`.
+    pub fn lookup(&self, filename: &[u8], uri: &[u8]) -> Arc<PerDir> {
+        if self.all.is_empty() {
+            return self.base.clone();
+        }
+        if self.all.len() > 128 {
+            return Arc::new(self.merge_matching(|i| self.is_match(i, filename, uri)));
+        }
+        let mut mask = 0u128;
+        for i in 0..self.all.len() {
+            if self.is_match(i, filename, uri) {
+                mask |= 1 << i;
+            }
+        }
+        if mask == 0 {
+            return self.base.clone();
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = cache.get(&mask) {
+            return hit.clone();
+        }
+        let merged = Arc::new(self.merge_matching(|i| mask & (1 << i) != 0));
+        if cache.len() < CACHE_MAX {
+            cache.insert(mask, merged.clone());
+        }
+        merged
+    }
+
+    fn is_match(&self, i: usize, filename: &[u8], uri: &[u8]) -> bool {
+        self.all[i].matches(filename, uri)
+    }
+
+    /// httpd's three walks over the sections `hit` selects.
+    fn merge_matching(&self, hit: impl Fn(usize) -> bool) -> PerDir {
+        let mut acc = (*self.base).clone();
+        let walks = [
+            0..self.dirs,
+            self.dirs..self.dirs + self.files,
+            self.dirs + self.files..self.all.len(),
+        ];
+        for walk in walks {
+            let mut chain: Option<PerDir> = None;
+            for i in walk.filter(|&i| hit(i)) {
+                let s = &self.all[i].dir;
+                chain = Some(match chain {
+                    None => s.clone(),
+                    Some(c) => PerDir::merge(&c, s),
+                });
+            }
+            if let Some(c) = chain {
+                acc = PerDir::merge(&acc, &c);
+            }
+        }
+        acc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn dir(name: &str, args: &[&str]) -> Directive {
+        Directive::new(
+            name,
+            args.iter().map(|s| s.to_string()).collect(),
+            PathBuf::from("t.conf"),
+            3,
+        )
+    }
+
+    fn options(lines: &[&[&str]]) -> Result<Options, String> {
+        let mut o = Options::default();
+        for l in lines {
+            let w: Vec<String> = l.iter().map(|s| s.to_string()).collect();
+            o.apply(&w)?;
+        }
+        Ok(o)
+    }
+
+    #[test]
+    fn options_errors_are_httpds() {
+        // Each message as `apache2 -t` 2.4.71 printed it.
+        let e = |w: &[&str]| options(&[w]).unwrap_err();
+        assert_eq!(
+            e(&["Indexes", "+FollowSymLinks"]),
+            "Either all Options must start with + or -, or no Option may."
+        );
+        assert_eq!(
+            e(&["+Indexes", "FollowSymLinks"]),
+            "Either all Options must start with + or -, or no Option may."
+        );
+        assert_eq!(
+            e(&["Indexes", "None"]),
+            "'Options None' must be the first Option given."
+        );
+        assert_eq!(
+            e(&["Indexes", "All"]),
+            "'Options All' must be the first option given."
+        );
+        assert_eq!(e(&["Bogus"]), "Illegal option Bogus");
+        assert_eq!(
+            e(&["+None"]),
+            "You may not use 'Options +None' or 'Options -None'."
+        );
+        assert_eq!(
+            e(&["-All"]),
+            "You may not use 'Options +All' or 'Options -All'."
+        );
+        assert!(options(&[&["None", "+Indexes"]]).is_ok());
+        assert!(options(&[&["All", "-Indexes"]]).is_ok());
+        assert!(options(&[&[]]).is_ok());
+    }
+
+    #[test]
+    fn options_merge() {
+        let server = Options::server_default();
+        // Explicit list replaces.
+        let m = Options::merge(&server, &options(&[&["Indexes"]]).unwrap());
+        assert!(m.has(opt::INDEXES) && !m.has(opt::SYM_LINKS));
+        // +/- modify the parent.
+        let m = Options::merge(&server, &options(&[&["+Indexes"]]).unwrap());
+        assert!(m.has(opt::INDEXES) && m.has(opt::SYM_LINKS));
+        let m2 = Options::merge(&m, &options(&[&["-Indexes"]]).unwrap());
+        assert!(!m2.has(opt::INDEXES) && m2.has(opt::SYM_LINKS));
+        // A section without Options inherits.
+        let m3 = Options::merge(&m, &Options::default());
+        assert_eq!(m3.opts & !opt::UNSET, m.opts & !opt::UNSET);
+        // All then -Indexes in one line.
+        let a = Options::merge(&server, &options(&[&["All", "-Indexes"]]).unwrap());
+        assert!(!a.has(opt::INDEXES) && a.has(opt::EXECCGI));
+        // None.
+        let n = Options::merge(&server, &options(&[&["None"]]).unwrap());
+        assert_eq!(n.opts, 0);
+    }
+
+    #[test]
+    fn require_parsing() {
+        let mut w = Vec::new();
+        let run = |args: &[&str], scope| {
+            let mut p = PerDir::default();
+            let mut w = Vec::new();
+            p.directive(&dir("Require", args), "require", scope, &mut w)
+                .map(|_| p.authz.granted)
+                .map_err(|e| e.message().to_string())
+        };
+        assert_eq!(run(&["all", "granted"], DirScope::Section), Ok(Some(true)));
+        assert_eq!(run(&["all", "DENIED"], DirScope::Section), Ok(Some(false)));
+        assert_eq!(
+            run(&["all", "granted"], DirScope::Server).unwrap_err(),
+            "Require not allowed here"
+        );
+        assert_eq!(
+            run(&["all", "maybe"], DirScope::Section).unwrap_err(),
+            "Argument for 'Require all' must be 'granted' or 'denied'"
+        );
+        assert_eq!(
+            run(&["all", "granted", "x"], DirScope::Section).unwrap_err(),
+            "Argument for 'Require all' must be 'granted' or 'denied'"
+        );
+        assert_eq!(
+            run(&["ip", "1.2.3.4"], DirScope::Section).unwrap_err(),
+            "Unknown Authz provider: ip"
+        );
+        assert_eq!(
+            run(&[], DirScope::Section).unwrap_err(),
+            "Unknown Authz provider: "
+        );
+        assert_eq!(
+            run(&["not", "all", "denied"], DirScope::Section).unwrap_err(),
+            "negative Require directive has no effect in <RequireAny> directive"
+        );
+        // Two lines: any granting grants.
+        let mut p = PerDir::default();
+        let s = DirScope::Section;
+        p.directive(&dir("Require", &["all", "denied"]), "require", s, &mut w)
+            .unwrap();
+        p.directive(&dir("Require", &["all", "granted"]), "require", s, &mut w)
+            .unwrap();
+        assert_eq!(p.authz.granted, Some(true));
+    }
+
+    #[test]
+    fn other_directive_errors() {
+        let run = |name: &str, args: &[&str]| {
+            let mut p = PerDir::default();
+            let mut w = Vec::new();
+            p.directive(
+                &dir(name, args),
+                &name.to_ascii_lowercase(),
+                DirScope::Server,
+                &mut w,
+            )
+            .map(|_| (p, w))
+            .map_err(|e| e.message().to_string())
+        };
+        assert_eq!(
+            run("ErrorDocument", &["999", "x"]).unwrap_err(),
+            "Unsupported HTTP response code 999"
+        );
+        assert_eq!(
+            run("ErrorDocument", &["abc", "x"]).unwrap_err(),
+            "Unsupported HTTP response code abc"
+        );
+        assert_eq!(
+            run("ErrorDocument", &["404"]).unwrap_err(),
+            "ErrorDocument takes two arguments, Change responses for HTTP errors"
+        );
+        let (p, w) = run("ErrorDocument", &["401", "http://x/"]).unwrap();
+        assert!(p.core.error_documents.is_empty());
+        assert!(w[0].contains("AH00113"), "{w:?}");
+        let (p, _) = run("ErrorDocument", &["404", "/err.html"]).unwrap();
+        assert_eq!(
+            p.core.error_document(404),
+            Some(&ErrorDoc::Local("/err.html".into()))
+        );
+        let (p, _) = run("ErrorDocument", &["500", "oops"]).unwrap();
+        assert_eq!(
+            p.core.error_document(500),
+            Some(&ErrorDoc::Text("oops".into()))
+        );
+        let (p, _) = run("ErrorDocument", &["403", "https://e.test/x"]).unwrap();
+        assert_eq!(
+            p.core.error_document(403),
+            Some(&ErrorDoc::Remote("https://e.test/x".into()))
+        );
+        assert_eq!(
+            run("LimitRequestBody", &["x"]).unwrap_err(),
+            "LimitRequestBody requires a non-negative integer."
+        );
+        assert_eq!(
+            run("LimitRequestBody", &["-1"]).unwrap_err(),
+            "LimitRequestBody requires a non-negative integer."
+        );
+        assert_eq!(
+            run("LimitRequestBody", &["99999999999999999999"]).unwrap_err(),
+            "LimitRequestBody argument is not parsable."
+        );
+        assert_eq!(
+            run("AddType", &["text/x"]).unwrap_err(),
+            "AddType requires at least two arguments, a mime type followed by one or more file extensions"
+        );
+        assert_eq!(
+            run("ServerSignature", &["x"]).unwrap_err(),
+            "ServerSignature: use one of: off | on | email"
+        );
+        let (p, _) = run("DirectoryIndex", &["disabled"]).unwrap();
+        assert_eq!(p.dir.names().count(), 0);
+        let (p, _) = run("DirectoryIndex", &["a.html", "b.html"]).unwrap();
+        assert_eq!(p.dir.names().collect::<Vec<_>>(), ["a.html", "b.html"]);
+        assert_eq!(
+            PerDir::default().dir.names().collect::<Vec<_>>(),
+            ["index.html"]
+        );
+    }
+
+    fn section(kind: &str, args: &[&str], set: &str) -> Section {
+        let d = Directive {
+            section: true,
+            ..dir(kind, args)
+        };
+        let mut s = Section::open(&d, &kind.to_ascii_lowercase(), |p| p.to_string()).unwrap();
+        s.dir
+            .env
+            .add_directive("SetEnv", &[set.to_string(), "1".to_string()])
+            .unwrap();
+        s
+    }
+
+    fn hits(secs: &Sections, file: &str, uri: &str) -> String {
+        let p = secs.lookup(file.as_bytes(), uri.as_bytes());
+        let mut v: Vec<String> = p
+            .env
+            .settings
+            .vars()
+            .iter()
+            .map(|(k, _)| String::from_utf8_lossy(k).into_owned())
+            .collect();
+        v.sort();
+        v.join(",")
+    }
+
+    #[test]
+    fn section_matching_as_httpd() {
+        // Mirrors experiments with apache2 2.4.71 (SetEnv per section,
+        // logged with %{..}e).
+        let secs = Sections::new(
+            PerDir::default(),
+            &[],
+            &[
+                section("DirectoryMatch", &["sub$"], "A"),
+                section("DirectoryMatch", &["txt$"], "B"),
+                section("Directory", &["/r/htdocs/d*"], "C"),
+                section("Files", &["*.txt"], "D"),
+                section("Files", &[""], "E"),
+                section("Location", &["/sub"], "F"),
+                section("LocationMatch", &["^/d2/.*x"], "G"),
+                section("Directory", &["/r/htdocs/sub/page.txt"], "H"),
+                section("Directory", &["/r/htdocs/sub"], "I"),
+                section("Location", &["/sub/"], "J"),
+            ],
+        );
+        assert_eq!(hits(&secs, "/r/htdocs/sub/", "/sub/"), "E,F,I,J");
+        assert_eq!(
+            hits(&secs, "/r/htdocs/sub/page.txt", "/sub/page.txt"),
+            "B,D,F,H,I,J"
+        );
+        assert_eq!(hits(&secs, "/r/htdocs/sub", "/sub"), "A,F,I");
+        assert_eq!(
+            hits(&secs, "/r/htdocs/d2/deep/x.txt", "/d2/deep/x.txt"),
+            "B,C,D,G"
+        );
+        assert_eq!(hits(&secs, "/r/htdocs/d2/", "/d2/"), "C,E");
+        assert_eq!(hits(&secs, "/r/htdocs/subx", "/subx"), "");
+        assert_eq!(hits(&secs, "/r/htdocs/d2", "/d2"), "C");
+    }
+
+    #[test]
+    fn unset_env_merges_within_a_walk_first() {
+        // httpd merges the matching Locations among themselves before
+        // merging onto the server's defaults: an UnsetEnv in the second
+        // of two Locations does not remove the server's SetEnv.
+        let mut base = PerDir::default();
+        base.env
+            .add_directive("SetEnv", &["X".into(), "1".into()])
+            .unwrap();
+        let a = section("Location", &["/"], "Y");
+        let mut b = section("Location", &["/a"], "Z");
+        b.dir.env.add_directive("UnsetEnv", &["X".into()]).unwrap();
+        let secs = Sections::new(base.clone(), &[], &[a, b.clone()]);
+        assert_eq!(hits(&secs, "/r/a", "/a"), "X,Y,Z");
+        let secs = Sections::new(base, &[], &[b]);
+        assert_eq!(hits(&secs, "/r/a", "/a"), "Z");
+    }
+
+    #[test]
+    fn fnmatch_forms() {
+        assert!(fnmatch(b"*.txt", b"a.txt", false));
+        assert!(!fnmatch(b"*.txt", b"a.txt.x", false));
+        assert!(fnmatch(b"/a/*/c", b"/a/b/c", true));
+        assert!(!fnmatch(b"/a/*", b"/a/b/c", true));
+        assert!(fnmatch(b"[a-c]?", b"bz", false));
+        assert!(!fnmatch(b"[!a-c]?", b"bz", false));
+        assert!(fnmatch(b"*", b"", false));
+    }
+}

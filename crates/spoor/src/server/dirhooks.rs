@@ -1,0 +1,163 @@
+//! The connection's per-directory steps (see [`crate::perdir`]): the walk
+//! that finds a request's merged settings once its URI is mapped to a
+//! file, the header-parser `SetEnvIf` rules of sections, the access check
+//! (`Require`), the fixups (`SetEnv`/`UnsetEnv`) and mod_dir's
+//! `DirectoryIndex` search.
+
+use std::os::unix::ffi::OsStrExt;
+
+use spoor_log::Field;
+
+use super::{fill_fields, Connection};
+use crate::errorlog::{Extra, Level, Module};
+use crate::http::request::FIELDS_MAX;
+use crate::setenv::RequestView;
+
+/// What mod_dir's search for an index file found.
+pub(super) enum Index {
+    /// An index: `path`, `uri` and the per-directory settings now name it.
+    Found(std::fs::File, std::fs::Metadata),
+    /// None usable; an index refused with this status (403).
+    Refused(u16),
+    /// None.
+    Missing,
+}
+
+impl Connection {
+    /// httpd's map-to-storage and walks, header parser, access check and
+    /// fixups for a request with a usable path. Returns false when access
+    /// is denied (the caller answers 403; `%f` names the file).
+    pub(super) fn per_dir_request(&mut self) -> bool {
+        let cfg = self.cfg.clone();
+        let sections = &cfg.servers[self.reply.server].sections;
+        self.dir = sections.base().clone();
+        if self.uri != b"*" && sections.has_sections() {
+            self.map_file();
+            self.dir = sections.lookup(self.path.as_os_str().as_bytes(), &self.uri);
+            self.section_rules();
+            if self.dir.authz.denied() {
+                self.reply.filename = true;
+                self.denied_log();
+                return false;
+            }
+        }
+        // Fixups: SetEnv / UnsetEnv.
+        let dir = self.dir.clone();
+        dir.env.settings.apply(&mut self.env);
+        true
+    }
+
+    /// `r->filename` as httpd's directory walk leaves it: the document
+    /// root joined with the URI path, cut after the first component that
+    /// does not exist or is not a directory (the rest is path info).
+    fn map_file(&mut self) {
+        self.path.as_mut_os_string().clear();
+        self.path.push(&self.cfg.servers[self.reply.server].root);
+        self.path.push(std::ffi::OsStr::from_bytes(&self.uri[1..]));
+        if std::fs::metadata(&self.path).is_err() {
+            self.strip_path_info();
+        }
+    }
+
+    /// The header-parser step: the `SetEnvIf` rules of the matching
+    /// sections, on the request as mapped (`Request_URI` is the decoded
+    /// path).
+    fn section_rules(&mut self) {
+        let dir = self.dir.clone();
+        let rules = &dir.env.rules;
+        if rules.is_empty() {
+            return;
+        }
+        let b = &self.buf[..];
+        let empty: &[u8] = b"";
+        let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
+        let n = fill_fields(b, &self.head, &mut fields, FIELDS_MAX);
+        let view = RequestView {
+            remote_host: self.client_ip.as_bytes(),
+            remote_addr: self.client_ip.as_bytes(),
+            server_addr: self.local_ip.as_bytes(),
+            method: self.head.method.clone().map_or(empty, |m| &b[m]),
+            protocol: self.head.protocol.clone().map_or(empty, |p| &b[p]),
+            uri: &self.uri,
+            headers: &fields[..n],
+        };
+        // A substitution over the limit sets nothing more (httpd logs it
+        // and goes on at this stage).
+        let _ = rules.apply(&view, &mut self.env);
+    }
+
+    /// mod_authz_core's AH01630 line for the file in `self.path`.
+    fn denied_log(&mut self) {
+        self.elog(
+            Module::AuthzCore,
+            Level::Error,
+            Extra::default(),
+            "AH01630",
+            |c, m| {
+                m.extend_from_slice(b"client denied by server configuration: ");
+                m.extend_from_slice(c.path.as_os_str().as_bytes());
+            },
+        );
+    }
+
+    /// mod_dir: the first `DirectoryIndex` name that is a regular file the
+    /// client may see, for the directory in `self.path` (whose URI ends in
+    /// a slash). Each candidate is looked up as httpd's sub-request does:
+    /// its own sections, access check and fixups; an index refused by
+    /// `Require` is skipped, and its status is the answer when no other
+    /// name is found.
+    pub(super) fn directory_index(&mut self) -> Index {
+        let cfg = self.cfg.clone();
+        let srv = &cfg.servers[self.reply.server];
+        let dir = self.dir.clone();
+        let dir_path = self.path.clone();
+        let dir_uri = self.uri.clone();
+        let mut refused = 0;
+        for name in dir.dir.names() {
+            self.uri.clone_from(&dir_uri);
+            if let Some(abs) = name.strip_prefix('/') {
+                self.uri.clear();
+                self.uri.push(b'/');
+                self.uri.extend_from_slice(abs.as_bytes());
+                self.path.as_mut_os_string().clear();
+                self.path.push(&srv.root);
+                self.path.push(abs);
+            } else {
+                self.uri.extend_from_slice(name.as_bytes());
+                self.path.clone_from(&dir_path);
+                self.path.push(name);
+            }
+            let sub = if srv.sections.has_sections() {
+                srv.sections
+                    .lookup(self.path.as_os_str().as_bytes(), &self.uri)
+            } else {
+                dir.clone()
+            };
+            if sub.authz.denied() {
+                self.denied_log();
+                refused = 403;
+                continue;
+            }
+            let found = std::fs::File::open(&self.path).and_then(|f| {
+                let m = f.metadata()?;
+                Ok((f, m))
+            });
+            if let Ok((f, m)) = found {
+                if m.is_file() {
+                    // The sub-request's fixups; its variables are looked
+                    // up after the ones already set.
+                    sub.env.settings.apply(&mut self.env);
+                    self.dir = sub;
+                    return Index::Found(f, m);
+                }
+            }
+        }
+        self.uri = dir_uri;
+        self.path = dir_path;
+        if refused != 0 {
+            Index::Refused(refused)
+        } else {
+            Index::Missing
+        }
+    }
+}
