@@ -45,6 +45,8 @@ mod render;
 pub mod sink;
 pub mod time;
 mod wasd;
+pub mod wasd_log;
+pub mod wasd_track;
 
 pub use cookie::find_cookie;
 pub use format::{Escaping, Format, FormatError, CLF, COMBINED};

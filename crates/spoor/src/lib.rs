@@ -17,7 +17,10 @@
 //!   per-directory directives and their merge;
 //! * [`vhost`]: choosing the virtual host for a request;
 //! * [`site`]: the running configuration built from the model (logs opened,
-//!   formats resolved).
+//!   formats resolved);
+//! * [`periodic_log`]: periodic log files (`CustomLog … period=`, WASD
+//!   `[LogPeriod]`);
+//! * [`wasd_track`]: WASD access tracking (the `WASDtrack` cookie).
 
 pub mod cli;
 pub mod config;
@@ -25,8 +28,10 @@ pub mod errorlog;
 pub mod http;
 pub mod mime;
 pub mod perdir;
+pub mod periodic_log;
 pub mod server;
 pub mod setenv;
 pub mod site;
 pub mod static_files;
 pub mod vhost;
+pub mod wasd_track;

@@ -98,6 +98,8 @@ pub struct Config {
     pub mime: MimeTable,
     /// The time zone log times are rendered in.
     pub time_zone: TimeZone,
+    /// WASD `[LogExcludeHosts]`: clients whose requests are not logged.
+    pub log_exclude_hosts: spoor_log::wasd_log::HostPatterns,
 }
 
 impl Config {
@@ -119,6 +121,7 @@ impl Config {
                 env: ScopeEnv::new(),
                 errorlog: Default::default(),
                 sections: crate::perdir::Sections::new(Default::default(), &[], &[]),
+                track: None,
             }],
             vhosts: Vhosts::empty(),
             sinks: vec![Sink::stdout(&SinkOptions::default()).expect("standard output")],
@@ -128,6 +131,7 @@ impl Config {
             max_keepalive: 100,
             mime: MimeTable::system(),
             time_zone: TimeZone::system(),
+            log_exclude_hosts: Default::default(),
         }
     }
 }
@@ -275,6 +279,8 @@ struct Connection {
     ids: LogIds,
     /// The request's merged per-directory settings (see `dirhooks`).
     dir: Arc<crate::perdir::PerDir>,
+    /// WASD access tracking of the current request.
+    track: crate::wasd_track::ConnTrack,
 }
 
 /// Points `fields` at the request's header lines in `buf` (at most `max`);
@@ -384,6 +390,7 @@ impl Connection {
             ids: LogIds::default(),
             dir: cfg.servers[0].sections.base().clone(),
             cfg,
+            track: Default::default(),
         }
     }
 
@@ -609,6 +616,7 @@ impl Connection {
                 .select(self.local_addr, self.local_port, host)
                 .map_or(0, |i| i + 1);
         }
+        self.begin_track(matches!(p, Parse::Error(_)));
         let head_len = self.head.len;
         if let Parse::Error(e) = p {
             self.head_error_log(e);
@@ -850,6 +858,30 @@ impl Connection {
         self.out
             .extend_from_slice(concat!("spoor/", env!("CARGO_PKG_VERSION")).as_bytes());
         self.out.extend_from_slice(b"\r\n");
+        let track = self.cfg.servers[self.reply.server].track.as_ref();
+        let now = self.reply.request_time_us;
+        if let Some(v) = self.track.set_cookie(track, &self.host_lc, now) {
+            header(&mut self.out, &mut self.reply.headers_out, b"Set-Cookie", v);
+        }
+    }
+
+    /// WASD tracking: the request's token from its cookie, or a new one
+    /// (none for a request refused before its headers were read).
+    fn begin_track(&mut self, refused: bool) {
+        let track = self.cfg.servers[self.reply.server].track.as_ref();
+        if refused || track.is_none() {
+            self.track.clear();
+            return;
+        }
+        let b = &self.buf[..];
+        let cookies = self
+            .head
+            .headers
+            .iter()
+            .filter(|(n, _)| b[n.clone()].eq_ignore_ascii_case(b"Cookie"))
+            .map(|(_, v)| &b[v.clone()]);
+        self.track
+            .begin(track, cookies, self.local_addr, self.reply.request_time_us);
     }
 
     /// Decides keep-alive like Apache's `ap_set_keepalive` and writes the
@@ -1502,9 +1534,15 @@ impl Connection {
             host_lc,
             env,
             ids,
+            track,
             ..
         } = &mut *self;
         let srv = &cfg.servers[reply.server];
+        if !cfg.log_exclude_hosts.is_empty() && cfg.log_exclude_hosts.matches(client_ip, None) {
+            self.bytes_in = 0;
+            self.bytes_out = 0;
+            return;
+        }
         let b = &buf[..];
         let empty: &[u8] = b"";
         let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
@@ -1625,6 +1663,7 @@ impl Connection {
             body_sent: reply.bytes_sent > 0,
             request_time_us: reply.request_time_us,
             log_id: ids.request_id(),
+            track_id: track.id(),
             ..Request::default()
         };
         let rec = Record::new(&conn, &req, end_us);

@@ -18,6 +18,7 @@ use crate::server::Config;
 use crate::setenv::{LogCondition, ScopeEnv};
 use crate::vhost::Vhosts;
 use spoor_log::sink::{Sink, SinkOptions};
+use spoor_log::wasd_track::TrackSettings;
 
 /// One access log as a server uses it.
 #[derive(Debug)]
@@ -50,6 +51,8 @@ pub struct ServerConf {
     pub errorlog: ServerErrorLog,
     /// Per-directory settings: the server's defaults and its sections.
     pub sections: Sections,
+    /// WASD access tracking (`None`: this server does not track).
+    pub track: Option<TrackSettings>,
 }
 
 /// A server's per-directory defaults: its directives outside sections
@@ -94,7 +97,14 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
         working_dir: Some(settings.server_root.clone()),
         ..SinkOptions::default()
     };
+    let time_zone = TimeZone::system();
     for l in &logs {
+        if let Some(period) = l.period {
+            sinks.push(crate::periodic_log::open(
+                settings, l, period, &time_zone, &opts,
+            )?);
+            continue;
+        }
         if l.target.starts_with('|') {
             // Reliable piped logs: the logger is restarted if it dies, and
             // what is in the pipe survives.
@@ -177,6 +187,7 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
                 let base = Merge::merge(&dir_defaults(main), &dir_defaults(srv));
                 Sections::new(base, &main.sections, &srv.sections)
             },
+            track: srv.wasd_track.clone(),
         });
     }
     let main = &settings.main;
@@ -194,6 +205,7 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
         keepalive_timeout: main.keepalive_timeout.unwrap_or(Duration::from_secs(5)),
         max_keepalive: main.max_keepalive.unwrap_or(100),
         mime,
-        time_zone: TimeZone::system(),
+        time_zone,
+        log_exclude_hosts: settings.log_exclude_hosts.clone(),
     })
 }

@@ -18,6 +18,10 @@
 //!   it (reporting httpd's AH00106 on standard error) unless the sink is
 //!   closing. Writers block while the pipe is full (back-pressure), nothing
 //!   is dropped.
+//! * **Periodic files** ([`Sink::periodic`], module [`periodic`]): a file
+//!   named after the start date of the current day, week or month,
+//!   switched on the first record after local midnight of a new period,
+//!   with the same swap as a reopen.
 //! * **Standard output / error**, for the built-in default configuration.
 //! * **Buffered mode** (`BufferedLogs On`): records collect in a
 //!   [`LOG_BUFSIZE`]-byte buffer per sink, written when the next record
@@ -38,6 +42,7 @@
 
 mod argv;
 mod fd;
+pub mod periodic;
 mod pipe;
 
 use std::fmt;
@@ -52,8 +57,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub use argv::tokenize_argv;
+pub use periodic::{Clock, ManualClock, Period, PeriodicName, PeriodicSpec, SystemClock};
 
 use fd::{closed, Fd, Out};
+use periodic::Periodic;
 use pipe::Piped;
 
 /// `PIPE_BUF`: writes of at most this many bytes to a pipe are atomic.
@@ -145,12 +152,13 @@ enum Dest {
     File { path: PathBuf, out: Out },
     Pipe(Piped),
     Std(Out),
+    Periodic { periodic: Periodic, out: Out },
 }
 
 impl Dest {
     fn out(&self) -> &Out {
         match self {
-            Dest::File { out, .. } | Dest::Std(out) => out,
+            Dest::File { out, .. } | Dest::Std(out) | Dest::Periodic { out, .. } => out,
             Dest::Pipe(p) => &p.out,
         }
     }
@@ -197,6 +205,25 @@ impl Inner {
         let r = self.dest.out().write(&st.data);
         st.data.clear();
         r
+    }
+
+    /// A periodic sink's switch to the new period's file: the buffer (if
+    /// any) goes to the old file first, under the buffer lock so no record
+    /// slips in between; then the descriptor is swapped once the writes in
+    /// flight are done.
+    fn switch_period(&self) -> io::Result<()> {
+        let Dest::Periodic { periodic, out } = &self.dest else {
+            return Ok(());
+        };
+        let mut guard = self.buffer.as_ref().map(Buffer::lock);
+        let mut flushed = Ok(());
+        periodic.rotate(open_append, |fd| {
+            if let Some(st) = guard.as_deref_mut() {
+                flushed = self.flush_locked(st);
+            }
+            drop(out.replace(Fd::Owned(fd)));
+        })?;
+        flushed
     }
 }
 
@@ -260,6 +287,38 @@ impl Sink {
             },
             opts,
         )
+    }
+
+    /// Opens a periodic file: the file of the period `spec`'s clock is in
+    /// now (created and appended to as [`Sink::file`]), switched to the
+    /// next period's file by the first record written after that period
+    /// starts. If the new file cannot be opened, records keep going to the
+    /// old one, the write reports the error, and the switch is tried again
+    /// a second later.
+    pub fn periodic(spec: PeriodicSpec, opts: &SinkOptions) -> io::Result<Sink> {
+        let name = match &spec.name {
+            PeriodicName::Pattern(p) => p.display().to_string(),
+            PeriodicName::Wasd(w) => w.dir.join(w.file_name(None)).display().to_string(),
+        };
+        let (periodic, fd) = Periodic::open(spec, open_append)?;
+        Sink::build(
+            name,
+            Dest::Periodic {
+                periodic,
+                out: Out::new(Fd::Owned(fd)),
+            },
+            opts,
+        )
+    }
+
+    /// The file records go to now: a file sink's path, a periodic sink's
+    /// current file; `None` for pipes and standard streams.
+    pub fn current_path(&self) -> Option<PathBuf> {
+        match &self.inner.dest {
+            Dest::File { path, .. } => Some(path.clone()),
+            Dest::Periodic { periodic, .. } => Some(periodic.current_path()),
+            _ => None,
+        }
     }
 
     /// Starts a piped logger running `command` (see [`PipedCommand`]) with
@@ -353,8 +412,12 @@ impl Sink {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(closed());
         }
+        let switched = match &self.inner.dest {
+            Dest::Periodic { periodic, .. } if periodic.is_due() => self.inner.switch_period(),
+            _ => Ok(()),
+        };
         let Some(buf) = &self.inner.buffer else {
-            return self.inner.dest.out().write(line);
+            return self.inner.dest.out().write(line).and(switched);
         };
         let mut st = buf.lock();
         if st.stop {
@@ -374,7 +437,7 @@ impl Sink {
             }
             st.data.extend_from_slice(line);
         }
-        result
+        result.and(switched)
     }
 
     /// Writes out whatever a buffered sink holds. Nothing to do otherwise
@@ -398,10 +461,12 @@ impl Sink {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(closed());
         }
-        let Dest::File { path, out } = &self.inner.dest else {
-            return self.flush();
+        let (path, out) = match &self.inner.dest {
+            Dest::File { path, out } => (path.clone(), out),
+            Dest::Periodic { periodic, out } => (periodic.current_path(), out),
+            _ => return self.flush(),
         };
-        let fd = open_append(path)?;
+        let fd = open_append(&path)?;
         match &self.inner.buffer {
             Some(buf) => {
                 let mut st = buf.lock();
@@ -440,7 +505,7 @@ impl Sink {
             let _ = h.join();
         }
         let r = match &self.inner.dest {
-            Dest::File { out, .. } | Dest::Std(out) => {
+            Dest::File { out, .. } | Dest::Std(out) | Dest::Periodic { out, .. } => {
                 drop(out.take());
                 Ok(())
             }

@@ -17,6 +17,9 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use spoor_log::sink::Period;
+use spoor_log::wasd_log::{HostPatterns, WasdLogName};
+use spoor_log::wasd_track::TrackSettings;
 use spoor_log::{Escaping, Format};
 
 use super::{native_module, Config, ConfigError, Directive};
@@ -99,6 +102,13 @@ pub struct LogSpec {
     pub escaping: Escaping,
     /// From GlobalLog: used by every virtual host.
     pub global: bool,
+    /// `period=` (a spoor extension) or WASD's `[LogPeriod]`: the log is a
+    /// periodic file switched in-process (see `spoor_log::sink::periodic`);
+    /// `target` is then a `strftime` pattern unless `wasd_name` is set.
+    pub period: Option<Period>,
+    /// A WASD generated name for a periodic log (its directory relative
+    /// to ServerRoot), used instead of `target`.
+    pub wasd_name: Option<WasdLogName>,
     /// Where the directive was.
     pub file: PathBuf,
     /// The line of the directive.
@@ -151,6 +161,10 @@ pub struct Server {
     pub sections: Vec<Section>,
     /// Where the `<VirtualHost>` began (for messages).
     pub defined_at: Option<(PathBuf, usize)>,
+    /// WASD access tracking for this server (service): `Some` when it
+    /// tracks (`[Track]` on, not `;notrack`, and not a proxy service unless
+    /// `;track`). See [`crate::wasd_track`].
+    pub wasd_track: Option<TrackSettings>,
 }
 
 /// Request-size limits (`LimitRequest*`).
@@ -197,6 +211,9 @@ pub struct Settings {
     pub vhosts: Vec<Server>,
     /// Warnings to print at start-up (file:line: text).
     pub warnings: Vec<String>,
+    /// WASD's `[LogExcludeHosts]`: requests from these clients are written
+    /// to no access log.
+    pub log_exclude_hosts: HostPatterns,
 }
 
 /// A log as one server uses it: which log line, and the compiled format
@@ -365,6 +382,7 @@ impl Settings {
             main: Server::default(),
             vhosts: Vec::new(),
             warnings: Vec::new(),
+            log_exclude_hosts: HostPatterns::default(),
         };
         let mut main = Server::default();
         for d in &cfg.directives {
@@ -589,6 +607,7 @@ impl Settings {
                         }
                     };
                 }
+                let period = crate::periodic_log::take_period_arg(d, &mut args)?;
                 if args.len() < 2 || args.len() > 3 {
                     return Err(ConfigError::directive(
                         d,
@@ -612,6 +631,8 @@ impl Settings {
                     condition,
                     escaping,
                     global,
+                    period,
+                    wasd_name: None,
                     file: d.file.clone(),
                     line: d.line,
                 });
@@ -625,6 +646,8 @@ impl Settings {
                     condition: None,
                     escaping: Escaping::Apache,
                     global: false,
+                    period: None,
+                    wasd_name: None,
                     file: d.file.clone(),
                     line: d.line,
                 });

@@ -1,0 +1,156 @@
+//! Periodic access logs in both dialects: the `period=` argument of
+//! `CustomLog`/`GlobalLog` (a spoor extension) and the sinks opened for
+//! them and for WASD's `[LogPeriod]`.
+//!
+//! ```apache
+//! CustomLog "logs/access_%Y%m%d.log" combined period=daily
+//! CustomLog "logs/week_of_%Y-%m-%d.log" common period=sunday env=!dontlog
+//! ```
+//!
+//! The target is a `strftime` pattern expanded with the local date the
+//! period starts on (the day; the last given weekday on or before it; the
+//! first of the month). The file switches on the first record written after
+//! local midnight of a new period, inside the server, with no piped
+//! `rotatelogs`; no record is lost or written twice across the switch
+//! (see `spoor_log::sink::periodic`). httpd itself refuses `period=`, so a
+//! configuration that uses it is spoor-only.
+
+use std::path::PathBuf;
+
+use spoor_log::sink::{Period, PeriodicName, PeriodicSpec, Sink, SinkOptions};
+use spoor_log::TimeZone;
+
+use crate::config::{ConfigError, Directive, LogSpec, Settings};
+
+/// Removes a `period=` argument (after the target and format) from a
+/// `CustomLog`/`GlobalLog` argument list and checks it: a known period,
+/// a file target (not a piped logger), and a target with a date
+/// conversion in it.
+pub fn take_period_arg(d: &Directive, args: &mut Vec<&str>) -> Result<Option<Period>, ConfigError> {
+    let Some(i) = args
+        .iter()
+        .skip(2)
+        .position(|a| a.len() >= 7 && a[..7].eq_ignore_ascii_case("period="))
+    else {
+        return Ok(None);
+    };
+    let v = args.remove(i + 2);
+    let period = Period::parse(&v[7..]).map_err(|m| ConfigError::directive(d, m))?;
+    let target = args[0];
+    if target.starts_with('|') {
+        return Err(ConfigError::directive(
+            d,
+            "period= applies to log files, not to piped loggers",
+        ));
+    }
+    if !PeriodicName::Pattern(PathBuf::from(target)).is_dated() {
+        return Err(ConfigError::directive(
+            d,
+            format!(
+                "with period= the log file name needs a date conversion such as %Y%m%d, or every period would write to '{target}'"
+            ),
+        ));
+    }
+    Ok(Some(period))
+}
+
+/// Opens the sink of a periodic log: a pattern relative to ServerRoot, or
+/// a WASD generated name in a directory relative to ServerRoot. Periods
+/// start at midnight in `tz`.
+pub fn open(
+    settings: &Settings,
+    spec: &LogSpec,
+    period: Period,
+    tz: &TimeZone,
+    opts: &SinkOptions,
+) -> Result<Sink, String> {
+    let name = match &spec.wasd_name {
+        Some(w) => {
+            let mut w = w.clone();
+            w.dir = settings.root_relative(&w.dir.to_string_lossy());
+            PeriodicName::Wasd(w)
+        }
+        None => PeriodicName::Pattern(settings.root_relative(&spec.target)),
+    };
+    let dir = match &name {
+        PeriodicName::Wasd(w) => w.dir.clone(),
+        PeriodicName::Pattern(p) => p.parent().map(PathBuf::from).unwrap_or_default(),
+    };
+    let ps = PeriodicSpec {
+        time_zone: tz.clone(),
+        ..PeriodicSpec::new(period, name)
+    };
+    let first = ps.at(ps.clock.now_us()).1;
+    let first_dir = first.parent().map(PathBuf::from).unwrap_or_default();
+    if !first_dir.as_os_str().is_empty() && !first_dir.is_dir() {
+        return Err(format!(
+            "AH02297: Cannot access directory '{}/' for log file '{}' defined at {}:{}",
+            dir.display(),
+            spec.target,
+            spec.file.display(),
+            spec.line
+        ));
+    }
+    Sink::periodic(ps, opts).map_err(|e| {
+        format!(
+            "AH00649: could not open transfer log file {}: {e}",
+            first.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{read_config_str, ReadOptions};
+    use std::path::Path;
+
+    fn settings(text: &str) -> Result<Settings, ConfigError> {
+        let root = std::env::temp_dir();
+        let cfg = read_config_str(text, Path::new("test.conf"), &ReadOptions::new(&root))?;
+        Settings::from_config(&cfg)
+    }
+
+    fn err(text: &str) -> String {
+        settings(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn period_argument() {
+        let s = settings(
+            "CustomLog logs/a_%Y%m%d.log combined period=daily\n\
+             CustomLog logs/b_%Y%m%d.log \"%h\" PERIOD=Monday env=!x\n\
+             GlobalLog logs/c_%Y-%m.log common period=monthly\n\
+             CustomLog logs/plain.log common\n",
+        )
+        .unwrap();
+        let p: Vec<_> = s.main.logs.iter().map(|l| l.period).collect();
+        assert_eq!(
+            p,
+            [
+                Some(Period::Daily),
+                Some(Period::Weekly(spoor_log::sink::periodic::Weekday::Monday)),
+                Some(Period::Monthly),
+                None
+            ]
+        );
+        assert!(s.main.logs[1].condition.is_some());
+        assert_eq!(s.main.logs[1].format.as_deref(), Some("%h"));
+    }
+
+    #[test]
+    fn period_errors_name_file_and_line() {
+        let e = err("\nCustomLog logs/a_%Y.log combined period=hourly\n");
+        assert!(
+            e.contains("line 2 of test.conf") && e.contains("'hourly'"),
+            "{e}"
+        );
+        let e = err("CustomLog logs/a.log combined period=daily\n");
+        assert!(e.contains("needs a date conversion"), "{e}");
+        let e = err("CustomLog \"|/bin/cat %Y\" combined period=daily\n");
+        assert!(e.contains("not to piped loggers"), "{e}");
+        // Still at most one condition after the format.
+        let e = err("CustomLog a%d combined period=daily env=a env=b\n");
+        assert!(e.contains("takes two or three arguments"), "{e}");
+    }
+}
