@@ -11,7 +11,9 @@
 //! * rendering ([`Renderer`]) into a caller-owned buffer, with Apache's
 //!   escaping or a JSON mode ([`Escaping`]);
 //! * escaping helpers ([`escape`]), the CLF time cache and a C-locale
-//!   `strftime` ([`time`]), and `%{NAME}C` cookie parsing.
+//!   `strftime` ([`time`]), and `%{NAME}C` cookie parsing;
+//! * mod_log_forensic's records, ids and log ([`forensic`]) and
+//!   mod_unique_id's ids ([`unique_id`]).
 //!
 //! ```
 //! use spoor_log::{Conn, Format, Record, Renderer, Request};
@@ -39,11 +41,13 @@
 
 mod cookie;
 pub mod escape;
+pub mod forensic;
 mod format;
 mod record;
 mod render;
 pub mod sink;
 pub mod time;
+pub mod unique_id;
 mod wasd;
 pub mod wasd_log;
 pub mod wasd_track;

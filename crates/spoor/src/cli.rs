@@ -1,5 +1,6 @@
 //! The command line, in the spirit of httpd's (`-f`, `-d`, `-t`, `-D`,
-//! `-v`) plus spoor's own options for running without a configuration file.
+//! `-v`) plus spoor's own options for running without a configuration file,
+//! and the `check-forensic` subcommand.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,4 +40,15 @@ pub struct Cli {
     /// of writing it to standard output.
     #[arg(long, value_name = "FILE")]
     pub access_log: Option<PathBuf>,
+    /// A subcommand; without one, spoor runs the server.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// spoor's subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// List the unfinished requests of forensic logs (httpd's
+    /// check_forensic, over several files, with --json).
+    CheckForensic(crate::check_forensic::Args),
 }

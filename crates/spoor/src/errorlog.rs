@@ -115,6 +115,8 @@ pub enum Module {
     Http,
     /// mod_authz_core (`Require`).
     AuthzCore,
+    /// mod_log_forensic (a record that could not be written).
+    LogForensic,
 }
 
 impl Module {
@@ -124,6 +126,7 @@ impl Module {
             Module::Core => "core",
             Module::Http => "http",
             Module::AuthzCore => "authz_core",
+            Module::LogForensic => "log_forensic",
         }
     }
 }
@@ -307,17 +310,33 @@ fn open_target(
 pub struct LogIds {
     conn: Option<[u8; 11]>,
     request: Option<[u8; 11]>,
+    /// With mod_unique_id, the request's UNIQUE_ID: `%L` prints it.
+    unique: Option<[u8; spoor_log::unique_id::UNIQUE_ID_LEN]>,
 }
 
 impl LogIds {
     /// Forgets the request id: a new request starts.
     pub fn new_request(&mut self) {
         self.request = None;
+        self.unique = None;
+    }
+
+    /// mod_unique_id: the request's UNIQUE_ID, which is also its log id
+    /// (httpd's generate_log_id hook).
+    pub fn set_unique(&mut self, id: [u8; spoor_log::unique_id::UNIQUE_ID_LEN]) {
+        self.unique = Some(id);
+    }
+
+    /// The request's UNIQUE_ID, with mod_unique_id.
+    pub fn unique(&self) -> Option<&[u8]> {
+        self.unique.as_ref().map(|u| &u[..])
     }
 
     /// `%L`: the request's id, if a line was written for it.
     pub fn request_id(&self) -> Option<&[u8]> {
-        self.request.as_ref().map(|b| &b[..])
+        self.request
+            .as_ref()
+            .map(|b| self.unique.as_ref().map_or(&b[..], |u| &u[..]))
     }
 
     /// `%{c}L`: the connection's id, if a line was written for it.

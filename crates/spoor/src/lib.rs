@@ -11,10 +11,12 @@
 //! * [`static_files`]: entity tags, conditional requests and ranges;
 //! * [`mime`]: content types by extension;
 //! * [`cli`]: the command line;
+//! * [`check_forensic`]: `spoor check-forensic`, httpd's check_forensic;
 //! * [`config`]: the httpd.conf reader and the server model built from it;
 //! * [`errorlog`]: `ErrorLog`, `LogLevel`, error-log lines and log ids;
 //! * [`perdir`]: `<Directory>`/`<Location>`/`<Files>` sections, the
 //!   per-directory directives and their merge;
+//! * [`forensic`]: `ForensicLog` and mod_unique_id's `UNIQUE_ID`;
 //! * [`vhost`]: choosing the virtual host for a request;
 //! * [`site`]: the running configuration built from the model (logs opened,
 //!   formats resolved);
@@ -22,9 +24,11 @@
 //!   `[LogPeriod]`);
 //! * [`wasd_track`]: WASD access tracking (the `WASDtrack` cookie).
 
+pub mod check_forensic;
 pub mod cli;
 pub mod config;
 pub mod errorlog;
+pub mod forensic;
 pub mod http;
 pub mod mime;
 pub mod perdir;

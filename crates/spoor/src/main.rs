@@ -56,6 +56,9 @@ fn listen_addrs(settings: &Settings) -> Vec<SocketAddr> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(spoor::cli::Command::CheckForensic(a)) = &cli.command {
+        return spoor::check_forensic::run(a);
+    }
     if cli.version {
         println!("Server version: spoor/{}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
@@ -190,6 +193,7 @@ async fn run(
             eprintln!("spoor: closing {}: {e}", s.name());
         }
     }
+    spoor::forensic::close(&current.get());
     result
 }
 

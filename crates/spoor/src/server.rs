@@ -100,6 +100,8 @@ pub struct Config {
     pub time_zone: TimeZone,
     /// WASD `[LogExcludeHosts]`: clients whose requests are not logged.
     pub log_exclude_hosts: spoor_log::wasd_log::HostPatterns,
+    /// mod_unique_id is loaded: requests get `UNIQUE_ID`.
+    pub unique_ids: bool,
 }
 
 impl Config {
@@ -122,6 +124,7 @@ impl Config {
                 errorlog: Default::default(),
                 sections: crate::perdir::Sections::new(Default::default(), &[], &[]),
                 track: None,
+                forensic: None,
             }],
             vhosts: Vhosts::empty(),
             sinks: vec![Sink::stdout(&SinkOptions::default()).expect("standard output")],
@@ -132,6 +135,7 @@ impl Config {
             mime: MimeTable::system(),
             time_zone: TimeZone::system(),
             log_exclude_hosts: Default::default(),
+            unique_ids: false,
         }
     }
 }
@@ -281,6 +285,8 @@ struct Connection {
     dir: Arc<crate::perdir::PerDir>,
     /// WASD access tracking of the current request.
     track: crate::wasd_track::ConnTrack,
+    /// mod_log_forensic's state for the request in progress.
+    forensic: crate::forensic::Forensic,
 }
 
 /// Points `fields` at the request's header lines in `buf` (at most `max`);
@@ -391,6 +397,7 @@ impl Connection {
             dir: cfg.servers[0].sections.base().clone(),
             cfg,
             track: Default::default(),
+            forensic: Default::default(),
         }
     }
 
@@ -494,7 +501,6 @@ impl Connection {
     /// never completed gets a 408. Either is logged on the first request of
     /// a connection only.
     async fn timed_out(&mut self) {
-        self.ids.new_request();
         let received = (self.end - self.pos) as u64;
         self.bytes_in += received;
         self.reply = Reply {
@@ -503,6 +509,7 @@ impl Connection {
             dash: true,
             ..Reply::default()
         };
+        self.new_request_ids();
         self.uri.clear();
         // Re-parse to learn how far the head got.
         let p = self.head.parse(&self.buf[self.pos..self.end]);
@@ -570,11 +577,11 @@ impl Connection {
     /// Serves one parsed (or refused) request; returns whether to keep the
     /// connection.
     async fn request(&mut self, p: Parse) -> bool {
-        self.ids.new_request();
         self.reply = Reply {
             request_time_us: now_us(),
             ..Reply::default()
         };
+        self.new_request_ids();
         self.prepare_uri();
         if self.reply.vhost.is_none() {
             self.reply.vhost = self.head.host.clone();
@@ -637,16 +644,9 @@ impl Connection {
         let body_start = self.pos + head_len;
         let http09 = self.head.version == Version::Http09;
         let method = self.head.method.clone().unwrap_or(0..0);
-        if self.set_env_early().is_err() {
-            // A `$n` substitution over httpd's limit: 500, as AH01505.
-            self.pos = body_start;
-            self.error_response(500, Detail::None, http09);
-            self.send_out().await;
-            self.log();
-            return false;
-        }
 
-        // Expectations (HTTP/1.1 only, as Apache).
+        // Expectations (HTTP/1.1 only, as Apache): checked with the head,
+        // before the post-read-request step.
         let mut expect_continue = false;
         if let (Some(e), Version::Http11) = (&self.head.expect, self.head.version) {
             let v = &self.buf[e.clone()];
@@ -672,6 +672,18 @@ impl Connection {
                 self.log();
                 return false;
             }
+        }
+
+        // Post-read-request: mod_unique_id and mod_log_forensic first,
+        // then SetEnvIf.
+        self.forensic_begin();
+        if self.set_env_early().is_err() {
+            // A `$n` substitution over httpd's limit: 500, as AH01505.
+            self.pos = body_start;
+            self.error_response(500, Detail::None, http09);
+            self.send_out().await;
+            self.log();
+            return false;
         }
 
         // The request body is read and thrown away before answering, so
@@ -744,7 +756,6 @@ impl Connection {
     /// The post-read-request step: runs the server's SetEnvIf rules on the
     /// request as received.
     fn set_env_early(&mut self) -> Result<(), crate::setenv::SubstitutionTooLong> {
-        self.env.clear();
         let cfg = self.cfg.clone();
         let rules = &cfg.servers[self.reply.server].env.rules;
         if rules.is_empty() {
@@ -1535,6 +1546,7 @@ impl Connection {
             env,
             ids,
             track,
+            forensic,
             ..
         } = &mut *self;
         let srv = &cfg.servers[reply.server];
@@ -1640,6 +1652,7 @@ impl Connection {
             env_vec.extend(env.iter());
             &env_vec
         };
+        let mut note: [Field<'_>; 1] = [(empty, empty)];
         let req = Request {
             env: env_table,
             request_line,
@@ -1664,6 +1677,7 @@ impl Connection {
             request_time_us: reply.request_time_us,
             log_id: ids.request_id(),
             track_id: track.id(),
+            notes: forensic_note(forensic, &mut note),
             ..Request::default()
         };
         let rec = Record::new(&conn, &req, end_us);
@@ -1679,6 +1693,130 @@ impl Connection {
         }
         self.bytes_in = 0;
         self.bytes_out = 0;
+        self.forensic_end();
+    }
+}
+
+/// The `forensic-id` note as a one-entry table (empty without one).
+fn forensic_note<'a>(
+    f: &'a crate::forensic::Forensic,
+    slot: &'a mut [Field<'a>; 1],
+) -> &'a [Field<'a>] {
+    match f.note() {
+        Some(id) => {
+            slot[0] = (b"forensic-id", id);
+            &slot[..]
+        }
+        None => &[],
+    }
+}
+
+/// mod_unique_id and mod_log_forensic hooks (see [`crate::forensic`]).
+impl Connection {
+    /// A request starts: fresh log ids and environment; with mod_unique_id
+    /// its UNIQUE_ID, stamped with the request's time (it is also `%L`).
+    fn new_request_ids(&mut self) {
+        self.ids.new_request();
+        self.env.clear();
+        self.forensic.reset();
+        if self.cfg.unique_ids {
+            let t = self.reply.request_time_us.div_euclid(1_000_000);
+            let id = spoor_log::unique_id::UniqueIds::global().next(t);
+            self.ids.set_unique(id);
+        }
+    }
+
+    /// The post-read-request step: `UNIQUE_ID` in the environment, and the
+    /// `+` record in the server's forensic log. A record that cannot be
+    /// written stops the server before the request is served.
+    fn forensic_begin(&mut self) {
+        if let Some(u) = self.ids.unique() {
+            let u = u.to_vec();
+            self.env.set(b"UNIQUE_ID", &u);
+        }
+        let Some(log) = self.cfg.servers[self.reply.server].forensic.clone() else {
+            return;
+        };
+        let b = &self.buf[..];
+        let head = &self.head;
+        let empty: &[u8] = b"";
+        let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
+        let mut n = fill_fields(b, head, &mut fields, FIELDS_MAX);
+        // An absolute-form target's host stands in for Host: the name in
+        // lower case without a trailing dot, the port as written.
+        let mut host = Vec::new();
+        if let (true, Some(h)) = (self.reply.host_from_uri, self.reply.vhost.clone()) {
+            let h = &b[h];
+            let split = if h.first() == Some(&b'[') {
+                memchr::memchr(b']', h).map_or(h.len(), |p| p + 1)
+            } else {
+                memchr::memrchr(b':', h).unwrap_or(h.len())
+            };
+            let name = &h[..split];
+            let name = name.strip_suffix(b".").unwrap_or(name);
+            host.extend(name.iter().map(u8::to_ascii_lowercase));
+            host.extend_from_slice(&h[split..]);
+        }
+        if !host.is_empty() {
+            match fields[..n]
+                .iter_mut()
+                .find(|f| f.0.eq_ignore_ascii_case(b"Host"))
+            {
+                Some(f) => f.1 = &host[..],
+                None if n < FIELDS_MAX => {
+                    fields[n] = (b"Host", &host[..]);
+                    n += 1;
+                }
+                None => {}
+            }
+        }
+        // The request line as `%r` logs it (extra white space of an
+        // HTTP/0.9 line dropped).
+        let mut line = Vec::new();
+        let raw = &b[head.line.clone()];
+        let request_line = if head.rebuilt {
+            let mut words = raw
+                .split(|&c| c == b' ' || c == b'\t')
+                .filter(|w| !w.is_empty());
+            for (i, w) in words.by_ref().take(2).enumerate() {
+                if i > 0 {
+                    line.push(b' ');
+                }
+                line.extend_from_slice(w);
+            }
+            if let Some(p) = &head.protocol {
+                line.push(b' ');
+                line.extend_from_slice(&b[p.clone()]);
+            }
+            &line[..]
+        } else {
+            raw
+        };
+        let time_s = now_us().div_euclid(1_000_000);
+        let unique = self.ids.unique();
+        if let Err(e) = self
+            .forensic
+            .begin(log.clone(), unique, time_s, request_line, &fields[..n])
+        {
+            self.forensic_failed(&log, e);
+        }
+    }
+
+    /// After the access logs: the `-` record.
+    fn forensic_end(&mut self) {
+        if let Err((log, e)) = self.forensic.end() {
+            self.forensic_failed(&log, e);
+        }
+    }
+
+    /// A forensic record could not be written: report it and stop.
+    fn forensic_failed(&mut self, log: &spoor_log::forensic::ForensicLog, e: io::Error) -> ! {
+        let extra = e.raw_os_error().map_or(Extra::default(), Extra::errno);
+        let msg = crate::forensic::failure_message(log, &e);
+        self.elog(Module::LogForensic, Level::Crit, extra, "", |_, m| {
+            m.extend_from_slice(msg.as_bytes())
+        });
+        crate::forensic::stop(&self.cfg, log, &e)
     }
 }
 

@@ -53,6 +53,8 @@ pub struct ServerConf {
     pub sections: Sections,
     /// WASD access tracking (`None`: this server does not track).
     pub track: Option<TrackSettings>,
+    /// `ForensicLog`: this server's own descriptor or program.
+    pub forensic: Option<std::sync::Arc<spoor_log::forensic::ForensicLog>>,
 }
 
 /// A server's per-directory defaults: its directives outside sections
@@ -148,6 +150,7 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
         .clone()
         .unwrap_or_else(|| settings.server_root.join("htdocs"));
     let mut errorlogs = crate::errorlog::open(settings)?.into_iter();
+    let mut forensics = crate::forensic::open(settings)?.into_iter();
     let mut servers = Vec::with_capacity(1 + settings.vhosts.len());
     for (i, list) in resolved.into_iter().enumerate() {
         let srv = if i == 0 {
@@ -188,6 +191,7 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
                 Sections::new(base, &main.sections, &srv.sections)
             },
             track: srv.wasd_track.clone(),
+            forensic: forensics.next().flatten(),
         });
     }
     let main = &settings.main;
@@ -207,5 +211,6 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
         mime,
         time_zone,
         log_exclude_hosts: settings.log_exclude_hosts.clone(),
+        unique_ids: settings.unique_id,
     })
 }

@@ -13,7 +13,14 @@
 //! * Masked: the ServerRoot (in `%f`), the server's own port (as a whole
 //!   number), the CLF time `[dd/Mon/yyyy:hh:mm:ss +zzzz]`, and the fields a
 //!   format marks as per-process (times, durations, pids, `%O`, `%S`,
-//!   `Date`). Nothing else.
+//!   `Date`). Forensic ids (in `*forensic.log` and in the `forensic`
+//!   format's fields) become `<FIDn:kind>`, numbered per case in order of
+//!   appearance over all logs, so a `+`/`-` pair and the `%{forensic-id}n`
+//!   / `%{UNIQUE_ID}e` of the same request must carry the same number;
+//!   `kind` is `uid` (27 base64url characters), `pid` (`pid:hex:hex`) or
+//!   the id itself. Nothing else.
+//! * The forensic logs are compared like the access logs: after each case
+//!   the harness also waits until every `+` record has its `-`.
 //! * apache2-only directives sit in `<IfDefine APACHE>` (apache2 gets
 //!   `-D APACHE`); optional directive groups are enabled for both servers
 //!   only if `spoor -t` accepts them, and a refused group counts as a
@@ -365,6 +372,70 @@ fn wait_lines(sync: &Path, want: usize) -> usize {
     }
 }
 
+/// Whether `file` (a name under `logs/`) is a forensic log.
+fn is_forensic_log(file: &str) -> bool {
+    file.ends_with("forensic.log") && !file.starts_with("f_")
+}
+
+/// Waits (bounded) until the forensic logs under `root` hold as many `-`
+/// records as `+` records: the `-` follows the access logs.
+fn wait_forensic(root: &Path) {
+    let deadline = Instant::now() + LOG_WAIT;
+    loop {
+        let mut balance = 0i64;
+        if let Ok(rd) = std::fs::read_dir(root.join("logs")) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if !is_forensic_log(&name) {
+                    continue;
+                }
+                let data = std::fs::read(e.path()).unwrap_or_default();
+                for l in data.split(|&b| b == b'\n') {
+                    match l.first() {
+                        Some(b'+') => balance += 1,
+                        Some(b'-') => balance -= 1,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if balance <= 0 || Instant::now() > deadline {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Forensic ids of one case on one side, numbered in order of appearance.
+#[derive(Default)]
+struct FidMap(BTreeMap<Vec<u8>, usize>);
+
+impl FidMap {
+    fn tag(&mut self, id: &[u8]) -> Vec<u8> {
+        let next = self.0.len() + 1;
+        let n = *self.0.entry(id.to_vec()).or_insert(next);
+        let uid = id.len() == 27
+            && id
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_');
+        let parts: Vec<&[u8]> = id.split(|&b| b == b':').collect();
+        let pid = parts.len() == 3
+            && !parts[0].is_empty()
+            && parts[0].iter().all(u8::is_ascii_digit)
+            && parts[1..]
+                .iter()
+                .all(|p| !p.is_empty() && p.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')));
+        let kind = if uid {
+            "uid".to_string()
+        } else if pid {
+            "pid".to_string()
+        } else {
+            String::from_utf8_lossy(id).into_owned()
+        };
+        format!("<FID{n}:{kind}>").into_bytes()
+    }
+}
+
 /// Size of every file under `logs/`.
 fn sizes(root: &Path) -> BTreeMap<String, u64> {
     let mut m = BTreeMap::new();
@@ -404,18 +475,21 @@ impl Side {
     }
 }
 
+/// Field indices of one format: masked, random ids, forensic ids.
+type FieldMasks = (Vec<usize>, Vec<usize>, Vec<usize>);
+
 /// Masks one line of one log: per-process fields, the root, the port.
 struct Masker {
     clf_time: regex::bytes::Regex,
-    /// Per log file: (masked fields, id fields).
-    fields: BTreeMap<String, (Vec<usize>, Vec<usize>)>,
+    /// Per log file: (masked fields, id fields, forensic id fields).
+    fields: BTreeMap<String, FieldMasks>,
 }
 
 impl Masker {
     fn new() -> Masker {
         let mut fields = BTreeMap::new();
         for f in formats::formats() {
-            fields.insert(format!("f_{}.log", f.name), (f.masked, f.ids));
+            fields.insert(format!("f_{}.log", f.name), (f.masked, f.ids, f.fids));
         }
         Masker {
             clf_time: regex::bytes::Regex::new(
@@ -426,10 +500,16 @@ impl Masker {
         }
     }
 
-    fn mask(&self, file: &str, line: &[u8], root: &Path, port: u16) -> Vec<u8> {
+    fn mask(&self, file: &str, line: &[u8], root: &Path, port: u16, fids: &mut FidMap) -> Vec<u8> {
         let mut l: Vec<u8> = line.to_vec();
-        if let Some((idx, ids)) = self.fields.get(file) {
-            if !idx.is_empty() || !ids.is_empty() {
+        if is_forensic_log(file) && matches!(line.first(), Some(b'+' | b'-')) {
+            let end = memchr::memchr(b'|', line).unwrap_or(line.len());
+            l = line[..1].to_vec();
+            l.extend(fids.tag(&line[1..end]));
+            l.extend_from_slice(&line[end..]);
+        }
+        if let Some((idx, ids, fid)) = self.fields.get(file) {
+            if !idx.is_empty() || !ids.is_empty() || !fid.is_empty() {
                 let parts: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
                 let mut out = Vec::with_capacity(line.len());
                 for (i, p) in parts.iter().enumerate() {
@@ -438,6 +518,8 @@ impl Masker {
                     }
                     if idx.contains(&i) {
                         out.extend_from_slice(b"<MASKED>");
+                    } else if fid.contains(&i) && *p != b"-" {
+                        out.extend(fids.tag(p));
                     } else if ids.contains(&i) && *p != b"-" {
                         out.extend_from_slice(b"<ID>");
                     } else {
@@ -657,6 +739,7 @@ fn apache_differential() {
         } else {
             wait_lines(&ap.sync(), before + c.records)
         };
+        wait_forensic(&ap.root.0);
         if got - before != c.records {
             apache_notes.push(format!(
                 "case {:?}: apache2 wrote {} records, the case expects {}",
@@ -677,6 +760,7 @@ fn apache_differential() {
             } else {
                 wait_lines(&sp.sync(), want)
             };
+            wait_forensic(&sp.root.0);
             sp.counts.push(sgot);
             sp.marks.push(sizes(&sp.root.0));
         }
@@ -718,6 +802,9 @@ fn apache_differential() {
 
     let fmt_text = log_formats();
     let mut by_log: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    // (compared, equal) (case, log) pairs of forensic logs and the
+    // forensic format.
+    let mut forensic_pairs = (0usize, 0usize);
     if spoor.is_some() {
         let masker = Masker::new();
         let empty = BTreeMap::new();
@@ -729,6 +816,9 @@ fn apache_differential() {
             };
             let (a1, s1) = (&ap.marks[i], &sp.marks[i]);
             let files: BTreeSet<&String> = a1.keys().chain(s1.keys()).collect();
+            // Forensic ids are numbered over the case's logs, in this
+            // (sorted) order of files, on each side.
+            let (mut afid, mut sfid) = (FidMap::default(), FidMap::default());
             for file in files {
                 if file.starts_with("error") {
                     continue;
@@ -741,14 +831,21 @@ fn apache_differential() {
                 }
                 let al: Vec<Vec<u8>> = lines(&ac)
                     .iter()
-                    .map(|l| masker.mask(file, l, &ap.root.0, ap.port))
+                    .map(|l| masker.mask(file, l, &ap.root.0, ap.port, &mut afid))
                     .collect();
                 let sl: Vec<Vec<u8>> = lines(&sc)
                     .iter()
-                    .map(|l| masker.mask(file, l, &sp.root.0, sp.port))
+                    .map(|l| masker.mask(file, l, &sp.root.0, sp.port, &mut sfid))
                     .collect();
+                let forensic = is_forensic_log(file) || file == "f_forensic.log";
+                if forensic {
+                    forensic_pairs.0 += 1;
+                }
                 if al == sl {
                     passed += 1;
+                    if forensic {
+                        forensic_pairs.1 += 1;
+                    }
                     continue;
                 }
                 let known = known_reason(&c.name).is_some();
@@ -823,6 +920,10 @@ fn apache_differential() {
             }
         }
     }
+    say(&format!(
+        "apache_diff: forensic logs and %{{forensic-id}}n: {} (case, log) pairs compared, {} equal",
+        forensic_pairs.0, forensic_pairs.1
+    ));
     let known_pairs: usize = known_hits.values().sum();
     say(&format!(
         "apache_diff: {known_pairs} known differences in {} listed cases (tests/apache_diff/known.rs)",

@@ -138,6 +138,9 @@ pub struct Server {
     pub logs: Vec<LogSpec>,
     /// `ErrorLog`.
     pub error_log: Option<String>,
+    /// `ForensicLog` (a virtual host without one uses the main server's
+    /// name with a descriptor of its own; see `crate::forensic`).
+    pub forensic_log: Option<String>,
     /// `LogLevel`: the arguments of this server's LogLevel lines, in
     /// order, joined by spaces (validated; see [`crate::errorlog::LogLevels`]).
     pub log_level: Option<String>,
@@ -205,6 +208,8 @@ pub struct Settings {
     pub types_config: Option<PathBuf>,
     /// `LimitRequest*`.
     pub limits: Limits,
+    /// `LoadModule unique_id_module`: requests get `UNIQUE_ID`.
+    pub unique_id: bool,
     /// The main server.
     pub main: Server,
     /// `<VirtualHost>`s in configuration order.
@@ -248,6 +253,7 @@ pub const KNOWN: &[&str] = &[
     "GlobalLog",
     "ErrorLog",
     "LogLevel",
+    "ForensicLog",
     "ServerSignature",
     "UseCanonicalName",
     "HostnameLookups",
@@ -379,6 +385,7 @@ impl Settings {
             tokens: Tokens::Full,
             types_config: None,
             limits: Limits::default(),
+            unique_id: false,
             main: Server::default(),
             vhosts: Vec::new(),
             warnings: Vec::new(),
@@ -495,6 +502,7 @@ impl Settings {
                         ),
                     ));
                 }
+                self.unique_id |= d.args[0] == "unique_id_module";
             }
             "limitrequestline" => {
                 server_only(d)?;
@@ -651,6 +659,11 @@ impl Settings {
                     file: d.file.clone(),
                     line: d.line,
                 });
+            }
+            "forensiclog" => {
+                server_only(d)?;
+                nargs(d, 1, 1, "the filename of the forensic log")?;
+                srv.forensic_log = Some(d.args[0].clone());
             }
             "errorlog" => {
                 server_only(d)?;

@@ -918,5 +918,123 @@ pub fn cases() -> Vec<Case> {
         records: 1,
         hold: true,
     });
+
+    // 16. Forensic records: escaping of the request line and of header
+    // names and values, repeated names, each server's forensic log.
+    let fhdrs: &[(&str, &[&[u8]])] = &[
+        ("pipe colon percent", &[b"X-F: a|b:c%d%%7c"]),
+        ("high bytes", &[b"X-F: \xe9t\xe9 \x80\xff end"]),
+        ("tab and quote", &[b"X-F: a\tb \"q\" \\ x"]),
+        (
+            "repeated mixed case",
+            &[
+                b"X-F: 1",
+                b"Accept: */*",
+                b"x-f: 2|3",
+                b"X-f: %",
+                b"ACCEPT: a:b",
+            ],
+        ),
+        ("odd names", &[b"X|Y: v", b"X%Z: w", b"a.b_c~d: x"]),
+        (
+            "empty and spaces",
+            &[b"X-F:", b"X-G:   ", b"X-H:  in  side  "],
+        ),
+        (
+            "order kept",
+            &[b"Zeta: z", b"Alpha: a", b"Mid: m", b"alpha: b"],
+        ),
+    ];
+    for (name, hs) in fhdrs {
+        let mut all: Vec<&[u8]> = vec![b"Host: main.test"];
+        all.extend_from_slice(hs);
+        v.push(case(
+            format!("forensic {name}"),
+            2,
+            rq(b"GET /index.html?a|b=%7c:%25 HTTP/1.1", &all, b""),
+            1,
+        ));
+    }
+    for (host, path) in [
+        ("a.test", "/index.html"),
+        ("b.test", "/page.txt"),
+        ("b.test", "/missing|x"),
+        ("c2.test", "/sub/"),
+        ("unknown.test", "/"),
+    ] {
+        v.push(case(
+            format!("forensic vhost {host} {path}"),
+            1,
+            rq(
+                format!("GET {path} HTTP/1.1").as_bytes(),
+                &[format!("Host: {host}").as_bytes(), b"X-F: v:1|2"],
+                b"",
+            ),
+            1,
+        ));
+    }
+    v.push(case(
+        "forensic pipelined pairs",
+        1,
+        cat(&[
+            &rq(
+                b"GET /index.html HTTP/1.1",
+                &[b"Host: a.test", b"X-N: 1"],
+                b"",
+            ),
+            &rq(
+                b"GET /page.txt HTTP/1.1",
+                &[b"Host: b.test", b"X-N: 2"],
+                b"",
+            ),
+            &rq(b"HEAD /x%7c HTTP/1.1", &[b"Host: a.test", b"X-N: 3"], b""),
+            &rq(
+                b"GET /index.html HTTP/1.1",
+                &[b"Host: a.test", b"X-N: 4", b"Connection: close"],
+                b"",
+            ),
+        ]),
+        4,
+    ));
+    v.push(case(
+        "forensic post body",
+        2,
+        rq(
+            b"POST /index.html HTTP/1.1",
+            &[
+                b"Host: main.test",
+                b"Content-Length: 5",
+                b"Content-Type: a/b",
+            ],
+            b"a|b:c",
+        ),
+        1,
+    ));
+    v.push(case(
+        "forensic bad chunk",
+        2,
+        rq(
+            b"POST /index.html HTTP/1.1",
+            &[b"Host: main.test", b"Transfer-Encoding: chunked"],
+            b"zz\r\n",
+        ),
+        1,
+    ));
+    v.push(case(
+        "forensic http/0.9",
+        2,
+        b"GET /index.html\r\n".to_vec(),
+        1,
+    ));
+    v.push(case(
+        "forensic refused head",
+        2,
+        rq(
+            b"GET /index.html HTTP/1.1",
+            &[b"Host: main.test", b"X|F: v"],
+            b"",
+        ),
+        1,
+    ));
     v
 }

@@ -17,16 +17,25 @@ pub struct Fmt {
     /// Indices of fields holding a random id: its value is masked, but
     /// `-` (no id) must still match.
     pub ids: Vec<usize>,
+    /// Indices of fields holding a forensic id: replaced by the number the
+    /// harness gives that id in the case (the same in every log), so equal
+    /// ids must stay equal.
+    pub fids: Vec<usize>,
 }
 
 /// Items; a leading `~` marks a field that is masked (times, durations,
-/// pids, per-process byte counts), a leading `?` a random id.
+/// pids, per-process byte counts), a leading `?` a random id, a leading `#`
+/// a forensic id.
 fn fmt(name: &'static str, items: &[&str]) -> Fmt {
     let mut masked = Vec::new();
     let mut ids = Vec::new();
+    let mut fids = Vec::new();
     let mut parts = Vec::new();
     for (i, it) in items.iter().enumerate() {
-        if let Some(rest) = it.strip_prefix('~') {
+        if let Some(rest) = it.strip_prefix('#') {
+            fids.push(i);
+            parts.push(rest.to_string());
+        } else if let Some(rest) = it.strip_prefix('~') {
             masked.push(i);
             parts.push(rest.to_string());
         } else if let Some(rest) = it.strip_prefix('?') {
@@ -41,6 +50,7 @@ fn fmt(name: &'static str, items: &[&str]) -> Fmt {
         text: parts.join("\\t"),
         masked,
         ids,
+        fids,
     }
 }
 
@@ -52,6 +62,7 @@ fn raw(name: &'static str, text: &str) -> Fmt {
         text: text.to_string(),
         masked: Vec::new(),
         ids: Vec::new(),
+        fids: Vec::new(),
     }
 }
 
@@ -329,6 +340,18 @@ pub fn formats() -> Vec<Fmt> {
                 "%{PD_VH}e",
             ],
         ),
+        // mod_log_forensic's note and mod_unique_id's variable: the same id
+        // as the forensic log's records.
+        fmt(
+            "forensic",
+            &[
+                "#%{forensic-id}n",
+                "#%<{forensic-id}n",
+                "#%>{forensic-id}n",
+                "#%{UNIQUE_ID}e",
+                "%>s",
+            ],
+        ),
     ]
 }
 
@@ -412,6 +435,8 @@ pub fn config(port: u16, modules: &str) -> String {
          LoadModule dir_module {modules}/mod_dir.so\n\
          LoadModule setenvif_module {modules}/mod_setenvif.so\n\
          LoadModule env_module {modules}/mod_env.so\n\
+         LoadModule log_forensic_module {modules}/mod_log_forensic.so\n\
+         LoadModule unique_id_module {modules}/mod_unique_id.so\n\
          \n\
          Listen 127.0.0.1:${{DIFF_PORT}}\n\
          Listen 127.0.0.2:${{DIFF_PORT}}\n\
@@ -442,6 +467,9 @@ pub fn config(port: u16, modules: &str) -> String {
          # Every request, whatever its server: the harness counts these lines.\n\
          GlobalLog logs/sync.log \"%v %>s %U\"\n\
          GlobalLog logs/global_common.log common\n\
+         # mod_log_forensic: virtual hosts without their own inherit the\n\
+         # name (each opens its own descriptor).\n\
+         ForensicLog logs/forensic.log\n\
          \n"
     ));
     for f in formats() {
@@ -474,6 +502,7 @@ pub fn config(port: u16, modules: &str) -> String {
          CustomLog logs/b.log \"%v|%V|%U|%q|%>s|%b|%f\"\n\
          CustomLog logs/b_common.log common\n\
          TransferLog logs/b_transfer.log\n\
+         ForensicLog logs/b_forensic.log\n\
          </VirtualHost>\n\
          \n\
          # c.test: no logs, redefines the nickname vhnick (httpd 2.4.63+:\n\

@@ -53,8 +53,16 @@ pub const KNOWN: &[(&str, &str)] = &[
         "a refused header: httpd keeps the headers read so far (%{Host}i), sets error-notes, counts %I differently; obs-fold accepted by httpd",
     ),
     (
-        "keepalive then garbage",
-        "keep-alive sequences: %{Connection}o/%{Keep-Alive}o not recorded, %I of later requests",
+        "forensic bad chunk",
+        "a malformed chunked body: httpd maps the file first (%f), runs SetEnv and sends its 400 without Content-Length, and counts %I differently (the forensic records match)",
+    ),
+    (
+        "forensic http/0.9",
+        "HTTP/0.9: httpd records the response headers it did not send (%{..}o) (the forensic records match)",
+    ),
+    (
+        "forensic pipelined pairs",
+        "pipelined requests: httpd counts 1-2 more bytes in %I (the forensic records match)",
     ),
     (
         "line 1500 bytes",

@@ -1,0 +1,507 @@
+//! mod_log_forensic: the two records of a request, its id, the log it goes
+//! to, and the reading side (`check_forensic`).
+//!
+//! * [`plus_record`] / [`minus_record`]: `+ID|request line|Name:value|…`
+//!   and `-ID`, escaped as httpd escapes them ([`escape_forensic`]: `%hh`
+//!   in lower case for controls, high bytes, `:`, `|` and `%`). Repeated
+//!   header names are merged as httpd's header table is: at the place of
+//!   the first, with its spelling, values joined by `", "`.
+//! * [`CounterIds`]: the id httpd makes without mod_unique_id,
+//!   `pid:hex(time):hex(counter)` (see [`crate::unique_id`] for the other).
+//! * [`ForensicLog`]: a file (`O_APPEND`) or a program reading a pipe;
+//!   every record is one `write(2)` and anything short of the whole record
+//!   is an error, for the caller to treat as fatal (httpd asserts).
+//! * [`Check`]: pairs `+` and `-` records across files and yields the
+//!   requests that never finished, with [`decode_plus`] to read a record
+//!   back.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::escape::escape_forensic;
+use crate::record::{name_eq, Field};
+
+/// Appends the `+` record of a request to `out`: the id, the request line,
+/// then every header (repeated names merged), each escaped, and LF.
+pub fn plus_record(id: &[u8], request_line: &[u8], headers: &[Field<'_>], out: &mut Vec<u8>) {
+    out.push(b'+');
+    out.extend_from_slice(id);
+    out.push(b'|');
+    escape_forensic(request_line, out);
+    for (i, &(name, value)) in headers.iter().enumerate() {
+        if headers[..i].iter().any(|(n, _)| name_eq(n, name)) {
+            continue;
+        }
+        out.push(b'|');
+        escape_forensic(name, out);
+        out.push(b':');
+        escape_forensic(value, out);
+        for &(n2, v2) in &headers[i + 1..] {
+            if name_eq(n2, name) {
+                out.extend_from_slice(b", ");
+                escape_forensic(v2, out);
+            }
+        }
+    }
+    out.push(b'\n');
+}
+
+/// Appends the `-` record: `-ID` and LF.
+pub fn minus_record(id: &[u8], out: &mut Vec<u8>) {
+    out.push(b'-');
+    out.extend_from_slice(id);
+    out.push(b'\n');
+}
+
+/// Ids as httpd makes them without mod_unique_id: the process id in
+/// decimal, the time in seconds and a per-process counter (from 0) in
+/// lower-case hex, joined by `:`.
+#[derive(Debug, Default)]
+pub struct CounterIds {
+    next: AtomicU32,
+}
+
+impl CounterIds {
+    /// A counter starting at 0.
+    pub const fn new() -> CounterIds {
+        CounterIds {
+            next: AtomicU32::new(0),
+        }
+    }
+
+    /// The process-wide counter.
+    pub fn global() -> &'static CounterIds {
+        static G: CounterIds = CounterIds::new();
+        &G
+    }
+
+    /// Appends the next id for time `time_s` to `out`.
+    pub fn next(&self, time_s: i64, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let _ = write!(out, "{}:{:x}:{:x}", std::process::id(), time_s as u32, n);
+    }
+}
+
+enum Dest {
+    File(OwnedFd),
+    Pipe {
+        fd: Mutex<Option<OwnedFd>>,
+        child: Mutex<Option<Child>>,
+    },
+}
+
+/// A forensic log: a file or a piped program.
+pub struct ForensicLog {
+    name: String,
+    dest: Dest,
+}
+
+impl std::fmt::Debug for ForensicLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForensicLog")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// How long [`ForensicLog::close`] waits for a piped program to exit after
+/// its pipe is closed, before killing it.
+const PIPE_DRAIN: Duration = Duration::from_secs(5);
+
+impl ForensicLog {
+    /// Opens `path` for appending (created `0666` less the umask).
+    pub fn file(path: &Path) -> io::Result<ForensicLog> {
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o666)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(path)?;
+        Ok(ForensicLog {
+            name: path.display().to_string(),
+            dest: Dest::File(f.into()),
+        })
+    }
+
+    /// Starts `argv` (no shell) with its standard input on a new pipe, in
+    /// `cwd`. The pipe's read end is the program's alone: when the program
+    /// is gone, writing fails.
+    pub fn pipe(argv: &[String], cwd: Option<&Path>) -> io::Result<ForensicLog> {
+        let Some((prog, args)) = argv.split_first() else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the pipe names no program",
+            ));
+        };
+        let mut cmd = Command::new(prog);
+        cmd.args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        if let Some(d) = cwd {
+            cmd.current_dir(d);
+        }
+        let mut child = cmd.spawn()?;
+        let stdin = child.stdin.take().expect("piped stdin");
+        Ok(ForensicLog {
+            name: format!("|{}", argv.join(" ")),
+            dest: Dest::Pipe {
+                fd: Mutex::new(Some(OwnedFd::from(stdin))),
+                child: Mutex::new(Some(child)),
+            },
+        })
+    }
+
+    /// The file name, or `|` and the program.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Writes one record with one `write(2)`; an error, or fewer bytes
+    /// written than the record holds, is an error.
+    pub fn write_record(&self, rec: &[u8]) -> io::Result<()> {
+        match &self.dest {
+            Dest::File(fd) => write_once(fd, rec),
+            Dest::Pipe { fd, .. } => {
+                // Writers take turns, so a record longer than PIPE_BUF is
+                // not interleaved with another.
+                let g = fd.lock().unwrap_or_else(|e| e.into_inner());
+                match &*g {
+                    Some(fd) => write_once(fd, rec),
+                    None => Err(io::Error::new(
+                        io::ErrorKind::BrokenPipe,
+                        "forensic log closed",
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Closes the log; a piped program gets end of file and up to five
+    /// seconds to exit before it is killed, and is reaped.
+    pub fn close(&self) {
+        if let Dest::Pipe { fd, child } = &self.dest {
+            drop(fd.lock().unwrap_or_else(|e| e.into_inner()).take());
+            let child = child.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(c) = child {
+                reap(c, PIPE_DRAIN);
+            }
+        }
+    }
+}
+
+impl Drop for ForensicLog {
+    fn drop(&mut self) {
+        if let Dest::Pipe { fd, child } = &mut self.dest {
+            drop(fd.get_mut().unwrap_or_else(|e| e.into_inner()).take());
+            if let Some(c) = child.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
+                // Dropped on a reload, possibly on a server thread: wait
+                // for the program elsewhere.
+                let _ = std::thread::Builder::new()
+                    .name("spoor-forensic-reap".into())
+                    .spawn(move || reap(c, PIPE_DRAIN));
+            }
+        }
+    }
+}
+
+fn reap(mut c: Child, grace: Duration) {
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = c.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = c.kill();
+    let _ = c.wait();
+}
+
+fn write_once(fd: &OwnedFd, rec: &[u8]) -> io::Result<()> {
+    loop {
+        // SAFETY: `rec` is valid for reads of its length for the call.
+        let n = unsafe { libc::write(fd.as_raw_fd(), rec.as_ptr().cast(), rec.len()) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if n as usize != rec.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                format!("short write: {n} of {} bytes", rec.len()),
+            ));
+        }
+        return Ok(());
+    }
+}
+
+/// Undoes forensic escaping: `%hh` (either case) becomes the byte; a `%`
+/// not followed by two hex digits stays as it is.
+pub fn unescape(s: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' && i + 2 < s.len() {
+            if let (Some(a), Some(b)) = (hex(s[i + 1]), hex(s[i + 2])) {
+                out.push(a << 4 | b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    out
+}
+
+/// A `+` record read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlusRecord {
+    /// The id (as written: ids are never escaped).
+    pub id: Vec<u8>,
+    /// The request line, unescaped; `None` if the record stops before it.
+    pub request_line: Option<Vec<u8>>,
+    /// The headers, unescaped, in record order. A field without `:` has
+    /// an empty value.
+    pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+/// Splits a `+` line (without its LF) into id, request line and headers.
+pub fn decode_plus(line: &[u8]) -> PlusRecord {
+    let body = line.strip_prefix(b"+").unwrap_or(line);
+    let mut parts = body.split(|&b| b == b'|');
+    let id = parts.next().unwrap_or(b"").to_vec();
+    let request_line = parts.next().map(unescape);
+    let headers = parts
+        .map(|f| match f.iter().position(|&b| b == b':') {
+            Some(c) => (unescape(&f[..c]), unescape(&f[c + 1..])),
+            None => (unescape(f), Vec::new()),
+        })
+        .collect();
+    PlusRecord {
+        id,
+        request_line,
+        headers,
+    }
+}
+
+/// One line of a forensic log, as [`Check`] keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Index of the file among those added.
+    pub file: usize,
+    /// 1-based line number.
+    pub line: usize,
+    /// The line without its LF.
+    pub text: Vec<u8>,
+    /// The line had no LF (the file ends in the middle of a record).
+    pub unterminated: bool,
+}
+
+/// Pairs `+` and `-` records over one or more files (a rotated set is read
+/// oldest first, but order does not matter: a request is complete when its
+/// id has a `-` record anywhere).
+///
+/// The id of a line is its first `|`-separated field without the leading
+/// `+` or `-`, as `check_forensic` takes it. Lines starting with neither
+/// are counted as malformed and otherwise ignored.
+#[derive(Debug, Default)]
+pub struct Check {
+    files: usize,
+    plus: Vec<Line>,
+    minus_ids: HashSet<Vec<u8>>,
+    /// Number of `+` records.
+    pub started: usize,
+    /// Number of `-` records.
+    pub finished: usize,
+    /// Lines that are neither (empty lines included).
+    pub malformed: usize,
+}
+
+/// What [`Check::finish`] found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Distinct ids with a `+` and a `-` record.
+    pub complete: usize,
+    /// The `+` lines of ids without a `-` record, sorted by id (bytewise),
+    /// then in file and line order.
+    pub incomplete: Vec<Line>,
+    /// Distinct ids with a `+` and no `-` record.
+    pub incomplete_ids: usize,
+    /// Distinct ids with a `-` and no `+` record (their start is in an
+    /// older file not given).
+    pub unstarted_ids: usize,
+}
+
+fn first_field(text: &[u8]) -> &[u8] {
+    let rest = &text[1..];
+    &rest[..rest.iter().position(|&b| b == b'|').unwrap_or(rest.len())]
+}
+
+impl Check {
+    /// An empty check.
+    pub fn new() -> Check {
+        Check::default()
+    }
+
+    /// Reads the records of one file's contents.
+    pub fn add(&mut self, data: &[u8]) {
+        let file = self.files;
+        self.files += 1;
+        if data.is_empty() {
+            return;
+        }
+        let body = data.strip_suffix(b"\n").unwrap_or(data);
+        let unterminated_last = !data.ends_with(b"\n");
+        let count = body.iter().filter(|&&b| b == b'\n').count() + 1;
+        for (i, text) in body.split(|&b| b == b'\n').enumerate() {
+            match text.first() {
+                Some(b'+') => {
+                    self.started += 1;
+                    self.plus.push(Line {
+                        file,
+                        line: i + 1,
+                        text: text.to_vec(),
+                        unterminated: unterminated_last && i + 1 == count,
+                    });
+                }
+                Some(b'-') => {
+                    self.finished += 1;
+                    self.minus_ids.insert(first_field(text).to_vec());
+                }
+                _ => self.malformed += 1,
+            }
+        }
+    }
+
+    /// Pairs the records.
+    pub fn finish(self) -> Outcome {
+        let mut by_id: HashMap<&[u8], Vec<usize>> = HashMap::new();
+        for (k, l) in self.plus.iter().enumerate() {
+            by_id.entry(first_field(&l.text)).or_default().push(k);
+        }
+        let mut out = Outcome::default();
+        let mut open: Vec<(&[u8], &Vec<usize>)> = Vec::new();
+        for (id, ks) in &by_id {
+            if self.minus_ids.contains(*id) {
+                out.complete += 1;
+            } else {
+                open.push((id, ks));
+            }
+        }
+        out.unstarted_ids = self
+            .minus_ids
+            .iter()
+            .filter(|id| !by_id.contains_key(&id[..]))
+            .count();
+        open.sort_by(|a, b| a.0.cmp(b.0));
+        out.incomplete_ids = open.len();
+        let idx: Vec<usize> = open.iter().flat_map(|(_, ks)| ks.iter().copied()).collect();
+        let mut plus: Vec<Option<Line>> = self.plus.into_iter().map(Some).collect();
+        for k in idx {
+            if let Some(l) = plus[k].take() {
+                out.incomplete.push(l);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plus_record_as_httpd_writes_it() {
+        // From apache2 2.4.71: repeated X-A merged at its first place.
+        let h: Vec<Field<'_>> = vec![
+            (b"Host", b"main.test"),
+            (b"X-A", b"1"),
+            (b"Y", b"2"),
+            (b"x-a", b"3"),
+            (b"X-Odd", b"a:b|c%d \xe9"),
+        ];
+        let mut v = Vec::new();
+        plus_record(b"2640:6b02a23f:0", b"GET / HTTP/1.1", &h, &mut v);
+        assert_eq!(
+            v,
+            b"+2640:6b02a23f:0|GET / HTTP/1.1|Host:main.test|X-A:1, 3|Y:2|X-Odd:a%3ab%7cc%25d %e9\n"
+        );
+        v.clear();
+        plus_record(b"i", b"GET /a|b?x=%7c HTTP/1.0", &[], &mut v);
+        assert_eq!(v, b"+i|GET /a%7cb?x=%257c HTTP/1.0\n");
+        v.clear();
+        minus_record(b"i", &mut v);
+        assert_eq!(v, b"-i\n");
+    }
+
+    #[test]
+    fn decode_undoes_plus_record() {
+        let h: Vec<Field<'_>> = vec![(b"N:a|m%e", b"v\x01:|%\xff, x"), (b"E", b"")];
+        let mut v = Vec::new();
+        plus_record(b"id", b"GET /%7c| HTTP/1.1", &h, &mut v);
+        let r = decode_plus(v.strip_suffix(b"\n").unwrap());
+        assert_eq!(r.id, b"id");
+        assert_eq!(r.request_line.as_deref(), Some(&b"GET /%7c| HTTP/1.1"[..]));
+        assert_eq!(
+            r.headers,
+            vec![
+                (b"N:a|m%e".to_vec(), b"v\x01:|%\xff, x".to_vec()),
+                (b"E".to_vec(), Vec::new())
+            ]
+        );
+        assert_eq!(unescape(b"%zz%4"), b"%zz%4");
+        assert_eq!(unescape(b"%4A%4a"), b"JJ");
+    }
+
+    #[test]
+    fn counter_ids() {
+        let c = CounterIds::new();
+        let mut v = Vec::new();
+        c.next(0x6b02_6b13, &mut v);
+        v.push(b' ');
+        c.next(0x6b02_6b13, &mut v);
+        let pid = std::process::id();
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            format!("{pid}:6b026b13:0 {pid}:6b026b13:1")
+        );
+    }
+
+    #[test]
+    fn check_pairs_across_files() {
+        let mut c = Check::new();
+        c.add(b"+b|GET /b HTTP/1.1\n+a|GET /a HTTP/1.1\n-a\n+c|x\n");
+        c.add(b"-b\n+d|y\n-z\n\n+e|GET /torn");
+        assert_eq!((c.started, c.finished, c.malformed), (5, 3, 1));
+        let o = c.finish();
+        assert_eq!(o.complete, 2);
+        assert_eq!(o.incomplete_ids, 3);
+        assert_eq!(o.unstarted_ids, 1);
+        let got: Vec<(&[u8], usize, usize, bool)> = o
+            .incomplete
+            .iter()
+            .map(|l| (&l.text[..], l.file, l.line, l.unterminated))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (&b"+c|x"[..], 0, 4, false),
+                (&b"+d|y"[..], 1, 2, false),
+                (&b"+e|GET /torn"[..], 1, 5, true),
+            ]
+        );
+    }
+}
