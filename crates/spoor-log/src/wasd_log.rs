@@ -115,6 +115,75 @@ impl WasdLogName {
     }
 }
 
+/// A service as its generated log name needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceName<'a> {
+    /// The service's host name.
+    pub host: &'a str,
+    /// The service's IP address, as text.
+    pub address: &'a str,
+    /// The service's port.
+    pub port: u16,
+}
+
+/// Which generated file each service logs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogPlan {
+    /// The distinct files.
+    pub files: Vec<WasdLogName>,
+    /// For each service (in the order given), its index in `files`.
+    pub service_file: Vec<usize>,
+}
+
+/// Plans the generated log files of a WASD configuration:
+///
+/// * `[LogPerService]` (`per_service`): one file per service, named from
+///   that service; services whose names come out the same (same host with
+///   `[LogPerServiceHostOnly]`, or the same first label with `NAME`) share
+///   one file, as WASD combines their entries;
+/// * otherwise (a `[LogPeriod]` without per-service logs) one file, named
+///   after the first configured service.
+///
+/// No services, no files.
+pub fn plan(
+    dir: &std::path::Path,
+    naming: LogNaming,
+    per_service: bool,
+    host_only: bool,
+    services: &[ServiceName<'_>],
+) -> LogPlan {
+    let name = |s: &ServiceName<'_>| {
+        WasdLogName::new(
+            dir,
+            naming,
+            s.host,
+            s.address,
+            (!host_only).then_some(s.port),
+        )
+    };
+    let mut files: Vec<WasdLogName> = Vec::new();
+    let mut service_file = Vec::with_capacity(services.len());
+    for (i, s) in services.iter().enumerate() {
+        if !per_service && i > 0 {
+            service_file.push(0);
+            continue;
+        }
+        let n = name(s);
+        let at = match files.iter().position(|f| *f == n) {
+            Some(j) => j,
+            None => {
+                files.push(n);
+                files.len() - 1
+            }
+        };
+        service_file.push(at);
+    }
+    LogPlan {
+        files,
+        service_file,
+    }
+}
+
 /// `[LogExcludeHosts]`: host or address patterns whose requests are not
 /// logged anywhere.
 ///
@@ -281,6 +350,58 @@ mod tests {
         assert_eq!(n, "--1_8080_ACCESS.LOG");
         let n = WasdLogName::new("", LogNaming::Host, "a.b.", ADDR, Some(80)).file_name(None);
         assert_eq!(n, "A-B_80_ACCESS.LOG");
+    }
+
+    #[test]
+    fn plans() {
+        let svc = [
+            ServiceName {
+                host: "alpha.wasd.dsto.defence.gov.au",
+                address: "131.185.250.1",
+                port: 80,
+            },
+            ServiceName {
+                host: "alpha.wasd.dsto.defence.gov.au",
+                address: "131.185.250.1",
+                port: 8080,
+            },
+            ServiceName {
+                host: "beta.wasd.dsto.defence.gov.au",
+                address: "131.185.250.2",
+                port: 80,
+            },
+            ServiceName {
+                host: "beta.wasd.dsto.defence.gov.au",
+                address: "131.185.250.2",
+                port: 8000,
+            },
+        ];
+        let names =
+            |p: &LogPlan| -> Vec<String> { p.files.iter().map(|f| f.file_name(None)).collect() };
+        let dir = std::path::Path::new("logs");
+        // Per service: the overview's four-service example, one file each.
+        let p = plan(dir, LogNaming::Name, true, false, &svc);
+        assert_eq!(
+            names(&p),
+            [
+                "ALPHA_80_ACCESS.LOG",
+                "ALPHA_8080_ACCESS.LOG",
+                "BETA_80_ACCESS.LOG",
+                "BETA_8000_ACCESS.LOG"
+            ]
+        );
+        assert_eq!(p.service_file, [0, 1, 2, 3]);
+        // Host only: the ports of a host share one file.
+        let p = plan(dir, LogNaming::Name, true, true, &svc);
+        assert_eq!(names(&p), ["ALPHA_ACCESS.LOG", "BETA_ACCESS.LOG"]);
+        assert_eq!(p.service_file, [0, 0, 1, 1]);
+        // A period without per-service logs: the first service names the one file.
+        let p = plan(dir, LogNaming::Address, false, false, &svc);
+        assert_eq!(names(&p), ["131-185-250-1_80_ACCESS.LOG"]);
+        assert_eq!(p.service_file, [0, 0, 0, 0]);
+        assert_eq!(p.files[0].dir, dir);
+        let p = plan(dir, LogNaming::Host, false, false, &[]);
+        assert!(p.files.is_empty() && p.service_file.is_empty());
     }
 
     #[test]

@@ -99,6 +99,50 @@ pub fn open(
     })
 }
 
+/// Opens the sinks of a WASD [`LogPlan`](spoor_log::wasd_log::LogPlan),
+/// one per planned file, in order: plain files named without a date, or
+/// with `period` periodic files named with the period's start date
+/// (periods start at midnight in `tz`). Directories in the plan are used
+/// as given (make them absolute first).
+pub fn open_wasd(
+    plan: &spoor_log::wasd_log::LogPlan,
+    period: Option<Period>,
+    tz: &TimeZone,
+    opts: &SinkOptions,
+) -> Result<Vec<Sink>, String> {
+    plan.files
+        .iter()
+        .map(|name| match period {
+            None => {
+                let path = name.path(None);
+                Sink::file(&path, opts)
+                    .map_err(|e| format!("could not open the access log {}: {e}", path.display()))
+            }
+            Some(period) => {
+                let spec = PeriodicSpec {
+                    time_zone: tz.clone(),
+                    ..PeriodicSpec::new(period, PeriodicName::Wasd(name.clone()))
+                };
+                Sink::periodic(spec, opts).map_err(|e| {
+                    format!(
+                        "could not open the access log {}: {e}",
+                        name.path(Some(today_in(tz))).display()
+                    )
+                })
+            }
+        })
+        .collect()
+}
+
+/// Today's date in `tz` (for messages).
+fn today_in(tz: &TimeZone) -> spoor_log::sink::periodic::Date {
+    let spec = PeriodicSpec {
+        time_zone: tz.clone(),
+        ..PeriodicSpec::new(Period::Daily, PeriodicName::Pattern(PathBuf::new()))
+    };
+    spec.at(spec.clock.now_us()).0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +196,49 @@ mod tests {
         // Still at most one condition after the format.
         let e = err("CustomLog a%d combined period=daily env=a env=b\n");
         assert!(e.contains("takes two or three arguments"), "{e}");
+    }
+
+    #[test]
+    fn wasd_plan_sinks() {
+        use spoor_log::wasd_log::{plan, LogNaming, ServiceName};
+        let dir = std::env::temp_dir().join(format!("spoor-wasdplan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let svc = [
+            ServiceName {
+                host: "alpha.example.org",
+                address: "127.0.0.1",
+                port: 80,
+            },
+            ServiceName {
+                host: "beta.example.org",
+                address: "127.0.0.1",
+                port: 80,
+            },
+        ];
+        let p = plan(&dir, LogNaming::Name, true, false, &svc);
+        let sinks = open_wasd(&p, None, &TimeZone::UTC, &SinkOptions::default()).unwrap();
+        sinks[1].write_record(b"b\n").unwrap();
+        drop(sinks);
+        assert_eq!(
+            std::fs::read(dir.join("BETA_80_ACCESS.LOG")).unwrap(),
+            b"b\n"
+        );
+        let sinks = open_wasd(
+            &p,
+            Some(Period::Monthly),
+            &TimeZone::UTC,
+            &SinkOptions::default(),
+        )
+        .unwrap();
+        let cur = sinks[0].current_path().unwrap();
+        let name = cur.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("ALPHA_80_") && name.ends_with("01_ACCESS.LOG"),
+            "{name}"
+        );
+        assert_eq!(name.len(), "ALPHA_80_YYYYMMDD_ACCESS.LOG".len());
+        drop(sinks);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
