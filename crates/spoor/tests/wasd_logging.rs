@@ -269,7 +269,7 @@ fn periodic_custom_log_from_the_binary() {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spoor"))
         .args(["-f", "spoor.conf", "-d"])
         .arg(&dir.0)
-        .env("TZ", "UTC")
+        .env("TZ", "UTC0")
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();

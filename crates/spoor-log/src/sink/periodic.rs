@@ -407,10 +407,12 @@ mod tests {
 
     #[test]
     fn dst_gap_at_midnight() {
-        // America/Santiago skipped 2022-09-11 00:00 → 01:00: that day's
-        // period starts at 01:00 local, still on the 11th.
-        let tz = TimeZone::get("America/Santiago").unwrap();
-        let d = date(2022, 9, 11);
+        // Chile's rule (as a POSIX TZ string, so no tz database is
+        // needed): summer time starts at 24:00 on the first Saturday of
+        // September, so 2026-09-06 00:00 does not exist and that day's
+        // period starts at 01:00 local, still on the 6th.
+        let tz = TimeZone::posix("<-04>4<-03>,M9.1.6/24,M4.1.6/24").unwrap();
+        let d = date(2026, 9, 6);
         let m = midnight_us(d, &tz).unwrap();
         let z = Timestamp::from_microsecond(m).unwrap().to_zoned(tz);
         assert_eq!(z.date(), d);
