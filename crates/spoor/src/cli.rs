@@ -40,6 +40,12 @@ pub struct Cli {
     /// of writing it to standard output.
     #[arg(long, value_name = "FILE")]
     pub access_log: Option<PathBuf>,
+    /// The number of worker threads serving connections (default: one per
+    /// CPU). httpd's MPM directives (`StartServers`, `ThreadsPerChild`…)
+    /// size process and thread pools spoor does not have, so this is a
+    /// command-line option rather than a directive.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// A subcommand; without one, spoor runs the server.
     #[command(subcommand)]
     pub command: Option<Command>,

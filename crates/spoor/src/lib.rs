@@ -10,6 +10,8 @@
 //!   (keep-alive, pipelining, timeouts, static files, logging);
 //! * [`static_files`]: entity tags, conditional requests and ranges;
 //! * [`mime`]: content types by extension;
+//! * `bufpool`: per-thread pools of connection buffers, so idle
+//!   keep-alive connections hold none;
 //! * [`cli`]: the command line;
 //! * [`check_forensic`]: `spoor check-forensic`, httpd's check_forensic;
 //! * [`config`]: the httpd.conf reader and the server model built from it;
@@ -24,6 +26,7 @@
 //!   `[LogPeriod]`);
 //! * [`wasd_track`]: WASD access tracking (the `WASDtrack` cookie).
 
+mod bufpool;
 pub mod check_forensic;
 pub mod cli;
 pub mod config;

@@ -45,8 +45,7 @@ const FILE_CHUNK: usize = 256 * 1024;
 const LINGER_MAX: Duration = Duration::from_secs(2);
 /// The most bytes a lingering close reads and drops.
 const LINGER_BYTES: usize = 1 << 20;
-/// Initial read-buffer size.
-const READ_BUF: usize = 8192;
+use crate::bufpool::{self, READ_BUF};
 /// The largest a read buffer may grow to (a head at the limits fits).
 const READ_BUF_MAX: usize = 2 * 1024 * 1024;
 /// The `Allow` value Apache sends for static content.
@@ -369,12 +368,13 @@ impl Connection {
         Connection {
             stream,
             shutdown,
-            buf: vec![0; READ_BUF],
+            // Taken from the thread's pool when the first bytes arrive.
+            buf: Vec::new(),
             pos: 0,
             end: 0,
             head: Head::default(),
-            out: Vec::with_capacity(1024),
-            line: Vec::with_capacity(512),
+            out: Vec::new(),
+            line: Vec::new(),
             rline: Vec::new(),
             uri: Vec::with_capacity(128),
             scratch: Vec::with_capacity(128),
@@ -415,6 +415,9 @@ impl Connection {
             if self.buf.len() > READ_BUF && self.end <= READ_BUF {
                 self.buf.truncate(READ_BUF);
                 self.buf.shrink_to(READ_BUF);
+            }
+            if self.pos == self.end {
+                self.release_buffers();
             }
             let wait = self.read_head().await;
             let keep = match wait {
@@ -465,6 +468,11 @@ impl Connection {
             let idle = self.end == self.pos;
             if idle && *self.shutdown.borrow() {
                 return HeadWait::Closed;
+            }
+            if self.buf.is_empty() {
+                if let Some(w) = self.wait_readable().await {
+                    return w;
+                }
             }
             if self.end == self.buf.len() {
                 if self.buf.len() >= READ_BUF_MAX {
@@ -1941,5 +1949,49 @@ impl Connection {
             m.extend_from_slice(root.as_os_str().as_bytes());
             m.extend_from_slice(&c.uri);
         });
+    }
+}
+
+/// Buffers only while a request is on the connection (see [`bufpool`]).
+impl Connection {
+    /// Hands the read, response, log-line and file buffers back while the
+    /// connection waits for a request (nothing unread is in the buffer).
+    fn release_buffers(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        bufpool::give(bufpool::Buffers {
+            buf: std::mem::take(&mut self.buf),
+            out: std::mem::take(&mut self.out),
+            line: std::mem::take(&mut self.line),
+        });
+        self.file_buf = Vec::new();
+        self.pos = 0;
+        self.end = 0;
+    }
+
+    /// Waits, holding no buffers, until the client sends something, then
+    /// takes a set. `Some` ends the wait as reading would have: the peer
+    /// went away, the server is stopping, or the timeout passed
+    /// (`KeepAliveTimeout` after a request, else `Timeout`).
+    async fn wait_readable(&mut self) -> Option<HeadWait> {
+        let limit = if self.served > 0 {
+            self.cfg.keepalive_timeout
+        } else {
+            self.cfg.read_timeout
+        };
+        let ready = tokio::time::timeout(limit, self.stream.readable());
+        let r = tokio::select! {
+            r = ready => r,
+            _ = self.shutdown.changed() => return Some(HeadWait::Closed),
+        };
+        let b = bufpool::take();
+        (self.buf, self.out, self.line) = (b.buf, b.out, b.line);
+        match r {
+            Ok(Ok(())) => None,
+            Ok(Err(_)) => Some(HeadWait::Closed),
+            Err(_) if self.served > 0 => Some(HeadWait::Closed),
+            Err(_) => Some(HeadWait::Timeout),
+        }
     }
 }
