@@ -1,0 +1,74 @@
+//! Hot paths of the server outside the logging engine: parsing a request
+//! head and choosing the virtual host. (Rendering the combined line and the
+//! CLF time cache are in `spoor-log`'s `render` bench.)
+//!
+//! `cargo bench -p spoor --bench hot`
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use spoor::config::{read_config_str, ReadOptions, Settings};
+use spoor::http::request::{Head, Parse};
+use spoor::vhost::Vhosts;
+
+/// What a browser sends for a page: eight header fields, ~480 bytes.
+const BROWSER_HEAD: &[u8] = b"GET /articles/2026/11/logging.html?utm_source=feed HTTP/1.1\r\n\
+Host: www.example.com\r\n\
+User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n\
+Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n\
+Accept-Language: en-US,en;q=0.5\r\n\
+Accept-Encoding: gzip, deflate, br\r\n\
+Referer: https://www.example.com/articles/2026/11/\r\n\
+Connection: keep-alive\r\n\
+Cookie: session=4f1c2a9e; theme=dark\r\n\r\n";
+
+/// What wrk sends in bench/compare.
+const WRK_HEAD: &[u8] = b"GET /f1k.bin HTTP/1.1\r\nHost: 127.0.0.1:18090\r\n\
+User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n\
+Referer: http://bench.test/index.html\r\n\r\n";
+
+fn bench(c: &mut Criterion) {
+    let mut head = Head::default();
+    assert!(matches!(head.parse(BROWSER_HEAD), Parse::Done));
+    assert!(matches!(head.parse(WRK_HEAD), Parse::Done));
+    c.bench_function("parse_browser_head", |b| {
+        b.iter(|| head.parse(black_box(BROWSER_HEAD)))
+    });
+    c.bench_function("parse_wrk_head", |b| {
+        b.iter(|| head.parse(black_box(WRK_HEAD)))
+    });
+
+    // Five name-based hosts on one address; the request names the last
+    // one's alias, so every name and the aliases before it are compared.
+    let mut conf = String::from("Listen 80\nServerName main.example\nDocumentRoot /tmp\n");
+    for i in 0..5 {
+        conf.push_str(&format!(
+            "<VirtualHost *:80>\nServerName site{i}.example\nServerAlias www.site{i}.example\nDocumentRoot /tmp\n</VirtualHost>\n"
+        ));
+    }
+    let cfg = read_config_str(&conf, Path::new("bench.conf"), &ReadOptions::new("/tmp"))
+        .expect("configuration");
+    let settings = Settings::from_config(&cfg).expect("model");
+    let vhosts = Vhosts::new(&settings);
+    let local = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1));
+    assert_eq!(
+        vhosts.select(local, 80, Some(b"www.site4.example:80")),
+        Some(4)
+    );
+    c.bench_function("vhost_select_alias_of_fifth", |b| {
+        b.iter(|| {
+            vhosts.select(
+                black_box(local),
+                80,
+                black_box(Some(b"www.site4.example:80")),
+            )
+        })
+    });
+    c.bench_function("vhost_select_first", |b| {
+        b.iter(|| vhosts.select(black_box(local), 80, black_box(Some(b"site0.example"))))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
