@@ -435,6 +435,24 @@ mod tests {
         assert!(HostPatterns::parse(["*"]).matches("1.2.3.4", None));
     }
 
+    /// The obvious exponential matcher, as an oracle for [`glob`].
+    fn naive(p: &[u8], t: &[u8]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some((b'*', rest)) => (0..=t.len()).any(|i| naive(rest, &t[i..])),
+            Some((c, rest)) => {
+                t.first().is_some_and(|x| x.to_ascii_lowercase() == *c) && naive(rest, &t[1..])
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn glob_agrees_with_the_naive_matcher(p in "[a.*]{0,8}", t in "[aA.b]{0,10}") {
+            proptest::prop_assert_eq!(glob(p.as_bytes(), t.as_bytes()), naive(p.as_bytes(), t.as_bytes()));
+        }
+    }
+
     #[test]
     fn glob_edges() {
         assert!(glob(b"a*b*c", b"aXXbYYc"));

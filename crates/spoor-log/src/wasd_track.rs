@@ -498,6 +498,28 @@ mod tests {
         assert!(!String::from_utf8(v).unwrap().contains("domain="));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn decode_never_panics_and_round_trips(s in "[A-Za-z0-9_=-]{17,20}") {
+            let s = s.as_bytes();
+            let valid = s.len() == TOKEN_LEN
+                && s.iter().all(|&c| value_of(c).is_some())
+                && value_of(s[18]).is_some_and(|v| v & 3 == 0);
+            proptest::prop_assert_eq!(Token::decode(s).is_some(), valid);
+            if let Some(b) = Token::decode(s) {
+                let t = Token::encode(&b);
+                proptest::prop_assert_eq!(t.as_bytes(), s);
+            }
+        }
+
+        #[test]
+        fn encode_decode(b in proptest::array::uniform14(proptest::num::u8::ANY)) {
+            let t = Token::encode(&b);
+            proptest::prop_assert_eq!(Token::decode(t.as_bytes()), Some(b));
+            proptest::prop_assert_eq!(Token::parse(t.as_bytes()), Some(t));
+        }
+    }
+
     #[test]
     fn finding_the_cookie() {
         let h: [&[u8]; 2] = [b"a=b", b"x=1; wasdtrack=ORoKJAOef8sAAAkuACc; y=2"];
