@@ -20,6 +20,7 @@
 //!   per-directory directives and their merge;
 //! * [`forensic`]: `ForensicLog` and mod_unique_id's `UNIQUE_ID`;
 //! * [`vhost`]: choosing the virtual host for a request;
+//! * [`usertrack`]: mod_usertrack's tracking cookie;
 //! * [`site`]: the running configuration built from the model (logs opened,
 //!   formats resolved);
 //! * [`periodic_log`]: periodic log files (`CustomLog … period=`, WASD
@@ -40,5 +41,6 @@ pub mod server;
 pub mod setenv;
 pub mod site;
 pub mod static_files;
+pub mod usertrack;
 pub mod vhost;
 pub mod wasd_track;

@@ -381,6 +381,9 @@ pub struct PerDir {
     /// mod_env and mod_setenvif (section rules; the server's own
     /// `SetEnvIf` rules run earlier, on the server's config).
     pub env: ScopeEnv,
+    /// mod_usertrack (no merge: a scope's record replaces its parent's;
+    /// directives read in `config/model.rs`, see [`crate::usertrack`]).
+    pub usertrack: crate::usertrack::UserTrack,
 }
 
 impl Merge for PerDir {
@@ -391,6 +394,7 @@ impl Merge for PerDir {
             dir: Merge::merge(&base.dir, &add.dir),
             mime: Merge::merge(&base.mime, &add.mime),
             env: Merge::merge(&base.env, &add.env),
+            usertrack: Merge::merge(&base.usertrack, &add.usertrack),
         }
     }
 }

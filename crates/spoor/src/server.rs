@@ -124,6 +124,7 @@ impl Config {
                 sections: crate::perdir::Sections::new(Default::default(), &[], &[]),
                 track: None,
                 forensic: None,
+                cookie_expires: 0,
             }],
             vhosts: Vhosts::empty(),
             sinks: vec![Sink::stdout(&SinkOptions::default()).expect("standard output")],
@@ -244,6 +245,11 @@ struct Reply {
     /// 0, or the status the request target alone calls for (400, 404).
     uri_error: u16,
     request_time_us: i64,
+    /// mod_usertrack set the `cookie` note (`Connection::cookie_note`).
+    cookie: bool,
+    /// mod_usertrack's new-cookie header, sent with every response after
+    /// the fixups step (value in `Connection::cookie_hdr`).
+    set_cookie: Option<&'static [u8]>,
 }
 
 struct Connection {
@@ -286,6 +292,9 @@ struct Connection {
     track: crate::wasd_track::ConnTrack,
     /// mod_log_forensic's state for the request in progress.
     forensic: crate::forensic::Forensic,
+    /// mod_usertrack: the `cookie` note and the Set-Cookie value.
+    cookie_note: Vec<u8>,
+    cookie_hdr: Vec<u8>,
 }
 
 /// Points `fields` at the request's header lines in `buf` (at most `max`);
@@ -398,6 +407,8 @@ impl Connection {
             cfg,
             track: Default::default(),
             forensic: Default::default(),
+            cookie_note: Vec::new(),
+            cookie_hdr: Vec::new(),
         }
     }
 
@@ -694,9 +705,25 @@ impl Connection {
             return false;
         }
 
+        // Per-directory settings, access check and fixups (not reached
+        // when the target was refused), before the handler reads the body
+        // as in httpd.
+        let denied = self.reply.uri_error == 0 && !self.per_dir_request();
+        // mod_usertrack's fixup (TRACE and `*` are answered before it).
+        if self.reply.uri_error == 0
+            && !denied
+            && self.uri != b"*"
+            && &self.buf[method.clone()] != b"TRACE"
+        {
+            self.usertrack();
+        }
+
         // The request body is read and thrown away before answering, so
         // the connection can stay open.
         if let Err(()) = self.discard_body(body_start, expect_continue).await {
+            // httpd's body-read error page goes out without the cookie
+            // (the note stays).
+            self.reply.set_cookie = None;
             if self.head.chunked && !self.reply.aborted {
                 let e = Extra::errno(libc::EINVAL);
                 self.elog(Module::Http, Level::Info, e, "AH01590", |_, m| {
@@ -709,9 +736,6 @@ impl Connection {
             return false;
         }
 
-        // Per-directory settings, access check and fixups (not reached
-        // when the target was refused).
-        let denied = self.reply.uri_error == 0 && !self.per_dir_request();
         self.uri_error_log();
         let m = &self.buf[method.clone()];
         let is_get = m == b"GET" || m == b"HEAD" || m == b"POST";
@@ -877,6 +901,15 @@ impl Connection {
         self.out
             .extend_from_slice(concat!("spoor/", env!("CARGO_PKG_VERSION")).as_bytes());
         self.out.extend_from_slice(b"\r\n");
+        // httpd's err_headers_out (mod_usertrack's cookie) come first.
+        if let Some(n) = self.reply.set_cookie {
+            header(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                n,
+                &self.cookie_hdr,
+            );
+        }
         let track = self.cfg.servers[self.reply.server].track.as_ref();
         let now = self.reply.request_time_us;
         if let Some(v) = self.track.set_cookie(track, &self.host_lc, now) {
@@ -1230,6 +1263,9 @@ impl Connection {
             ByteRange::Parts => (206, parts[0].0, parts[0].1 - parts[0].0 + 1),
             ByteRange::Unsatisfiable => {
                 self.scratch = tag;
+                // httpd's 416 goes out without the tracking cookie (the
+                // note stays).
+                self.reply.set_cookie = None;
                 self.error_response(416, Detail::None, http09);
                 return false;
             }
@@ -1555,6 +1591,8 @@ impl Connection {
             ids,
             track,
             forensic,
+            cookie_note,
+            cookie_hdr,
             ..
         } = &mut *self;
         let srv = &cfg.servers[reply.server];
@@ -1584,9 +1622,27 @@ impl Connection {
             }
         }
         let mut out_fields: [Field<'_>; 16] = [(empty, empty); 16];
-        let m = reply.headers_out.len().min(16);
+        let mut m = reply.headers_out.len().min(16);
         for (slot, (hn, hv)) in out_fields.iter_mut().zip(reply.headers_out.iter()) {
             *slot = (*hn, &out[hv.clone()]);
+        }
+        // HTTP/0.9 sends no headers, but httpd logs the tracking cookie.
+        if let Some(n) = reply.set_cookie {
+            if m < 16 && !out_fields[..m].iter().any(|f| f.0 == n) {
+                out_fields[m] = (n, &cookie_hdr[..]);
+                m += 1;
+            }
+        }
+        // Notes: mod_log_forensic's id, mod_usertrack's cookie.
+        let mut note_buf: [Field<'_>; 2] = [(empty, empty); 2];
+        let mut nn = 0;
+        if let Some(id) = forensic.note() {
+            note_buf[nn] = (b"forensic-id", id);
+            nn += 1;
+        }
+        if reply.cookie {
+            note_buf[nn] = (b"cookie", &cookie_note[..]);
+            nn += 1;
         }
         let dash: &[u8] = b"-";
         if head.rebuilt && !reply.line_masked {
@@ -1660,7 +1716,6 @@ impl Connection {
             env_vec.extend(env.iter());
             &env_vec
         };
-        let mut note: [Field<'_>; 1] = [(empty, empty)];
         let req = Request {
             env: env_table,
             request_line,
@@ -1685,7 +1740,7 @@ impl Connection {
             request_time_us: reply.request_time_us,
             log_id: ids.request_id(),
             track_id: track.id(),
-            notes: forensic_note(forensic, &mut note),
+            notes: &note_buf[..nn],
             ..Request::default()
         };
         let rec = Record::new(&conn, &req, end_us);
@@ -1702,20 +1757,6 @@ impl Connection {
         self.bytes_in = 0;
         self.bytes_out = 0;
         self.forensic_end();
-    }
-}
-
-/// The `forensic-id` note as a one-entry table (empty without one).
-fn forensic_note<'a>(
-    f: &'a crate::forensic::Forensic,
-    slot: &'a mut [Field<'a>; 1],
-) -> &'a [Field<'a>] {
-    match f.note() {
-        Some(id) => {
-            slot[0] = (b"forensic-id", id);
-            &slot[..]
-        }
-        None => &[],
     }
 }
 
@@ -1825,6 +1866,35 @@ impl Connection {
             m.extend_from_slice(msg.as_bytes())
         });
         crate::forensic::stop(&self.cfg, log, &e)
+    }
+}
+
+/// mod_usertrack's hook (see [`crate::usertrack`]).
+impl Connection {
+    /// The fixups step of mod_usertrack: recognise the client's cookie or
+    /// issue a new one.
+    fn usertrack(&mut self) {
+        let expires = self.cfg.servers[self.reply.server].cookie_expires;
+        let dir = self.dir.clone();
+        let b = &self.buf;
+        let cookies = self
+            .head
+            .headers
+            .iter()
+            .filter(|(n, _)| b[n.clone()].eq_ignore_ascii_case(b"Cookie"))
+            .map(|(_, v)| &b[v.clone()]);
+        let done = crate::usertrack::fixup(
+            dir.usertrack.get(),
+            expires,
+            cookies,
+            self.reply.request_time_us,
+            &mut self.cookie_note,
+            &mut self.cookie_hdr,
+        );
+        self.reply.cookie = done != crate::usertrack::Fixup::Off;
+        if let crate::usertrack::Fixup::Issued(n) = done {
+            self.reply.set_cookie = Some(n);
+        }
     }
 }
 

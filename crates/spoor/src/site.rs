@@ -55,6 +55,8 @@ pub struct ServerConf {
     pub track: Option<TrackSettings>,
     /// `ForensicLog`: this server's own descriptor or program.
     pub forensic: Option<std::sync::Arc<spoor_log::forensic::ForensicLog>>,
+    /// mod_usertrack's `CookieExpires` for this server.
+    pub cookie_expires: i32,
 }
 
 /// A server's per-directory defaults: its directives outside sections
@@ -192,6 +194,10 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
             },
             track: srv.wasd_track.clone(),
             forensic: forensics.next().flatten(),
+            cookie_expires: crate::usertrack::server_expires(
+                &main.usertrack,
+                (i > 0).then_some(&srv.usertrack),
+            ),
         });
     }
     let main = &settings.main;

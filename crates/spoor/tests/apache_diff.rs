@@ -18,7 +18,9 @@
 //!   appearance over all logs, so a `+`/`-` pair and the `%{forensic-id}n`
 //!   / `%{UNIQUE_ID}e` of the same request must carry the same number;
 //!   `kind` is `uid` (27 base64url characters), `pid` (`pid:hex:hex`) or
-//!   the id itself. Nothing else.
+//!   the id itself. In `ut_*.log` the random tracking-cookie values and
+//!   `expires=` dates are taken relative to the request
+//!   (`apache_diff/usertrack.rs`). Nothing else.
 //! * The forensic logs are compared like the access logs: after each case
 //!   the harness also waits until every `+` record has its `-`.
 //! * apache2-only directives sit in `<IfDefine APACHE>` (apache2 gets
@@ -44,6 +46,8 @@ mod cases;
 mod formats;
 #[path = "apache_diff/known.rs"]
 mod known;
+#[path = "apache_diff/usertrack.rs"]
+mod usertrack;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
@@ -156,7 +160,8 @@ fn write_root(root: &Path, port: u16) {
         set_mtime(&p);
     }
     std::fs::write(root.join("conf/mime.types"), formats::MIME_TYPES).unwrap();
-    std::fs::write(root.join("conf/httpd.conf"), formats::config(port, MODULES)).unwrap();
+    let conf = formats::config(port, MODULES) + &usertrack::config(MODULES);
+    std::fs::write(root.join("conf/httpd.conf"), conf).unwrap();
     // apache2's children run as nobody: the tree must be readable.
     for entry in walk(root) {
         let mode = if entry.is_dir() { 0o755 } else { 0o644 };
@@ -608,7 +613,8 @@ fn apache_differential() {
         "apache_diff needs Debian's apache2 at {APACHE} (scripts/test-all installs it: \
          apt-get install apache2)"
     );
-    let cases = cases::cases();
+    let mut cases = cases::cases();
+    cases.extend(usertrack::cases());
     let fmts = formats::formats();
     {
         let names: BTreeSet<&str> = cases.iter().map(|c| c.name.as_str()).collect();
@@ -829,13 +835,24 @@ fn apache_differential() {
                 if ac.is_empty() && sc.is_empty() {
                     continue;
                 }
+                // Tracking cookies: numbered per (case, log) on each side.
+                let ut = file.starts_with("ut_");
+                let (mut am, mut sm) = Default::default();
                 let al: Vec<Vec<u8>> = lines(&ac)
                     .iter()
-                    .map(|l| masker.mask(file, l, &ap.root.0, ap.port, &mut afid))
+                    .map(|l| match ut {
+                        true => usertrack::mask_line(l, &mut am),
+                        false => l.to_vec(),
+                    })
+                    .map(|l| masker.mask(file, &l, &ap.root.0, ap.port, &mut afid))
                     .collect();
                 let sl: Vec<Vec<u8>> = lines(&sc)
                     .iter()
-                    .map(|l| masker.mask(file, l, &sp.root.0, sp.port, &mut sfid))
+                    .map(|l| match ut {
+                        true => usertrack::mask_line(l, &mut sm),
+                        false => l.to_vec(),
+                    })
+                    .map(|l| masker.mask(file, &l, &sp.root.0, sp.port, &mut sfid))
                     .collect();
                 let forensic = is_forensic_log(file) || file == "f_forensic.log";
                 if forensic {

@@ -162,6 +162,9 @@ pub struct Server {
     pub env: ScopeEnv,
     /// `<Directory>`, `<Location>`, `<Files>` sections in order.
     pub sections: Vec<Section>,
+    /// mod_usertrack's server-level state (`CookieExpires`), gathered over
+    /// the server and its sections.
+    pub usertrack: crate::usertrack::ServerTrack,
     /// Where the `<VirtualHost>` began (for messages).
     pub defined_at: Option<(PathBuf, usize)>,
     /// WASD access tracking for this server (service): `Some` when it
@@ -272,6 +275,14 @@ pub const KNOWN: &[&str] = &[
     "SetEnvIfNoCase",
     "BrowserMatch",
     "BrowserMatchNoCase",
+    "CookieTracking",
+    "CookieName",
+    "CookieDomain",
+    "CookieExpires",
+    "CookieStyle",
+    "CookieSameSite",
+    "CookieSecure",
+    "CookieHttpOnly",
     "<VirtualHost",
     "<Directory",
     "<DirectoryMatch",
@@ -753,6 +764,15 @@ impl Settings {
                 };
                 srv.dir.directive(d, &name, dscope, &mut self.warnings)?;
             }
+            _ if crate::usertrack::handles(&name) => {
+                crate::usertrack::directive(
+                    &mut srv.dir.usertrack,
+                    &mut srv.usertrack,
+                    &name,
+                    &d.args,
+                )
+                .map_err(|m| ConfigError::directive(d, m))?;
+            }
             _ if ScopeEnv::handles(&name) => {
                 if let Some(w) = srv
                     .env
@@ -848,6 +868,7 @@ impl Settings {
                         }
                     })?;
                 }
+                srv.usertrack.absorb(&inner.usertrack);
                 sec.dir = inner.dir;
                 sec.dir.env = inner.env;
                 srv.sections.push(sec);

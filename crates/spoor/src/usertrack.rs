@@ -1,0 +1,786 @@
+//! mod_usertrack: the tracking cookie.
+//!
+//! This module owns the eight directives (`CookieTracking`, `CookieName`,
+//! `CookieDomain`, `CookieExpires`, `CookieStyle`, `CookieSameSite`,
+//! `CookieSecure`, `CookieHTTPOnly`), the detection of a cookie the client
+//! sent back, the new cookie value and the `Set-Cookie`/`Set-Cookie2`
+//! header, all as httpd 2.4.71 does them (spec/apache-logging.md §3,
+//! checked against a live apache2):
+//!
+//! * Every directive but `CookieExpires` belongs to the per-directory
+//!   record ([`Tracking`]). httpd gives that record no merge function: the
+//!   most specific scope holding *any* usertrack directive replaces its
+//!   parent's record entirely, unset fields taking their defaults (so a
+//!   section with only `CookieName` in it turns tracking off).
+//! * `CookieExpires` belongs to the *server* ([`ServerTrack`]), wherever it
+//!   is written. A virtual host in which no usertrack directive appears
+//!   (not even inside a section) shares the main server's value; one in
+//!   which any appears has its own (0 unless set).
+//! * Detection runs httpd's regular expression
+//!   `^NAME=([^;,]+)|[;,][ \t]*NAME=([^;,]+)` over the request's Cookie
+//!   headers joined with `", "`: the name is case-sensitive, the value is
+//!   taken verbatim and an empty value is not recognised.
+//! * A new value is `hex(random32).hex(request time in µs)`, the random
+//!   part from the operating system's CSPRNG.
+//!
+//! The connection engine calls [`Tracking::find`] and [`Tracking::issue`]
+//! at its fixups step and sends the header on every response after that
+//! step, error pages included (see `server.rs`).
+
+use std::cell::RefCell;
+use std::ops::Range;
+
+use crate::config::split_words;
+
+/// `CookieStyle`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Style {
+    /// Not set: behaves as Netscape.
+    #[default]
+    Unset,
+    /// `Netscape`: `expires=` with a two-digit year.
+    Netscape,
+    /// `Cookie` / `RFC2109`: `max-age=`.
+    Cookie,
+    /// `Cookie2` / `RFC2965`: `max-age=`, `version=1` after a domain, and
+    /// the header is `Set-Cookie2`.
+    Cookie2,
+}
+
+/// The per-directory record (httpd's `cookie_dir_rec`).
+#[derive(Clone, Debug)]
+pub struct Tracking {
+    /// `CookieTracking`.
+    pub enabled: bool,
+    /// `CookieName` (default `Apache`).
+    pub name: String,
+    /// `CookieDomain`.
+    pub domain: Option<String>,
+    /// `CookieStyle`.
+    pub style: Style,
+    /// `CookieSameSite`: the attribute text (`SameSite=Lax`…).
+    pub same_site: Option<&'static str>,
+    /// `CookieSecure`.
+    pub secure: bool,
+    /// `CookieHTTPOnly`.
+    pub http_only: bool,
+    /// httpd's detection expression for `name`.
+    matcher: regex::bytes::Regex,
+}
+
+impl Default for Tracking {
+    fn default() -> Self {
+        Tracking {
+            enabled: false,
+            name: "Apache".into(),
+            domain: None,
+            style: Style::Unset,
+            same_site: None,
+            secure: false,
+            http_only: false,
+            matcher: matcher("Apache"),
+        }
+    }
+}
+
+/// httpd's expression for cookie `name`: every byte that is not an ASCII
+/// letter or digit is taken literally.
+fn matcher(name: &str) -> regex::bytes::Regex {
+    let mut lit = String::with_capacity(name.len() * 4);
+    for &b in name.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            lit.push(b as char);
+        } else {
+            lit.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    let re = format!("^{lit}=([^;,]+)|[;,][ \\t]*{lit}=([^;,]+)");
+    regex::bytes::RegexBuilder::new(&re)
+        .unicode(false)
+        .build()
+        .expect("an escaped literal always compiles")
+}
+
+/// The usertrack part of one server's configuration (httpd's
+/// `cookie_log_state`), gathered over the server and its sections.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerTrack {
+    /// A usertrack directive appears somewhere in this scope, which gives
+    /// a virtual host a server record of its own.
+    pub used: bool,
+    /// The last `CookieExpires` in this scope (seconds, as httpd's `int`).
+    pub expires: Option<i32>,
+}
+
+impl ServerTrack {
+    /// Takes in what a section inside this server set.
+    pub fn absorb(&mut self, section: &ServerTrack) {
+        self.used |= section.used;
+        if section.expires.is_some() {
+            self.expires = section.expires;
+        }
+    }
+}
+
+/// The directive names, as httpd registers them (its messages use these
+/// spellings).
+pub const DIRECTIVES: &[&str] = &[
+    "CookieExpires",
+    "CookieTracking",
+    "CookieDomain",
+    "CookieStyle",
+    "CookieName",
+    "CookieSameSite",
+    "CookieSecure",
+    "CookieHttpOnly",
+];
+
+/// Whether `name` (any case) is a usertrack directive.
+pub fn handles(name: &str) -> bool {
+    DIRECTIVES.iter().any(|d| d.eq_ignore_ascii_case(name))
+}
+
+/// Carries out one usertrack directive. `dir` is the record of the scope
+/// the directive is in (created with defaults if the scope had none, as
+/// httpd creates it), `server` the scope's server-level state. The error
+/// is httpd's message.
+pub fn directive(
+    dir: &mut UserTrack,
+    server: &mut ServerTrack,
+    name: &str,
+    args: &[String],
+) -> Result<(), String> {
+    let canonical = DIRECTIVES
+        .iter()
+        .find(|d| d.eq_ignore_ascii_case(name))
+        .copied()
+        .unwrap_or("CookieTracking");
+    server.used = true;
+    let rec = std::sync::Arc::make_mut(dir.0.get_or_insert_with(Default::default));
+    // One non-empty argument (httpd's TAKE1).
+    let take1 = |what: &str| -> Result<&str, String> {
+        match args {
+            [a] if !a.is_empty() => Ok(a.as_str()),
+            _ => Err(format!("{canonical} takes one argument, {what}")),
+        }
+    };
+    // httpd's FLAG: the first word must be On or Off; more are ignored.
+    let flag = || -> Result<bool, String> {
+        match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
+            Some("on") => Ok(true),
+            Some("off") => Ok(false),
+            _ => Err(format!("{canonical} must be On or Off")),
+        }
+    };
+    match canonical {
+        "CookieExpires" => {
+            let a = take1("an expiry date code")?;
+            server.expires = Some(parse_expires(a)?);
+        }
+        "CookieTracking" => rec.enabled = flag()?,
+        "CookieSecure" => rec.secure = flag()?,
+        "CookieHttpOnly" => rec.http_only = flag()?,
+        "CookieDomain" => {
+            let a = take1("domain to which this cookie applies")?;
+            if !a.starts_with('.') {
+                return Err("CookieDomain values must begin with a dot".into());
+            }
+            if !a[1..].contains('.') {
+                return Err("CookieDomain values must contain at least one embedded dot".into());
+            }
+            rec.domain = Some(a.to_string());
+        }
+        "CookieStyle" => {
+            let a = take1("'Netscape', 'Cookie' (RFC2109), or 'Cookie2' (RFC2965)")?;
+            rec.style = match a.to_ascii_lowercase().as_str() {
+                "netscape" => Style::Netscape,
+                "cookie" | "rfc2109" => Style::Cookie,
+                "cookie2" | "rfc2965" => Style::Cookie2,
+                _ => return Err(format!("Invalid CookieStyle keyword: '{a}'")),
+            };
+        }
+        "CookieName" => {
+            let a = take1("name of the tracking cookie")?;
+            rec.name = a.to_string();
+            rec.matcher = matcher(a);
+        }
+        "CookieSameSite" => {
+            let a = take1("SameSite setting")?;
+            rec.same_site = Some(match a.to_ascii_lowercase().as_str() {
+                "strict" => "SameSite=Strict",
+                "lax" => "SameSite=Lax",
+                "none" => "SameSite=None",
+                _ => return Err("CookieSameSite accepts 'Strict', 'Lax', or 'None'".into()),
+            });
+        }
+        _ => unreachable!("handles() admitted only usertrack directives"),
+    }
+    Ok(())
+}
+
+/// C's `atol` on a string starting with a digit, then truncated to `int`
+/// as httpd stores it (glibc saturates an overflow at `LONG_MAX`).
+fn atol_int(s: &str) -> i32 {
+    let mut v: i64 = 0;
+    for b in s.bytes().take_while(u8::is_ascii_digit) {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(i64::from(b - b'0')))
+            .unwrap_or(i64::MAX);
+        if v == i64::MAX {
+            break;
+        }
+    }
+    v as i32
+}
+
+/// `CookieExpires`: plain seconds when the text starts and ends with a
+/// digit (then only the leading number counts: `"1 month 2"` is 1), else
+/// `[plus] {<num> <type>}*` with httpd's prefix tests for the type. The
+/// total is truncated to 32 bits as httpd's `int` (a negative result still
+/// counts: a date in the past, a negative max-age).
+pub fn parse_expires(arg: &str) -> Result<i32, String> {
+    let b = arg.as_bytes();
+    if b.first().is_some_and(u8::is_ascii_digit) && b.last().is_some_and(u8::is_ascii_digit) {
+        return Ok(atol_int(arg));
+    }
+    let words = split_words(arg);
+    let mut words = words.iter().map(String::as_str);
+    let mut word = words.next().unwrap_or("");
+    // Only the first letter of `plus` is compared.
+    if word
+        .as_bytes()
+        .first()
+        .is_some_and(|c| c.eq_ignore_ascii_case(&b'p'))
+    {
+        word = words.next().unwrap_or("");
+    }
+    let mut total: i64 = 0;
+    while !word.is_empty() {
+        if !word.as_bytes()[0].is_ascii_digit() {
+            return Err("bad expires code, numeric value expected.".into());
+        }
+        let num = i64::from(atol_int(word));
+        let ty = words.next().unwrap_or("");
+        if ty.is_empty() {
+            return Err("bad expires code, missing <type>".into());
+        }
+        let prefix = |p: &str| {
+            ty.len() >= p.len() && ty.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+        };
+        let factor: i64 = if prefix("y") {
+            365 * 86400
+        } else if prefix("mo") {
+            30 * 86400
+        } else if prefix("w") {
+            7 * 86400
+        } else if prefix("d") {
+            86400
+        } else if prefix("h") {
+            3600
+        } else if prefix("mi") {
+            60
+        } else if prefix("s") {
+            1
+        } else {
+            return Err("bad expires code, unrecognized type".into());
+        };
+        total = total.wrapping_add(factor.wrapping_mul(num));
+        word = words.next().unwrap_or("");
+    }
+    Ok(total as i32)
+}
+
+/// A scope's per-directory record, as [`crate::perdir::PerDir`] carries
+/// it: `Some` when the scope holds any usertrack directive.
+#[derive(Clone, Debug, Default)]
+pub struct UserTrack(pub Option<std::sync::Arc<Tracking>>);
+
+impl crate::perdir::Merge for UserTrack {
+    /// httpd's module has no merge function: a scope with a record
+    /// replaces its parent's.
+    fn merge(base: &Self, add: &Self) -> Self {
+        UserTrack(add.0.clone().or_else(|| base.0.clone()))
+    }
+}
+
+impl UserTrack {
+    /// The record in force (`None`: tracking off).
+    pub fn get(&self) -> Option<&Tracking> {
+        self.0.as_deref()
+    }
+}
+
+/// The `CookieExpires` a server uses: a virtual host's own once any
+/// usertrack directive appears in it (0 unless set), else the main
+/// server's.
+pub fn server_expires(main: &ServerTrack, vhost: Option<&ServerTrack>) -> i32 {
+    match vhost {
+        Some(v) if v.used => v.expires,
+        _ => main.expires,
+    }
+    .unwrap_or(0)
+}
+
+impl Tracking {
+    /// The value of this record's cookie in `cookie` (the request's Cookie
+    /// headers joined with `", "`), as a range of it, if httpd would
+    /// recognise one.
+    pub fn find(&self, cookie: &[u8]) -> Option<Range<usize>> {
+        let caps = self.matcher.captures(cookie)?;
+        caps.get(1).or_else(|| caps.get(2)).map(|m| m.range())
+    }
+
+    /// Makes a new cookie for a request that arrived at `request_time_us`:
+    /// the value (the `cookie` note) goes to `note`, the header value to
+    /// `header`; returns the header name. `None` only if the operating
+    /// system's random source fails.
+    pub fn issue(
+        &self,
+        expires: i32,
+        request_time_us: i64,
+        note: &mut Vec<u8>,
+        header: &mut Vec<u8>,
+    ) -> Option<&'static [u8]> {
+        use std::io::Write;
+        let random = random_u32()?;
+        note.clear();
+        let _ = write!(note, "{random:x}.{:x}", request_time_us as u64);
+        header.clear();
+        header.extend_from_slice(self.name.as_bytes());
+        header.push(b'=');
+        header.extend_from_slice(note);
+        header.extend_from_slice(b"; path=/");
+        if expires != 0 {
+            match self.style {
+                Style::Unset | Style::Netscape => {
+                    header.extend_from_slice(b"; expires=");
+                    netscape_date(
+                        request_time_us.wrapping_add(i64::from(expires) * 1_000_000),
+                        header,
+                    );
+                }
+                Style::Cookie | Style::Cookie2 => {
+                    let _ = write!(header, "; max-age={expires}");
+                }
+            }
+        }
+        if let Some(d) = &self.domain {
+            header.extend_from_slice(b"; domain=");
+            header.extend_from_slice(d.as_bytes());
+            if self.style == Style::Cookie2 {
+                header.extend_from_slice(b"; version=1");
+            }
+        }
+        if let Some(s) = self.same_site {
+            header.extend_from_slice(b"; ");
+            header.extend_from_slice(s.as_bytes());
+        }
+        if self.secure {
+            header.extend_from_slice(b"; Secure");
+        }
+        if self.http_only {
+            header.extend_from_slice(b"; HttpOnly");
+        }
+        Some(if self.style == Style::Cookie2 {
+            b"Set-Cookie2"
+        } else {
+            b"Set-Cookie"
+        })
+    }
+}
+
+/// What the fixup step did for a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fixup {
+    /// Tracking is off here: no note, no header.
+    Off,
+    /// The client sent the cookie back: the note holds its value.
+    Known,
+    /// A new cookie: the note holds its value, and this header is to be
+    /// sent (its value in the header buffer).
+    Issued(&'static [u8]),
+}
+
+/// httpd's fixup for one request: `cookies` are the values of its Cookie
+/// headers in arrival order (httpd joins them with `", "` before matching).
+/// Fills `note` with the `cookie` note and, for a new cookie, `header` with
+/// the header value.
+pub fn fixup<'h>(
+    t: Option<&Tracking>,
+    expires: i32,
+    mut cookies: impl Iterator<Item = &'h [u8]>,
+    request_time_us: i64,
+    note: &mut Vec<u8>,
+    header: &mut Vec<u8>,
+) -> Fixup {
+    let Some(t) = t.filter(|t| t.enabled) else {
+        return Fixup::Off;
+    };
+    if let Some(first) = cookies.next() {
+        // `header` doubles as the buffer for the joined headers.
+        let joined: &[u8] = match cookies.next() {
+            None => first,
+            Some(second) => {
+                header.clear();
+                header.extend_from_slice(first);
+                for c in std::iter::once(second).chain(cookies) {
+                    header.extend_from_slice(b", ");
+                    header.extend_from_slice(c);
+                }
+                header
+            }
+        };
+        if let Some(r) = t.find(joined) {
+            note.clear();
+            note.extend_from_slice(&joined[r]);
+            return Fixup::Known;
+        }
+    }
+    match t.issue(expires, request_time_us, note, header) {
+        Some(name) => Fixup::Issued(name),
+        None => {
+            eprintln!("spoor: no tracking cookie: the system's random source failed");
+            Fixup::Off
+        }
+    }
+}
+
+/// `Www, DD-Mon-YY HH:MM:SS GMT` for a time in µs: seconds truncated
+/// toward zero (APR's explode_time), the year as `tm_year % 100`.
+fn netscape_date(us: i64, out: &mut Vec<u8>) {
+    use std::io::Write;
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = us / 1_000_000;
+    let days = secs.div_euclid(86400);
+    let tod = secs.rem_euclid(86400);
+    let (y, m, d) = civil_from_days(days);
+    let wday = (days + 4).rem_euclid(7) as usize;
+    let yy = (y - 1900) % 100;
+    let _ = write!(out, "{}, {d:02}-{}-", DAYS[wday], MONTHS[(m - 1) as usize]);
+    if yy < 0 {
+        let _ = write!(out, "-{:02}", -yy);
+    } else {
+        let _ = write!(out, "{yy:02}");
+    }
+    let _ = write!(
+        out,
+        " {:02}:{:02}:{:02} GMT",
+        tod / 3600,
+        tod % 3600 / 60,
+        tod % 60
+    );
+}
+
+/// (year, month 1-12, day 1-31) of a day count since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Four bytes from the operating system's CSPRNG (`getrandom(2)`, read
+/// 256 bytes at a time per thread).
+fn random_u32() -> Option<u32> {
+    thread_local! {
+        static POOL: RefCell<([u8; 256], usize)> = const { RefCell::new(([0; 256], 256)) };
+    }
+    POOL.with(|p| {
+        let (buf, used) = &mut *p.borrow_mut();
+        if *used + 4 > buf.len() {
+            fill_random(buf)?;
+            *used = 0;
+        }
+        let v = u32::from_ne_bytes(buf[*used..*used + 4].try_into().ok()?);
+        // Never hand out the same bytes twice.
+        buf[*used..*used + 4].fill(0);
+        *used += 4;
+        Some(v)
+    })
+}
+
+fn fill_random(buf: &mut [u8]) -> Option<()> {
+    let mut off = 0;
+    while off < buf.len() {
+        let rest = &mut buf[off..];
+        // SAFETY: the pointer and length describe `rest`, which is valid
+        // for writes for its whole length.
+        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
+        if n > 0 {
+            off += n as usize;
+            continue;
+        }
+        if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+            continue;
+        }
+        // No getrandom(2): the same generator through /dev/urandom.
+        use std::io::Read;
+        return std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut buf[off..]))
+            .ok();
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(lines: &[(&str, &[&str])]) -> Result<(Option<Tracking>, ServerTrack), String> {
+        let mut dir = UserTrack::default();
+        let mut srv = ServerTrack::default();
+        for (n, a) in lines {
+            let args: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+            directive(&mut dir, &mut srv, n, &args)?;
+        }
+        Ok((dir.get().cloned(), srv))
+    }
+
+    fn err(n: &str, a: &[&str]) -> String {
+        run(&[(n, a)]).unwrap_err()
+    }
+
+    #[test]
+    fn messages_as_apache2_t() {
+        // Each checked with apache2 -t (2.4.71).
+        assert_eq!(
+            err("CookieDomain", &["example.com"]),
+            "CookieDomain values must begin with a dot"
+        );
+        assert_eq!(
+            err("CookieDomain", &[".com"]),
+            "CookieDomain values must contain at least one embedded dot"
+        );
+        for a in [&[""][..], &[], &["a", "b"]] {
+            assert_eq!(
+                err("cookiedomain", a),
+                "CookieDomain takes one argument, domain to which this cookie applies"
+            );
+        }
+        assert_eq!(
+            err("CookieExpires", &[]),
+            "CookieExpires takes one argument, an expiry date code"
+        );
+        assert_eq!(
+            err("CookieExpires", &["x 1 month"]),
+            "bad expires code, numeric value expected."
+        );
+        assert_eq!(
+            err("CookieExpires", &["-5"]),
+            "bad expires code, numeric value expected."
+        );
+        assert_eq!(
+            err("CookieExpires", &["1 m"]),
+            "bad expires code, unrecognized type"
+        );
+        assert_eq!(
+            err("CookieExpires", &["w 3"]),
+            "bad expires code, numeric value expected."
+        );
+        assert_eq!(
+            err("CookieExpires", &["2 weeks 3 "]),
+            "bad expires code, missing <type>"
+        );
+        assert_eq!(
+            err("CookieStyle", &["foo"]),
+            "Invalid CookieStyle keyword: 'foo'"
+        );
+        assert_eq!(
+            err("CookieStyle", &[]),
+            "CookieStyle takes one argument, 'Netscape', 'Cookie' (RFC2109), or 'Cookie2' (RFC2965)"
+        );
+        assert_eq!(
+            err("CookieSameSite", &["x"]),
+            "CookieSameSite accepts 'Strict', 'Lax', or 'None'"
+        );
+        assert_eq!(
+            err("CookieSameSite", &[]),
+            "CookieSameSite takes one argument, SameSite setting"
+        );
+        assert_eq!(
+            err("CookieTracking", &["x"]),
+            "CookieTracking must be On or Off"
+        );
+        assert_eq!(
+            err("CookieTracking", &[]),
+            "CookieTracking must be On or Off"
+        );
+        assert_eq!(
+            err("CookieHTTPOnly", &[]),
+            "CookieHttpOnly must be On or Off"
+        );
+        assert_eq!(
+            err("CookieName", &[""]),
+            "CookieName takes one argument, name of the tracking cookie"
+        );
+        // A flag ignores words after the first, as httpd's FLAG does.
+        let (d, _) = run(&[("CookieTracking", &["on", "off"])]).unwrap();
+        assert!(d.unwrap().enabled);
+    }
+
+    #[test]
+    fn expires_forms() {
+        // Each value as apache2 2.4.71 sent it (max-age with CookieStyle
+        // Cookie).
+        for (arg, secs) in [
+            ("60", 60),
+            ("1 month 2", 1),
+            ("1 2", 1),
+            ("2 weeks 3", 2),
+            ("2 weeks 3 days", 1_468_800),
+            ("plus 1 month", 2_592_000),
+            ("P5 1 y", 31_536_000),
+            ("1 w 2 d", 777_600),
+            (" 7 s", 7),
+            ("1 \"weeks\"", 604_800),
+            ("1 MO 1 MI 1 S 1 H 1 D", 2_682_061),
+            ("plus", 0),
+            ("99999999999", 1_215_752_191),
+            ("99999999999999999999", -1),
+            ("4294967295", -1),
+            ("100 years", -1_141_367_296),
+            ("3000000000 seconds", -1_294_967_296),
+        ] {
+            assert_eq!(parse_expires(arg), Ok(secs), "{arg:?}");
+        }
+    }
+
+    fn rec(lines: &[(&str, &[&str])]) -> Tracking {
+        run(lines).unwrap().0.unwrap()
+    }
+
+    #[test]
+    fn detection_as_httpd_regex() {
+        let t = Tracking::default();
+        let f = |c: &str| t.find(c.as_bytes()).map(|r| c[r].to_string());
+        assert_eq!(f("Apache=abc").as_deref(), Some("abc"));
+        assert_eq!(f("x=1; Apache=def; y=2").as_deref(), Some("def"));
+        assert_eq!(f("x=1;Apache=ghi").as_deref(), Some("ghi"));
+        assert_eq!(f("x=1, Apache=jkl").as_deref(), Some("jkl"));
+        assert_eq!(f("x=1,Apache= sp ace ;y").as_deref(), Some(" sp ace "));
+        assert_eq!(f("Apache=;Apache=second").as_deref(), Some("second"));
+        assert_eq!(f("x=1;\t \tApache=tabs").as_deref(), Some("tabs"));
+        assert_eq!(f("Apache=x=y").as_deref(), Some("x=y"));
+        assert_eq!(f("Apache=a, Apache=b").as_deref(), Some("a"));
+        for miss in [
+            "apache=lower",
+            "XApache=no",
+            "Apache=",
+            "x=1 Apache=nosep",
+            "",
+        ] {
+            assert_eq!(f(miss), None, "{miss:?}");
+        }
+        let t = rec(&[("CookieName", &["a.b+c"])]);
+        assert_eq!(t.find(b"a.b+c=1"), Some(6..7));
+        assert_eq!(t.find(b"aXb+c=1"), None);
+        assert_eq!(t.find(b"a.bbc=1"), None);
+    }
+
+    #[test]
+    fn set_cookie_layout() {
+        // 2026-11-22 04:10:07 UTC.
+        let t0 = 1_795_320_607_000_000i64;
+        let mut note = Vec::new();
+        let mut h = Vec::new();
+        let t = rec(&[
+            ("CookieTracking", &["on"]),
+            ("CookieDomain", &[".example.com"]),
+            ("CookieSameSite", &["lax"]),
+            ("CookieSecure", &["on"]),
+            ("CookieHttpOnly", &["on"]),
+        ]);
+        let n = t.issue(1_468_800, t0, &mut note, &mut h).unwrap();
+        assert_eq!(n, b"Set-Cookie");
+        let v = String::from_utf8(note.clone()).unwrap();
+        let (rand, time) = v.split_once('.').unwrap();
+        assert!(rand.len() <= 8 && !rand.is_empty());
+        assert_eq!(time, format!("{:x}", t0));
+        assert_eq!(
+            String::from_utf8(h.clone()).unwrap(),
+            format!("Apache={v}; path=/; expires=Wed, 09-Dec-26 04:10:07 GMT; domain=.example.com; SameSite=Lax; Secure; HttpOnly")
+        );
+        let t = rec(&[("CookieStyle", &["Cookie2"]), ("CookieDomain", &[".a.b"])]);
+        assert_eq!(
+            t.issue(60, t0, &mut note, &mut h),
+            Some(&b"Set-Cookie2"[..])
+        );
+        let v = String::from_utf8(note.clone()).unwrap();
+        assert_eq!(
+            String::from_utf8(h.clone()).unwrap(),
+            format!("Apache={v}; path=/; max-age=60; domain=.a.b; version=1")
+        );
+        let t = rec(&[("CookieStyle", &["rfc2109"])]);
+        t.issue(-1, t0, &mut note, &mut h).unwrap();
+        assert!(h.ends_with(b"; path=/; max-age=-1"));
+        let t = Tracking::default();
+        t.issue(0, t0, &mut note, &mut h).unwrap();
+        assert!(h.ends_with(b"; path=/") && h.starts_with(b"Apache="));
+        // A negative expiry is a date in the past (apache2: one second
+        // before the request for 4294967295).
+        t.issue(-1, t0, &mut note, &mut h).unwrap();
+        assert!(h.ends_with(b"; expires=Sun, 22-Nov-26 04:10:06 GMT"));
+        t.issue(1_215_752_191, 1_795_334_720_000_000, &mut note, &mut h)
+            .unwrap();
+        assert!(h.ends_with(b"; expires=Mon, 01-Jun-65 13:01:51 GMT"));
+        t.issue(-1_141_367_296, 1_795_334_720_000_000, &mut note, &mut h)
+            .unwrap();
+        assert!(h.ends_with(b"; expires=Sat, 22-Sep-90 01:37:04 GMT"));
+    }
+
+    #[test]
+    fn values_distinct() {
+        let t = Tracking::default();
+        let mut seen = std::collections::HashSet::new();
+        let (mut note, mut h) = (Vec::new(), Vec::new());
+        for _ in 0..2000 {
+            t.issue(0, 1, &mut note, &mut h).unwrap();
+            seen.insert(note.clone());
+        }
+        // 2000 draws of 32 random bits: a collision is a ~1/2000 event;
+        // more than two would mean the source is broken.
+        assert!(seen.len() >= 1998, "{}", seen.len());
+    }
+
+    #[test]
+    fn server_scope_resolution() {
+        use crate::perdir::Merge;
+        let main = ServerTrack {
+            used: true,
+            expires: Some(100),
+        };
+        assert_eq!(server_expires(&main, None), 100);
+        // A vhost without usertrack directives shares the main server's.
+        assert_eq!(server_expires(&main, Some(&ServerTrack::default())), 100);
+        // One with any gets its own expiry (0 unless set).
+        let v = ServerTrack {
+            used: true,
+            expires: None,
+        };
+        assert_eq!(server_expires(&main, Some(&v)), 0);
+        // A record replaces its parent's whole record.
+        let (mut on, mut name_only) = (UserTrack::default(), UserTrack::default());
+        let mut st = ServerTrack::default();
+        directive(&mut on, &mut st, "CookieTracking", &["on".into()]).unwrap();
+        directive(&mut name_only, &mut st, "CookieName", &["x".into()]).unwrap();
+        assert!(
+            UserTrack::merge(&on, &UserTrack::default())
+                .get()
+                .unwrap()
+                .enabled
+        );
+        let m = UserTrack::merge(&on, &name_only);
+        assert!(!m.get().unwrap().enabled);
+        assert_eq!(m.get().unwrap().name, "x");
+    }
+}
