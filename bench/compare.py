@@ -87,10 +87,9 @@ class Server:
         if self.variant == "buffered":
             lines.append("BufferedLogs On")
         if self.variant == "forensic":
-            lines += [
-                f"ForensicLog {self.dir}/logs/forensic.log",
-                "CookieTracking on",
-            ]
+            lines.append(f"ForensicLog {self.dir}/logs/forensic.log")
+        if self.variant == "tracking":
+            lines.append("CookieTracking on")
         return "\n".join(lines) + "\n"
 
     def nginx_conf(self):
@@ -408,6 +407,7 @@ def main():
                 Server("spoor-nolog", "spoor", base + 3, work, n, "nolog"),
                 Server("spoor-buffered", "spoor", base + 4, work, n, "buffered"),
                 Server("spoor-forensic", "spoor", base + 5, work, n, "forensic"),
+                Server("spoor-tracking", "spoor", base + 6, work, n, "tracking"),
             ]
             if args.servers:
                 keep = set(args.servers.split(","))
@@ -470,7 +470,8 @@ def print_report(args, workers, sizes, results, memory, problems, skipped, elaps
     print("|---|---|---|---|---|---|---|")
     for n in workers:
         for size in sizes:
-            for name in ["spoor", "nginx", "apache", "spoor-nolog", "spoor-buffered", "spoor-forensic"]:
+            for name in ["spoor", "nginx", "apache", "spoor-nolog", "spoor-buffered",
+                         "spoor-forensic", "spoor-tracking"]:
                 v = results.get((n, size, name))
                 if not v:
                     continue

@@ -596,8 +596,13 @@ impl Connection {
     /// Serves one parsed (or refused) request; returns whether to keep the
     /// connection.
     async fn request(&mut self, p: Parse) -> bool {
+        // The response-header list keeps its allocation from request to
+        // request.
+        let mut headers_out = std::mem::take(&mut self.reply.headers_out);
+        headers_out.clear();
         self.reply = Reply {
             request_time_us: now_us(),
+            headers_out,
             ..Reply::default()
         };
         self.new_request_ids();
