@@ -363,6 +363,10 @@ def main():
                     help="comma-separated subset of rows to run (default: all)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
+    # Stop cleanly (servers stopped, work directory removed) on SIGTERM, and
+    # on SIGINT even when started from a shell that ignores it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     global NOFILE
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
