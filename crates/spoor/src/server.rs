@@ -36,6 +36,7 @@ use crate::vhost::Vhosts;
 use spoor_log::sink::{Sink, SinkOptions};
 
 mod dirhooks;
+mod errordoc;
 
 /// Bodies up to this size are sent in the same write as the header.
 const INLINE_BODY: u64 = 128 * 1024;
@@ -250,6 +251,22 @@ struct Reply {
     /// mod_usertrack's new-cookie header, sent with every response after
     /// the fixups step (value in `Connection::cookie_hdr`).
     set_cookie: Option<&'static [u8]>,
+    /// The per-directory walk ran (`Connection::dir` is this request's).
+    walked: bool,
+    /// An `ErrorDocument` redirect to carry out: (status, local URL).
+    pending_errdoc: Option<(u16, String)>,
+    /// After an internal redirect: the original request (this `Reply`
+    /// and the connection's `uri`/`path`/`env` describe the final one).
+    redirect: Option<Box<errordoc::Orig>>,
+    /// The final request's query (from the ErrorDocument URL).
+    final_query: Option<Vec<u8>>,
+    /// Nonzero while serving an ErrorDocument: the status to send.
+    error_status: u16,
+    /// The keep-alive count before a page later replaced by an
+    /// ErrorDocument redirect (so the response counts once).
+    keepalives_before: u32,
+    /// `Require` refused the request (its type was never looked up).
+    access_denied: bool,
 }
 
 struct Connection {
@@ -778,6 +795,12 @@ impl Connection {
                 }
             }
         }
+        if let Some((status, url)) = self.reply.pending_errdoc.take() {
+            if self.error_redirect(status, &url, head_only, http09).await {
+                self.log();
+                return self.reply.keepalive;
+            }
+        }
         if head_only && !http09 {
             // A HEAD answer carries no body.
             let hdr_end =
@@ -1008,9 +1031,28 @@ impl Connection {
 
     /// Builds an error response (Apache's page) in the response buffer.
     fn error_response(&mut self, status: u16, detail: Detail<'_>, http09: bool) {
+        // ErrorDocument (see `errordoc`).
+        let custom = self.custom_response(status);
+        let final_status = status;
+        self.reply.keepalives_before = self.keepalives;
+        let (status, detail) = match &custom {
+            errordoc::Custom::Remote(u) => (302, Detail::Location(u.as_bytes())),
+            errordoc::Custom::Recursive(o) if *o == 405 || *o == 501 => {
+                (*o, Detail::Method(b"GET"))
+            }
+            errordoc::Custom::Recursive(o) => (*o, Detail::None),
+            _ => (status, detail),
+        };
         let mut body = std::mem::take(&mut self.file_buf);
         body.clear();
-        pages::error_body(status, detail, &mut body);
+        match &custom {
+            errordoc::Custom::Text(t) => body.extend_from_slice(t.as_bytes()),
+            errordoc::Custom::Recursive(o) => {
+                pages::error_body(status, detail, &mut body);
+                Self::additionally(*o, &mut body);
+            }
+            _ => pages::error_body(status, detail, &mut body),
+        }
         if http09 {
             self.reply.status = status;
             self.out.clear();
@@ -1056,7 +1098,14 @@ impl Connection {
                 self.out.truncate(o);
                 self.reply.headers_out.truncate(h);
             }
+            // A redirect standing in for an error that drops the
+            // connection (ErrorDocument to a URL) still drops it.
+            let shown = self.reply.status;
+            if drops_connection(final_status) {
+                self.reply.status = final_status;
+            }
             self.connection_headers();
+            self.reply.status = shown;
             self.content_type(b"text/html; charset=iso-8859-1");
             self.out.extend_from_slice(b"\r\n");
             if chunked {
@@ -1072,6 +1121,11 @@ impl Connection {
         }
         self.reply.bytes_sent = body.len() as u64;
         self.file_buf = body;
+        match custom {
+            errordoc::Custom::Local(url) => self.reply.pending_errdoc = Some((status, url)),
+            errordoc::Custom::Recursive(_) => self.recursive_error_log(final_status),
+            _ => {}
+        }
     }
 
     fn head_is_head(&self) -> bool {
@@ -1205,17 +1259,22 @@ impl Connection {
         static_files::etag(len, mtime_us, req_us, &mut tag);
 
         if http09 {
-            self.reply.status = 200;
+            self.reply.status = self.reply.error_status.max(200);
             self.out.clear();
             return self.send_file(&file, 0, len).await;
         }
 
-        let cond = static_files::conditions(
-            |n| self.req_header(n),
-            &tag,
-            lm_s,
-            req_us.div_euclid(1_000_000),
-        );
+        // An ErrorDocument is sent whatever the conditions say.
+        let cond = if self.reply.error_status != 0 {
+            Condition::Proceed
+        } else {
+            static_files::conditions(
+                |n| self.req_header(n),
+                &tag,
+                lm_s,
+                req_us.div_euclid(1_000_000),
+            )
+        };
         match cond {
             Condition::Failed => {
                 // httpd's 412 for a file: the validators and the file's
@@ -1253,7 +1312,9 @@ impl Connection {
         }
         let mut parts = Vec::new();
         let mut range = match self.req_header(b"Range") {
-            Some(r) if !http09 => static_files::byte_ranges(r, len, &mut parts),
+            Some(r) if !http09 && self.reply.error_status == 0 => {
+                static_files::byte_ranges(r, len, &mut parts)
+            }
             _ => ByteRange::Full,
         };
         if range != ByteRange::Full {
@@ -1264,6 +1325,7 @@ impl Connection {
             }
         }
         let (status, first, count) = match range {
+            ByteRange::Full if self.reply.error_status != 0 => (self.reply.error_status, 0, len),
             ByteRange::Full => (200, 0, len),
             ByteRange::Parts => (206, parts[0].0, parts[0].1 - parts[0].0 + 1),
             ByteRange::Unsatisfiable => {
@@ -1721,17 +1783,27 @@ impl Connection {
             env_vec.extend(env.iter());
             &env_vec
         };
+        // After an ErrorDocument redirect this is the final request: a GET
+        // of the local URL (see `errordoc`); `orig` is built below.
+        let redirected = reply.redirect.is_some();
         let req = Request {
             env: env_table,
             request_line,
-            method,
+            method: if redirected { b"GET" } else { method },
             uri: uri_v,
-            query: reply.query.clone().map(|q| &b[q]),
+            query: if redirected {
+                reply.final_query.as_deref()
+            } else {
+                reply.query.clone().map(|q| &b[q])
+            },
             protocol,
             status: reply.status as i32,
             filename,
             handler: reply.handler,
-            content_type: reply.content_type.clone().map(|r| &out[r]),
+            content_type: match reply.redirect.as_deref() {
+                Some(o) if o.final_content_type.is_some() => o.final_content_type.as_deref(),
+                _ => reply.content_type.clone().map(|r| &out[r]),
+            },
             headers_in: &fields[..n],
             headers_out: &out_fields[..m],
             server_name: srv.server_name.as_bytes(),
@@ -1748,9 +1820,39 @@ impl Connection {
             notes: &note_buf[..nn],
             ..Request::default()
         };
-        let rec = Record::new(&conn, &req, end_us);
+        let orig_env: Vec<Field<'_>>;
+        let orig_out: Vec<Field<'_>>;
+        let orig_req;
+        let (rec, cond_env) = match reply.redirect.as_deref() {
+            None => (Record::new(&conn, &req, end_us), &*env),
+            Some(o) => {
+                orig_env = o.env.iter().collect();
+                orig_out = o.headers_out.iter().map(|(n, v)| (*n, &v[..])).collect();
+                orig_req = Request {
+                    env: &orig_env,
+                    method,
+                    uri: if reply.dash { dash } else { &o.uri },
+                    query: o.query.clone().map(|q| &b[q]),
+                    status: o.status as i32,
+                    filename: o.filename.as_deref(),
+                    handler: o.handler,
+                    content_type: o.content_type.as_deref(),
+                    headers_out: &orig_out,
+                    bytes_sent: o.bytes_sent,
+                    body_sent: o.bytes_sent > 0,
+                    ..req.clone()
+                };
+                let rec = Record {
+                    conn: &conn,
+                    orig: &orig_req,
+                    last: &req,
+                    end_time_us: end_us,
+                };
+                (rec, &o.env)
+            }
+        };
         for lu in &srv.logs {
-            if lu.condition.as_ref().is_some_and(|c| !c.allows(env)) {
+            if lu.condition.as_ref().is_some_and(|c| !c.allows(cond_env)) {
                 continue;
             }
             line.clear();

@@ -11,6 +11,7 @@ pub fn reason(status: u16) -> &'static str {
         200 => "OK",
         206 => "Partial Content",
         301 => "Moved Permanently",
+        302 => "Found",
         304 => "Not Modified",
         400 => "Bad Request",
         403 => "Forbidden",
@@ -74,7 +75,7 @@ pub fn error_body(status: u16, detail: Detail<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(title.as_bytes());
     out.extend_from_slice(b"</h1>\n");
     match (status, detail) {
-        (301, Detail::Location(loc)) => {
+        (301 | 302, Detail::Location(loc)) => {
             out.extend_from_slice(b"<p>The document has moved <a href=\"");
             escape_html(loc, out);
             out.extend_from_slice(b"\">here</a>.</p>\n");

@@ -31,11 +31,17 @@ impl Connection {
         let cfg = self.cfg.clone();
         let sections = &cfg.servers[self.reply.server].sections;
         self.dir = sections.base().clone();
-        if self.uri != b"*" && sections.has_sections() {
+        self.reply.walked = true;
+        if self.uri != b"*" && !self.uri.is_empty() {
+            // httpd maps every method's URI to a file (`%f`).
             self.map_file();
+            self.reply.filename = true;
+        }
+        if self.uri != b"*" && sections.has_sections() {
             self.dir = sections.lookup(self.path.as_os_str().as_bytes(), &self.uri);
             self.section_rules();
             if self.dir.authz.denied() {
+                self.reply.access_denied = true;
                 self.reply.filename = true;
                 self.denied_log();
                 return false;
@@ -64,7 +70,12 @@ impl Connection {
     /// path).
     fn section_rules(&mut self) {
         let dir = self.dir.clone();
-        let rules = &dir.env.rules;
+        self.apply_rules(&dir.env.rules);
+    }
+
+    /// Runs `SetEnvIf` rules on the request with `Request_URI` the
+    /// current (decoded) URI path.
+    pub(super) fn apply_rules(&mut self, rules: &crate::setenv::SetEnvIfRules) {
         if rules.is_empty() {
             return;
         }

@@ -447,6 +447,39 @@ pub fn cases() -> Vec<Case> {
         ));
     }
 
+    // 7c. ErrorDocument (group DIFF_ERRDOC): text, remote URL, local URL
+    // (internal redirect), a failing local URL, in server, vhost and
+    // <Location> scope.
+    for (name, line) in [
+        ("errdoc 404 server", "GET /nothere.html?a=b HTTP/1.1"),
+        ("errdoc 404 head", "HEAD /nothere.html HTTP/1.1"),
+        ("errdoc 404 post", "POST /nothere.html HTTP/1.1"),
+        ("errdoc 404 http/1.0", "GET /nothere.html HTTP/1.0"),
+        (
+            "errdoc 404 range ignored",
+            "GET /nothere.html HTTP/1.1\r\nRange: bytes=0-3",
+        ),
+        ("errdoc 404 recursive", "GET /ed/nothere HTTP/1.1"),
+        ("errdoc 404 recursive head", "HEAD /ed/nothere HTTP/1.1"),
+        (
+            "errdoc 404 local with query",
+            "GET /ed/local/nothere?q=1 HTTP/1.1",
+        ),
+        ("errdoc 404 local post", "POST /ed/local/nothere HTTP/1.1"),
+        ("errdoc 403 text", "GET /ed/deny HTTP/1.1"),
+        ("errdoc 403 text head", "HEAD /ed/deny/x HTTP/1.1"),
+        ("errdoc 403 local denied", "GET /ed/deny2 HTTP/1.1"),
+        ("errdoc 404 to directory", "GET /ed/dir/nothere HTTP/1.1"),
+        ("errdoc 405 text", "DELETE /index.html HTTP/1.1"),
+        ("errdoc 501 remote", "BREW /index.html HTTP/1.1"),
+        ("errdoc 404 encoded slash", "GET /a%2fb HTTP/1.1"),
+    ] {
+        let mut raw = line.as_bytes().to_vec();
+        raw.extend_from_slice(b"\r\nHost: main.test\r\n\r\n");
+        v.push(case(name, 2, raw, 1));
+    }
+    v.push(case("errdoc vhost text", 1, get("/nothere", "d.test"), 1));
+
     // 8. Absolute-form targets.
     let absolute: &[(&str, &str)] = &[
         ("http://b.test/index.html", "a.test"),

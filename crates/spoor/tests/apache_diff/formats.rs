@@ -327,6 +327,38 @@ pub fn formats() -> Vec<Fmt> {
         ),
         fmt("file", &["%f", "%<f", "%>f", "%{Content-Type}o"]),
         fmt(
+            "errdoc",
+            &[
+                "%<s",
+                "%>s",
+                "%<U",
+                "%>U",
+                "%<q",
+                "%q",
+                "%<f",
+                "%>f",
+                "%<m",
+                "%m",
+                "%{REDIRECT_STATUS}e",
+                "%{REDIRECT_REQUEST_METHOD}e",
+                "%{REDIRECT_SPOOR_ENV}e",
+                "%<{SPOOR_ENV}e",
+                "%{ED_LOCAL}e",
+                "%{REDIRECT_ED_LOCAL}e",
+                "%<b",
+                "%b",
+                "%<B",
+                "%B",
+                "%<{Content-Type}o",
+                "%{Content-Type}o",
+                "%<{Content-Length}o",
+                "%{Content-Length}o",
+                "%<R",
+                "%R",
+                "%{Location}o",
+            ],
+        ),
+        fmt(
             "perdir",
             &[
                 "%>s",
@@ -525,6 +557,9 @@ pub fn config(port: u16, modules: &str) -> String {
          </Location>\n\
          DirectoryIndex second.html\n\
          </IfDefine>\n\
+         <IfDefine DIFF_ERRDOC>\n\
+         ErrorDocument 404 \"d.test has no such page\"\n\
+         </IfDefine>\n\
          <IfDefine DIFF_ENV>\n\
          CustomLog logs/d_bots.log \"%{User-Agent}i\" env=is_bot\n\
          </IfDefine>\n\
@@ -596,6 +631,27 @@ pub fn config(port: u16, modules: &str) -> String {
          \n\
          <IfDefine DIFF_ERRDOC>\n\
          ErrorDocument 404 /sub/index.html\n\
+         ErrorDocument 405 \"No such method here\"\n\
+         ErrorDocument 501 http://elsewhere.test/501?x=1\n\
+         <Location /ed/>\n\
+         ErrorDocument 404 /missing-errdoc.html\n\
+         ErrorDocument 403 \"Denied, says the text\"\n\
+         </Location>\n\
+         <Location /ed/local/>\n\
+         ErrorDocument 404 /pd/page.txt?from=ed\n\
+         SetEnv ED_LOCAL yes\n\
+         </Location>\n\
+         <Location /ed/deny>\n\
+         Require all denied\n\
+         </Location>\n\
+         <Location /ed/deny2>\n\
+         Require all denied\n\
+         ErrorDocument 403 /ed/deny/target.html\n\
+         </Location>\n\
+         <Location /ed/dir>\n\
+         ErrorDocument 404 /sub/\n\
+         ErrorDocument 403 default\n\
+         </Location>\n\
          </IfDefine>\n",
     );
     c

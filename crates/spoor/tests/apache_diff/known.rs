@@ -117,14 +117,6 @@ pub const KNOWN: &[(&str, &str)] = &[
         "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
     ),
     (
-        "method DELETE",
-        "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
-    ),
-    (
-        "method FOO",
-        "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
-    ),
-    (
         "method OPTIONS",
         "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
     ),
@@ -133,23 +125,7 @@ pub const KNOWN: &[(&str, &str)] = &[
         "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
     ),
     (
-        "method PATCH",
-        "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
-    ),
-    (
-        "method PROPFIND",
-        "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
-    ),
-    (
-        "method PUT",
-        "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
-    ),
-    (
         "method TRACE",
-        "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
-    ),
-    (
-        "method get",
         "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
     ),
     (
@@ -193,5 +169,4 @@ pub const KNOWN: &[(&str, &str)] = &[
         "Transfer-Encoding with Content-Length: httpd serves it (spoor refuses, documented deviation)",
     ),
     ("CONFIG DIFF_LIMITS", "non-default LimitRequest* are not carried out by spoor yet"),
-    ("CONFIG DIFF_ERRDOC", "ErrorDocument (internal redirects) is not carried out by spoor yet"),
 ];

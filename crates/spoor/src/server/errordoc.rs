@@ -1,0 +1,227 @@
+//! `ErrorDocument`: what httpd's `ap_die` does with a configured response
+//! for an error status.
+//!
+//! * a text: sent as the body of the error response;
+//! * a full URL: a 302 to it (`%<s` and `%>s` are 302);
+//! * a local URL: an internal redirect. The original request keeps its
+//!   status, URI, file and environment for `%<…` items; the final request
+//!   is a GET of the local URL (query from that URL), its environment the
+//!   original's renamed `REDIRECT_*` plus `REDIRECT_STATUS` and
+//!   `REDIRECT_REQUEST_METHOD`, walked, access-checked and fixed up on its
+//!   own, and served with the original status (no conditional requests or
+//!   ranges). If the final request fails in turn, the answer is the
+//!   original status's built-in page with httpd's "Additionally, …"
+//!   paragraph: the original request is logged with that body, the final
+//!   with its own status and no body.
+
+use std::ops::Range;
+use std::os::unix::ffi::OsStrExt;
+
+use super::Connection;
+use crate::http::uri;
+use crate::perdir::ErrorDoc;
+use crate::setenv::EnvTable;
+
+/// The original request of an internal redirect, as the log needs it.
+#[derive(Debug, Default)]
+pub(super) struct Orig {
+    /// `%<U`.
+    pub uri: Vec<u8>,
+    /// `%<q` (a range of the read buffer).
+    pub query: Option<Range<usize>>,
+    /// `%<s`.
+    pub status: u16,
+    /// `%<f`.
+    pub filename: Option<Vec<u8>>,
+    /// `%<R`.
+    pub handler: Option<&'static [u8]>,
+    /// `%<{..}e`, and the log conditions.
+    pub env: EnvTable,
+    /// `%<b` (the body, when the final request failed).
+    pub bytes_sent: u64,
+    /// `%<{..}o` (when the final request failed).
+    pub headers_out: Vec<(&'static [u8], Vec<u8>)>,
+    /// `%<{Content-Type}o`.
+    pub content_type: Option<Vec<u8>>,
+    /// The final request failed: its `%{Content-Type}o` (the type of its
+    /// file name when it was looked for).
+    pub final_content_type: Option<Vec<u8>>,
+}
+
+/// What `error_response` should do for a status.
+pub(super) enum Custom {
+    /// The built-in page.
+    None,
+    /// This text as the body.
+    Text(String),
+    /// A 302 to this URL.
+    Remote(String),
+    /// An internal redirect to this local URL (queued; the built-in page
+    /// is prepared meanwhile).
+    Local(String),
+    /// The final request of an internal redirect failed: the original
+    /// status's page with the "Additionally" paragraph.
+    Recursive(u16),
+}
+
+impl Connection {
+    /// The `ErrorDocument` in force for `status`.
+    pub(super) fn custom_response(&self, status: u16) -> Custom {
+        if let Some(o) = &self.reply.redirect {
+            return if status >= 400 {
+                Custom::Recursive(o.status)
+            } else {
+                Custom::None
+            };
+        }
+        let dir = if self.reply.walked {
+            &self.dir
+        } else {
+            self.cfg.servers[self.reply.server].sections.base()
+        };
+        match dir.core.error_document(status) {
+            None => Custom::None,
+            Some(ErrorDoc::Text(t)) => Custom::Text(t.clone()),
+            Some(ErrorDoc::Remote(u)) => Custom::Remote(u.clone()),
+            Some(ErrorDoc::Local(u)) => Custom::Local(u.clone()),
+            Some(ErrorDoc::Default) => Custom::None,
+        }
+    }
+
+    /// Appends httpd's paragraph for an error met while serving an
+    /// ErrorDocument to a built-in page (before `</body></html>`).
+    pub(super) fn additionally(status: u16, body: &mut Vec<u8>) {
+        let tail = b"</body></html>\n";
+        let at = if body.ends_with(tail) {
+            body.len() - tail.len()
+        } else {
+            body.len()
+        };
+        let mut p = b"<p>Additionally, a ".to_vec();
+        p.extend_from_slice(itoa::Buffer::new().format(status).as_bytes());
+        p.push(b' ');
+        p.extend_from_slice(crate::http::pages::reason(status).as_bytes());
+        p.extend_from_slice(
+            b"\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n",
+        );
+        body.splice(at..at, p);
+    }
+
+    /// After a failed final request: the response just built belongs to
+    /// the original request in the log; the final one logs `status` and
+    /// no body.
+    pub(super) fn recursive_error_log(&mut self, status: u16) {
+        let Some(o) = self.reply.redirect.as_mut() else {
+            return;
+        };
+        // A HEAD sends no body: nothing is counted.
+        let head = self
+            .head
+            .method
+            .as_ref()
+            .is_some_and(|m| &self.buf[m.clone()] == b"HEAD");
+        o.bytes_sent = if head { 0 } else { self.reply.bytes_sent };
+        o.headers_out = self
+            .reply
+            .headers_out
+            .iter()
+            .map(|(n, r)| (*n, self.out[r.clone()].to_vec()))
+            .collect();
+        o.content_type = self
+            .reply
+            .content_type
+            .clone()
+            .map(|r| self.out[r].to_vec());
+        if status == 404 {
+            let cfg = self.cfg.clone();
+            let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+            o.final_content_type = cfg.mime.lookup(name).map(<[u8]>::to_vec);
+        }
+        self.reply.status = status;
+        self.reply.bytes_sent = 0;
+        self.reply.headers_out.clear();
+        self.reply.content_type = None;
+    }
+
+    /// The internal redirect to the local URL `url` for an error with
+    /// `status`. Returns true when the response was streamed (as
+    /// `static_file`); otherwise it is in `out`.
+    pub(super) async fn error_redirect(
+        &mut self,
+        status: u16,
+        url: &str,
+        head_only: bool,
+        http09: bool,
+    ) -> bool {
+        let method: Vec<u8> = self
+            .head
+            .method
+            .clone()
+            .map_or_else(Vec::new, |m| self.buf[m].to_vec());
+        let mut orig = Orig {
+            uri: std::mem::take(&mut self.uri),
+            query: self.reply.query.take(),
+            status,
+            filename: self
+                .reply
+                .filename
+                .then(|| self.path.as_os_str().as_bytes().to_vec()),
+            handler: self.reply.handler.take(),
+            env: EnvTable::new(),
+            ..Orig::default()
+        };
+        // mod_mime typed the original's file before the error (unless
+        // access was refused first): `%<{Content-Type}o`.
+        if orig.filename.is_some() && !self.reply.access_denied {
+            let cfg = self.cfg.clone();
+            let p = self.path.as_os_str().as_bytes();
+            let name = p.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+            orig.content_type = if orig.handler == Some(b"httpd/unix-directory") {
+                Some(b"httpd/unix-directory".to_vec())
+            } else {
+                cfg.mime.lookup(name).map(<[u8]>::to_vec)
+            };
+        }
+        // The final request's environment: the original's, renamed.
+        let mut env = EnvTable::new();
+        let mut name = Vec::with_capacity(64);
+        for (k, v) in self.env.iter() {
+            name.clear();
+            name.extend_from_slice(b"REDIRECT_");
+            name.extend_from_slice(k);
+            env.add(&name, v);
+        }
+        env.set(b"REDIRECT_REQUEST_METHOD", &method);
+        env.set(
+            b"REDIRECT_STATUS",
+            itoa::Buffer::new().format(status).as_bytes(),
+        );
+        // mod_unique_id keeps the original's id for the redirect.
+        if let Some(id) = env.get(b"REDIRECT_UNIQUE_ID").map(<[u8]>::to_vec) {
+            env.set(b"UNIQUE_ID", &id);
+        }
+        orig.env = std::mem::replace(&mut self.env, env);
+        // The final request: GET of the local URL.
+        let mut scratch = Vec::new();
+        let t = uri::process(url.as_bytes(), &mut self.uri, &mut scratch);
+        self.reply.final_query = t.query.map(|q| url.as_bytes()[q].to_vec());
+        self.reply.redirect = Some(Box::new(orig));
+        // The built-in page prepared meanwhile is not sent.
+        self.keepalives = self.reply.keepalives_before;
+        self.reply.filename = false;
+        self.reply.error_status = status;
+        if self.uri.first() != Some(&b'/') {
+            self.uri.clear();
+            self.uri.push(b'/');
+        }
+        // The final request's post-read-request step: the server's
+        // SetEnvIf rules, on the new URI.
+        let cfg = self.cfg.clone();
+        self.apply_rules(&cfg.servers[self.reply.server].env.rules);
+        if !self.per_dir_request() {
+            self.error_response(403, crate::http::pages::Detail::None, http09);
+            return false;
+        }
+        self.static_file(head_only, http09).await
+    }
+}
