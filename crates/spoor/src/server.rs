@@ -1707,6 +1707,7 @@ impl Connection {
             note_buf[nn] = (b"forensic-id", id);
             nn += 1;
         }
+        let forensic_notes = nn;
         if reply.cookie {
             note_buf[nn] = (b"cookie", &cookie_note[..]);
             nn += 1;
@@ -1817,7 +1818,13 @@ impl Connection {
             request_time_us: reply.request_time_us,
             log_id: ids.request_id(),
             track_id: track.id(),
-            notes: &note_buf[..nn],
+            // A redirect's final request starts with fresh notes (the
+            // forensic id stays with the original).
+            notes: if redirected {
+                &note_buf[forensic_notes..nn]
+            } else {
+                &note_buf[..nn]
+            },
             ..Request::default()
         };
         let orig_env: Vec<Field<'_>>;
@@ -1840,6 +1847,7 @@ impl Connection {
                     headers_out: &orig_out,
                     bytes_sent: o.bytes_sent,
                     body_sent: o.bytes_sent > 0,
+                    notes: &note_buf[..nn],
                     ..req.clone()
                 };
                 let rec = Record {
