@@ -169,4 +169,112 @@ pub const KNOWN: &[(&str, &str)] = &[
         "Transfer-Encoding with Content-Length: httpd serves it (spoor refuses, documented deviation)",
     ),
     ("CONFIG DIFF_LIMITS", "non-default LimitRequest* are not carried out by spoor yet"),
+    (
+        "usertrack cookie 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack cookie2 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack cookie2-domain 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack default 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack dir 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack dir-off 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack expires-past 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack expires-quirk 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack flag-extra 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack keepalive two new",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack maxage-neg 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack name 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack name-dots 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack netscape 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack netscape-domain 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack path cookie2 style 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack path encoded slash",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack repeat 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack rfc2109 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack rfc2965 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack samesite-lax 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack samesite-none 404",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack section sent /utloc/x Cookie: locname=l1",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack section ut-cookie2.test /utloc/x",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack section ut-default.test /utloc/x",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack section ut-dir-off.test /utloc/x",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
+    (
+        "usertrack section ut-dir.test /utloc/x",
+        "mod_usertrack on an ErrorDocument redirect (group DIFF_ERRDOC: 404 -> /sub/index.html): httpd runs the usertrack fixup again for the final request (a second cookie, Set-Cookie of both, the final's note); spoor tracks the original only",
+    ),
 ];
