@@ -56,5 +56,6 @@ pub struct Cli {
 pub enum Command {
     /// List the unfinished requests of forensic logs (httpd's
     /// check_forensic, over several files, with --json).
+    #[command(long_about = crate::check_forensic::LONG_ABOUT)]
     CheckForensic(crate::check_forensic::Args),
 }
