@@ -53,6 +53,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::config::{ConfigError, Directive, Signature};
+use crate::mime::MimeTable;
 use crate::setenv::ScopeEnv;
 
 /// httpd's per-directory merge of one module's settings: `base` is the
@@ -340,19 +341,32 @@ impl Merge for MimeDir {
 }
 
 impl MimeDir {
-    /// The type `AddType` gives a file name: the last extension with one.
-    pub fn lookup(&self, file_name: &[u8]) -> Option<&[u8]> {
+    /// The type of a file name as mod_mime gives it: for each extension,
+    /// this scope's `AddType` or else the `TypesConfig` table; the last
+    /// extension with a type wins.
+    pub fn lookup<'a>(&'a self, global: &'a MimeTable, file_name: &[u8]) -> Option<&'a [u8]> {
         if self.types.is_empty() {
-            return None;
+            return global.lookup(file_name);
         }
         let mut found = None;
+        let mut one = [0u8; 34];
         for ext in file_name.split(|&b| b == b'.').skip(1) {
+            if ext.is_empty() {
+                continue;
+            }
             if let Some((_, t)) = self
                 .types
                 .iter()
                 .find(|(e, _)| e.as_bytes().eq_ignore_ascii_case(ext))
             {
                 found = Some(t.as_bytes());
+            } else if ext.len() < one.len() {
+                // The global table, for this one extension.
+                one[0] = b'.';
+                one[1..=ext.len()].copy_from_slice(ext);
+                if let Some(t) = global.lookup(&one[..=ext.len()]) {
+                    found = Some(t);
+                }
             }
         }
         found
@@ -1206,6 +1220,29 @@ mod tests {
         assert_eq!(hits(&secs, "/r/a", "/a"), "X,Y,Z");
         let secs = Sections::new(base, &[], &[b]);
         assert_eq!(hits(&secs, "/r/a", "/a"), "Z");
+    }
+
+    #[test]
+    fn add_type_lookup_as_mod_mime() {
+        // apache2 2.4.71: `AddType Text/X-Foo .foo BAR` → a.foo, a.txt.foo
+        // and b.bar are text/x-foo, a.foo.txt is text/plain.
+        let global = MimeTable::parse("text/plain txt\ntext/html html\n");
+        let mut p = PerDir::default();
+        let mut w = Vec::new();
+        p.directive(
+            &dir("AddType", &["Text/X-Foo", ".foo", "BAR"]),
+            "addtype",
+            DirScope::Server,
+            &mut w,
+        )
+        .unwrap();
+        let t = |n: &str| p.mime.lookup(&global, n.as_bytes()).map(|t| t.to_vec());
+        assert_eq!(t("a.foo"), Some(b"text/x-foo".to_vec()));
+        assert_eq!(t("a.txt.foo"), Some(b"text/x-foo".to_vec()));
+        assert_eq!(t("a.foo.txt"), Some(b"text/plain".to_vec()));
+        assert_eq!(t("b.bar"), Some(b"text/x-foo".to_vec()));
+        assert_eq!(t("x.html"), Some(b"text/html".to_vec()));
+        assert_eq!(t("none"), None);
     }
 
     #[test]

@@ -1290,10 +1290,9 @@ impl Connection {
                     if head_only { len } else { 0 },
                 );
                 self.connection_headers();
-                let cfg = self.cfg.clone();
-                let ct = cfg
-                    .mime
-                    .lookup(self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b""));
+                let (cfg, dir) = (self.cfg.clone(), self.dir.clone());
+                let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+                let ct = dir.mime.lookup(&cfg.mime, name);
                 if let Some(ct) = ct {
                     self.content_type(ct);
                 }
@@ -1337,10 +1336,9 @@ impl Connection {
                 return false;
             }
         };
-        let cfg = self.cfg.clone();
-        let ct = cfg
-            .mime
-            .lookup(self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b""));
+        let (cfg, dir) = (self.cfg.clone(), self.dir.clone());
+        let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+        let ct = dir.mime.lookup(&cfg.mime, name);
         self.start(status);
         self.validators(lm_s, &tag);
         self.scratch = tag;

@@ -1014,7 +1014,7 @@ fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
             .unwrap_or_default()
     };
     let unsupported = match name {
-        "addtype" | "limitrequestbody" => true,
+        "limitrequestbody" => true,
         "loglevel" => scope == Scope::Dir,
         "serversignature" | "hostnamelookups" => arg(0) != "off",
         "usecanonicalname" => arg(0) == "dns",

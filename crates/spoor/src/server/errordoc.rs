@@ -135,7 +135,7 @@ impl Connection {
         if status == 404 {
             let cfg = self.cfg.clone();
             let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
-            o.final_content_type = cfg.mime.lookup(name).map(<[u8]>::to_vec);
+            o.final_content_type = self.dir.mime.lookup(&cfg.mime, name).map(<[u8]>::to_vec);
         }
         self.reply.status = status;
         self.reply.bytes_sent = 0;
@@ -179,7 +179,7 @@ impl Connection {
             orig.content_type = if orig.handler == Some(b"httpd/unix-directory") {
                 Some(b"httpd/unix-directory".to_vec())
             } else {
-                cfg.mime.lookup(name).map(<[u8]>::to_vec)
+                self.dir.mime.lookup(&cfg.mime, name).map(<[u8]>::to_vec)
             };
         }
         // The final request's environment: the original's, renamed.

@@ -417,6 +417,10 @@ pub fn cases() -> Vec<Case> {
         "/noindex",
         "//pd//page.txt",
         "/pd/%70age.txt",
+        "/pd/x.pd",
+        "/pd/x.txt.pdx",
+        "/pd/x.pd.txt",
+        "/pd/missing.pd",
     ];
     for p in pd_paths {
         for (addr, host) in [(2u8, "main.test"), (1, "d.test")] {

@@ -412,6 +412,9 @@ pub fn docs() -> Vec<(&'static str, Vec<u8>)> {
         ("pd/sub/page.txt", b"pd sub page\n".to_vec()),
         ("pd/grant/x.secret", b"granted by location\n".to_vec()),
         ("pd/idx/idx.secret", b"index file\n".to_vec()),
+        ("pd/x.pd", b"pd typed\n".to_vec()),
+        ("pd/x.txt.pdx", b"pd typed twice\n".to_vec()),
+        ("pd/x.pd.txt", b"text last\n".to_vec()),
     ]
 }
 
@@ -556,6 +559,7 @@ pub fn config(port: u16, modules: &str) -> String {
          Require all denied\n\
          </Location>\n\
          DirectoryIndex second.html\n\
+         AddType text/x-d-vhost .pd\n\
          </IfDefine>\n\
          <IfDefine DIFF_ERRDOC>\n\
          ErrorDocument 404 \"d.test has no such page\"\n\
@@ -615,6 +619,10 @@ pub fn config(port: u16, modules: &str) -> String {
          UnsetEnv PD_LOC\n\
          DirectoryIndex disabled\n\
          </DirectoryMatch>\n\
+         AddType Text/X-PD .pd PDX\n\
+         <Location /pd/sub>\n\
+         AddType text/x-pd-sub txt\n\
+         </Location>\n\
          <Location /pd/grant>\n\
          Require all granted\n\
          </Location>\n\
