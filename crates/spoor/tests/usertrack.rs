@@ -11,6 +11,8 @@
 //!   among the response headers must be the same. Covers what the access
 //!   log cannot show: header names and positions, and virtual hosts that
 //!   inherit the main server's tracking and `CookieExpires`.
+//! * `config_errors_as_apache2_t`: `-t` on good and bad Cookie* lines:
+//!   the same verdict, line and message as `apache2 -t`.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -388,4 +390,104 @@ fn headers_as_apache2() {
     // Enough of the requests carried a cookie for the check to mean
     // something (main, inherit, own, c2 and past track).
     assert!(with_cookie >= 25, "{with_cookie}");
+}
+
+/// `-t` on a configuration: (exit success, stderr).
+fn check(cmd: &mut Command) -> (bool, String) {
+    let out = cmd
+        .env("TZ", "UTC")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the -t check");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).trim().to_string(),
+    )
+}
+
+#[test]
+fn config_errors_as_apache2_t() {
+    if !Path::new(APACHE).exists() {
+        panic!("this test needs apache2 at {APACHE} (scripts/test-all installs it)");
+    }
+    let dir = TempDir::new("check");
+    let lines = [
+        "CookieDomain example.com",
+        "CookieDomain .com",
+        "CookieDomain \"\"",
+        "CookieDomain a b",
+        "CookieDomain .a.b",
+        "CookieExpires",
+        "CookieExpires \"1 month 2\"",
+        "CookieExpires \"x 1 month\"",
+        "CookieExpires \"1 m\"",
+        "CookieExpires \"1 mo\"",
+        "CookieExpires \"-5\"",
+        "CookieExpires \"2 weeks 3 \"",
+        "CookieExpires 1 2",
+        "CookieStyle foo",
+        "CookieStyle",
+        "CookieStyle rfc2965",
+        "CookieSameSite x",
+        "CookieSameSite",
+        "CookieTracking x",
+        "CookieTracking on off",
+        "cookiesecure",
+        "CookieHTTPOnly maybe",
+        "CookieName",
+        "CookieName a b",
+        "<Location /x>\nCookieExpires bad\n</Location>",
+        "<VirtualHost 127.0.0.1:1>\nCookieDomain nodot\n</VirtualHost>",
+    ];
+    let mut differ = Vec::new();
+    for line in lines {
+        let text = format!(
+            "{}Listen 127.0.0.1:1\nServerName main.test\nDocumentRoot htdocs\n{line}\n",
+            apache_only()
+        );
+        let conf = dir.0.join("check.conf");
+        std::fs::write(&conf, &text).unwrap();
+        let a = check(
+            Command::new(APACHE)
+                .arg("-t")
+                .arg("-f")
+                .arg(&conf)
+                .arg("-d")
+                .arg(&dir.0)
+                .args(["-D", "APACHE"]),
+        );
+        let s = check(
+            Command::new(env!("CARGO_BIN_EXE_spoor"))
+                .arg("-t")
+                .arg("-f")
+                .arg(&conf)
+                .arg("-d")
+                .arg(&dir.0),
+        );
+        // The verdict, and for an error its `line N` and message.
+        let key = |(ok, err): &(bool, String)| -> String {
+            if *ok {
+                return "ok".into();
+            }
+            let mut l = err.lines();
+            let head = l.next().unwrap_or("");
+            let at = head
+                .split(" of ")
+                .next()
+                .unwrap_or("")
+                .rsplit("line ")
+                .next()
+                .unwrap_or("")
+                .to_string();
+            format!("line {at}: {}", l.next().unwrap_or(""))
+        };
+        if key(&a) != key(&s) {
+            differ.push(format!(
+                "{line:?}\n  apache2: {:?}\n  spoor:   {:?}",
+                key(&a),
+                key(&s)
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
