@@ -1907,7 +1907,10 @@ impl Connection {
         // An absolute-form target's host stands in for Host: the name in
         // lower case without a trailing dot, the port as written.
         let mut host = Vec::new();
-        if let (true, Some(h)) = (self.reply.host_from_uri, self.reply.vhost.clone()) {
+        // (An HTTP/0.9 request has no header table to change.)
+        let http09 = head.version == Version::Http09;
+        if let (true, false, Some(h)) = (self.reply.host_from_uri, http09, self.reply.vhost.clone())
+        {
             let h = &b[h];
             let split = if h.first() == Some(&b'[') {
                 memchr::memchr(b']', h).map_or(h.len(), |p| p + 1)

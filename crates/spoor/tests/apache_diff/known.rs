@@ -37,10 +37,6 @@ pub const KNOWN: &[(&str, &str)] = &[
         "Expect handling: %X differs",
     ),
     (
-        "usertrack path http/0.9 absolute",
-        "forensic.log: for an HTTP/0.9 absolute-form target spoor's + record carries the target's host as a Host header; httpd's has no headers",
-    ),
-    (
         "header no colon",
         "a refused header: httpd keeps the headers read so far (%{Host}i), sets error-notes, counts %I differently; obs-fold accepted by httpd",
     ),
