@@ -930,6 +930,14 @@ impl Connection {
             .extend_from_slice(concat!("spoor/", env!("CARGO_PKG_VERSION")).as_bytes());
         self.out.extend_from_slice(b"\r\n");
         // httpd's err_headers_out (mod_usertrack's cookie) come first.
+        if let Some((n, v)) = self
+            .reply
+            .redirect
+            .as_ref()
+            .and_then(|o| o.set_cookie.as_ref())
+        {
+            header(&mut self.out, &mut self.reply.headers_out, n, v);
+        }
         if let Some(n) = self.reply.set_cookie {
             header(
                 &mut self.out,
@@ -1698,11 +1706,16 @@ impl Connection {
                 m += 1;
             }
         }
-        // Notes: mod_log_forensic's id, mod_usertrack's cookie.
-        let mut note_buf: [Field<'_>; 2] = [(empty, empty); 2];
+        // Notes: mod_log_forensic's id, mod_usertrack's cookie; after an
+        // internal redirect the original's come first, then the final's.
+        let mut note_buf: [Field<'_>; 3] = [(empty, empty); 3];
         let mut nn = 0;
         if let Some(id) = forensic.note() {
             note_buf[nn] = (b"forensic-id", id);
+            nn += 1;
+        }
+        if let Some(c) = reply.redirect.as_ref().and_then(|o| o.cookie_note.as_ref()) {
+            note_buf[nn] = (b"cookie", &c[..]);
             nn += 1;
         }
         let forensic_notes = nn;
@@ -1845,7 +1858,7 @@ impl Connection {
                     headers_out: &orig_out,
                     bytes_sent: o.bytes_sent,
                     body_sent: o.bytes_sent > 0,
-                    notes: &note_buf[..nn],
+                    notes: &note_buf[..forensic_notes],
                     ..req.clone()
                 };
                 let rec = Record {
@@ -1987,6 +2000,20 @@ impl Connection {
 
 /// mod_usertrack's hook (see [`crate::usertrack`]).
 impl Connection {
+    /// An internal redirect's final request: the original's note and
+    /// new cookie move to the original, and the fixup runs again (httpd:
+    /// a second Set-Cookie when the client sent none).
+    pub(super) fn usertrack_redirect(&mut self) {
+        let tracked = self.reply.cookie;
+        let sent = self.reply.set_cookie.take();
+        if let Some(o) = self.reply.redirect.as_mut() {
+            o.cookie_note = tracked.then(|| self.cookie_note.clone());
+            o.set_cookie = sent.map(|n| (n, self.cookie_hdr.clone()));
+        }
+        self.reply.cookie = false;
+        self.usertrack();
+    }
+
     /// The fixups step of mod_usertrack: recognise the client's cookie or
     /// issue a new one.
     fn usertrack(&mut self) {
@@ -2008,6 +2035,7 @@ impl Connection {
             &mut self.cookie_hdr,
         );
         self.reply.cookie = done != crate::usertrack::Fixup::Off;
+        self.reply.set_cookie = None;
         if let crate::usertrack::Fixup::Issued(n) = done {
             self.reply.set_cookie = Some(n);
         }

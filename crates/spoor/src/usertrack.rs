@@ -23,9 +23,12 @@
 //! * A new value is `hex(random32).hex(request time in µs)`, the random
 //!   part from the operating system's CSPRNG.
 //!
-//! The connection engine calls [`Tracking::find`] and [`Tracking::issue`]
-//! at its fixups step and sends the header on every response after that
-//! step, error pages included (see `server.rs`).
+//! The connection engine calls [`fixup`] at its fixups step and sends the
+//! header on every response after that step, error pages included (see
+//! `server.rs`). An `ErrorDocument` internal redirect runs the fixup again
+//! for the final request, as httpd does: without a cookie from the client
+//! that is a second cookie, both headers are sent, and `%<{cookie}n` and
+//! `%{cookie}n` log the first and the second.
 
 use std::cell::RefCell;
 use std::ops::Range;

@@ -46,6 +46,11 @@ pub(super) struct Orig {
     /// The final request failed: its `%{Content-Type}o` (the type of its
     /// file name when it was looked for).
     pub final_content_type: Option<Vec<u8>>,
+    /// mod_usertrack: the original's `cookie` note.
+    pub cookie_note: Option<Vec<u8>>,
+    /// mod_usertrack: the original's new cookie (header name and value),
+    /// still sent before the final request's own.
+    pub set_cookie: Option<(&'static [u8], Vec<u8>)>,
 }
 
 /// What `error_response` should do for a status.
@@ -222,6 +227,9 @@ impl Connection {
             self.error_response(403, crate::http::pages::Detail::None, http09);
             return false;
         }
+        // The final request's fixups: mod_usertrack runs again (the
+        // original's cookie header stays; the note is the final's).
+        self.usertrack_redirect();
         self.static_file(head_only, http09).await
     }
 }
