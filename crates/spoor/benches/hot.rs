@@ -9,7 +9,7 @@ use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use spoor::config::{read_config_str, ReadOptions, Settings};
-use spoor::http::request::{Head, Parse};
+use spoor::http::request::{Head, Limits, Parse};
 use spoor::vhost::Vhosts;
 
 /// What a browser sends for a page: eight header fields, ~480 bytes.
@@ -30,13 +30,16 @@ Referer: http://bench.test/index.html\r\n\r\n";
 
 fn bench(c: &mut Criterion) {
     let mut head = Head::default();
-    assert!(matches!(head.parse(BROWSER_HEAD), Parse::Done));
-    assert!(matches!(head.parse(WRK_HEAD), Parse::Done));
+    let limits = Limits::default();
+    let mut browser = BROWSER_HEAD.to_vec();
+    let mut wrk = WRK_HEAD.to_vec();
+    assert!(matches!(head.parse(&mut browser, &limits), Parse::Done));
+    assert!(matches!(head.parse(&mut wrk, &limits), Parse::Done));
     c.bench_function("parse_browser_head", |b| {
-        b.iter(|| head.parse(black_box(BROWSER_HEAD)))
+        b.iter(|| head.parse(black_box(&mut browser[..]), &limits))
     });
     c.bench_function("parse_wrk_head", |b| {
-        b.iter(|| head.parse(black_box(WRK_HEAD)))
+        b.iter(|| head.parse(black_box(&mut wrk[..]), &limits))
     });
 
     // Five name-based hosts on one address; the request names the last

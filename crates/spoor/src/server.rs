@@ -26,7 +26,7 @@ use crate::config::CanonicalName;
 use crate::errorlog::{Extra, Level, LogIds, Module};
 use crate::http::chunked::Chunked;
 use crate::http::pages::{self, Detail};
-use crate::http::request::{Head, HeadError, Parse, Version, FIELDS_MAX};
+use crate::http::request::{Head, HeadError, Limits, Parse, Version};
 use crate::http::{date, uri};
 use crate::mime::MimeTable;
 use crate::setenv::{EnvTable, RequestView, ScopeEnv};
@@ -47,6 +47,9 @@ const LINGER_MAX: Duration = Duration::from_secs(2);
 /// The most bytes a lingering close reads and drops.
 const LINGER_BYTES: usize = 1 << 20;
 use crate::bufpool::{self, READ_BUF};
+/// Empty lines httpd reads away between pipelined requests before it
+/// gives up on the connection.
+const PIPELINE_BLANK_LINES: usize = 10;
 /// The largest a read buffer may grow to (a head at the limits fits).
 const READ_BUF_MAX: usize = 2 * 1024 * 1024;
 /// The `Allow` value Apache sends for static content.
@@ -94,6 +97,8 @@ pub struct Config {
     pub keepalive_timeout: Duration,
     /// `MaxKeepAliveRequests` (0 = unlimited).
     pub max_keepalive: u32,
+    /// `LimitRequestLine`, `LimitRequestFieldSize`, `LimitRequestFields`.
+    pub limits: Limits,
     /// Content types.
     pub mime: MimeTable,
     /// The time zone log times are rendered in.
@@ -133,6 +138,7 @@ impl Config {
             read_timeout: Duration::from_secs(60),
             keepalive_timeout: Duration::from_secs(5),
             max_keepalive: 100,
+            limits: Limits::default(),
             mime: MimeTable::system(),
             time_zone: TimeZone::system(),
             log_exclude_hosts: Default::default(),
@@ -245,6 +251,11 @@ struct Reply {
     vhost: Option<Range<usize>>,
     /// 0, or the status the request target alone calls for (400, 404).
     uri_error: u16,
+    /// httpd's `error-notes` for the request (`%{error-notes}n`).
+    note: Option<&'static [u8]>,
+    /// `Expect: 100-continue` was sent and no `100 Continue` went out:
+    /// httpd will not keep the connection.
+    expecting_100: bool,
     request_time_us: i64,
     /// mod_usertrack set the `cookie` note (`Connection::cookie_note`).
     cookie: bool,
@@ -314,6 +325,9 @@ struct Connection {
     cookie_hdr: Vec<u8>,
 }
 
+/// Header fields kept on the stack when rendering; more go to the heap.
+const FIELDS_STACK: usize = 128;
+
 /// Points `fields` at the request's header lines in `buf` (at most `max`);
 /// returns how many were filled.
 fn fill_fields<'b>(buf: &'b [u8], head: &Head, fields: &mut [Field<'b>], max: usize) -> usize {
@@ -322,6 +336,23 @@ fn fill_fields<'b>(buf: &'b [u8], head: &Head, fields: &mut [Field<'b>], max: us
         *slot = (&buf[hn.clone()], &buf[hv.clone()]);
     }
     n
+}
+
+/// The request line as httpd rebuilds it for the log: method, target and
+/// protocol joined by single spaces.
+fn rebuild_line(buf: &[u8], head: &Head, out: &mut Vec<u8>) {
+    out.clear();
+    if let Some(m) = &head.method {
+        out.extend_from_slice(&buf[m.clone()]);
+    }
+    if let Some(t) = &head.target {
+        out.push(b' ');
+        out.extend_from_slice(&buf[t.clone()]);
+    }
+    if let Some(p) = head.protocol.clone().filter(|p| !p.is_empty()) {
+        out.push(b' ');
+        out.extend_from_slice(&buf[p]);
+    }
 }
 
 /// Appends one response header line and remembers its value's place.
@@ -366,7 +397,7 @@ fn hex_len(n: usize, buf: &mut [u8; 16]) -> &[u8] {
 
 /// Apache's `ap_status_drops_connection`.
 fn drops_connection(status: u16) -> bool {
-    matches!(status, 400 | 408 | 411 | 413 | 414 | 417 | 500 | 501 | 503)
+    matches!(status, 400 | 408 | 411 | 413 | 414 | 500 | 501 | 503)
 }
 
 /// Appends `s` with the bytes Apache's `ap_os_escape_path` escapes.
@@ -486,10 +517,12 @@ impl Connection {
 
     /// Reads until a request head is complete or refused.
     async fn read_head(&mut self) -> HeadWait {
+        let limits = self.cfg.limits;
         loop {
             if self.end > self.pos {
-                match self.head.parse(&self.buf[self.pos..self.end]) {
+                match self.head.parse(&mut self.buf[self.pos..self.end], &limits) {
                     Parse::Partial => {}
+                    Parse::Error(_) if self.head.short && self.read_ready() => continue,
                     p => return HeadWait::Parsed(p),
                 }
             }
@@ -532,6 +565,29 @@ impl Connection {
         }
     }
 
+    /// Reads whatever the peer has already sent, without waiting (httpd
+    /// decides on an over-long line with the bytes its read returned).
+    /// Returns whether anything was read.
+    fn read_ready(&mut self) -> bool {
+        let mut got = false;
+        loop {
+            if self.end == self.buf.len() {
+                if self.buf.len() >= READ_BUF_MAX {
+                    return got;
+                }
+                let n = (self.buf.len() * 2).min(READ_BUF_MAX);
+                self.buf.resize(n, 0);
+            }
+            match self.stream.try_read(&mut self.buf[self.end..]) {
+                Ok(n) if n > 0 => {
+                    self.end += n;
+                    got = true;
+                }
+                _ => return got,
+            }
+        }
+    }
+
     /// `Timeout` passed while a request was being read. Like Apache: a
     /// request line that never completed gets no answer; one whose header
     /// never completed gets a 408. Either is logged on the first request of
@@ -547,8 +603,11 @@ impl Connection {
         };
         self.new_request_ids();
         self.uri.clear();
-        // Re-parse to learn how far the head got.
-        let p = self.head.parse(&self.buf[self.pos..self.end]);
+        // Re-parse to learn how far the head got (fields httpd stored
+        // are logged).
+        let limits = self.cfg.limits;
+        let p = self.head.parse(&mut self.buf[self.pos..self.end], &limits);
+        self.head.finish(&mut self.buf[self.pos..self.end]);
         let has_line = self.head.has_line && p == Parse::Partial && self.head.method.is_some();
         if has_line {
             self.reply.dash = false;
@@ -672,11 +731,18 @@ impl Connection {
             self.pos += head_len.min(self.end - self.pos);
             let (status, detail) = match e {
                 HeadError::LineTooLong => (414, Detail::None),
-                HeadError::FieldTooLong => (400, Detail::FieldTooLong),
+                HeadError::FieldTooLong | HeadError::FoldTooLong | HeadError::MergedTooLong => {
+                    (400, Detail::FieldTooLong)
+                }
                 HeadError::TooManyFields => (400, Detail::TooManyFields),
-                HeadError::Bad => (400, Detail::None),
+                HeadError::Bad | HeadError::Unreadable => (400, Detail::None),
             };
+            self.reply.note = e.note();
             self.error_response(status, detail, false);
+            if self.head_is_head() {
+                // A HEAD request line was understood: no body.
+                self.header_only();
+            }
             self.send_out().await;
             self.log();
             return false;
@@ -685,16 +751,29 @@ impl Connection {
         let body_start = self.pos + head_len;
         let http09 = self.head.version == Version::Http09;
         let method = self.head.method.clone().unwrap_or(0..0);
-
-        // Expectations (HTTP/1.1 only, as Apache): checked with the head,
-        // before the post-read-request step.
+        // Expectations, checked with the Host, before the post-read-request
+        // step (so no SetEnvIf): anything but `100-continue` is refused
+        // with 417, which does not itself drop the connection, but httpd
+        // stops reading from it.
         let mut expect_continue = false;
-        if let (Some(e), Version::Http11) = (&self.head.expect, self.head.version) {
-            let v = &self.buf[e.clone()];
-            if v.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
+        if let Some(e) = self.head.expect.clone() {
+            let mut v = self.buf[e].trim_ascii().to_vec();
+            if self.head.expect_many {
+                // httpd sees the values joined.
+                v.clear();
+                for (n, val) in &self.head.headers {
+                    if self.buf[n.clone()].eq_ignore_ascii_case(b"expect") {
+                        if !v.is_empty() {
+                            v.extend_from_slice(b", ");
+                        }
+                        v.extend_from_slice(&self.buf[val.clone()]);
+                    }
+                }
+            }
+            if v.eq_ignore_ascii_case(b"100-continue") {
                 expect_continue = true;
-            } else {
-                let v = v.to_vec();
+                self.reply.expecting_100 = true;
+            } else if !v.is_empty() {
                 self.elog(
                     Module::Core,
                     Level::Info,
@@ -709,6 +788,9 @@ impl Connection {
                 );
                 self.pos = body_start;
                 self.error_response(417, Detail::Expect(&v), http09);
+                if self.head_is_head() {
+                    self.header_only();
+                }
                 self.send_out().await;
                 self.log();
                 return false;
@@ -790,27 +872,83 @@ impl Connection {
             _ => {
                 if self.static_file(head_only, http09).await {
                     // The body was streamed by `static_file`.
-                    self.log();
-                    return self.reply.keepalive;
+                    let from_file = self.reply.bytes_sent > 0;
+                    return self.finish_request(from_file);
                 }
             }
         }
         if let Some((status, url)) = self.reply.pending_errdoc.take() {
             if self.error_redirect(status, &url, head_only, http09).await {
-                self.log();
-                return self.reply.keepalive;
+                let from_file = self.reply.bytes_sent > 0;
+                return self.finish_request(from_file);
             }
         }
         if head_only && !http09 {
             // A HEAD answer carries no body.
-            let hdr_end =
-                memchr::memmem::find(&self.out, b"\r\n\r\n").map_or(self.out.len(), |p| p + 4);
-            self.out.truncate(hdr_end);
-            self.reply.bytes_sent = 0;
+            self.header_only();
         }
         self.send_out().await;
-        self.log();
-        self.reply.keepalive && !self.reply.aborted
+        self.finish_request(false)
+    }
+
+    /// Logs the request and, on a kept connection, looks at what the client
+    /// already sent as httpd's `check_pipeline` does: it peeks at the next
+    /// byte (two after a CR) and reads away empty lines, and mod_logio
+    /// counts those bytes. They land in this request's `%I` unless its
+    /// response went out from a file (httpd logs those before the check),
+    /// else in the next one's. Returns whether to keep the connection.
+    fn finish_request(&mut self, from_file: bool) -> bool {
+        if !self.reply.keepalive || self.reply.aborted {
+            self.log();
+            return false;
+        }
+        if from_file {
+            self.log();
+        }
+        let mut count = 0u64;
+        let mut blanks = 0usize;
+        let mut keep = true;
+        while self.pos < self.end {
+            let avail = &self.buf[self.pos..self.end];
+            count += 1;
+            let n = match avail {
+                [b'\n', ..] => 1,
+                [b'\r'] => {
+                    count += 1;
+                    break;
+                }
+                [b'\r', b'\n', ..] => {
+                    count += 2;
+                    2
+                }
+                [b'\r', _, ..] => {
+                    count += 2;
+                    break;
+                }
+                _ => break,
+            };
+            blanks += 1;
+            if blanks > PIPELINE_BLANK_LINES {
+                keep = false;
+                break;
+            }
+            count += n as u64;
+            self.pos += n;
+        }
+        self.bytes_in += count;
+        if !from_file {
+            self.reply.keepalive &= keep;
+            self.log();
+        }
+        keep
+    }
+
+    /// Drops the body from the response in `out`.
+    fn header_only(&mut self) {
+        let hdr_end =
+            memchr::memmem::find(&self.out, b"\r\n\r\n").map_or(self.out.len(), |p| p + 4);
+        self.out.truncate(hdr_end);
+        self.reply.bytes_sent = 0;
     }
 
     /// The post-read-request step: runs the server's SetEnvIf rules on the
@@ -823,8 +961,15 @@ impl Connection {
         }
         let b = &self.buf[..];
         let empty: &[u8] = b"";
-        let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
-        let n = fill_fields(b, &self.head, &mut fields, FIELDS_MAX);
+        let mut fields_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
+        let mut fields_big: Vec<Field<'_>> = Vec::new();
+        let fields: &mut [Field<'_>] = if self.head.headers.len() <= FIELDS_STACK {
+            &mut fields_small[..]
+        } else {
+            fields_big.resize(self.head.headers.len(), (empty, empty));
+            &mut fields_big[..]
+        };
+        let n = fill_fields(b, &self.head, fields, usize::MAX);
         // Request_URI at this stage: the path as received, query removed.
         let uri = match &self.head.target {
             Some(t) => {
@@ -838,7 +983,7 @@ impl Connection {
             remote_addr: self.client_ip.as_bytes(),
             server_addr: self.local_ip.as_bytes(),
             method: self.head.method.clone().map_or(empty, |m| &b[m]),
-            protocol: self.head.protocol.clone().map_or(empty, |p| &b[p]),
+            protocol: &self.head.protocol_log,
             uri,
             headers: &fields[..n],
         };
@@ -857,7 +1002,8 @@ impl Connection {
         if left == 0 {
             return Ok(());
         }
-        if expect_continue {
+        if expect_continue && self.head.version == Version::Http11 {
+            self.reply.expecting_100 = false;
             let msg: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
             if self.stream.write_all(msg).await.is_err() {
                 self.reply.aborted = true;
@@ -978,6 +1124,7 @@ impl Connection {
         let h = &self.head;
         let max = self.cfg.max_keepalive;
         let wanted = self.cfg.keepalive
+            && !self.reply.expecting_100
             && !drops_connection(self.reply.status)
             && !h.conn_close
             && !*self.shutdown.borrow()
@@ -988,7 +1135,8 @@ impl Connection {
         if wanted && (max == 0 || left > 0) {
             self.reply.keepalive = true;
             self.keepalives += 1;
-            if h.version == Version::Http10 {
+            if h.conn_keep_alive {
+                // The client sent a keep-alive token: httpd answers one.
                 let mut v = b"timeout=".to_vec();
                 v.extend_from_slice(
                     itoa::Buffer::new()
@@ -1676,10 +1824,19 @@ impl Connection {
         }
         let b = &buf[..];
         let empty: &[u8] = b"";
-        let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
         // A request that timed out before its head completed keeps none.
         let parsed = reply.status != 408 || !reply.dash;
-        let mut n = fill_fields(b, head, &mut fields, if parsed { FIELDS_MAX } else { 0 });
+        let mut fields_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
+        let mut fields_big: Vec<Field<'_>> = Vec::new();
+        let want = if parsed { head.headers.len() + 1 } else { 0 };
+        let fields: &mut [Field<'_>] = if want <= FIELDS_STACK {
+            &mut fields_small[..]
+        } else {
+            fields_big.resize(want, (empty, empty));
+            &mut fields_big[..]
+        };
+        let cap = fields.len();
+        let mut n = fill_fields(b, head, fields, if parsed { usize::MAX } else { 0 });
         if let (true, Some(h)) = (reply.host_from_uri, reply.vhost.clone()) {
             // The Host header replaced by the target's host.
             match fields[..n]
@@ -1687,7 +1844,7 @@ impl Connection {
                 .find(|f| f.0.eq_ignore_ascii_case(b"Host"))
             {
                 Some(f) => f.1 = &b[h],
-                None if n < FIELDS_MAX => {
+                None if n < cap => {
                     fields[n] = (b"Host", &b[h]);
                     n += 1;
                 }
@@ -1708,7 +1865,7 @@ impl Connection {
         }
         // Notes: mod_log_forensic's id, mod_usertrack's cookie; after an
         // internal redirect the original's come first, then the final's.
-        let mut note_buf: [Field<'_>; 3] = [(empty, empty); 3];
+        let mut note_buf: [Field<'_>; 4] = [(empty, empty); 4];
         let mut nn = 0;
         if let Some(id) = forensic.note() {
             note_buf[nn] = (b"forensic-id", id);
@@ -1723,25 +1880,15 @@ impl Connection {
             note_buf[nn] = (b"cookie", &cookie_note[..]);
             nn += 1;
         }
+        if let Some(e) = reply.note {
+            // httpd's `error-notes` for a refused head.
+            note_buf[nn] = (b"error-notes", e);
+            nn += 1;
+        }
         let dash: &[u8] = b"-";
         if head.rebuilt && !reply.line_masked {
-            // Apache logs a line with extra white space rebuilt.
-            let mut words = b[head.line.clone()]
-                .split(|&c| c == b' ' || c == b'\t')
-                .filter(|w| !w.is_empty());
-            let mut first = true;
-            rline.clear();
-            for w in words.by_ref().take(2) {
-                if !first {
-                    rline.push(b' ');
-                }
-                first = false;
-                rline.extend_from_slice(w);
-            }
-            if let Some(p) = &head.protocol {
-                rline.push(b' ');
-                rline.extend_from_slice(&b[p.clone()]);
-            }
+            // httpd logs the line rebuilt from its parts, single spaces.
+            rebuild_line(b, head, rline);
         }
         let request_line = match (head.has_line, head.rebuilt || reply.line_masked) {
             (false, _) => None,
@@ -1753,12 +1900,10 @@ impl Connection {
         } else {
             (head.method.clone().map_or(dash, |m| &b[m]), &uri[..])
         };
-        let protocol: &[u8] = match (&head.protocol, head.version, reply.dash) {
-            (Some(p), _, false) if head.protocol_ok => &b[p.clone()],
-            (None, Version::Http09, false) if head.method.is_some() && head.target.is_some() => {
-                b"HTTP/0.9"
-            }
-            _ => b"HTTP/1.0",
+        let protocol: &[u8] = if reply.dash {
+            b"HTTP/1.0"
+        } else {
+            &head.protocol_log
         };
         let vhost: &[u8] = match srv.canonical_name {
             CanonicalName::Off if !host_lc.is_empty() => &host_lc[..],
@@ -1915,8 +2060,9 @@ impl Connection {
         let b = &self.buf[..];
         let head = &self.head;
         let empty: &[u8] = b"";
-        let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
-        let mut n = fill_fields(b, head, &mut fields, FIELDS_MAX);
+        let mut fields: Vec<Field<'_>> = vec![(empty, empty); head.headers.len() + 1];
+        let mut n = fill_fields(b, head, &mut fields, usize::MAX);
+        let cap = fields.len();
         // An absolute-form target's host stands in for Host: the name in
         // lower case without a trailing dot, the port as written.
         let mut host = Vec::new();
@@ -1941,7 +2087,7 @@ impl Connection {
                 .find(|f| f.0.eq_ignore_ascii_case(b"Host"))
             {
                 Some(f) => f.1 = &host[..],
-                None if n < FIELDS_MAX => {
+                None if n < cap => {
                     fields[n] = (b"Host", &host[..]);
                     n += 1;
                 }
@@ -1953,19 +2099,7 @@ impl Connection {
         let mut line = Vec::new();
         let raw = &b[head.line.clone()];
         let request_line = if head.rebuilt {
-            let mut words = raw
-                .split(|&c| c == b' ' || c == b'\t')
-                .filter(|w| !w.is_empty());
-            for (i, w) in words.by_ref().take(2).enumerate() {
-                if i > 0 {
-                    line.push(b' ');
-                }
-                line.extend_from_slice(w);
-            }
-            if let Some(p) = &head.protocol {
-                line.push(b' ');
-                line.extend_from_slice(&b[p.clone()]);
-            }
+            rebuild_line(b, head, &mut line);
             &line[..]
         } else {
             raw
@@ -2081,37 +2215,65 @@ impl Connection {
 
     /// A request head refused while reading it (414, 400).
     fn head_error_log(&mut self, e: HeadError) {
-        let (ah, text): (&str, &[u8]) = match e {
+        let (level, ah, text): (_, &str, &[u8]) = match e {
             HeadError::LineTooLong => (
+                Level::Info,
                 "AH00565",
-                b"request failed: client's request-line exceeds LimitRequestLine (longer than 8190)",
+                b"request failed: client's request-line exceeds LimitRequestLine (longer than ",
             ),
             HeadError::FieldTooLong => (
+                Level::Info,
                 "AH00561",
                 b"Request header exceeds LimitRequestFieldSize: ",
             ),
+            HeadError::FoldTooLong => (
+                Level::Info,
+                "AH00562",
+                b"Request header exceeds LimitRequestFieldSize after folding: ",
+            ),
+            HeadError::MergedTooLong => (
+                Level::Info,
+                "AH00560",
+                b"Request header exceeds LimitRequestFieldSize after merging: ",
+            ),
             HeadError::TooManyFields => (
+                Level::Info,
                 "AH00563",
                 b"Number of request headers exceeds LimitRequestFields",
             ),
-            HeadError::Bad => return,
+            HeadError::Unreadable if self.head.method.is_none() => (
+                Level::Info,
+                "AH00566",
+                b"request failed: malformed request line",
+            ),
+            HeadError::Bad | HeadError::Unreadable => return,
         };
-        self.elog(Module::Core, Level::Info, Extra::default(), ah, |c, m| {
+        let limit = self.cfg.limits.line;
+        self.elog(Module::Core, level, Extra::default(), ah, |c, m| {
             m.extend_from_slice(text);
-            if e == HeadError::FieldTooLong {
-                // The first field line over the limit, named up to its
-                // colon, at most 80 bytes.
-                let field = c.buf[c.pos..c.end]
-                    .split(|&b| b == b'\n')
-                    .skip_while(|l| l.is_empty() || *l == b"\r")
-                    .skip(1)
-                    .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-                    .find(|l| l.len() > crate::http::request::FIELD_LIMIT)
-                    .unwrap_or(b"");
-                let name = &field[..memchr::memchr(b':', field).unwrap_or(field.len())];
-                m.extend_from_slice(&name[..name.len().min(80)]);
+            match e {
+                HeadError::LineTooLong => {
+                    m.extend_from_slice(itoa::Buffer::new().format(limit).as_bytes());
+                    m.push(b')');
+                }
+                HeadError::FieldTooLong | HeadError::FoldTooLong | HeadError::MergedTooLong => {
+                    // The field named up to its colon, at most 80 bytes.
+                    let field = &c.buf[c.head.bad_line.clone()];
+                    let name = match memchr::memchr(b':', field) {
+                        Some(p) if p <= 80 => &field[..p],
+                        _ => &field[..field.len().min(80)],
+                    };
+                    m.extend_from_slice(name);
+                }
+                _ => {}
             }
         });
+        if self.head.method.is_some() && e != HeadError::Bad {
+            let src = Extra::src("protocol.c(1481)");
+            self.elog(Module::Core, Level::Debug, src, "AH00567", |_, m| {
+                m.extend_from_slice(b"request failed: error reading the headers")
+            });
+        }
     }
 
     /// A target refused by its path: `%2f`/`%00` (404) or an invalid path

@@ -214,6 +214,7 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
         keepalive: main.keepalive.unwrap_or(true),
         keepalive_timeout: main.keepalive_timeout.unwrap_or(Duration::from_secs(5)),
         max_keepalive: main.max_keepalive.unwrap_or(100),
+        limits: Default::default(),
         mime,
         time_zone,
         log_exclude_hosts: settings.log_exclude_hosts.clone(),

@@ -1,20 +1,56 @@
-//! Request-head parsing: the request line by hand (so that malformed lines
-//! can be logged the way Apache logs them), the header fields with
-//! `httparse`, and the framing checks that refuse request smuggling.
+//! Request-head parsing, line by line as httpd 2.4.71 reads a head
+//! (`HttpProtocolOptions Strict`): the request line split and checked as
+//! `ap_parse_request_line` does (so malformed lines are logged the way
+//! httpd logs them), header lines with httpd's obs-fold joining, trailing
+//! white-space trimming, one-line-late field checks and limits, and the
+//! framing checks that refuse request smuggling.
 //!
-//! All positions are byte ranges into the slice that was parsed, so the
-//! caller keeps the head in its read buffer and borrows from it later.
+//! Lines are read as httpd's core input filter hands them out (up to the
+//! LF, or about 16 000 bytes at a time), so a line over its limit counts
+//! the bytes httpd would have read for `%I`. All positions are byte ranges
+//! into the slice that was parsed, so the caller keeps the head in its read
+//! buffer and borrows from it later; [`Head::finish`] writes folded values
+//! back into that slice.
 
 use std::ops::Range;
 
-/// The longest request line accepted, without CR LF (Apache's
-/// `LimitRequestLine` default).
+/// The longest request line accepted by default, without CR LF
+/// (`LimitRequestLine`).
 pub const LINE_LIMIT: usize = 8190;
-/// The longest header field line accepted, without CR LF
+/// The longest header field line accepted by default, without CR LF
 /// (`LimitRequestFieldSize`).
 pub const FIELD_LIMIT: usize = 8190;
-/// The most header fields accepted (`LimitRequestFields`).
+/// The most header fields accepted by default (`LimitRequestFields`).
 pub const FIELDS_MAX: usize = 100;
+/// Empty lines skipped before a request line (httpd's
+/// `DEFAULT_LIMIT_BLANK_LINES`).
+const BLANK_LINES: usize = 10;
+/// The size of one socket read in httpd's core input filter.
+const BUCKET: usize = 8000;
+/// httpd's `HUGE_STRING_LEN`: a line read returns once it holds this much.
+const GETLINE_MIN: usize = 8192;
+
+/// The request-head limits in force (`LimitRequestLine`,
+/// `LimitRequestFieldSize`, `LimitRequestFields`; 0 fields = no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest request line, without CR LF.
+    pub line: usize,
+    /// The longest header field line (and merged value), without CR LF.
+    pub field_size: usize,
+    /// The most header fields; 0 = unlimited.
+    pub fields: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            line: LINE_LIMIT,
+            field_size: FIELD_LIMIT,
+            fields: FIELDS_MAX,
+        }
+    }
+}
 
 /// The HTTP version of a request, as far as framing is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -33,12 +69,35 @@ pub enum Version {
 pub enum HeadError {
     /// A malformed request line or header (400).
     Bad,
-    /// The request line is longer than [`LINE_LIMIT`] (414).
+    /// A line httpd could not read: a bare LF or a NUL byte (400, logged
+    /// without method or path).
+    Unreadable,
+    /// The request line is longer than the limit (414).
     LineTooLong,
-    /// A header field is longer than [`FIELD_LIMIT`] (400).
+    /// A header field is longer than the limit (400).
     FieldTooLong,
-    /// More than [`FIELDS_MAX`] header fields (400).
+    /// A header field grew longer than the limit by obs-fold lines (400).
+    FoldTooLong,
+    /// The values of one header name, joined, are longer than the limit
+    /// (400).
+    MergedTooLong,
+    /// More header fields than the limit (400).
     TooManyFields,
+}
+
+impl HeadError {
+    /// httpd's `error-notes` for this refusal, if it sets one.
+    pub fn note(self) -> Option<&'static [u8]> {
+        match self {
+            HeadError::FieldTooLong | HeadError::FoldTooLong | HeadError::MergedTooLong => {
+                Some(b"Size of a request header field exceeds server limit.")
+            }
+            HeadError::TooManyFields => {
+                Some(b"The number of request header fields exceeds this server's limit.")
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The outcome of [`Head::parse`].
@@ -55,31 +114,36 @@ pub enum Parse {
 /// A parsed request head. Reuse one per connection: parsing clears it.
 #[derive(Clone, Debug, Default)]
 pub struct Head {
-    /// The request line as logged by `%r`: without CR LF, cut to
-    /// `LINE_LIMIT + 1` bytes when too long, with the LF when it ended in a
-    /// bare LF.
+    /// The request line as received, without CR LF: cut to the limit + 1
+    /// bytes when too long, with the LF when it ended in a bare LF.
     pub line: Range<usize>,
     /// Set once a request line was seen (complete or cut).
     pub has_line: bool,
-    /// The method; `None` when the line could not be split (`%m` = `-`).
+    /// The method; `None` when the line could not be read (`%m` = `-`).
     pub method: Option<Range<usize>>,
-    /// The request target as sent.
+    /// The request target; `None` when the line has none.
     pub target: Option<Range<usize>>,
-    /// The protocol token as sent.
+    /// The protocol token as split by httpd (may be empty).
     pub protocol: Option<Range<usize>>,
-    /// The protocol token is a valid `HTTP/x.y` (else `%H` logs
-    /// `HTTP/1.0`, as Apache does).
-    pub protocol_ok: bool,
-    /// The line had extra white space: Apache logs it rebuilt as
-    /// `method SP target SP protocol`.
+    /// `%H`: the protocol httpd records (`HTTP/1.0` for a refused line
+    /// without a valid one, `HTTP/0.9` for a simple request).
+    pub protocol_log: [u8; 8],
+    /// httpd rebuilt the line for the log as `method SP target SP
+    /// protocol` (extra or odd white space, trailing text).
     pub rebuilt: bool,
     /// The version used for framing and keep-alive.
     pub version: Version,
-    /// Header fields `(name, value)` in arrival order.
+    /// Header fields `(name, value)` in arrival order (on a refusal, those
+    /// httpd had stored).
     pub headers: Vec<(Range<usize>, Range<usize>)>,
-    /// Bytes of the head, leading empty lines and the final empty line
-    /// included.
+    /// Bytes of the head httpd reads, leading empty lines and the final
+    /// empty line included; on a refusal, the bytes read up to it.
     pub len: usize,
+    /// The refused line was decided on the bytes at hand: more may be
+    /// readable at once (the caller reads them and parses again).
+    pub short: bool,
+    /// The line a field refusal is about (for the error log).
+    pub bad_line: Range<usize>,
     /// The `Content-Length`, when one valid header was sent.
     pub content_length: Option<u64>,
     /// `Transfer-Encoding: chunked` was sent.
@@ -90,177 +154,489 @@ pub struct Head {
     pub conn_keep_alive: bool,
     /// The value of the first `Expect` header.
     pub expect: Option<Range<usize>>,
+    /// More than one `Expect` header was sent.
+    pub expect_many: bool,
     /// The value of the first `Host` header.
     pub host: Option<Range<usize>>,
+    /// Folded fields: index in `headers` and the value's parts.
+    folds: Vec<(usize, Vec<Range<usize>>)>,
 }
 
 fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-fn offset(base: &[u8], part: &[u8]) -> Range<usize> {
-    let start = part.as_ptr() as usize - base.as_ptr() as usize;
-    start..start + part.len()
+/// `apr_isspace`.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
-/// `HTTP/x.y` with single digits: the version, or `None`.
+/// A visible character or obs-text (`ap_scan_vchar_obstext`).
+fn is_vchar(b: u8) -> bool {
+    (0x21..0x7f).contains(&b) || b >= 0x80
+}
+
+/// `HTTP/x.y` with single digits and x > 0: the version.
 fn protocol_version(p: &[u8]) -> Option<Version> {
     match p {
         [b'H', b'T', b'T', b'P', b'/', maj, b'.', min]
-            if maj.is_ascii_digit() && min.is_ascii_digit() =>
+            if maj.is_ascii_digit() && min.is_ascii_digit() && *maj != b'0' =>
         {
-            match (maj - b'0', min - b'0') {
-                (0, _) => None,
-                (1, 0) => Some(Version::Http10),
-                _ => Some(Version::Http11),
-            }
+            Some(if (maj - b'0', min - b'0') == (1, 0) {
+                Version::Http10
+            } else {
+                Version::Http11
+            })
         }
         _ => None,
     }
 }
 
+/// How reading one line ended.
+enum Line {
+    /// No LF yet and the line is not known to be too long.
+    Partial,
+    /// A line of `content` (CR LF excluded); the next starts at `next`.
+    Ok { content: Range<usize>, next: usize },
+    /// Over the limit: httpd read up to `read` (`short`: fewer bytes than
+    /// it would have, for want of data).
+    TooLong { read: usize, short: bool },
+    /// A bare LF or a NUL byte: refused after reading up to `next`.
+    Unreadable { next: usize },
+}
+
+/// Reads the line at `start` as `ap_rgetline` does with room for `n` bytes
+/// (LF included).
+fn get_line(buf: &[u8], start: usize, n: usize) -> Line {
+    let lf = memchr::memchr(b'\n', &buf[start..]).map(|p| start + p);
+    if let Some(lf) = lf {
+        if lf + 1 - start <= n {
+            if lf == start || buf[lf - 1] != b'\r' || memchr::memchr(0, &buf[start..lf]).is_some() {
+                return Line::Unreadable { next: lf + 1 };
+            }
+            return Line::Ok {
+                content: start..lf - 1,
+                next: lf + 1,
+            };
+        }
+    }
+    // Too long, or not known yet: httpd reads in pieces that end at the LF
+    // or, once 8192 bytes are held, at the end of an 8000-byte socket read.
+    let mut end = (start / BUCKET + 1) * BUCKET;
+    while end - start < GETLINE_MIN {
+        end += BUCKET;
+    }
+    loop {
+        let piece_end = match lf {
+            Some(lf) if lf < end => lf + 1,
+            _ => end,
+        };
+        if piece_end - start > n {
+            return if piece_end <= buf.len() {
+                Line::TooLong {
+                    read: piece_end,
+                    short: false,
+                }
+            } else if buf.len() - start > n {
+                Line::TooLong {
+                    read: buf.len(),
+                    short: true,
+                }
+            } else {
+                Line::Partial
+            };
+        }
+        if lf.is_some_and(|lf| lf < end) || piece_end > buf.len() {
+            return Line::Partial;
+        }
+        end += 2 * BUCKET;
+    }
+}
+
+/// Where `ap_parse_request_line` found the parts of a request line.
+struct Split {
+    method: Range<usize>,
+    uri: Range<usize>,
+    protocol: Range<usize>,
+    /// A deferred error (white space, method, target, protocol).
+    bad: bool,
+}
+
+/// Splits the request line `s..e` of `buf` as httpd's strict parser does.
+fn split_line(buf: &[u8], s: usize, e: usize) -> Split {
+    let at = |i: usize| if i < e { buf[i] } else { 0 };
+    let mut bad = false;
+    let mut m = s;
+    if is_space(at(m)) {
+        bad = true;
+        while is_space(at(m)) {
+            m += 1;
+        }
+    }
+    let mut ll = m;
+    while ll < e && is_tchar(buf[ll]) {
+        ll += 1;
+    }
+    let mut cut = ll;
+    if (ll == m || (ll < e && !is_space(buf[ll]))) && !bad {
+        bad = true;
+        ll = (ll..e).find(|&i| is_space(buf[i])).unwrap_or(e);
+        cut = ll;
+        if ll == e {
+            // No white space: no target, no protocol.
+            return Split {
+                method: m..e,
+                uri: e..e,
+                protocol: e..e,
+                bad,
+            };
+        }
+    }
+    let method = m..cut;
+    if ll < e && is_space(at(ll + 1)) {
+        bad = true;
+    }
+    // The target starts after the white space (a character that ended the
+    // method without being white space is overwritten by httpd).
+    let mut u = ll;
+    if u < e && !is_space(buf[u]) {
+        u += 1;
+        return Split {
+            method,
+            uri: u..u,
+            protocol: u..u,
+            bad: true,
+        };
+    }
+    while is_space(at(u)) {
+        if buf[u] != b' ' {
+            bad = true;
+        }
+        u += 1;
+    }
+    if u >= e {
+        bad = true;
+    }
+    let mut ll = u;
+    while ll < e && is_vchar(buf[ll]) {
+        ll += 1;
+    }
+    if ll == u || (ll < e && !is_space(buf[ll])) {
+        bad = true;
+        match (ll..e).find(|&i| is_space(buf[i])) {
+            Some(i) => ll = i,
+            None => {
+                return Split {
+                    method,
+                    uri: u..e.max(u),
+                    protocol: e..e,
+                    bad,
+                }
+            }
+        }
+    }
+    let uri = u..ll;
+    if ll >= e {
+        return Split {
+            method,
+            uri,
+            protocol: e..e,
+            bad,
+        };
+    }
+    if is_space(at(ll + 1)) {
+        bad = true;
+    }
+    let mut p = ll;
+    while is_space(at(p)) {
+        if buf[p] != b' ' {
+            bad = true;
+        }
+        p += 1;
+    }
+    let mut q = p;
+    while q < e && is_vchar(buf[q]) {
+        q += 1;
+    }
+    if q < e {
+        // Text or white space after the protocol.
+        bad = true;
+    }
+    Split {
+        method,
+        uri,
+        protocol: p..q,
+        bad,
+    }
+}
+
+/// An accumulated header line: the raw line and its fold parts.
+struct Pending {
+    line: Range<usize>,
+    folds: Vec<Range<usize>>,
+    len: usize,
+}
+
 impl Head {
     fn reset(&mut self) {
         let mut headers = std::mem::take(&mut self.headers);
+        let mut folds = std::mem::take(&mut self.folds);
         headers.clear();
+        folds.clear();
         *self = Head {
             headers,
+            folds,
             ..Head::default()
         };
     }
 
-    /// Parses the head at the start of `buf`.
-    pub fn parse(&mut self, buf: &[u8]) -> Parse {
-        self.reset();
-        // Empty lines before the request line are skipped.
-        let mut i = 0;
-        while i < buf.len() {
-            if buf[i] == b'\n' {
-                i += 1;
-            } else if buf[i] == b'\r' && buf.get(i + 1) == Some(&b'\n') {
-                i += 2;
-            } else if buf[i] == b'\r' && i + 1 == buf.len() {
-                return Parse::Partial;
-            } else {
-                break;
+    /// Parses the head at the start of `buf` under `limits`. Once the head
+    /// is complete or refused, folded header values are written back into
+    /// `buf` (see [`Head::finish`]); a partial head leaves `buf` as it is.
+    pub fn parse(&mut self, buf: &mut [u8], limits: &Limits) -> Parse {
+        let r = self.parse_line(buf, limits);
+        if r != Parse::Done {
+            if r != Parse::Partial {
+                self.finish(buf);
             }
+            return r;
         }
-        let start = i;
-        let Some(lf) = memchr::memchr(b'\n', &buf[start..]) else {
-            if buf.len() - start > LINE_LIMIT + 1 {
-                self.has_line = true;
-                self.line = start..start + LINE_LIMIT + 1;
-                self.len = buf.len();
-                return Parse::Error(HeadError::LineTooLong);
-            }
-            return Parse::Partial;
-        };
-        self.has_line = true;
-        let lf = start + lf;
-        let content_end = if lf > start && buf[lf - 1] == b'\r' {
-            lf - 1
-        } else {
-            // A bare LF ends the line: refused, logged with the LF.
-            self.line = start..lf + 1;
-            self.len = lf + 1;
-            return Parse::Error(HeadError::Bad);
-        };
-        self.len = lf + 1;
-        if content_end - start > LINE_LIMIT {
-            self.line = start..start + LINE_LIMIT + 1;
-            return Parse::Error(HeadError::LineTooLong);
-        }
-        self.line = start..content_end;
-        let line = &buf[start..content_end];
-        let ws = |b: &u8| *b == b' ' || *b == b'\t';
-        let mut words = line.split(ws).filter(|w| !w.is_empty());
-        let method = words.next().unwrap_or(&line[..0]);
-        self.method = Some(offset(buf, method));
-        let target = words.next();
-        // The protocol is the rest of the line after the target.
-        let protocol = target.and_then(|t| {
-            let after = offset(buf, t).end;
-            let rest = buf[after..content_end].trim_ascii();
-            (!rest.is_empty()).then(|| {
-                let s = after
-                    + (buf[after..content_end].len()
-                        - buf[after..content_end].trim_ascii_start().len());
-                &buf[s..s + rest.len()]
-            })
-        });
-        let canonical = match (target, protocol) {
-            (Some(t), Some(p)) => method.len() + t.len() + p.len() + 2 == line.len(),
-            (Some(t), None) => method.len() + t.len() + 1 == line.len(),
-            _ => true,
-        };
-        self.rebuilt = !canonical;
-        let Some(target) = target else {
-            return Parse::Error(HeadError::Bad);
-        };
-        self.target = Some(offset(buf, target));
-        let method_ok = !method.is_empty() && method.iter().all(|&b| is_tchar(b));
-        let target_ok = !target.is_empty() && target.iter().all(|&b| b > b' ' && b != 0x7f);
-        // Targets httpd refuses before reading any header field.
-        let target_ok = target_ok && !crate::http::uri::refused_at_line(method, target);
-        let Some(protocol) = protocol else {
-            self.version = Version::Http09;
-            if !method_ok || !target_ok || method != b"GET" {
-                return Parse::Error(HeadError::Bad);
-            }
+        if self.version == Version::Http09 {
             return Parse::Done;
-        };
-        self.protocol = Some(offset(buf, protocol));
-        let version = protocol_version(protocol);
-        self.protocol_ok = version.is_some();
-        self.version = version.unwrap_or(Version::Http10);
-        if !method_ok || !target_ok || version.is_none() || !canonical {
-            return Parse::Error(HeadError::Bad);
         }
-        self.parse_fields(buf, lf + 1)
+        let r = self.parse_fields(buf, self.len, limits);
+        if r == Parse::Partial {
+            return r;
+        }
+        self.finish(buf);
+        if r != Parse::Done {
+            return r;
+        }
+        // Values of one name are joined; the result must fit the limit.
+        for (k, (n, _)) in self.headers.iter().enumerate() {
+            let name = &buf[n.clone()];
+            if self.headers[..k]
+                .iter()
+                .any(|(m, _)| buf[m.clone()].eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            let (count, total) = self
+                .headers
+                .iter()
+                .filter(|(m, _)| buf[m.clone()].eq_ignore_ascii_case(name))
+                .fold((0usize, 0usize), |(c, t), (_, v)| (c + 1, t + v.len()));
+            if total + 2 * (count - 1) > limits.field_size {
+                self.bad_line = n.clone();
+                return Parse::Error(HeadError::MergedTooLong);
+            }
+        }
+        self.check_fields(buf)
     }
 
-    fn parse_fields(&mut self, buf: &[u8], hstart: usize) -> Parse {
-        let rest = &buf[hstart..];
-        let mut storage = [httparse::EMPTY_HEADER; FIELDS_MAX + 1];
-        match httparse::parse_headers(rest, &mut storage) {
-            Ok(httparse::Status::Partial) => {
-                self.len = buf.len();
-                let line_start = memchr::memrchr(b'\n', rest).map_or(0, |p| p + 1);
-                if rest.len() - line_start > FIELD_LIMIT + 1 {
-                    return Parse::Error(HeadError::FieldTooLong);
+    /// Reads past empty lines to the request line and splits it; `Done`
+    /// means the line is good (the fields come next).
+    fn parse_line(&mut self, buf: &[u8], limits: &Limits) -> Parse {
+        self.reset();
+        self.protocol_log = *b"HTTP/1.0";
+        let mut i = 0;
+        let mut blanks = 0;
+        let (s, e) = loop {
+            match get_line(buf, i, limits.line + 2) {
+                Line::Partial => return Parse::Partial,
+                Line::TooLong { read, short } => {
+                    self.has_line = true;
+                    self.line = i..(i + limits.line + 1).min(buf.len());
+                    self.len = read;
+                    self.short = short;
+                    return Parse::Error(HeadError::LineTooLong);
                 }
-                if memchr::memchr_iter(b'\n', rest).count() > FIELDS_MAX {
-                    return Parse::Error(HeadError::TooManyFields);
+                Line::Unreadable { next } => {
+                    self.has_line = true;
+                    let end = if memchr::memchr(0, &buf[i..next]).is_some() && next >= i + 2 {
+                        next - 1 - usize::from(buf[next - 2] == b'\r')
+                    } else {
+                        next
+                    };
+                    self.line = i..end;
+                    self.len = next;
+                    return Parse::Error(HeadError::Unreadable);
                 }
-                Parse::Partial
-            }
-            Ok(httparse::Status::Complete((n, fields))) => {
-                self.len = hstart + n;
-                if fields.len() > FIELDS_MAX {
-                    self.len = buf.len();
-                    return Parse::Error(HeadError::TooManyFields);
-                }
-                for f in fields.iter() {
-                    let name = f.name.as_bytes();
-                    if name.len() + 2 + f.value.len() > FIELD_LIMIT {
-                        return Parse::Error(HeadError::FieldTooLong);
+                Line::Ok { content, next } => {
+                    if content.is_empty() && blanks < BLANK_LINES {
+                        blanks += 1;
+                        i = next;
+                        continue;
                     }
-                    self.headers.push((offset(buf, name), offset(buf, f.value)));
+                    self.len = next;
+                    break (content.start, content.end);
                 }
-                self.check_fields(buf)
             }
-            Err(httparse::Error::TooManyHeaders) => {
-                self.len = buf.len();
-                Parse::Error(HeadError::TooManyFields)
+        };
+        self.has_line = true;
+        self.line = s..e;
+        let sp = split_line(buf, s, e);
+        let mut bad = sp.bad;
+        let protocol = &buf[sp.protocol.clone()];
+        // The line as httpd rebuilds it.
+        let mut k = sp.method.end;
+        let mut same = sp.method.start == s;
+        for part in [&sp.uri, &sp.protocol] {
+            if !part.is_empty() {
+                same &= buf[k] == b' ' && part.start == k + 1;
+                k = part.end;
             }
-            Err(_) => {
-                self.len = buf.len();
-                let line_start = memchr::memrchr(b'\n', rest).map_or(0, |p| p + 1);
-                if rest.len() - line_start > FIELD_LIMIT + 1 {
+        }
+        self.rebuilt = !same || k != e;
+        self.method = Some(sp.method.clone());
+        self.target = (!sp.uri.is_empty()).then(|| sp.uri.clone());
+        self.protocol = Some(sp.protocol.clone());
+        let method = &buf[sp.method.clone()];
+        let http09 = protocol.is_empty();
+        if let Some(v) = protocol_version(protocol) {
+            self.version = v;
+            self.protocol_log.copy_from_slice(protocol);
+        } else if protocol.len() == 8
+            && protocol[..4].eq_ignore_ascii_case(b"HTTP")
+            && protocol_version(&[b"HTTP", &protocol[4..]].concat()).is_some()
+        {
+            // A lower-case protocol: refused; recorded as sent unless the
+            // line was already refused, then with `HTTP` in capitals.
+            self.version =
+                protocol_version(&[b"HTTP", &protocol[4..]].concat()).unwrap_or(Version::Http10);
+            self.protocol_log.copy_from_slice(protocol);
+            if bad {
+                self.protocol_log[..4].copy_from_slice(b"HTTP");
+            }
+            bad = true;
+        } else if !http09 {
+            bad = true;
+            self.version = Version::Http10;
+        } else {
+            self.version = Version::Http09;
+            self.protocol_log = *b"HTTP/0.9";
+            // A simple request must be a GET.
+            bad |= method != b"GET";
+        }
+        let target = &buf[sp.uri.clone()];
+        // Targets httpd refuses before reading any header field.
+        let target_refused =
+            !target.is_empty() && crate::http::uri::refused_at_line(method, target);
+        if bad || target_refused {
+            if self.version == Version::Http09 || !protocol_version_any(protocol) {
+                self.version = Version::Http10;
+                self.protocol_log = *b"HTTP/1.0";
+            }
+            return Parse::Error(HeadError::Bad);
+        }
+        Parse::Done
+    }
+
+    fn parse_fields(&mut self, buf: &[u8], mut i: usize, limits: &Limits) -> Parse {
+        let mut pending: Option<Pending> = None;
+        let mut fields_read = 0usize;
+        loop {
+            let (content, next) = match get_line(buf, i, limits.field_size + 2) {
+                Line::Partial => return Parse::Partial,
+                Line::TooLong { read, short } => {
+                    self.len = read;
+                    self.short = short;
+                    self.bad_line = i..read;
                     return Parse::Error(HeadError::FieldTooLong);
                 }
-                Parse::Error(HeadError::Bad)
+                Line::Unreadable { next } => {
+                    self.len = next;
+                    return Parse::Error(HeadError::Unreadable);
+                }
+                Line::Ok { content, next } => (content, next),
+            };
+            self.len = next;
+            let (s, mut e) = (content.start, content.end);
+            while e - s > 1 && (buf[e - 1] == b' ' || buf[e - 1] == b'\t') {
+                e -= 1;
             }
+            if e > s && (buf[s] == b' ' || buf[s] == b'\t') {
+                // An obs-fold line continues the field before it.
+                let Some(p) = pending.as_mut() else {
+                    return Parse::Error(HeadError::Bad);
+                };
+                if e - s == 1 {
+                    return Parse::Error(HeadError::Bad);
+                }
+                let mut f = s;
+                while buf[f + 1] == b' ' || buf[f + 1] == b'\t' {
+                    f += 1;
+                }
+                if p.len + (e - f) + 1 >= limits.field_size {
+                    self.bad_line = p.line.clone();
+                    return Parse::Error(HeadError::FoldTooLong);
+                }
+                p.folds.push(f + 1..e);
+                p.len += e - f;
+                i = next;
+                continue;
+            }
+            if let Some(p) = pending.take() {
+                fields_read += 1;
+                if limits.fields > 0 && fields_read > limits.fields {
+                    return Parse::Error(HeadError::TooManyFields);
+                }
+                let line = p.line;
+                let mut c = line.start;
+                while c < line.end && is_tchar(buf[c]) {
+                    c += 1;
+                }
+                if c == line.start || c == line.end || buf[c] != b':' {
+                    return Parse::Error(HeadError::Bad);
+                }
+                let name = line.start..c;
+                let mut v = c + 1;
+                while v < line.end && (buf[v] == b' ' || buf[v] == b'\t') {
+                    v += 1;
+                }
+                let value_ok = |r: &Range<usize>| {
+                    buf[r.clone()]
+                        .iter()
+                        .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+                };
+                if !value_ok(&(v..line.end)) || !p.folds.iter().all(value_ok) {
+                    return Parse::Error(HeadError::Bad);
+                }
+                if !p.folds.is_empty() {
+                    let mut parts = Vec::with_capacity(p.folds.len() + 1);
+                    parts.push(v..line.end);
+                    parts.extend(p.folds);
+                    self.folds.push((self.headers.len(), parts));
+                }
+                self.headers.push((name, v..line.end));
+            }
+            if s == e {
+                break;
+            }
+            pending = Some(Pending {
+                line: s..e,
+                folds: Vec::new(),
+                len: e - s,
+            });
+            i = next;
+        }
+        Parse::Done
+    }
+
+    /// Writes each folded value into `buf` (its parts joined by one space,
+    /// in the place of the first part) and points the header at it. Call
+    /// once the head is done or refused, on the slice that was parsed.
+    pub fn finish(&mut self, buf: &mut [u8]) {
+        for (k, parts) in std::mem::take(&mut self.folds) {
+            let start = parts[0].start;
+            let mut w = parts[0].end;
+            for p in &parts[1..] {
+                buf[w] = b' ';
+                w += 1;
+                buf.copy_within(p.clone(), w);
+                w += p.len();
+            }
+            self.headers[k].1 = start..w;
         }
     }
 
@@ -300,6 +676,8 @@ impl Head {
             } else if name.eq_ignore_ascii_case(b"expect") {
                 if self.expect.is_none() {
                     self.expect = Some(v.clone());
+                } else {
+                    self.expect_many = true;
                 }
             } else if name.eq_ignore_ascii_case(b"host") {
                 if self.host.is_some() {
@@ -332,6 +710,14 @@ impl Head {
     }
 }
 
+/// Whether `p` names an HTTP version in either case (`HTTP/1.1`,
+/// `http/1.1`).
+fn protocol_version_any(p: &[u8]) -> bool {
+    p.len() == 8
+        && p[..4].eq_ignore_ascii_case(b"HTTP")
+        && protocol_version(&[b"HTTP", &p[4..]].concat()).is_some()
+}
+
 /// Whether a Host value is well formed as httpd's `fix_hostname` checks
 /// it: a name of letters, digits, `-`, `_` and single dots, or a bracketed
 /// IPv6 literal, with an optional numeric port.
@@ -361,18 +747,26 @@ pub fn valid_host(h: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn p(s: &[u8]) -> (Parse, Head) {
+    fn p(s: &[u8]) -> (Parse, Head, Vec<u8>) {
         let mut h = Head::default();
-        let r = h.parse(s);
-        (r, h)
+        let mut b = s.to_vec();
+        let r = h.parse(&mut b, &Limits::default());
+        (r, h, b)
+    }
+
+    fn value(h: &Head, b: &[u8], name: &[u8]) -> Option<Vec<u8>> {
+        h.headers
+            .iter()
+            .find(|(n, _)| b[n.clone()].eq_ignore_ascii_case(name))
+            .map(|(_, v)| b[v.clone()].to_vec())
     }
 
     #[test]
     fn simple_and_partial() {
         let req = b"GET /a?b HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\r\nrest";
-        let (r, h) = p(req);
+        let (r, h, b) = p(req);
         assert_eq!(r, Parse::Done);
-        assert_eq!(&req[h.line.clone()], b"GET /a?b HTTP/1.1");
+        assert_eq!(&b[h.line.clone()], b"GET /a?b HTTP/1.1");
         assert_eq!(h.len, req.len() - 4);
         assert_eq!(h.headers.len(), 2);
         assert_eq!(h.version, Version::Http11);
@@ -383,58 +777,119 @@ mod tests {
 
     #[test]
     fn malformed() {
-        let (r, h) = p(b"GARBAGE\r\n\r\n");
+        let (r, h, _) = p(b"GARBAGE\r\n\r\n");
         assert_eq!(r, Parse::Error(HeadError::Bad));
         assert_eq!(h.line, 0..7);
         assert_eq!(h.len, 9);
-        assert!(h.protocol.is_none());
-        let (r, h) = p(b"GET / HTTP/1.1\n");
-        assert_eq!(r, Parse::Error(HeadError::Bad));
+        assert_eq!(&h.protocol_log, b"HTTP/1.0");
+        let (r, h, _) = p(b"GET / HTTP/1.1\n");
+        assert_eq!(r, Parse::Error(HeadError::Unreadable));
         assert_eq!(h.line, 0..15);
         assert!(p(b"F<O / HTTP/1.1\r\n\r\n").0 == Parse::Error(HeadError::Bad));
         assert!(p(b"GET / HTTP/1.1\r\n\r\n").0 == Parse::Error(HeadError::Bad));
         assert_eq!(p(b"GET /\r\n").0, Parse::Done);
+        assert_eq!(p(b"HEAD /\r\n").0, Parse::Error(HeadError::Bad));
         // Extra white space: refused, logged rebuilt (Apache 2.4.71).
-        let (r, h) = p(b"GET  / HTTP/1.1\r\nHost: x\r\n\r\n");
+        let (r, h, _) = p(b"GET  / HTTP/1.1\r\nHost: x\r\n\r\n");
         assert_eq!((r, h.rebuilt), (Parse::Error(HeadError::Bad), true));
-        // An invalid protocol is logged as HTTP/1.0.
-        let (r, h) = p(b"GET / FOO/1.1\r\nHost: x\r\n\r\n");
-        assert_eq!((r, h.protocol_ok), (Parse::Error(HeadError::Bad), false));
+        // An invalid protocol is logged as HTTP/1.0, a lower-case one as
+        // sent (with HTTP in capitals when the line was already bad).
+        let (r, h, _) = p(b"GET / FOO/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(
+            (r, &h.protocol_log),
+            (Parse::Error(HeadError::Bad), b"HTTP/1.0")
+        );
+        let (_, h, _) = p(b"GET / http/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(&h.protocol_log, b"http/1.1");
+        let (_, h, _) = p(b"GET\t/ http/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(&h.protocol_log, b"HTTP/1.1");
+        // Trailing text: the line is rebuilt without it.
+        let (r, h, _) = p(b"GET / HTTP/1.1 x\r\nHost: x\r\n\r\n");
+        assert_eq!(r, Parse::Error(HeadError::Bad));
+        assert!(h.rebuilt);
+        assert_eq!(h.protocol, Some(6..14));
+        // A NUL byte: the line cannot be read.
+        let (r, h, _) = p(b"GET /\0 HTTP/1.1\r\n\r\n");
+        assert_eq!((r, h.method), (Parse::Error(HeadError::Unreadable), None));
     }
 
     #[test]
-    fn framing() {
-        let bad: &[&[u8]] = &[
-            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
-            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
-            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 1\r\n\r\n",
-            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n",
-            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
-        ];
-        for b in bad {
-            assert_eq!(p(b).0, Parse::Error(HeadError::Bad));
-        }
-        let (r, h) = p(b"POST / HTTP/1.1\r\nHost: x\r\ncontent-length: 12\r\n\r\n");
+    fn fields_as_httpd_reads_them() {
+        // obs-fold: joined with one space, trailing white space dropped.
+        let (r, h, b) = p(b"GET / HTTP/1.1\r\nHost: x\r\nX-A: one \r\n\t two\t\r\n three\r\n\r\n");
         assert_eq!(r, Parse::Done);
-        assert_eq!(h.content_length, Some(12));
+        assert_eq!(value(&h, &b, b"x-a").unwrap(), b"one two three");
+        // A refused field keeps the ones before it, checked a line late.
+        let (r, h, b) = p(b"GET / HTTP/1.1\r\nHost: x\r\nX(Bad): v\r\nX-B: 1\r\n\r\n");
+        assert_eq!(r, Parse::Error(HeadError::Bad));
+        assert_eq!(value(&h, &b, b"host").unwrap(), b"x");
+        assert_eq!(h.headers.len(), 1);
+        assert_eq!(h.len, 16 + 9 + 11 + 8);
+        // A fold before any field, an empty fold.
+        assert_eq!(
+            p(b"GET / HTTP/1.1\r\n x\r\n\r\n").0,
+            Parse::Error(HeadError::Bad)
+        );
+        assert_eq!(
+            p(b"GET / HTTP/1.1\r\nHost: x\r\nX-A: v\r\n \r\n\r\n").0,
+            Parse::Error(HeadError::Bad)
+        );
+        // Control characters in a value; DEL too.
+        assert_eq!(
+            p(b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x7fb\r\n\r\n").0,
+            Parse::Error(HeadError::Bad)
+        );
+        assert_eq!(
+            p(b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\xe9\tb\r\n\r\n").0,
+            Parse::Done
+        );
     }
 
     #[test]
     fn limits() {
         let mut long = b"GET /".to_vec();
         long.resize(9000, b'a');
-        let (r, h) = p(&long);
+        let (r, h, _) = p(&long);
         assert_eq!(r, Parse::Error(HeadError::LineTooLong));
         assert_eq!(h.line.len(), LINE_LIMIT + 1);
+        assert!(h.short);
+        long.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\n\r\n");
+        let (_, h, _) = p(&long);
+        assert_eq!((h.len, h.short), (9011, false));
         let mut many = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
         for i in 0..100 {
             many.extend_from_slice(format!("X-{i}: a\r\n").as_bytes());
         }
         many.extend_from_slice(b"\r\n");
-        assert_eq!(p(&many).0, Parse::Error(HeadError::TooManyFields));
+        let (r, h, _) = p(&many);
+        assert_eq!(r, Parse::Error(HeadError::TooManyFields));
+        assert_eq!(h.headers.len(), 100);
+        // The 101st field is checked once the line after it is read.
+        assert_eq!(h.len, many.len());
         let mut field = b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: ".to_vec();
         field.resize(field.len() + 8200, b'a');
         assert_eq!(p(&field).0, Parse::Error(HeadError::FieldTooLong));
+        let small = Limits {
+            line: 20,
+            field_size: 20,
+            fields: 2,
+        };
+        let mut b = b"GET / HTTP/1.1\r\nHost: x\r\nX: aaaaaaaaa\r\nX: bbbbbbbbb\r\n\r\n".to_vec();
+        let mut h = Head::default();
+        assert_eq!(
+            h.parse(&mut b, &small),
+            Parse::Error(HeadError::TooManyFields)
+        );
+        let mut b = b"GET / HTTP/1.1\r\nX: aaaaaaaaaa\r\nX: bbbbbbbbbb\r\n\r\n".to_vec();
+        assert_eq!(
+            h.parse(&mut b, &small),
+            Parse::Error(HeadError::MergedTooLong)
+        );
+        let mut b = b"GET /aaaaaaaaaaaaaaaaaa HTTP/1.1\r\n\r\n".to_vec();
+        assert_eq!(
+            h.parse(&mut b, &small),
+            Parse::Error(HeadError::LineTooLong)
+        );
+        assert_eq!(h.line.len(), 21);
     }
 }

@@ -947,7 +947,134 @@ pub fn cases() -> Vec<Case> {
         });
     }
 
-    // 15. A request that never completes: the server's Timeout (408).
+    // 15. Head shapes as httpd's strict reader sees them: obs-fold
+    // variants, refusals a line late, unreadable lines, Expect, and
+    // pipelines with empty lines between requests.
+    let shapes: &[(&str, &[u8], usize)] = &[
+        (
+            "fold tabs",
+            b"GET /index.html HTTP/1.1\r\nHost: main.test\r\nX-Esc: first \r\n\t\t folded  \r\n  again\r\n\r\n",
+            1,
+        ),
+        (
+            "fold first",
+            b"GET /index.html HTTP/1.1\r\n X-Esc: v\r\nHost: main.test\r\n\r\n",
+            1,
+        ),
+        (
+            "fold empty",
+            b"GET /index.html HTTP/1.1\r\nHost: main.test\r\nX-Esc: v\r\n \r\n\r\n",
+            1,
+        ),
+        (
+            "fold host",
+            b"GET /index.html HTTP/1.1\r\nHost: main\r\n .test\r\n\r\n",
+            1,
+        ),
+        (
+            "bad name then field",
+            b"GET /index.html HTTP/1.1\r\nHost: main.test\r\nX(Bad): v\r\nX-Esc: after\r\n\r\n",
+            1,
+        ),
+        (
+            "bare LF in header",
+            b"GET /index.html HTTP/1.1\r\nHost: main.test\r\nX-Esc: v\n\r\n",
+            1,
+        ),
+        (
+            "empty header name",
+            b"GET /index.html HTTP/1.1\r\nHost: main.test\r\n: v\r\n\r\n",
+            1,
+        ),
+        (
+            "trailing white space values",
+            b"GET /index.html HTTP/1.1\r\nHost: main.test\r\nX-Esc: v  \t \r\nX-Multi:  \t\r\n\r\n",
+            1,
+        ),
+        ("LF before line", b"\nGET /index.html HTTP/1.1\r\nHost: main.test\r\n\r\n", 1),
+        ("leading space", b" GET /index.html HTTP/1.1\r\nHost: main.test\r\n\r\n", 1),
+        ("tab and lowercase", b"GET\t/index.html http/1.1\r\nHost: main.test\r\n\r\n", 1),
+        ("HTTP/0.9 named", b"GET /index.html HTTP/0.9\r\nHost: main.test\r\n\r\n", 1),
+        ("CR in line", b"GET /a\rb HTTP/1.1\r\nHost: main.test\r\n\r\n", 1),
+        ("POST HTTP/0.9", b"POST /index.html\r\n", 1),
+        (
+            "expect HTTP/1.0",
+            b"GET /index.html HTTP/1.0\r\nExpect: something\r\n\r\n",
+            1,
+        ),
+        (
+            "expect twice",
+            b"GET /index.html HTTP/1.1\r\nHost: main.test\r\nExpect: 100-continue\r\nExpect: 100-continue\r\n\r\n",
+            1,
+        ),
+        (
+            "expect keep-alive HTTP/1.0",
+            b"GET /index.html HTTP/1.0\r\nConnection: keep-alive\r\nExpect: something\r\n\r\n",
+            1,
+        ),
+        (
+            "expect continue POST",
+            b"POST /index.html HTTP/1.1\r\nHost: main.test\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi",
+            1,
+        ),
+    ];
+    for (name, bytes, n) in shapes {
+        v.push(case(format!("shape {name}"), 2, bytes.to_vec(), *n));
+    }
+    let crlf11 = [&b"\r\n".repeat(11)[..], &get("/index.html", "main.test")].concat();
+    v.push(case("shape eleven empty lines", 2, crlf11, 1));
+    let crlf10 = [&b"\r\n".repeat(10)[..], &get("/index.html", "main.test")].concat();
+    v.push(case("shape ten empty lines", 2, crlf10, 1));
+    let head_ka = rq(b"HEAD /index.html HTTP/1.1", &[b"Host: main.test"], b"");
+    let pipes2: Vec<(&str, Vec<u8>, usize)> = vec![
+        (
+            "empty lines between",
+            cat(&[
+                &get("/index.html", "main.test"),
+                b"\r\n\r\n",
+                &get("/index.html", "main.test"),
+                &get("/nope", "main.test"),
+                b"\n",
+                &get("/nope", "main.test"),
+            ]),
+            4,
+        ),
+        ("heads", cat(&[&head_ka, &head_ka, &head_ka]), 3),
+        (
+            "empty file then 304",
+            cat(&[
+                &get("/empty.txt", "main.test"),
+                &rq(
+                    b"GET /index.html HTTP/1.1",
+                    &[b"Host: main.test", b"If-None-Match: *"],
+                    b"",
+                ),
+                &get("/1k.bin", "main.test"),
+            ]),
+            3,
+        ),
+        (
+            "keep-alive token",
+            cat(&[
+                &rq(
+                    b"GET /index.html HTTP/1.1",
+                    &[b"Host: main.test", b"Connection: keep-alive"],
+                    b"",
+                ),
+                &rq(
+                    b"GET /index.html HTTP/1.0",
+                    &[b"Connection: keep-alive"],
+                    b"",
+                ),
+            ]),
+            2,
+        ),
+    ];
+    for (name, bytes, n) in pipes2 {
+        v.push(case(format!("pipeline {name}"), 2, bytes, n));
+    }
+
+    // 16. A request that never completes: the server's Timeout (408).
     v.push(Case {
         name: "timeout partial request".into(),
         addr: 2,
