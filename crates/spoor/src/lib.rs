@@ -25,7 +25,9 @@
 //!   formats resolved);
 //! * [`periodic_log`]: periodic log files (`CustomLog … period=`, WASD
 //!   `[LogPeriod]`);
-//! * [`wasd_track`]: WASD access tracking (the `WASDtrack` cookie).
+//! * [`wasd_track`]: WASD access tracking (the `WASDtrack` cookie);
+//! * [`wasd_report`]: WASD server reports (error pages, signature,
+//!   `[ErrorReportPath]`).
 
 mod bufpool;
 pub mod check_forensic;
@@ -43,4 +45,5 @@ pub mod site;
 pub mod static_files;
 pub mod usertrack;
 pub mod vhost;
+pub mod wasd_report;
 pub mod wasd_track;

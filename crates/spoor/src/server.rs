@@ -131,6 +131,7 @@ impl Config {
                 track: None,
                 forensic: None,
                 cookie_expires: 0,
+                report: None,
             }],
             vhosts: Vhosts::empty(),
             sinks: vec![Sink::stdout(&SinkOptions::default()).expect("standard output")],
@@ -1185,10 +1186,32 @@ impl Connection {
         self.reply.content_type = self.reply.headers_out.last().map(|h| h.1.clone());
     }
 
-    /// Builds an error response (Apache's page) in the response buffer.
+    /// Builds an error response in the response buffer: Apache's page, or
+    /// on a WASD service its report (see [`crate::wasd_report`]).
+    #[track_caller]
     fn error_response(&mut self, status: u16, detail: Detail<'_>, http09: bool) {
-        // ErrorDocument (see `errordoc`).
-        let custom = self.custom_response(status);
+        let caller = std::panic::Location::caller();
+        // ErrorDocument or [ErrorReportPath] (see `errordoc`).
+        let mut custom = self.custom_response(status);
+        let method: Vec<u8>;
+        let (status, detail) = if let errordoc::Custom::WasdFallback(o) = custom {
+            // The report page failed: the original request's own report.
+            self.undo_redirect();
+            custom = errordoc::Custom::None;
+            method = self
+                .head
+                .method
+                .clone()
+                .map_or_else(Vec::new, |m| self.buf[m].to_vec());
+            let d = match o {
+                405 | 501 => Detail::Method(&method),
+                _ => Detail::None,
+            };
+            (o, d)
+        } else {
+            (status, detail)
+        };
+        let wasd = self.cfg.servers[self.reply.server].report.clone();
         let final_status = status;
         self.reply.keepalives_before = self.keepalives;
         let (status, detail) = match &custom {
@@ -1207,7 +1230,27 @@ impl Connection {
                 pages::error_body(status, detail, &mut body);
                 Self::additionally(*o, &mut body);
             }
-            _ => pages::error_body(status, detail, &mut body),
+            _ => match &wasd {
+                Some(rep) => {
+                    let srv = &self.cfg.servers[self.reply.server];
+                    let file = caller.file();
+                    let module = file
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(file)
+                        .trim_end_matches(".rs");
+                    let r = crate::wasd_report::Report {
+                        status,
+                        detail,
+                        path: &self.uri,
+                        host: &srv.server_name,
+                        port: srv.port,
+                        source: (module, caller.line()),
+                    };
+                    rep.render(&r, &mut body);
+                }
+                None => pages::error_body(status, detail, &mut body),
+            },
         }
         if http09 {
             self.reply.status = status;
@@ -1226,9 +1269,10 @@ impl Connection {
             }
             let head_only = self.head_is_head();
             // httpd sends its 416 page without a length: chunked on
-            // HTTP/1.1, up to the close on HTTP/1.0.
-            let chunked = status == 416 && !head_only && self.head.version == Version::Http11;
-            if status == 416 {
+            // HTTP/1.1, up to the close on HTTP/1.0 (a WASD report has one).
+            let apache416 = status == 416 && wasd.is_none();
+            let chunked = apache416 && !head_only && self.head.version == Version::Http11;
+            if apache416 {
                 self.reply.no_length = !head_only;
             } else if !head_only {
                 header_num(
@@ -1246,7 +1290,7 @@ impl Connection {
                     b"chunked",
                 );
             }
-            if status == 416 {
+            if apache416 {
                 // httpd decides keep-alive twice for a 416 (the range
                 // response, then the error page): the count goes up twice.
                 let (o, h) = (self.out.len(), self.reply.headers_out.len());
@@ -1262,7 +1306,11 @@ impl Connection {
             }
             self.connection_headers();
             self.reply.status = shown;
-            self.content_type(b"text/html; charset=iso-8859-1");
+            self.content_type(if wasd.is_some() {
+                crate::wasd_report::CONTENT_TYPE
+            } else {
+                b"text/html; charset=iso-8859-1"
+            });
             self.out.extend_from_slice(b"\r\n");
             if chunked {
                 let mut n = [0u8; 16];
@@ -1280,7 +1328,10 @@ impl Connection {
         match custom {
             errordoc::Custom::Local(url) => self.reply.pending_errdoc = Some((status, url)),
             errordoc::Custom::Recursive(_) => self.recursive_error_log(final_status),
-            _ => {}
+            errordoc::Custom::None
+            | errordoc::Custom::Text(_)
+            | errordoc::Custom::Remote(_)
+            | errordoc::Custom::WasdFallback(_) => {}
         }
     }
 

@@ -57,6 +57,8 @@ pub struct ServerConf {
     pub forensic: Option<std::sync::Arc<spoor_log::forensic::ForensicLog>>,
     /// mod_usertrack's `CookieExpires` for this server.
     pub cookie_expires: i32,
+    /// WASD server reports (`None`: Apache's error pages).
+    pub report: Option<std::sync::Arc<crate::wasd_report::WasdReport>>,
 }
 
 /// A server's per-directory defaults: its directives outside sections
@@ -198,6 +200,11 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
                 &main.usertrack,
                 (i > 0).then_some(&srv.usertrack),
             ),
+            report: srv
+                .wasd_report
+                .as_ref()
+                .or(main.wasd_report.as_ref())
+                .map(|r| std::sync::Arc::new(r.clone())),
         });
     }
     let main = &settings.main;

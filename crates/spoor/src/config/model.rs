@@ -171,6 +171,10 @@ pub struct Server {
     /// tracks (`[Track]` on, not `;notrack`, and not a proxy service unless
     /// `;track`). See [`crate::wasd_track`].
     pub wasd_track: Option<TrackSettings>,
+    /// WASD server reports for this service (`None`: Apache's error
+    /// pages). A virtual host without its own uses the main server's.
+    /// See [`crate::wasd_report`].
+    pub wasd_report: Option<crate::wasd_report::WasdReport>,
 }
 
 /// Request-size limits (`LimitRequest*`).

@@ -13,9 +13,14 @@
 //!   original status's built-in page with httpd's "Additionally, …"
 //!   paragraph: the original request is logged with that body, the final
 //!   with its own status and no body.
+//!
+//! A WASD service's `[ErrorReportPath]` takes the local-URL path (see
+//! [`crate::wasd_report`]), except that a final request that fails is
+//! undone: the original request gets the internal report of its own
+//! status and is logged as if it had not been redirected.
 
 use std::ops::Range;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use super::Connection;
 use crate::http::uri;
@@ -67,11 +72,22 @@ pub(super) enum Custom {
     /// The final request of an internal redirect failed: the original
     /// status's page with the "Additionally" paragraph.
     Recursive(u16),
+    /// The final request of a WASD `[ErrorReportPath]` redirect failed:
+    /// undo the redirect and send the internal report for this original
+    /// status.
+    WasdFallback(u16),
 }
 
 impl Connection {
     /// The `ErrorDocument` in force for `status`.
     pub(super) fn custom_response(&self, status: u16) -> Custom {
+        if let Some(rep) = self.cfg.servers[self.reply.server].report.as_deref() {
+            return match &self.reply.redirect {
+                Some(o) if status >= 400 => Custom::WasdFallback(o.status),
+                Some(_) => Custom::None,
+                None => rep.error_page(status).map_or(Custom::None, Custom::Local),
+            };
+        }
         if let Some(o) = &self.reply.redirect {
             return if status >= 400 {
                 Custom::Recursive(o.status)
@@ -110,6 +126,35 @@ impl Connection {
             b"\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n",
         );
         body.splice(at..at, p);
+    }
+
+    /// Undoes an internal redirect whose final request failed (WASD's
+    /// `[ErrorReportPath]`): the connection describes the original
+    /// request again, for the report and the log.
+    pub(super) fn undo_redirect(&mut self) {
+        let Some(o) = self.reply.redirect.take() else {
+            return;
+        };
+        let o = *o;
+        self.uri = o.uri;
+        self.reply.query = o.query;
+        self.reply.filename = o.filename.is_some();
+        if let Some(f) = o.filename {
+            self.path = std::ffi::OsString::from_vec(f).into();
+        }
+        self.reply.handler = o.handler;
+        self.env = o.env;
+        self.reply.final_query = None;
+        self.reply.error_status = 0;
+        // mod_usertrack: the original's note and cookie.
+        self.reply.cookie = o.cookie_note.is_some();
+        if let Some(c) = o.cookie_note {
+            self.cookie_note = c;
+        }
+        self.reply.set_cookie = o.set_cookie.map(|(n, v)| {
+            self.cookie_hdr = v;
+            n
+        });
     }
 
     /// After a failed final request: the response just built belongs to
