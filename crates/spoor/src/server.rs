@@ -396,6 +396,23 @@ fn hex_len(n: usize, buf: &mut [u8; 16]) -> &[u8] {
     &buf[i..]
 }
 
+/// The `multipart/byteranges` boundary, as httpd's: one random 64-bit
+/// number per process, in hex without leading zeros (so shorter than 16
+/// digits one time in 16).
+fn multipart_boundary() -> &'static str {
+    static B: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    B.get_or_init(|| {
+        let mut r = [0u8; 8];
+        if crate::usertrack::fill_random(&mut r).is_none() {
+            // No randomness at all: the time will do for a separator.
+            r = (now_us() as u64)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .to_ne_bytes();
+        }
+        format!("{:x}", u64::from_ne_bytes(r))
+    })
+}
+
 /// Apache's `ap_status_drops_connection`.
 fn drops_connection(status: u16) -> bool {
     matches!(status, 400 | 408 | 411 | 413 | 414 | 500 | 501 | 503)
@@ -1598,10 +1615,7 @@ impl Connection {
         ct: Option<&[u8]>,
         head_only: bool,
     ) -> bool {
-        // A boundary of 16 hex digits, as httpd's.
-        let seed = (self.reply.request_time_us as u64) ^ ((self.served as u64) << 40);
-        let seed = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let boundary = format!("{seed:016x}");
+        let boundary = multipart_boundary();
         let part_head = |a: u64, b: u64, out: &mut Vec<u8>| {
             out.extend_from_slice(b"\r\n--");
             out.extend_from_slice(boundary.as_bytes());

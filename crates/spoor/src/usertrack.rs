@@ -512,7 +512,8 @@ fn random_u32() -> Option<u32> {
     })
 }
 
-fn fill_random(buf: &mut [u8]) -> Option<()> {
+/// Fills `buf` from the operating system's CSPRNG.
+pub(crate) fn fill_random(buf: &mut [u8]) -> Option<()> {
     let mut off = 0;
     while off < buf.len() {
         let rest = &mut buf[off..];

@@ -20,7 +20,10 @@
 //!   `kind` is `uid` (27 base64url characters), `pid` (`pid:hex:hex`) or
 //!   the id itself. In `ut_*.log` the random tracking-cookie values and
 //!   `expires=` dates are taken relative to the request
-//!   (`apache_diff/usertrack.rs`). Nothing else.
+//!   (`apache_diff/usertrack.rs`). A `multipart/byteranges` answer's
+//!   length is normalised to a 16-digit boundary on each side, as that
+//!   side's response showed it (httpd's boundary is random and shorter
+//!   one time in 16; `apache_diff/multipart.rs`). Nothing else.
 //! * The forensic logs are compared like the access logs: after each case
 //!   the harness also waits until every `+` record has its `-`.
 //! * apache2-only directives sit in `<IfDefine APACHE>` (apache2 gets
@@ -46,6 +49,8 @@ mod cases;
 mod formats;
 #[path = "apache_diff/known.rs"]
 mod known;
+#[path = "apache_diff/multipart.rs"]
+mod multipart;
 #[path = "apache_diff/usertrack.rs"]
 mod usertrack;
 
@@ -299,9 +304,13 @@ fn start_spoor(root: &Path, port: u16, defines: &[&str]) -> Result<Proc, String>
     Ok(p)
 }
 
+/// The most response bytes kept per case (for `multipart`).
+const KEEP_BYTES: usize = 1 << 20;
+
 /// Reads what arrives until the peer closes, `idle` passes without data
-/// (once something came), or `limit` passes.
-fn drain(s: &mut TcpStream, idle: Option<Duration>, limit: Duration) {
+/// (once something came), or `limit` passes; appends it to `kept` (up to
+/// KEEP_BYTES).
+fn drain(s: &mut TcpStream, idle: Option<Duration>, limit: Duration, kept: &mut Vec<u8>) {
     let deadline = Instant::now() + limit;
     let mut buf = [0u8; 65536];
     let mut got = false;
@@ -317,7 +326,11 @@ fn drain(s: &mut TcpStream, idle: Option<Duration>, limit: Duration) {
         let _ = s.set_read_timeout(Some(t));
         match s.read(&mut buf) {
             Ok(0) => return,
-            Ok(_) => got = true,
+            Ok(n) => {
+                got = true;
+                let room = KEEP_BYTES.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
             Err(e)
                 if e.kind() == std::io::ErrorKind::WouldBlock
                     || e.kind() == std::io::ErrorKind::TimedOut =>
@@ -331,11 +344,13 @@ fn drain(s: &mut TcpStream, idle: Option<Duration>, limit: Duration) {
     }
 }
 
-/// Sends one case on one connection and reads until the server closes.
-fn run_case(ip: &str, port: u16, c: &Case) {
+/// Sends one case on one connection and reads until the server closes;
+/// returns what the server sent.
+fn run_case(ip: &str, port: u16, c: &Case) -> Vec<u8> {
+    let mut kept = Vec::new();
     let addr: SocketAddr = format!("{ip}:{port}").parse().unwrap();
     let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(3)) else {
-        return;
+        return kept;
     };
     let _ = s.set_write_timeout(Some(Duration::from_secs(3)));
     let _ = s.set_nodelay(true);
@@ -349,13 +364,15 @@ fn run_case(ip: &str, port: u16, c: &Case) {
                 &mut s,
                 Some(Duration::from_millis(150)),
                 Duration::from_secs(3),
+                &mut kept,
             );
         }
     }
     if !c.hold {
         let _ = s.shutdown(Shutdown::Write);
     }
-    drain(&mut s, None, CASE_WAIT);
+    drain(&mut s, None, CASE_WAIT, &mut kept);
+    kept
 }
 
 fn line_count(p: &Path) -> usize {
@@ -461,6 +478,8 @@ struct Side {
     marks: Vec<BTreeMap<String, u64>>,
     /// sync.log line count after each case.
     counts: Vec<usize>,
+    /// The multipart answers of each case (see `multipart`).
+    answers: Vec<Vec<multipart::Answer>>,
 }
 
 impl Side {
@@ -472,6 +491,7 @@ impl Side {
             port,
             marks: Vec::new(),
             counts: Vec::new(),
+            answers: Vec::new(),
         }
     }
 
@@ -738,7 +758,8 @@ fn apache_differential() {
             "127.0.0.2"
         };
         let before = ap.counts.last().copied().unwrap_or(0);
-        run_case(ip, ap_port, c);
+        let resp = run_case(ip, ap_port, c);
+        ap.answers.push(multipart::answers(&resp));
         let got = if c.records == 0 {
             std::thread::sleep(Duration::from_millis(100));
             line_count(&ap.sync())
@@ -758,7 +779,8 @@ fn apache_differential() {
         ap.marks.push(sizes(&ap.root.0));
         if spoor.is_some() {
             let sbefore = sp.counts.last().copied().unwrap_or(0);
-            run_case(ip, sp_port, c);
+            let resp = run_case(ip, sp_port, c);
+            sp.answers.push(multipart::answers(&resp));
             let want = sbefore + (got - before);
             let sgot = if got == before {
                 std::thread::sleep(Duration::from_millis(100));
@@ -822,6 +844,9 @@ fn apache_differential() {
             };
             let (a1, s1) = (&ap.marks[i], &sp.marks[i]);
             let files: BTreeSet<&String> = a1.keys().chain(s1.keys()).collect();
+            // multipart/byteranges lengths normalised to a full boundary.
+            let afix = multipart::fixes(&ap.answers[i], &sp.answers[i]);
+            let sfix = multipart::fixes(&sp.answers[i], &ap.answers[i]);
             // Forensic ids are numbered over the case's logs, in this
             // (sorted) order of files, on each side.
             let (mut afid, mut sfid) = (FidMap::default(), FidMap::default());
@@ -844,6 +869,7 @@ fn apache_differential() {
                         true => usertrack::mask_line(l, &mut am),
                         false => l.to_vec(),
                     })
+                    .map(|l| multipart::apply(&l, &afix))
                     .map(|l| masker.mask(file, &l, &ap.root.0, ap.port, &mut afid))
                     .collect();
                 let sl: Vec<Vec<u8>> = lines(&sc)
@@ -852,6 +878,7 @@ fn apache_differential() {
                         true => usertrack::mask_line(l, &mut sm),
                         false => l.to_vec(),
                     })
+                    .map(|l| multipart::apply(&l, &sfix))
                     .map(|l| masker.mask(file, &l, &sp.root.0, sp.port, &mut sfid))
                     .collect();
                 let forensic = is_forensic_log(file) || file == "f_forensic.log";
