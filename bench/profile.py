@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Instructions and system calls per request of spoor's hot path.
+
+Wall-clock numbers need a quiet machine; these do not. The script serves
+the 1 KiB file of bench/compare with the same configuration (combined log
+on, or one of the variants), sends wrk's request on keep-alive
+connections, and counts:
+
+* `--tool callgrind`: user-space instructions (valgrind's Ir) per request,
+  counted between two `callgrind_control` marks, so start-up and warm-up
+  are left out; `--top N` lists the functions with the most inclusive
+  instructions.
+* `--tool strace`: system calls per request (`strace -c -f`, attached to
+  every thread after the warm-up).
+* `--tool ctx`: context switches per request, summed over the server's
+  threads (`/proc/PID/task/*/status`): with `--threads 2` and several
+  connections, a lock the workers queue on shows up here.
+
+Connections are driven in lock step: one request on each of `--conns`
+connections, then the responses, so with several connections the server
+finds several sockets ready at once, as under wrk.
+
+    bench/profile.py --tool callgrind --requests 2000
+    bench/profile.py --tool strace --variant forensic --conns 8
+"""
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+COMBINED = '%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-Agent}i\\"'
+UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def conf(work, port, variant):
+    lines = [
+        f"Listen 127.0.0.1:{port}",
+        "ServerName bench.test",
+        f"DocumentRoot {work}/htdocs",
+        f"ErrorLog {work}/logs/error.log",
+        "KeepAlive On",
+        "MaxKeepAliveRequests 0",
+        "KeepAliveTimeout 60",
+        "Timeout 60",
+        f'LogFormat "{COMBINED}" combined',
+    ]
+    if variant != "nolog":
+        lines.append(f"CustomLog {work}/logs/access.log combined")
+    if variant == "buffered":
+        lines.append("BufferedLogs On")
+    if variant == "forensic":
+        lines.append(f"ForensicLog {work}/logs/forensic.log")
+    if variant == "tracking":
+        lines.append("CookieTracking on")
+    return "\n".join(lines) + "\n"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, limit):
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"the server exited at start-up (status {proc.returncode})")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit("the server did not start listening")
+
+
+class Client:
+    """Keep-alive connections sending wrk's request for /f1k.bin."""
+
+    def __init__(self, port, conns):
+        self.req = (
+            f"GET /f1k.bin HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"User-Agent: {UA}\r\nReferer: http://bench.test/index.html\r\n\r\n"
+        ).encode()
+        self.socks = []
+        for _ in range(conns):
+            s = socket.create_connection(("127.0.0.1", port), timeout=60)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.socks.append([s, b""])
+
+    def _response(self, slot):
+        s, buf = slot
+        while b"\r\n\r\n" not in buf:
+            d = s.recv(65536)
+            if not d:
+                sys.exit("the server closed a connection")
+            buf += d
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200 "):
+            sys.exit(f"unexpected response: {head[:80]!r}")
+        m = re.search(rb"\r\ncontent-length: *(\d+)", head, re.I)
+        n = int(m.group(1))
+        while len(rest) < n:
+            d = s.recv(65536)
+            if not d:
+                sys.exit("the server closed a connection")
+            rest += d
+        slot[1] = rest[n:]
+
+    def run(self, requests):
+        done = 0
+        while done < requests:
+            batch = self.socks[: min(len(self.socks), requests - done)]
+            for slot in batch:
+                slot[0].sendall(self.req)
+            for slot in batch:
+                self._response(slot)
+            done += len(batch)
+
+
+def callgrind_total(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1])
+    sys.exit(f"no totals in {path}")
+
+
+def ctx_switches(pid):
+    vol = invol = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            text = open(f"/proc/{pid}/task/{t}/status").read()
+        except OSError:
+            continue
+        vol += int(re.search(r"^voluntary_ctxt_switches:\s*(\d+)", text, re.M).group(1))
+        invol += int(re.search(r"^nonvoluntary_ctxt_switches:\s*(\d+)", text, re.M).group(1))
+    return vol, invol
+
+
+def run(args):
+    binary = args.binary or os.path.join(ROOT, "target", "release", "spoor")
+    work = tempfile.mkdtemp(prefix="spoor-profile.")
+    try:
+        os.makedirs(f"{work}/htdocs")
+        os.makedirs(f"{work}/logs")
+        rnd = random.Random(1)
+        with open(f"{work}/htdocs/f1k.bin", "wb") as f:
+            f.write(bytes(rnd.getrandbits(8) for _ in range(1024)))
+        port = free_port()
+        with open(f"{work}/spoor.conf", "w") as f:
+            f.write(conf(work, port, args.variant))
+        cmd = [binary, "-d", work, "-f", f"{work}/spoor.conf", "--threads", str(args.threads)]
+        if args.tool == "callgrind":
+            cmd = [
+                "valgrind", "--tool=callgrind", "--quiet",
+                f"--callgrind-out-file={work}/cg.out",
+            ] + cmd
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_port(port, proc, 120)
+            client = Client(port, args.conns)
+            client.run(args.warmup)
+            if args.tool == "callgrind":
+                subprocess.run(["callgrind_control", "-z", str(proc.pid)], check=True,
+                               capture_output=True)
+                client.run(args.requests)
+                subprocess.run(["callgrind_control", "-d", str(proc.pid)], check=True,
+                               capture_output=True)
+                dumps = sorted(p for p in os.listdir(work) if p.startswith("cg.out."))
+                path = os.path.join(work, dumps[-1])
+                total = callgrind_total(path)
+                print(f"variant={args.variant} conns={args.conns} requests={args.requests} "
+                      f"instructions={total} per_request={total / args.requests:.0f}")
+                if args.keep:
+                    shutil.copy(path, args.keep)
+                if args.top:
+                    out = subprocess.run(
+                        ["callgrind_annotate", "--inclusive=yes", path],
+                        capture_output=True, text=True).stdout
+                    print("\n".join(out.splitlines()[: args.top + 25]))
+            elif args.tool == "ctx":
+                before = ctx_switches(proc.pid)
+                client.run(args.requests)
+                after = ctx_switches(proc.pid)
+                vol, invol = after[0] - before[0], after[1] - before[1]
+                print(f"variant={args.variant} threads={args.threads} conns={args.conns} "
+                      f"requests={args.requests} voluntary={vol / args.requests:.3f} "
+                      f"involuntary={invol / args.requests:.3f} per request")
+            else:
+                tids = os.listdir(f"/proc/{proc.pid}/task")
+                sout = f"{work}/strace.txt"
+                st = subprocess.Popen(
+                    ["strace", "-c", "-f", "-o", sout] + sum((["-p", t] for t in tids), []),
+                    stderr=subprocess.DEVNULL)
+                time.sleep(1.5)
+                client.run(args.requests)
+                time.sleep(0.3)
+                st.send_signal(signal.SIGINT)
+                st.wait()
+                text = open(sout).read()
+                calls = None
+                for line in text.splitlines():
+                    parts = line.split()
+                    if parts and parts[-1] == "total":
+                        calls = int(parts[3])
+                print(text)
+                print(f"variant={args.variant} conns={args.conns} requests={args.requests} "
+                      f"syscalls={calls} per_request={calls / args.requests:.2f}")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tool", choices=["callgrind", "strace", "ctx"], default="callgrind")
+    ap.add_argument("--variant", choices=["log", "nolog", "buffered", "forensic", "tracking"],
+                    default="log")
+    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--conns", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--top", type=int, default=0, help="list the N costliest functions")
+    ap.add_argument("--keep", help="copy the callgrind output here")
+    ap.add_argument("--binary", help="the spoor binary (default target/release/spoor)")
+    run(ap.parse_args())
+
+
+if __name__ == "__main__":
+    main()
