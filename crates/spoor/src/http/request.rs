@@ -162,9 +162,27 @@ pub struct Head {
     folds: Vec<(usize, Vec<Range<usize>>)>,
 }
 
+#[inline]
 fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    TCHAR[b as usize]
 }
+
+/// RFC 9110 `tchar`: the bytes of a method or a field name.
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let extra = b"!#$%&'*+-.^_`|~";
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// `apr_isspace`.
 fn is_space(b: u8) -> bool {
@@ -174,6 +192,24 @@ fn is_space(b: u8) -> bool {
 /// A visible character or obs-text (`ap_scan_vchar_obstext`).
 fn is_vchar(b: u8) -> bool {
     (0x21..0x7f).contains(&b) || b >= 0x80
+}
+
+/// A field value holds no control character but tab (and no DEL).
+fn value_ok(v: &[u8]) -> bool {
+    let byte_ok = |&b: &u8| b == b'\t' || (b >= 0x20 && b != 0x7f);
+    let mut words = v.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        // Some byte below 0x20, or some byte equal to 0x7f (exact tests:
+        // a borrow only propagates above a byte that is itself flagged).
+        let low = x.wrapping_sub(0x2020_2020_2020_2020) & !x & 0x8080_8080_8080_8080;
+        let y = x ^ 0x7f7f_7f7f_7f7f_7f7f;
+        let del = y.wrapping_sub(0x0101_0101_0101_0101) & !y & 0x8080_8080_8080_8080;
+        if (low | del) != 0 && !w.iter().all(byte_ok) {
+            return false;
+        }
+    }
+    words.remainder().iter().all(byte_ok)
 }
 
 /// `HTTP/x.y` with single digits and x > 0: the version.
@@ -208,10 +244,18 @@ enum Line {
 /// Reads the line at `start` as `ap_rgetline` does with room for `n` bytes
 /// (LF included).
 fn get_line(buf: &[u8], start: usize, n: usize) -> Line {
-    let lf = memchr::memchr(b'\n', &buf[start..]).map(|p| start + p);
+    // One pass finds the LF and tells whether a NUL comes before it.
+    let (lf, nul) = match memchr::memchr2(b'\n', 0, &buf[start..]) {
+        Some(p) if buf[start + p] == b'\n' => (Some(start + p), false),
+        Some(p) => (
+            memchr::memchr(b'\n', &buf[start + p..]).map(|q| start + p + q),
+            true,
+        ),
+        None => (None, false),
+    };
     if let Some(lf) = lf {
         if lf + 1 - start <= n {
-            if lf == start || buf[lf - 1] != b'\r' || memchr::memchr(0, &buf[start..lf]).is_some() {
+            if lf == start || buf[lf - 1] != b'\r' || nul {
                 return Line::Unreadable { next: lf + 1 };
             }
             return Line::Ok {
@@ -412,8 +456,14 @@ impl Head {
         if r != Parse::Done {
             return r;
         }
-        // Values of one name are joined; the result must fit the limit.
+        // Values of one name are joined; the result must fit the limit
+        // (which all values joined do in the usual head: then no group
+        // needs checking).
+        let all: usize = self.headers.iter().map(|(_, v)| v.len() + 2).sum();
         for (k, (n, _)) in self.headers.iter().enumerate() {
+            if all <= limits.field_size + 2 {
+                break;
+            }
             let name = &buf[n.clone()];
             if self.headers[..k]
                 .iter()
@@ -594,12 +644,8 @@ impl Head {
                 while v < line.end && (buf[v] == b' ' || buf[v] == b'\t') {
                     v += 1;
                 }
-                let value_ok = |r: &Range<usize>| {
-                    buf[r.clone()]
-                        .iter()
-                        .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
-                };
-                if !value_ok(&(v..line.end)) || !p.folds.iter().all(value_ok) {
+                let ok = |r: &Range<usize>| value_ok(&buf[r.clone()]);
+                if !ok(&(v..line.end)) || !p.folds.iter().all(ok) {
                     return Parse::Error(HeadError::Bad);
                 }
                 if !p.folds.is_empty() {
@@ -736,12 +782,32 @@ pub fn valid_host(h: &[u8]) -> bool {
         Some(i) => (&h[..i], Some(&h[i + 1..])),
         None => (h, None),
     };
-    port.is_none_or(|p| p.iter().all(u8::is_ascii_digit))
-        && !name.windows(2).any(|w| w == b"..")
-        && name
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+    if !port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)) {
+        return false;
+    }
+    // One pass: every byte a host character, no dot after a dot.
+    let mut prev_dot = false;
+    for &b in name {
+        let dot = b == b'.';
+        if !HOST_CHAR[b as usize] || (dot && prev_dot) {
+            return false;
+        }
+        prev_dot = dot;
+    }
+    true
 }
+
+/// Letters, digits, `-`, `.` and `_`: the bytes of a host name.
+static HOST_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_';
+        b += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -811,6 +877,30 @@ mod tests {
         // A NUL byte: the line cannot be read.
         let (r, h, _) = p(b"GET /\0 HTTP/1.1\r\n\r\n");
         assert_eq!((r, h.method), (Parse::Error(HeadError::Unreadable), None));
+    }
+
+    /// The word-at-a-time value check agrees with the byte rule for every
+    /// byte at every place of a word and in the tail.
+    #[test]
+    fn value_check_is_the_byte_rule() {
+        for b in 0..=255u8 {
+            let want = b == b'\t' || (b >= 0x20 && b != 0x7f);
+            for len in [1usize, 7, 8, 9, 16, 19] {
+                for at in 0..len {
+                    let mut v = vec![b'a'; len];
+                    v[at] = b;
+                    assert_eq!(value_ok(&v), want, "byte {b:#x} at {at} of {len}");
+                    // Next to high bytes and tabs, which are allowed.
+                    let mut w = vec![0xe9u8; len];
+                    w[at] = b;
+                    if at + 1 < len {
+                        w[at + 1] = b'\t';
+                    }
+                    assert_eq!(value_ok(&w), want, "byte {b:#x} at {at} of {len} (high)");
+                }
+            }
+        }
+        assert!(value_ok(b""));
     }
 
     #[test]
