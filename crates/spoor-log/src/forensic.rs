@@ -84,10 +84,33 @@ impl CounterIds {
 
     /// Appends the next id for time `time_s` to `out`.
     pub fn next(&self, time_s: i64, out: &mut Vec<u8>) {
-        use std::io::Write;
+        // The process id is read once (`getpid(2)` is a system call).
+        static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let _ = write!(out, "{}:{:x}:{:x}", std::process::id(), time_s as u32, n);
+        let pid = *PID.get_or_init(std::process::id);
+        out.extend_from_slice(itoa::Buffer::new().format(pid).as_bytes());
+        out.push(b':');
+        push_hex(time_s as u32, out);
+        out.push(b':');
+        push_hex(n, out);
     }
+}
+
+/// Appends `v` in lower-case hex without leading zeros.
+fn push_hex(v: u32, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 8];
+    let mut i = 8;
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = HEX[(v & 15) as usize];
+        v >>= 4;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 enum Dest {

@@ -1,6 +1,8 @@
 //! Static-file semantics: entity tags, conditional requests and ranges,
 //! following Apache httpd's defaults (`FileETag MTime Size`).
 
+use std::cell::RefCell;
+
 use crate::http::date;
 
 /// What a request's conditional headers decided.
@@ -17,15 +19,30 @@ pub enum Condition {
 /// Appends the entity tag Apache makes for a file of `len` bytes modified
 /// at `mtime_us`: `"<len hex>-<mtime µs hex>"`, weak (`W/`) when the file
 /// changed less than a second before the request.
+///
+/// The quoted part is cached per thread for the last file asked about (a
+/// server sends the same few files over and over).
 pub fn etag(len: u64, mtime_us: i64, request_time_us: i64, out: &mut Vec<u8>) {
+    thread_local! {
+        static LAST: RefCell<(u64, i64, Vec<u8>)> = const { RefCell::new((0, 0, Vec::new())) };
+    }
     if request_time_us - mtime_us <= 1_000_000 {
         out.extend_from_slice(b"W/");
     }
-    out.push(b'"');
-    hex(len, out);
-    out.push(b'-');
-    hex(mtime_us.max(0) as u64, out);
-    out.push(b'"');
+    LAST.with(|c| {
+        let mut c = c.borrow_mut();
+        let (l, m, tag) = &mut *c;
+        if tag.is_empty() || *l != len || *m != mtime_us {
+            tag.clear();
+            tag.push(b'"');
+            hex(len, tag);
+            tag.push(b'-');
+            hex(mtime_us.max(0) as u64, tag);
+            tag.push(b'"');
+            (*l, *m) = (len, mtime_us);
+        }
+        out.extend_from_slice(tag);
+    })
 }
 
 fn hex(v: u64, out: &mut Vec<u8>) {
@@ -210,6 +227,16 @@ mod tests {
         v.clear();
         etag(26, 10, 20, &mut v);
         assert_eq!(v, b"W/\"1a-a\"");
+        // The cached tag: the same file later (strong), then another one.
+        v.clear();
+        etag(26, 10, 5_000_000, &mut v);
+        assert_eq!(v, b"\"1a-a\"");
+        v.clear();
+        etag(27, 10, 5_000_000, &mut v);
+        assert_eq!(v, b"\"1b-a\"");
+        v.clear();
+        etag(27, 11, 5_000_000, &mut v);
+        assert_eq!(v, b"\"1b-b\"");
     }
 
     #[test]

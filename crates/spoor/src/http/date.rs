@@ -58,6 +58,20 @@ pub fn format(secs: i64) -> [u8; 29] {
 
 thread_local! {
     static NOW: RefCell<(i64, [u8; 29])> = const { RefCell::new((i64::MIN, [0; 29])) };
+    static FILE: RefCell<(i64, [u8; 29])> = const { RefCell::new((i64::MIN, [0; 29])) };
+}
+
+/// The HTTP date of `secs` for a file's `Last-Modified`: cached per thread
+/// apart from the current time's (a server mostly sends a few files over
+/// and over, so the last one formatted is usually the one asked for).
+pub fn last_modified(secs: i64) -> [u8; 29] {
+    FILE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != secs {
+            *c = (secs, format(secs));
+        }
+        c.1
+    })
 }
 
 /// Appends the HTTP date of `secs`, cached per thread for the current second.
