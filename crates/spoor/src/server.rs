@@ -13,11 +13,13 @@ use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use spoor_log::{Conn, Field, Format, Record, Renderer, Request, TimeZone};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -37,6 +39,7 @@ use spoor_log::sink::{Sink, SinkOptions};
 
 mod dirhooks;
 mod errordoc;
+mod wait;
 
 /// Bodies up to this size are sent in the same write as the header.
 const INLINE_BODY: u64 = 128 * 1024;
@@ -284,7 +287,10 @@ struct Reply {
 struct Connection {
     stream: TcpStream,
     cfg: Arc<Config>,
-    shutdown: watch::Receiver<bool>,
+    shutdown: wait::Stop,
+    /// The timer of every wait for the client (`Timeout`,
+    /// `KeepAliveTimeout`).
+    timer: wait::Deadline,
     /// Read buffer; bytes `pos..end` are unconsumed.
     buf: Vec<u8>,
     pos: usize,
@@ -297,6 +303,11 @@ struct Connection {
     uri: Vec<u8>,
     scratch: Vec<u8>,
     path: PathBuf,
+    /// What the directory walk's stat of `path` found (httpd's
+    /// `r->finfo`), for the handler.
+    file_meta: Option<std::fs::Metadata>,
+    /// The content type of the file being served.
+    ct_buf: Vec<u8>,
     file_buf: Vec<u8>,
     renderer: Renderer,
     reply: Reply,
@@ -327,7 +338,12 @@ struct Connection {
 }
 
 /// Header fields kept on the stack when rendering; more go to the heap.
-const FIELDS_STACK: usize = 128;
+/// (The table is filled anew for every request: a larger one costs its
+/// initialisation on every request, a request with more fields one
+/// allocation.)
+const FIELDS_STACK: usize = 32;
+/// Environment entries kept on the stack when rendering.
+const ENV_STACK: usize = 16;
 
 /// Points `fields` at the request's header lines in `buf` (at most `max`);
 /// returns how many were filled.
@@ -442,7 +458,8 @@ impl Connection {
         let renderer = Renderer::with_time_zone(cfg.time_zone.clone());
         Connection {
             stream,
-            shutdown,
+            shutdown: wait::Stop::new(shutdown),
+            timer: wait::Deadline::default(),
             // Taken from the thread's pool when the first bytes arrive.
             buf: Vec::new(),
             pos: 0,
@@ -454,6 +471,8 @@ impl Connection {
             uri: Vec::with_capacity(128),
             scratch: Vec::with_capacity(128),
             path: PathBuf::new(),
+            file_meta: None,
+            ct_buf: Vec::new(),
             file_buf: Vec::new(),
             renderer,
             reply: Reply::default(),
@@ -479,6 +498,9 @@ impl Connection {
     }
 
     async fn run(mut self) {
+        let mut rx = self.shutdown.receiver();
+        let changed = std::pin::pin!(rx.changed());
+        wait::register(changed).await;
         loop {
             // Move a pipelined remainder to the front.
             if self.pos == self.end {
@@ -545,7 +567,7 @@ impl Connection {
                 }
             }
             let idle = self.end == self.pos;
-            if idle && *self.shutdown.borrow() {
+            if idle && self.shutdown.stopping() {
                 return HeadWait::Closed;
             }
             if self.buf.is_empty() {
@@ -565,20 +587,23 @@ impl Connection {
             } else {
                 self.cfg.read_timeout
             };
-            let read = tokio::time::timeout(limit, self.stream.read(&mut self.buf[self.end..]));
-            let r = if idle {
-                tokio::select! {
-                    r = read => r,
-                    _ = self.shutdown.changed() => return HeadWait::Closed,
+            // A wait for the next request also ends when the server stops.
+            let (stream, stop) = (&mut self.stream, &self.shutdown);
+            let mut rb = tokio::io::ReadBuf::new(&mut self.buf[self.end..]);
+            let r = wait::timed(&mut self.timer, limit, |cx| {
+                if idle && stop.stopping() {
+                    return Poll::Ready(None);
                 }
-            } else {
-                read.await
-            };
+                Pin::new(&mut *stream)
+                    .poll_read(cx, &mut rb)
+                    .map(|r| Some(r.map(|()| rb.filled().len())))
+            })
+            .await;
             match r {
-                Ok(Ok(0)) | Ok(Err(_)) => return HeadWait::Closed,
-                Ok(Ok(n)) => self.end += n,
-                Err(_) if idle && self.served > 0 => return HeadWait::Closed,
-                Err(_) => return HeadWait::Timeout,
+                Some(None) | Some(Some(Ok(0))) | Some(Some(Err(_))) => return HeadWait::Closed,
+                Some(Some(Ok(n))) => self.end += n,
+                None if idle && self.served > 0 => return HeadWait::Closed,
+                None => return HeadWait::Timeout,
             }
         }
     }
@@ -708,8 +733,10 @@ impl Connection {
         if let Some(h) = self.reply.vhost.clone() {
             let h = &self.buf[h];
             // A malformed or empty Host sets no host name (httpd answers
-            // 400 and logs the server's name for %V).
-            let h = if crate::http::request::valid_host(h) {
+            // 400 and logs the server's name for %V). (A head that parsed
+            // had its Host header checked.)
+            let checked = p == Parse::Done && !self.reply.host_from_uri;
+            let h = if checked || crate::http::request::valid_host(h) {
                 h
             } else {
                 b""
@@ -972,11 +999,11 @@ impl Connection {
     /// The post-read-request step: runs the server's SetEnvIf rules on the
     /// request as received.
     fn set_env_early(&mut self) -> Result<(), crate::setenv::SubstitutionTooLong> {
-        let cfg = self.cfg.clone();
-        let rules = &cfg.servers[self.reply.server].env.rules;
-        if rules.is_empty() {
+        if self.cfg.servers[self.reply.server].env.rules.is_empty() {
             return Ok(());
         }
+        let cfg = self.cfg.clone();
+        let rules = &cfg.servers[self.reply.server].env.rules;
         let b = &self.buf[..];
         let empty: &[u8] = b"";
         let mut fields_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
@@ -1145,7 +1172,7 @@ impl Connection {
             && !self.reply.expecting_100
             && !drops_connection(self.reply.status)
             && !h.conn_close
-            && !*self.shutdown.borrow()
+            && !self.shutdown.stopping()
             // HTTP/1.0 keeps the connection only for a body with a length.
             && (h.version == Version::Http11
                 || (h.version == Version::Http10 && h.conn_keep_alive && !self.reply.no_length));
@@ -1424,7 +1451,11 @@ impl Connection {
                 return false;
             }
         };
-        let mut meta = match file.metadata() {
+        let meta = match self.file_meta.take() {
+            Some(m) => Ok(m),
+            None => file.metadata(),
+        };
+        let mut meta = match meta {
             Ok(m) => m,
             Err(e) => {
                 self.open_error(e, http09);
@@ -1488,8 +1519,16 @@ impl Connection {
             return self.send_file(&file, 0, len).await;
         }
 
+        // The conditional fields start with `If-`, the other one looked up
+        // here is `Range`: a head without a field starting with `i` or `r`
+        // needs no look-up.
+        let b = &self.buf;
+        let maybe = self.head.headers.iter().any(|(n, _)| {
+            b.get(n.start)
+                .is_some_and(|c| matches!(c | 0x20, b'i' | b'r'))
+        });
         // An ErrorDocument is sent whatever the conditions say.
-        let cond = if self.reply.error_status != 0 {
+        let cond = if self.reply.error_status != 0 || !maybe {
             Condition::Proceed
         } else {
             static_files::conditions(
@@ -1534,7 +1573,7 @@ impl Connection {
             Condition::Proceed => {}
         }
         let mut parts = Vec::new();
-        let mut range = match self.req_header(b"Range") {
+        let mut range = match maybe.then(|| self.req_header(b"Range")).flatten() {
             Some(r) if !http09 && self.reply.error_status == 0 => {
                 static_files::byte_ranges(r, len, &mut parts)
             }
@@ -1560,14 +1599,26 @@ impl Connection {
                 return false;
             }
         };
-        let (cfg, dir) = (self.cfg.clone(), self.dir.clone());
+        // The type, copied out of the shared configuration (cheaper than
+        // holding a reference count on it across the response).
+        let mut ct_buf = std::mem::take(&mut self.ct_buf);
+        ct_buf.clear();
         let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
-        let ct = dir.mime.lookup(&cfg.mime, name);
+        let has_ct = match self.dir.mime.lookup(&self.cfg.mime, name) {
+            Some(t) => {
+                ct_buf.extend_from_slice(t);
+                true
+            }
+            None => false,
+        };
+        let ct = has_ct.then_some(&ct_buf[..]);
         self.start(status);
         self.validators(lm_s, &tag);
         self.scratch = tag;
         if parts.len() > 1 {
-            return self.multipart(&file, &parts, len, ct, head_only).await;
+            let r = self.multipart(&file, &parts, len, ct, head_only).await;
+            self.ct_buf = ct_buf;
+            return r;
         }
         // httpd sets no Content-Length on a HEAD of an empty entity.
         if !(head_only && count == 0) {
@@ -1597,6 +1648,7 @@ impl Connection {
         if let Some(ct) = ct {
             self.content_type(ct);
         }
+        self.ct_buf = ct_buf;
         self.out.extend_from_slice(b"\r\n");
         if head_only {
             return false;
@@ -1706,7 +1758,7 @@ impl Connection {
             &mut self.out,
             &mut self.reply.headers_out,
             b"Last-Modified",
-            &date::format(lm_s),
+            &date::last_modified(lm_s),
         );
         header(&mut self.out, &mut self.reply.headers_out, b"ETag", tag);
         header(
@@ -1845,9 +1897,22 @@ impl Connection {
         if self.out.is_empty() {
             return;
         }
-        let w = tokio::time::timeout(self.cfg.read_timeout, self.stream.write_all(&self.out));
+        let (stream, out) = (&mut self.stream, &self.out[..]);
+        let mut done = 0;
+        let w = wait::timed(&mut self.timer, self.cfg.read_timeout, |cx| loop {
+            match Pin::new(&mut *stream).poll_write(cx, &out[done..]) {
+                Poll::Ready(Ok(n)) if n > 0 => {
+                    done += n;
+                    if done == out.len() {
+                        return Poll::Ready(true);
+                    }
+                }
+                Poll::Ready(_) => return Poll::Ready(false),
+                Poll::Pending => return Poll::Pending,
+            }
+        });
         match w.await {
-            Ok(Ok(())) => self.bytes_out += self.out.len() as u64,
+            Some(true) => self.bytes_out += self.out.len() as u64,
             _ => self.reply.aborted = true,
         }
     }
@@ -1994,7 +2059,7 @@ impl Connection {
             None
         };
         // The environment as a field table: on the stack when small.
-        let mut env_fields: [Field<'_>; 64] = [(empty, empty); 64];
+        let mut env_fields: [Field<'_>; ENV_STACK] = [(empty, empty); ENV_STACK];
         let mut env_vec: Vec<Field<'_>> = Vec::new();
         let env_table: &[Field<'_>] = if env.len() <= env_fields.len() {
             for (slot, kv) in env_fields.iter_mut().zip(env.iter()) {
@@ -2119,14 +2184,22 @@ impl Connection {
             let u = u.to_vec();
             self.env.set(b"UNIQUE_ID", &u);
         }
-        let Some(log) = self.cfg.servers[self.reply.server].forensic.clone() else {
+        let Some(log) = &self.cfg.servers[self.reply.server].forensic else {
             return;
         };
         let b = &self.buf[..];
         let head = &self.head;
         let empty: &[u8] = b"";
-        let mut fields: Vec<Field<'_>> = vec![(empty, empty); head.headers.len() + 1];
-        let mut n = fill_fields(b, head, &mut fields, usize::MAX);
+        let mut fields_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
+        let mut fields_big: Vec<Field<'_>> = Vec::new();
+        let want = head.headers.len() + 1;
+        let fields: &mut [Field<'_>] = if want <= FIELDS_STACK {
+            &mut fields_small[..want]
+        } else {
+            fields_big.resize(want, (empty, empty));
+            &mut fields_big[..]
+        };
+        let mut n = fill_fields(b, head, fields, usize::MAX);
         let cap = fields.len();
         // An absolute-form target's host stands in for Host: the name in
         // lower case without a trailing dot, the port as written.
@@ -2171,11 +2244,12 @@ impl Connection {
         };
         let time_s = now_us().div_euclid(1_000_000);
         let unique = self.ids.unique();
-        if let Err(e) = self
+        let r = self
             .forensic
-            .begin(log.clone(), unique, time_s, request_line, &fields[..n])
-        {
-            self.forensic_failed(&log, e);
+            .begin(log.clone(), unique, time_s, request_line, &fields[..n]);
+        if let Err(e) = r {
+            let log = self.cfg.servers[self.reply.server].forensic.clone();
+            self.forensic_failed(log.as_deref().expect("the log written to"), e);
         }
     }
 
@@ -2217,7 +2291,6 @@ impl Connection {
     /// issue a new one.
     fn usertrack(&mut self) {
         let expires = self.cfg.servers[self.reply.server].cookie_expires;
-        let dir = self.dir.clone();
         let b = &self.buf;
         let cookies = self
             .head
@@ -2226,7 +2299,7 @@ impl Connection {
             .filter(|(n, _)| b[n.clone()].eq_ignore_ascii_case(b"Cookie"))
             .map(|(_, v)| &b[v.clone()]);
         let done = crate::usertrack::fixup(
-            dir.usertrack.get(),
+            self.dir.usertrack.get(),
             expires,
             cookies,
             self.reply.request_time_us,
@@ -2344,6 +2417,9 @@ impl Connection {
     /// A target refused by its path: `%2f`/`%00` (404) or an invalid path
     /// (400).
     fn uri_error_log(&mut self) {
+        if self.reply.uri_error != 400 && self.reply.uri_error != 404 {
+            return;
+        }
         let Some(t) = self.head.target.clone() else {
             return;
         };
@@ -2421,18 +2497,24 @@ impl Connection {
         } else {
             self.cfg.read_timeout
         };
-        let ready = tokio::time::timeout(limit, self.stream.readable());
-        let r = tokio::select! {
-            r = ready => r,
-            _ = self.shutdown.changed() => return Some(HeadWait::Closed),
-        };
+        let (stream, stop) = (&self.stream, &self.shutdown);
+        let r = wait::timed(&mut self.timer, limit, |cx| {
+            if stop.stopping() {
+                return Poll::Ready(None);
+            }
+            stream.poll_read_ready(cx).map(Some)
+        })
+        .await;
+        if matches!(r, Some(None)) {
+            return Some(HeadWait::Closed);
+        }
         let b = bufpool::take();
         (self.buf, self.out, self.line) = (b.buf, b.out, b.line);
         match r {
-            Ok(Ok(())) => None,
-            Ok(Err(_)) => Some(HeadWait::Closed),
-            Err(_) if self.served > 0 => Some(HeadWait::Closed),
-            Err(_) => Some(HeadWait::Timeout),
+            Some(Some(Ok(()))) => None,
+            Some(_) => Some(HeadWait::Closed),
+            None if self.served > 0 => Some(HeadWait::Closed),
+            None => Some(HeadWait::Timeout),
         }
     }
 }

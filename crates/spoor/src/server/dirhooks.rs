@@ -28,16 +28,23 @@ impl Connection {
     /// fixups for a request with a usable path. Returns false when access
     /// is denied (the caller answers 403; `%f` names the file).
     pub(super) fn per_dir_request(&mut self) -> bool {
-        let cfg = self.cfg.clone();
-        let sections = &cfg.servers[self.reply.server].sections;
-        self.dir = sections.base().clone();
+        // (The shared settings are not cloned when the connection already
+        // holds them: reference counts touched by every request on every
+        // thread cost cache-line transfers.)
+        let base = self.cfg.servers[self.reply.server].sections.base();
+        if !std::sync::Arc::ptr_eq(&self.dir, base) {
+            self.dir = base.clone();
+        }
         self.reply.walked = true;
+        self.file_meta = None;
         if self.uri != b"*" && !self.uri.is_empty() {
             // httpd maps every method's URI to a file (`%f`).
             self.map_file();
             self.reply.filename = true;
         }
-        if self.uri != b"*" && sections.has_sections() {
+        if self.uri != b"*" && self.cfg.servers[self.reply.server].sections.has_sections() {
+            let cfg = self.cfg.clone();
+            let sections = &cfg.servers[self.reply.server].sections;
             self.dir = sections.lookup(self.path.as_os_str().as_bytes(), &self.uri);
             self.section_rules();
             if self.dir.authz.denied() {
@@ -48,8 +55,7 @@ impl Connection {
             }
         }
         // Fixups: SetEnv / UnsetEnv.
-        let dir = self.dir.clone();
-        dir.env.settings.apply(&mut self.env);
+        self.dir.env.settings.apply(&mut self.env);
         true
     }
 
@@ -60,7 +66,10 @@ impl Connection {
         self.path.as_mut_os_string().clear();
         self.path.push(&self.cfg.servers[self.reply.server].root);
         self.path.push(std::ffi::OsStr::from_bytes(&self.uri[1..]));
-        if std::fs::metadata(&self.path).is_err() {
+        // Kept for the handler, as httpd keeps `r->finfo` (the file is
+        // opened, not stat'ed again).
+        self.file_meta = std::fs::metadata(&self.path).ok();
+        if self.file_meta.is_none() {
             self.strip_path_info();
         }
     }
