@@ -1,6 +1,7 @@
 //! Hot paths of the server outside the logging engine: parsing a request
-//! head and choosing the virtual host. (Rendering the combined line and the
-//! CLF time cache are in `spoor-log`'s `render` bench.)
+//! head, choosing the virtual host, the content type of a file, the HTTP
+//! date caches and the URI path. (Rendering the combined line and the CLF
+//! time cache are in `spoor-log`'s `render` bench.)
 //!
 //! `cargo bench -p spoor --bench hot`
 
@@ -9,7 +10,9 @@ use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use spoor::config::{read_config_str, ReadOptions, Settings};
-use spoor::http::request::{Head, Limits, Parse};
+use spoor::http::request::{valid_host, Head, Limits, Parse};
+use spoor::http::{date, uri};
+use spoor::mime::MimeTable;
 use spoor::vhost::Vhosts;
 
 /// What a browser sends for a page: eight header fields, ~480 bytes.
@@ -71,6 +74,70 @@ fn bench(c: &mut Criterion) {
     c.bench_function("vhost_select_first", |b| {
         b.iter(|| vhosts.select(black_box(local), 80, black_box(Some(b"site0.example"))))
     });
+
+    // The Host check every request makes.
+    c.bench_function("valid_host", |b| {
+        b.iter(|| valid_host(black_box(b"www.site4.example:8080")))
+    });
+
+    // The content type of the benchmark's file, from a full mime.types.
+    let mime = MimeTable::parse(&mime_types());
+    assert_eq!(
+        mime.lookup(b"f1k.bin"),
+        Some(&b"application/octet-stream"[..])
+    );
+    c.bench_function("mime_lookup", |b| {
+        b.iter(|| mime.lookup(black_box(b"f1k.bin")))
+    });
+    c.bench_function("mime_lookup_two_extensions", |b| {
+        b.iter(|| mime.lookup(black_box(b"archive.tar.GZ")))
+    });
+
+    // Date (the current second) and Last-Modified (a file's time).
+    let now = 1_795_320_544i64;
+    let mut out = Vec::with_capacity(64);
+    c.bench_function("date_cached", |b| {
+        b.iter(|| {
+            out.clear();
+            date::append_cached(black_box(now), &mut out);
+        })
+    });
+    c.bench_function("last_modified_cached", |b| {
+        b.iter(|| date::last_modified(black_box(now - 86_400)))
+    });
+    c.bench_function("date_format_uncached", |b| {
+        b.iter(|| date::format(black_box(now)))
+    });
+
+    // The URI path of wrk's request, decoded and normalised.
+    let (mut u, mut scratch) = (Vec::with_capacity(128), Vec::with_capacity(128));
+    c.bench_function("uri_process_plain", |b| {
+        b.iter(|| uri::process(black_box(b"/f1k.bin"), &mut u, &mut scratch).status)
+    });
+    c.bench_function("uri_process_browser", |b| {
+        b.iter(|| {
+            uri::process(
+                black_box(b"/articles/2026/11/logging.html?utm_source=feed"),
+                &mut u,
+                &mut scratch,
+            )
+            .status
+        })
+    });
+}
+
+/// A mime.types of the usual size (Debian's has ~800 types and ~1,200
+/// extensions): the common entries plus generated ones.
+fn mime_types() -> String {
+    let mut t = String::from(
+        "application/octet-stream bin deploy msu msp\n\
+         application/gzip gz\napplication/x-tar tar\n\
+         text/html html htm shtml\ntext/css css\nimage/png png\n",
+    );
+    for i in 0..800 {
+        t.push_str(&format!("application/x-gen{i} g{i}a g{i}b\n"));
+    }
+    t
 }
 
 criterion_group!(benches, bench);
