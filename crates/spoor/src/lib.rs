@@ -14,7 +14,8 @@
 //!   keep-alive connections hold none;
 //! * [`cli`]: the command line;
 //! * [`check_forensic`]: `spoor check-forensic`, httpd's check_forensic;
-//! * [`config`]: the httpd.conf reader and the server model built from it;
+//! * [`config`]: the httpd.conf reader, the WASD configuration and mapping
+//!   file reader, and the server model both build;
 //! * [`errorlog`]: `ErrorLog`, `LogLevel`, error-log lines and log ids;
 //! * [`perdir`]: `<Directory>`/`<Location>`/`<Files>` sections, the
 //!   per-directory directives and their merge;
@@ -27,7 +28,8 @@
 //!   `[LogPeriod]`);
 //! * [`wasd_track`]: WASD access tracking (the `WASDtrack` cookie);
 //! * [`wasd_report`]: WASD server reports (error pages, signature,
-//!   `[ErrorReportPath]`).
+//!   `[ErrorReportPath]`);
+//! * [`wasd`]: WASD services, mapping rules and content types.
 
 mod bufpool;
 pub mod check_forensic;
@@ -45,5 +47,6 @@ pub mod site;
 pub mod static_files;
 pub mod usertrack;
 pub mod vhost;
+pub mod wasd;
 pub mod wasd_report;
 pub mod wasd_track;

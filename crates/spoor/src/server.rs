@@ -110,6 +110,9 @@ pub struct Config {
     pub log_exclude_hosts: spoor_log::wasd_log::HostPatterns,
     /// mod_unique_id is loaded: requests get `UNIQUE_ID`.
     pub unique_ids: bool,
+    /// A WASD configuration's services, mapping rules and content types
+    /// (`None` for the Apache dialect).
+    pub wasd: Option<Arc<crate::wasd::WasdSite>>,
 }
 
 impl Config {
@@ -147,6 +150,7 @@ impl Config {
             time_zone: TimeZone::system(),
             log_exclude_hosts: Default::default(),
             unique_ids: false,
+            wasd: None,
         }
     }
 }
@@ -282,6 +286,13 @@ struct Reply {
     keepalives_before: u32,
     /// `Require` refused the request (its type was never looked up).
     access_denied: bool,
+    /// WASD: the Host named no service (the base service serves it).
+    wasd_unknown: bool,
+    /// WASD: the file path the mapping rules gave (below the ServerRoot,
+    /// starting with `/`); `None`: the URI path under the server's root.
+    wasd_file: Option<Vec<u8>>,
+    /// WASD: `[ServiceNotFoundURL]` redirect for an unknown service.
+    wasd_redirect: Option<Vec<u8>>,
 }
 
 struct Connection {
@@ -760,7 +771,14 @@ impl Connection {
         // the server is chosen by address and no Host header is logged.
         let early = matches!(p, Parse::Error(_)) && self.reply.host_from_uri;
         self.reply.host_from_uri &= !early;
-        if !self.cfg.vhosts.is_empty() {
+        if let Some(w) = &self.cfg.wasd {
+            // WASD: the service the Host names, else the interface's base
+            // service (an unknown service when a Host named none).
+            let host = (!self.host_lc.is_empty() && !early).then_some(&self.host_lc[..]);
+            let sel = w.select(self.local_addr, self.local_port, host);
+            self.reply.server = sel.server;
+            self.reply.wasd_unknown = !sel.known;
+        } else if !self.cfg.vhosts.is_empty() {
             let host = (!self.host_lc.is_empty() && !early).then_some(&self.host_lc[..]);
             self.reply.server = self
                 .cfg
@@ -891,6 +909,10 @@ impl Connection {
         let head_only = m == b"HEAD";
         match self.reply.uri_error {
             400 => self.error_response(400, Detail::None, http09),
+            _ if self.reply.wasd_redirect.is_some() => {
+                let loc = self.reply.wasd_redirect.take().unwrap_or_default();
+                self.error_response(302, Detail::Location(&loc), http09);
+            }
             _ if denied => self.error_response(403, Detail::None, http09),
             _ if m == b"OPTIONS" => self.options(),
             _ if m == b"TRACE" => self.trace(),
@@ -1441,7 +1463,8 @@ impl Connection {
     async fn static_file(&mut self, head_only: bool, http09: bool) -> bool {
         self.path.as_mut_os_string().clear();
         self.path.push(&self.cfg.servers[self.reply.server].root);
-        self.path.push(std::ffi::OsStr::from_bytes(&self.uri[1..]));
+        let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
+        self.path.push(std::ffi::OsStr::from_bytes(&rel[1..]));
         self.reply.filename = true;
         let mut file = match std::fs::File::open(&self.path) {
             Ok(f) => f,
@@ -1484,7 +1507,8 @@ impl Connection {
                     // the directory's trailing slash.
                     self.path.as_mut_os_string().clear();
                     self.path.push(&self.cfg.servers[self.reply.server].root);
-                    self.path.push(std::ffi::OsStr::from_bytes(&self.uri[1..]));
+                    let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
+                    self.path.push(std::ffi::OsStr::from_bytes(&rel[1..]));
                     self.elog(
                         Module::Core,
                         Level::Info,
@@ -1553,12 +1577,12 @@ impl Connection {
                     if head_only { len } else { 0 },
                 );
                 self.connection_headers();
-                let (cfg, dir) = (self.cfg.clone(), self.dir.clone());
-                let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
-                let ct = dir.mime.lookup(&cfg.mime, name);
-                if let Some(ct) = ct {
-                    self.content_type(ct);
+                let mut ct = std::mem::take(&mut self.ct_buf);
+                ct.clear();
+                if self.file_type(&mut ct) {
+                    self.content_type(&ct);
                 }
+                self.ct_buf = ct;
                 self.out.extend_from_slice(b"\r\n");
                 return false;
             }
@@ -1603,14 +1627,7 @@ impl Connection {
         // holding a reference count on it across the response).
         let mut ct_buf = std::mem::take(&mut self.ct_buf);
         ct_buf.clear();
-        let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
-        let has_ct = match self.dir.mime.lookup(&self.cfg.mime, name) {
-            Some(t) => {
-                ct_buf.extend_from_slice(t);
-                true
-            }
-            None => false,
-        };
+        let has_ct = self.file_type(&mut ct_buf);
         let ct = has_ct.then_some(&ct_buf[..]);
         self.start(status);
         self.validators(lm_s, &tag);
@@ -1654,6 +1671,36 @@ impl Connection {
             return false;
         }
         self.send_file(&file, first, count).await
+    }
+
+    /// The content type of the file being served, appended to `out`
+    /// (false: it has none): WASD's `?httpd=content&type=TYPE`, else its
+    /// `[AddType]` table (by the served file's type), else mod_mime's
+    /// lookup by the URI's last segment.
+    fn file_type(&self, out: &mut Vec<u8>) -> bool {
+        if let Some(w) = &self.cfg.wasd {
+            let forced = self
+                .reply
+                .query
+                .clone()
+                .and_then(|q| crate::wasd::forced_type(&self.buf[q]));
+            match forced {
+                Some(t) => out.extend_from_slice(&t),
+                None => {
+                    let name = self.path.file_name().map_or(&b""[..], |n| n.as_bytes());
+                    out.extend_from_slice(w.types.lookup(name));
+                }
+            }
+            return true;
+        }
+        let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+        match self.dir.mime.lookup(&self.cfg.mime, name) {
+            Some(t) => {
+                out.extend_from_slice(t);
+                true
+            }
+            None => false,
+        }
     }
 
     /// A 206 with several ranges: a `multipart/byteranges` body, each part
@@ -1775,7 +1822,8 @@ impl Connection {
     fn strip_path_info(&mut self) {
         let root = &self.cfg.servers[self.reply.server].root;
         let mut p = root.clone();
-        for seg in self.uri[1..].split(|&b| b == b'/') {
+        let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
+        for seg in rel[1..].split(|&b| b == b'/') {
             if seg.is_empty() {
                 continue;
             }
@@ -2464,7 +2512,7 @@ impl Connection {
             m.extend_from_slice(text);
             let root = &c.cfg.servers[c.reply.server].root;
             m.extend_from_slice(root.as_os_str().as_bytes());
-            m.extend_from_slice(&c.uri);
+            m.extend_from_slice(c.reply.wasd_file.as_deref().unwrap_or(&c.uri));
         });
     }
 }

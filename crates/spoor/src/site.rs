@@ -81,7 +81,7 @@ fn dir_defaults(srv: &crate::config::Server) -> PerDir {
 }
 
 /// The host name httpd falls back to without a ServerName.
-fn system_host_name() -> String {
+pub(crate) fn system_host_name() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname writes at
     // most that many bytes.
@@ -226,5 +226,6 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
         time_zone,
         log_exclude_hosts: settings.log_exclude_hosts.clone(),
         unique_ids: settings.unique_id,
+        wasd: settings.wasd.clone().map(std::sync::Arc::new),
     })
 }

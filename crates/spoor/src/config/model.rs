@@ -109,6 +109,9 @@ pub struct LogSpec {
     /// A WASD generated name for a periodic log (its directory relative
     /// to ServerRoot), used instead of `target`.
     pub wasd_name: Option<WasdLogName>,
+    /// The format is a WASD `[LogFormat]` value (`COMMON`, `COMBINED`,
+    /// `!` codes), compiled with [`Format::wasd`] and never a nickname.
+    pub wasd_format: bool,
     /// Where the directive was.
     pub file: PathBuf,
     /// The line of the directive.
@@ -175,6 +178,10 @@ pub struct Server {
     /// pages). A virtual host without its own uses the main server's.
     /// See [`crate::wasd_report`].
     pub wasd_report: Option<crate::wasd_report::WasdReport>,
+    /// A WASD service: exactly these log lines of the main server (indexes
+    /// into its `logs`) are written for its requests (`[LogPerService]`
+    /// gives each service its file). `None`: httpd's inheritance rules.
+    pub wasd_logs: Option<Vec<usize>>,
 }
 
 /// Request-size limits (`LimitRequest*`).
@@ -226,6 +233,9 @@ pub struct Settings {
     /// WASD's `[LogExcludeHosts]`: requests from these clients are written
     /// to no access log.
     pub log_exclude_hosts: HostPatterns,
+    /// A WASD configuration's services, mapping rules and content types
+    /// (`spoor --wasd`); `None` for the Apache dialect.
+    pub wasd: Option<crate::wasd::WasdSite>,
 }
 
 /// A log as one server uses it: which log line, and the compiled format
@@ -405,6 +415,7 @@ impl Settings {
             vhosts: Vec::new(),
             warnings: Vec::new(),
             log_exclude_hosts: HostPatterns::default(),
+            wasd: None,
         };
         let mut main = Server::default();
         for d in &cfg.directives {
@@ -656,6 +667,7 @@ impl Settings {
                     global,
                     period,
                     wasd_name: None,
+                    wasd_format: false,
                     file: d.file.clone(),
                     line: d.line,
                 });
@@ -671,6 +683,7 @@ impl Settings {
                     global: false,
                     period: None,
                     wasd_name: None,
+                    wasd_format: false,
                     file: d.file.clone(),
                     line: d.line,
                 });
@@ -940,6 +953,9 @@ impl Settings {
     pub fn resolve_logs(&self) -> Vec<Vec<ResolvedLog>> {
         let resolve = |spec: &LogSpec, table: &HashMap<String, String>| -> Option<Format> {
             let f = spec.format.as_ref()?;
+            if spec.wasd_format {
+                return Some(Format::wasd(f).expect("validated when the directive was read"));
+            }
             let text = table.get(&f.to_ascii_lowercase()).unwrap_or(f);
             Some(
                 Format::apache_with(text.as_bytes(), spec.escaping)
@@ -979,6 +995,19 @@ impl Settings {
         );
         let mut base = main_count;
         for (i, v) in self.vhosts.iter().enumerate() {
+            if let Some(own) = &v.wasd_logs {
+                out.push(
+                    own.iter()
+                        .map(|&j| ResolvedLog {
+                            log: j,
+                            format: resolve(&self.main.logs[j], &main_table)
+                                .unwrap_or_else(|| main_default.clone()),
+                        })
+                        .collect(),
+                );
+                base += v.logs.len();
+                continue;
+            }
             let table = self.formats_of(Some(i));
             let default = self.default_format(Some(i));
             let mut list: Vec<ResolvedLog> = v

@@ -37,6 +37,11 @@ impl Connection {
         }
         self.reply.walked = true;
         self.file_meta = None;
+        if let Some(w) = self.cfg.wasd.clone() {
+            if self.uri != b"*" && !self.uri.is_empty() && !self.wasd_map(&w) {
+                return false;
+            }
+        }
         if self.uri != b"*" && !self.uri.is_empty() {
             // httpd maps every method's URI to a file (`%f`).
             self.map_file();
@@ -59,13 +64,40 @@ impl Connection {
         true
     }
 
+    /// WASD: an unknown service is redirected to `[ServiceNotFoundURL]`
+    /// (when set); else the mapping rules of the request's service (only
+    /// the rules for every service when it is unknown) give the file.
+    /// Returns false when the rules refuse the path (403).
+    fn wasd_map(&mut self, w: &crate::wasd::WasdSite) -> bool {
+        if self.reply.wasd_unknown {
+            if let Some(loc) = w.not_found_location() {
+                self.reply.wasd_redirect = Some(loc);
+                return true;
+            }
+        }
+        let service = if self.reply.wasd_unknown {
+            None
+        } else {
+            w.service(self.reply.server)
+                .map(|s| (s.host.as_str(), s.port))
+        };
+        match w.map.map(service, &self.uri) {
+            crate::wasd::Mapped::File(f) => {
+                self.reply.wasd_file = Some(f);
+                true
+            }
+            crate::wasd::Mapped::Fail => false,
+        }
+    }
+
     /// `r->filename` as httpd's directory walk leaves it: the document
     /// root joined with the URI path, cut after the first component that
     /// does not exist or is not a directory (the rest is path info).
     fn map_file(&mut self) {
         self.path.as_mut_os_string().clear();
         self.path.push(&self.cfg.servers[self.reply.server].root);
-        self.path.push(std::ffi::OsStr::from_bytes(&self.uri[1..]));
+        let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
+        self.path.push(std::ffi::OsStr::from_bytes(&rel[1..]));
         // Kept for the handler, as httpd keeps `r->finfo` (the file is
         // opened, not stat'ed again).
         self.file_meta = std::fs::metadata(&self.path).ok();
