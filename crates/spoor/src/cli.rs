@@ -19,6 +19,16 @@ pub struct Cli {
     /// relative name is taken from the ServerRoot.
     #[arg(short = 'f', value_name = "FILE")]
     pub config_file: Option<PathBuf>,
+    /// Read a WASD configuration (HTTPD$CONFIG style: `[Directive] value`)
+    /// from FILE instead of an httpd.conf; a relative name is taken from
+    /// the ServerRoot.
+    #[arg(long = "wasd", value_name = "FILE", conflicts_with = "config_file")]
+    pub wasd_file: Option<PathBuf>,
+    /// With --wasd: the WASD mapping rules (HTTPD$MAP: `pass`, `map`,
+    /// `fail`, `[[host:port]]` sections); without it every path maps to a
+    /// file below ServerRoot/htdocs.
+    #[arg(long = "wasd-map", value_name = "FILE", requires = "wasd_file")]
+    pub wasd_map: Option<PathBuf>,
     /// The initial ServerRoot (default: the current directory).
     #[arg(short = 'd', value_name = "DIR")]
     pub server_root: Option<PathBuf>,

@@ -22,12 +22,22 @@ struct Loaded {
     config: Config,
 }
 
-/// Reads, checks and opens a configuration; the error is ready to print.
+/// Reads, checks and opens a configuration (`-f`, else `--wasd`); the
+/// error is ready to print.
 fn load(file: &Path, cli: &Cli) -> Result<Loaded, String> {
     let root = match &cli.server_root {
         Some(r) => r.clone(),
         None => std::env::current_dir().map_err(|e| format!("spoor: current directory: {e}"))?,
     };
+    if cli.config_file.is_none() {
+        let settings = spoor::config::read_wasd(file, cli.wasd_map.as_deref(), &root)
+            .map_err(|e| e.render("spoor"))?;
+        for w in &settings.warnings {
+            eprintln!("spoor: {w}");
+        }
+        let config = site::build(&settings).map_err(|e| format!("spoor: {e}"))?;
+        return Ok(Loaded { settings, config });
+    }
     let mut opts = ReadOptions::new(root);
     opts.defines.extend(cli.defines.iter().cloned());
     let cfg = read_config(file, &opts).map_err(|e| e.render("spoor"))?;
@@ -63,7 +73,7 @@ fn main() -> ExitCode {
         println!("Server version: spoor/{}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    let (config, addrs, pid_file) = match &cli.config_file {
+    let (config, addrs, pid_file) = match cli.config_file.as_ref().or(cli.wasd_file.as_ref()) {
         Some(file) => match load(file, &cli) {
             Ok(l) => {
                 let addrs = listen_addrs(&l.settings);
@@ -201,7 +211,7 @@ async fn run(
 /// Re-reads the configuration and reopens the logs. A configuration that
 /// fails keeps the old one serving.
 fn reload(cli: &Cli, current: &Current) {
-    match &cli.config_file {
+    match cli.config_file.as_ref().or(cli.wasd_file.as_ref()) {
         Some(file) => match load(file, cli) {
             Ok(l) => {
                 current.replace(l.config);

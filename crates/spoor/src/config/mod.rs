@@ -18,6 +18,7 @@ mod modules;
 mod reader;
 mod tokenize;
 mod tree;
+mod wasd;
 
 #[cfg(test)]
 mod tests;
@@ -34,3 +35,4 @@ pub use tree::{
     check_known_directives, section_missing_args_message, section_missing_bracket_message,
     Directive,
 };
+pub use wasd::{read_map, read_wasd, wasd_settings, WasdSources, DEFAULT_LOG_FILE};
