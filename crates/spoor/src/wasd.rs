@@ -14,7 +14,9 @@
 //!   service with only the mapping rules that apply to every service.
 //! * **Mapping rules** (the HTTPD$MAP file, `--wasd-map FILE`): `pass`,
 //!   `map` and `fail` rules with `*` wildcards, in `[[host:port]]`,
-//!   `[[host]]` and `[[*]]` sections, give each path its file.
+//!   `[[host]]` and `[[*]]` sections, give each path its file (the
+//!   `set PATH report=` rules go to each service's
+//!   [`crate::wasd_report::WasdReport`]).
 //! * **Content types** (`[AddType]`): by file type (the suffix after the
 //!   last dot), with the `*` catch-all entry's description as the type of
 //!   everything else (`application/octet-stream` without one), and the
@@ -150,7 +152,9 @@ pub enum MapScope {
 }
 
 impl MapScope {
-    fn applies(&self, service: Option<(&str, u16)>) -> bool {
+    /// Whether rules in this section apply to `service` (`None`: an
+    /// unknown service).
+    pub fn applies(&self, service: Option<(&str, u16)>) -> bool {
         match (self, service) {
             (MapScope::All, _) => true,
             (MapScope::Host(h), Some((sh, _))) => h == sh,
@@ -171,26 +175,6 @@ pub enum Verb {
     Map,
     /// `fail TEMPLATE`: refused (403); mapping ends.
     Fail,
-    /// `set TEMPLATE OPTION…`: per-path settings; mapping goes on.
-    Set(Vec<SetOption>),
-}
-
-/// An option of a `set` rule.
-///
-/// WASD-REPORTS: the error-report options (`report=basic|detailed`) go
-/// here, parsed in [`SetOption::parse`]; until then every option is refused
-/// as not supported.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SetOption {}
-
-impl SetOption {
-    /// Parses one option of a `set` rule.
-    pub fn parse(opt: &str) -> Result<SetOption, String> {
-        // WASD-REPORTS: `report=basic|detailed` belongs here.
-        Err(format!(
-            "set rule option '{opt}' is not supported by spoor yet"
-        ))
-    }
 }
 
 /// One mapping rule.
@@ -246,7 +230,6 @@ impl MapRules {
             }
             match r.verb {
                 Verb::Fail => return Mapped::Fail,
-                Verb::Set(_) => continue,
                 Verb::Pass | Verb::Map => {
                     let next = match &r.result {
                         Some(res) => substitute(res, &cur, &caps),

@@ -346,8 +346,10 @@ fn mapping_and_content_types() {
     // Rules for every service come first.
     let (h, body) = g("/ht_root/doc/manual.html", "virtual2.host.name");
     assert_eq!((status(&h), body.as_str()), (200, "manual\n"), "{h}");
-    let (h, _) = g("/ht_root/local/secret.txt", "virtual1.host.name");
+    let (h, body) = g("/ht_root/local/secret.txt", "virtual1.host.name");
     assert_eq!(status(&h), 403, "{h}");
+    // A WASD report, not Apache's page.
+    assert!(body.contains("<B>ERROR 403</B>"), "{body}");
     // An unknown service: only the rules for every service.
     let (h, body) = g("/index.html", "virtual3.host.name");
     assert_eq!(

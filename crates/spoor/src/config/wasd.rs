@@ -48,7 +48,8 @@ use spoor_log::{Escaping, Format};
 use super::{
     Config, ConfigError, Directive, HostnameLookups, LogSpec, Server, Settings, VhostAddr,
 };
-use crate::wasd::{stars, MapRules, MapScope, Rule, Service, SetOption, Verb, WasdSite};
+use crate::wasd::{stars, MapRules, MapScope, Rule, Service, Verb, WasdSite};
+use crate::wasd_report::{ReportRule, WasdReport};
 
 /// The default `[LogFileName]`, relative to the ServerRoot.
 pub const DEFAULT_LOG_FILE: &str = "logs/access.log";
@@ -82,7 +83,7 @@ const DIRECTIVES: &[&str] = &[
     "addtype",
     "serveradmin",
     "servicenotfoundurl",
-    // WASD-REPORTS: the report directives, handled in `report_directive`.
+    // The report directives, carried out by `crate::wasd_report`.
     "errorreportpath",
     "reportbasiconly",
     "serversignature",
@@ -164,6 +165,7 @@ struct Wasd {
     domain: Option<TrackDomain>,
     site: WasdSite,
     admin: Option<String>,
+    report: WasdReport,
 }
 
 fn flag(file: &Path, e: &Entry, v: &str) -> Result<bool, ConfigError> {
@@ -443,7 +445,10 @@ impl Wasd {
                     add_type(file, *line, v, &mut self.site)?;
                 }
             }
-            "serveradmin" => self.admin = Some(v.to_string()),
+            "serveradmin" => {
+                self.admin = Some(v.to_string());
+                self.report_directive(file, e, v, vline)?;
+            }
             "servicenotfoundurl" => {
                 if !(v.starts_with("//") || v.starts_with('/') || v.contains("://"))
                     || v.bytes().any(|b| !(0x21..0x7f).contains(&b))
@@ -456,21 +461,30 @@ impl Wasd {
                 }
                 self.site.not_found_url = Some(v.to_string());
             }
-            _ => self.report_directive(file, e, &key)?,
+            _ => self.report_directive(file, e, v, vline)?,
         }
         Ok(())
     }
 
-    /// WASD-REPORTS: `[ErrorReportPath]`, `[ReportBasicOnly]`,
-    /// `[ServerSignature]`, `[ServerReportBodyTag]` and `[ReportMetaInfo]`
-    /// are recognised here; the error-report work carries them out. Until
-    /// then each is refused rather than ignored.
-    fn report_directive(&mut self, file: &Path, e: &Entry, _key: &str) -> Result<(), ConfigError> {
-        Err(err(
-            file,
-            e.line,
-            format!("[{}] is not supported by spoor yet", e.name),
-        ))
+    /// `[ErrorReportPath]`, `[ReportBasicOnly]`, `[ServerSignature]`,
+    /// `[ServerReportBodyTag]`, `[ReportMetaInfo]` (and `[ServerAdmin]`'s
+    /// part in signatures): see [`crate::wasd_report`].
+    fn report_directive(
+        &mut self,
+        file: &Path,
+        e: &Entry,
+        v: &str,
+        vline: usize,
+    ) -> Result<(), ConfigError> {
+        match self.report.directive(&e.name, v) {
+            Some(Ok(())) => Ok(()),
+            Some(Err(m)) => Err(err(file, vline, m)),
+            None => Err(err(
+                file,
+                e.line,
+                format!("[{}] is not supported by spoor yet", e.name),
+            )),
+        }
     }
 }
 
@@ -693,8 +707,11 @@ pub fn wasd_settings(src: WasdSources<'_>, server_root: &Path) -> Result<Setting
     }
 
     // The mapping file.
+    let mut report_rules = Vec::new();
     if let Some((mtext, mfile)) = src.map {
-        w.site.map = read_map(mtext, mfile, &w.services, &mut s.warnings)?;
+        let (map, rules) = read_map(mtext, mfile, &w.services, &mut s.warnings)?;
+        w.site.map = map;
+        report_rules = rules;
     } else {
         // Without one, every path is a file below ServerRoot/htdocs.
         w.site.map = MapRules {
@@ -707,6 +724,22 @@ pub fn wasd_settings(src: WasdSources<'_>, server_root: &Path) -> Result<Setting
                 line: 0,
             }],
         };
+    }
+    // Reports: every service has WASD's, with the `set … report=` rules
+    // of the sections that apply to it (an unknown service is reported by
+    // the base service that serves it).
+    let report_for = |svc: Option<&Service>| {
+        let mut r = w.report.clone();
+        r.rules = report_rules
+            .iter()
+            .filter(|(scope, _)| scope.applies(svc.map(|s| (s.host.as_str(), s.port))))
+            .map(|(_, rule)| rule.clone())
+            .collect();
+        r
+    };
+    s.main.wasd_report = Some(report_for(None));
+    for (v, svc) in s.vhosts.iter_mut().zip(&w.services) {
+        v.wasd_report = Some(report_for(Some(svc)));
     }
     w.site.services = w.services;
     s.wasd = Some(w.site);
@@ -731,18 +764,20 @@ fn service_address(svc: &Service) -> Option<String> {
         .map(|a| a.ip().to_string())
 }
 
-/// Reads a mapping file: rules (`pass`, `map`, `fail`, `set`; a rule
-/// written without a verb, as `/* /web/virtual1/*` in WASD's examples, is
-/// a `pass`), `[[host:port]]`, `[[host]]` and `[[*]]` sections, `#`
-/// comments. Sections for hosts no service has draw a warning, as WASD
-/// reports them.
+/// Reads a mapping file: rules (`pass`, `map`, `fail`, and `set PATH
+/// report=basic|detailed`; a rule written without a verb, as
+/// `/* /web/virtual1/*` in WASD's examples, is a `pass`), `[[host:port]]`,
+/// `[[host]]` and `[[*]]` sections, `#` comments. Returns the mapping
+/// rules and the report rules with the section each is in. Sections for
+/// hosts no service has draw a warning, as WASD reports them.
 pub fn read_map(
     text: &str,
     file: &Path,
     services: &[Service],
     warnings: &mut Vec<String>,
-) -> Result<MapRules, ConfigError> {
+) -> Result<(MapRules, Vec<(MapScope, ReportRule)>), ConfigError> {
     let mut rules = Vec::new();
+    let mut report_rules = Vec::new();
     let mut scope = MapScope::All;
     for (n, raw) in text.lines().enumerate() {
         let line = n + 1;
@@ -848,12 +883,18 @@ pub fn read_map(
                 if args.len() < 2 {
                     return Err(e("a set rule needs an option after the template".into()));
                 }
-                let opts = args[1..]
-                    .iter()
-                    .map(|o| SetOption::parse(o))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(e)?;
-                Verb::Set(opts)
+                for opt in &args[1..] {
+                    match crate::wasd_report::set_rule(args[0], opt) {
+                        Some(Ok(r)) => report_rules.push((scope.clone(), r)),
+                        Some(Err(m)) => return Err(e(m)),
+                        None => {
+                            return Err(e(format!(
+                                "set rule option '{opt}' is not supported by spoor yet"
+                            )))
+                        }
+                    }
+                }
+                continue;
             }
             "exec" | "script" | "uxec" => {
                 return Err(e(format!(
@@ -879,7 +920,7 @@ pub fn read_map(
             line,
         });
     }
-    Ok(MapRules { rules })
+    Ok((MapRules { rules }, report_rules))
 }
 
 #[cfg(test)]
@@ -1033,9 +1074,14 @@ mod tests {
             ("[ServiceNotFoundURL] nowhere\n", 1, "is not a URL"),
             ("[LogExcludeHosts]\n10.0.0.*\n*.example.org\n", 3, "numeric"),
             (
-                "[ErrorReportPath] /x!UL.html\n",
+                "[ErrorReportPath] x!UL.html\n",
                 1,
-                "not supported by spoor yet",
+                "[ErrorReportPath] must be a URL path",
+            ),
+            (
+                "\n[ServerSignature] maybe\n",
+                2,
+                "[ServerSignature] takes ENABLED, EMAIL or DISABLED",
             ),
         ] {
             let (l, m) = fails(text);
@@ -1185,6 +1231,35 @@ mod tests {
     }
 
     #[test]
+    fn report_directives_reach_every_service() {
+        use crate::wasd_report::WasdSignature;
+        let s = load(
+            "[Service]\na.test\nb.test\n[ServerSignature] EMAIL\n[ServerAdmin] web@a.test\n\
+             [ReportBasicOnly] ENABLED\n[ReportMetaInfo] ENABLED\n\
+             [ServerReportBodyTag] <BODY BGCOLOR=\"#ffffff\">\n\
+             [ErrorReportPath] /ht_root/local/reporterror!UL.html\n",
+        )
+        .unwrap();
+        for v in s.vhosts.iter().chain([&s.main]) {
+            let r = v.wasd_report.as_ref().unwrap();
+            assert_eq!(r.signature, WasdSignature::Email);
+            assert_eq!(r.server_admin.as_deref(), Some("web@a.test"));
+            assert!(r.basic_only && r.meta_info);
+            assert_eq!(r.body_tag, "<BODY BGCOLOR=\"#ffffff\">");
+            assert_eq!(
+                r.error_page(404).as_deref(),
+                Some("/ht_root/local/reporterror404.html")
+            );
+        }
+        // Without report directives, WASD's defaults (not Apache's pages).
+        let s = load("[Service] a.test\n").unwrap();
+        assert_eq!(
+            s.vhosts[0].wasd_report,
+            Some(crate::wasd_report::WasdReport::default())
+        );
+    }
+
+    #[test]
     fn admin_and_not_found_url() {
         let s = load(
             "[Service] a.test:8080\n[ServerAdmin] webmaster@a.test\n\
@@ -1240,8 +1315,10 @@ mod tests {
             Some(
                 "# fallback rules\n\
                  pass /*/-/* /ht_root/runtime/*/*\n\
+                 set /* report=basic\n\
                  [[virtual1.host.name]]\n\
                  /* /web/virtual1/*\n\
+                 set /docs/* report=detailed\n\
                  / /web/virtual1/\n\
                  [[virtual2.host.name:8080]]\n\
                  PASS /* /web/virtual2/*\n\
@@ -1267,7 +1344,14 @@ mod tests {
         assert_eq!(m.rules[6].scope, MapScope::All);
         // Rules for a host with no service: a warning, as WASD reports.
         assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
-        assert!(s.warnings[0].contains("HTTPD$MAP:8:"), "{:?}", s.warnings);
+        assert!(s.warnings[0].contains("HTTPD$MAP:10:"), "{:?}", s.warnings);
+        // Report rules go to the services their sections apply to.
+        use crate::wasd_report::ReportLevel;
+        let r1 = s.vhosts[0].wasd_report.as_ref().unwrap();
+        let r2 = s.vhosts[1].wasd_report.as_ref().unwrap();
+        assert_eq!((r1.rules.len(), r2.rules.len()), (2, 1));
+        assert_eq!(r1.level_for(b"/docs/a"), ReportLevel::Detailed);
+        assert_eq!(r2.level_for(b"/docs/a"), ReportLevel::Basic);
     }
 
     #[test]
@@ -1287,7 +1371,17 @@ mod tests {
             ("pass /a /b/*\n", 1, "more * than the template"),
             ("fail /a /b\n", 1, "only a template"),
             ("pass /a /b c\n", 1, "text after the result"),
-            ("set /* report=basic\n", 1, "not supported by spoor yet"),
+            (
+                "set /* nolog\n",
+                1,
+                "set rule option 'nolog' is not supported by spoor yet",
+            ),
+            (
+                "set /* report=brief\n",
+                1,
+                "report= takes basic or detailed",
+            ),
+            ("set /*\n", 1, "needs an option"),
             ("[[a.test:x]]\n", 1, "not a port number"),
             ("[[a.test\n", 1, "ends with ']]'"),
         ] {
