@@ -36,7 +36,7 @@ pub fn render(fmt: &Format, rest: &[u8]) {
     };
     let req = Request {
         request_line: if line.is_empty() { None } else { Some(line) },
-        method: b"GET",
+        method: Some(b"GET"),
         uri,
         query: if q.is_empty() { None } else { Some(q) },
         protocol: b"HTTP/1.1",

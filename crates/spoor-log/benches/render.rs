@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
     };
     let req = Request {
         request_line: Some(b"GET /articles/2026/11/logging.html?utm_source=feed HTTP/1.1"),
-        method: b"GET",
+        method: Some(b"GET"),
         uri: b"/articles/2026/11/logging.html",
         query: Some(b"utm_source=feed"),
         protocol: b"HTTP/1.1",

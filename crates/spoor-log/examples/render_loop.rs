@@ -32,7 +32,7 @@ fn main() {
     };
     let req = Request {
         request_line: Some(b"GET /articles/2026/11/logging.html?utm_source=feed HTTP/1.1"),
-        method: b"GET",
+        method: Some(b"GET"),
         uri: b"/articles/2026/11/logging.html",
         protocol: b"HTTP/1.1",
         status: 200,

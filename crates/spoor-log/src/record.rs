@@ -177,9 +177,10 @@ pub struct Request<'a> {
     /// masked. `None` when no request line was read (a 408 on an idle
     /// connection).
     pub request_line: Option<&'a [u8]>,
-    /// The method (`%m`); empty when no request line was read, which logs
-    /// `-` as httpd does.
-    pub method: &'a [u8],
+    /// The method (`%m`); `None` when no request line was read, which logs
+    /// `-` as httpd does. An empty request line has an empty method, which
+    /// logs as an empty string.
+    pub method: Option<&'a [u8]>,
     /// The %-decoded path without the query (`%U`); empty when no request
     /// line was read, which logs `-`.
     pub uri: &'a [u8],

@@ -125,8 +125,9 @@ impl Renderer {
             Kind::LogId => text(out, ctx, e, r.log_id, false),
             Kind::ConnLogId => text(out, ctx, e, c.log_id, false),
             // httpd logs `-` for a request whose line was never read (an
-            // idle connection's 408): its method and URI are NULL.
-            Kind::Method => text(out, ctx, e, non_empty(r.method), true),
+            // idle connection's 408): its method and URI are NULL. An
+            // empty request line has an empty method, logged as such.
+            Kind::Method => text(out, ctx, e, r.method, true),
             Kind::Note => text(out, ctx, e, it.key.get(r.notes), true),
             Kind::HeaderOut => text(out, ctx, e, it.key.get(r.headers_out), true),
             Kind::ContentType => {

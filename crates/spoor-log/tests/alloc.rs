@@ -76,7 +76,7 @@ fn check(fmt: &Format, tz: TimeZone) {
         for i in 0..n {
             let req = Request {
                 request_line: Some(b"GET /index.html?q=\xe9t\xe9 HTTP/1.1"),
-                method: b"GET",
+                method: Some(b"GET"),
                 uri: b"/index.html",
                 query: Some(b"q=\xe9t\xe9"),
                 protocol: b"HTTP/1.1",

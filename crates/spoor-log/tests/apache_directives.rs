@@ -108,7 +108,7 @@ impl Req {
         };
         Request {
             request_line: self.request_line.as_deref(),
-            method: &self.method,
+            method: (!self.method.is_empty()).then_some(&self.method[..]),
             uri: &self.uri,
             query: self.query.as_deref(),
             protocol: &self.protocol,

@@ -112,7 +112,7 @@ fn render(fmt: &Format, d: &Data) -> Vec<u8> {
     };
     let req = Request {
         request_line: Some(&d.line),
-        method: &d.method,
+        method: (!d.method.is_empty()).then_some(&d.method[..]),
         uri: &d.uri,
         query: d.query.as_deref(),
         protocol: b"HTTP/1.1",

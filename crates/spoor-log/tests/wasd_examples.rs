@@ -28,7 +28,7 @@ fn render(fmt: &str, req: &Request<'_>, dur_us: i64) -> String {
 fn request<'a>(headers: &'a [(&'a [u8], &'a [u8])]) -> Request<'a> {
     Request {
         request_line: Some(b"GET /ht_root/doc/ HTTP/1.0"),
-        method: b"GET",
+        method: Some(b"GET"),
         uri: b"/ht_root/doc/",
         protocol: b"HTTP/1.0",
         status: 200,

@@ -24,7 +24,7 @@ fn line(fmt: &Format, req: &Request<'_>, conn: &Conn<'_>, dur: i64) -> String {
 fn base<'a>(headers: &'a [(&'a [u8], &'a [u8])]) -> Request<'a> {
     Request {
         request_line: Some(b"GET /docs/index.html?x=1 HTTP/1.1"),
-        method: b"GET",
+        method: Some(b"GET"),
         uri: b"/docs/index.html",
         query: Some(b"x=1"),
         protocol: b"HTTP/1.1",

@@ -14,6 +14,8 @@
 //!   keep-alive connections hold none;
 //! * [`cli`]: the command line;
 //! * [`check_forensic`]: `spoor check-forensic`, httpd's check_forensic;
+//! * [`dns`]: reverse lookups with a cache (`HostnameLookups`,
+//!   `UseCanonicalName DNS`);
 //! * [`config`]: the httpd.conf reader, the WASD configuration and mapping
 //!   file reader, and the server model both build;
 //! * [`errorlog`]: `ErrorLog`, `LogLevel`, error-log lines and log ids;
@@ -35,6 +37,7 @@ mod bufpool;
 pub mod check_forensic;
 pub mod cli;
 pub mod config;
+pub mod dns;
 pub mod errorlog;
 pub mod forensic;
 pub mod http;

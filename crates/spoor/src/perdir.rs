@@ -52,7 +52,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::config::{ConfigError, Directive, Signature};
+use crate::config::{CanonicalName, ConfigError, Directive, HostnameLookups, Signature};
 use crate::mime::MimeTable;
 use crate::setenv::ScopeEnv;
 
@@ -238,6 +238,10 @@ pub struct CoreDir {
     pub limit_request_body: Option<u64>,
     /// `ServerSignature`.
     pub signature: Option<Signature>,
+    /// `HostnameLookups`.
+    pub hostname_lookups: Option<HostnameLookups>,
+    /// `UseCanonicalName`.
+    pub canonical_name: Option<CanonicalName>,
 }
 
 impl Merge for CoreDir {
@@ -254,6 +258,8 @@ impl Merge for CoreDir {
             error_documents: docs,
             limit_request_body: add.limit_request_body.or(base.limit_request_body),
             signature: add.signature.or(base.signature),
+            hostname_lookups: add.hostname_lookups.or(base.hostname_lookups),
+            canonical_name: add.canonical_name.or(base.canonical_name),
         }
     }
 }
@@ -435,6 +441,8 @@ impl PerDir {
                 | "addtype"
                 | "limitrequestbody"
                 | "serversignature"
+                | "hostnamelookups"
+                | "usecanonicalname"
         )
     }
 
@@ -584,6 +592,28 @@ impl PerDir {
                     _ => return Err(err("ServerSignature: use one of: off | on | email".into())),
                 });
             }
+            "usecanonicalname" => {
+                if d.args.len() != 1 {
+                    return Err(err("UseCanonicalName takes one argument, How to work out the ServerName : Port when constructing URLs".into()));
+                }
+                self.core.canonical_name = Some(match d.args[0].to_ascii_lowercase().as_str() {
+                    "on" => CanonicalName::On,
+                    "off" => CanonicalName::Off,
+                    "dns" => CanonicalName::Dns,
+                    _ => return Err(err("parameter must be 'on', 'off', or 'dns'".into())),
+                });
+            }
+            "hostnamelookups" => {
+                if d.args.len() != 1 {
+                    return Err(err("HostnameLookups takes one argument, \"on\" to enable, \"off\" to disable reverse DNS lookups, or \"double\" to enable double-reverse DNS lookups".into()));
+                }
+                self.core.hostname_lookups = Some(match d.args[0].to_ascii_lowercase().as_str() {
+                    "on" => HostnameLookups::On,
+                    "off" => HostnameLookups::Off,
+                    "double" => HostnameLookups::Double,
+                    _ => return Err(err("parameter must be 'on', 'off', or 'double'".into())),
+                });
+            }
             _ => return Err(ConfigError::invalid_command(d)),
         }
         Ok(())
@@ -633,6 +663,13 @@ pub struct Section {
     pub matcher: Pattern,
     /// Its settings.
     pub dir: PerDir,
+    /// `<Files>`/`<FilesMatch>` sections nested in this `<Directory>`:
+    /// they apply to files inside it, walked after the server's own
+    /// `<Files>` (httpd appends them to the directory's file-section list).
+    pub nested: Vec<Section>,
+    /// For a nested `<Files>`: the `<Directory>` it sits in, which must
+    /// match too.
+    pub within: Option<Box<Section>>,
 }
 
 impl Section {
@@ -693,6 +730,8 @@ impl Section {
             pattern,
             matcher,
             dir: PerDir::default(),
+            nested: Vec::new(),
+            within: None,
         })
     }
 
@@ -706,6 +745,11 @@ impl Section {
     }
 
     fn matches(&self, filename: &[u8], uri: &[u8]) -> bool {
+        if let Some(w) = &self.within {
+            if !w.matches(filename, uri) {
+                return false;
+            }
+        }
         match (self.kind, &self.matcher) {
             (SectionKind::Directory, Pattern::Exact(p)) => {
                 // `p` ends with '/': a component prefix of the file name.
@@ -860,10 +904,29 @@ impl Sections {
             .collect();
         // Stable: regex sections last, the others by depth.
         dirs.sort_by_key(|s| s.depth());
-        let files = every().filter(|s| s.kind == SectionKind::Files);
+        let mut files: Vec<Section> = every()
+            .filter(|s| s.kind == SectionKind::Files)
+            .cloned()
+            .collect();
+        // Files sections nested in directories, in the directory walk's
+        // order, each bound to its directory.
+        for d in &dirs {
+            for n in &d.nested {
+                let mut n = n.clone();
+                let mut parent = (*d).clone();
+                parent.nested.clear();
+                n.within = Some(Box::new(parent));
+                files.push(n);
+            }
+        }
         let locs = every().filter(|s| s.kind == SectionKind::Location);
         let nd = dirs.len();
-        let all: Vec<Section> = dirs.into_iter().chain(files).chain(locs).cloned().collect();
+        let all: Vec<Section> = dirs
+            .into_iter()
+            .cloned()
+            .chain(files)
+            .chain(locs.cloned())
+            .collect();
         let nf = all.iter().filter(|s| s.kind == SectionKind::Files).count();
         Sections {
             base: Arc::new(base),
@@ -1202,6 +1265,38 @@ mod tests {
         assert_eq!(hits(&secs, "/r/htdocs/d2/", "/d2/"), "C,E");
         assert_eq!(hits(&secs, "/r/htdocs/subx", "/subx"), "");
         assert_eq!(hits(&secs, "/r/htdocs/d2", "/d2"), "C");
+    }
+
+    #[test]
+    fn files_nested_in_a_directory() {
+        // <Directory /r/htdocs/sub/> holding <Files "*.txt">: only files
+        // inside the directory; walked after the server's own <Files>, so
+        // its value wins.
+        let mut sub = section("Directory", &["/r/htdocs/sub"], "A");
+        let mut inner = section("Files", &["*.txt"], "N");
+        inner
+            .dir
+            .env
+            .add_directive("SetEnv", &["V".into(), "nested".into()])
+            .unwrap();
+        sub.nested.push(inner);
+        let mut top = section("Files", &["page.*"], "T");
+        top.dir
+            .env
+            .add_directive("SetEnv", &["V".into(), "top".into()])
+            .unwrap();
+        let secs = Sections::new(PerDir::default(), &[], &[sub, top]);
+        assert_eq!(
+            hits(&secs, "/r/htdocs/sub/page.txt", "/sub/page.txt"),
+            "A,N,T,V"
+        );
+        let p = secs.lookup(b"/r/htdocs/sub/page.txt", b"/sub/page.txt");
+        assert_eq!(p.env.settings.vars().get(b"V"), Some(&b"nested"[..]));
+        assert_eq!(hits(&secs, "/r/htdocs/sub/x.html", "/sub/x.html"), "A");
+        assert_eq!(
+            hits(&secs, "/r/htdocs/other/page.txt", "/other/page.txt"),
+            "T,V"
+        );
     }
 
     #[test]

@@ -35,10 +35,12 @@ use crate::setenv::{EnvTable, RequestView, ScopeEnv};
 use crate::site::{LogUse, ServerConf};
 use crate::static_files::{self, ByteRange, Condition};
 use crate::vhost::Vhosts;
+use lookups::RemoteHost;
 use spoor_log::sink::{Sink, SinkOptions};
 
 mod dirhooks;
 mod errordoc;
+mod lookups;
 mod wait;
 
 /// Bodies up to this size are sent in the same write as the header.
@@ -113,6 +115,9 @@ pub struct Config {
     /// A WASD configuration's services, mapping rules and content types
     /// (`None` for the Apache dialect).
     pub wasd: Option<Arc<crate::wasd::WasdSite>>,
+    /// The server's name and version as `ServerTokens` shows them (the
+    /// `Server` header and `ServerSignature` footers).
+    pub banner: String,
 }
 
 impl Config {
@@ -124,7 +129,7 @@ impl Config {
                 root,
                 server_name: "localhost".to_string(),
                 port: 80,
-                canonical_name: CanonicalName::Off,
+                server_admin: pages::DEFAULT_ADMIN.to_string(),
                 logs: vec![LogUse {
                     sink: 0,
                     format: Format::apache(spoor_log::COMBINED)
@@ -151,6 +156,7 @@ impl Config {
             log_exclude_hosts: Default::default(),
             unique_ids: false,
             wasd: None,
+            banner: pages::banner(Default::default()),
         }
     }
 }
@@ -328,6 +334,12 @@ struct Connection {
     bytes_out: u64,
     client_ip: String,
     client_port: u16,
+    /// The peer's address (IPv4-mapped addresses as IPv4).
+    peer_ip: std::net::IpAddr,
+    /// `HostnameLookups`: the client's name, once asked for.
+    remote_host: RemoteHost,
+    /// `UseCanonicalName DNS`: the local address's name, once asked for.
+    local_host: Option<Arc<str>>,
     local_ip: String,
     local_addr: std::net::IpAddr,
     local_port: u16,
@@ -493,6 +505,9 @@ impl Connection {
             bytes_out: 0,
             client_ip: peer.ip().to_canonical().to_string(),
             client_port: peer.port(),
+            peer_ip: peer.ip().to_canonical(),
+            remote_host: RemoteHost::Unknown,
+            local_host: None,
             local_ip: local.ip().to_canonical().to_string(),
             local_addr: local.ip().to_canonical(),
             local_port: local.port(),
@@ -677,7 +692,7 @@ impl Connection {
         }
         self.pos = self.end;
         if self.keepalives == 0 {
-            self.log();
+            self.log().await;
         }
     }
 
@@ -689,6 +704,20 @@ impl Connection {
             (Some(_), None) => {
                 self.uri.push(b'/');
                 self.reply.uri_error = 400;
+            }
+            (Some(m), Some(t))
+                if &self.buf[m.clone()] == b"CONNECT"
+                    && uri::connect_target(&self.buf[t.clone()]) =>
+            {
+                // httpd: the authority stands for the Host header, the
+                // path is `/`.
+                self.uri.push(b'/');
+                if crate::http::request::valid_host(&self.buf[t.clone()]) {
+                    self.reply.vhost = Some(t.clone());
+                    self.reply.host_from_uri = true;
+                } else {
+                    self.reply.uri_error = 400;
+                }
             }
             (Some(_), Some(t)) => {
                 let base = t.start;
@@ -769,7 +798,7 @@ impl Connection {
         }
         // A target refused with the request line: its host is `%V`, but
         // the server is chosen by address and no Host header is logged.
-        let early = matches!(p, Parse::Error(_)) && self.reply.host_from_uri;
+        let early = matches!(p, Parse::Error(_)) && self.reply.host_from_uri && !self.head.no_host;
         self.reply.host_from_uri &= !early;
         if let Some(w) = &self.cfg.wasd {
             // WASD: the service the Host names, else the interface's base
@@ -787,6 +816,7 @@ impl Connection {
                 .map_or(0, |i| i + 1);
         }
         self.begin_track(matches!(p, Parse::Error(_)));
+        self.local_name_if_dns().await;
         let head_len = self.head.len;
         if let Parse::Error(e) = p {
             self.head_error_log(e);
@@ -807,7 +837,7 @@ impl Connection {
                 self.header_only();
             }
             self.send_out().await;
-            self.log();
+            self.log().await;
             return false;
         }
         self.bytes_in += head_len as u64;
@@ -855,27 +885,46 @@ impl Connection {
                     self.header_only();
                 }
                 self.send_out().await;
-                self.log();
+                self.log().await;
                 return false;
             }
         }
 
         // Post-read-request: mod_unique_id and mod_log_forensic first,
-        // then SetEnvIf.
+        // then SetEnvIf (which may ask for the client's name).
         self.forensic_begin();
+        let cfg = self.cfg.clone();
+        let base = self.dir_conf().core.hostname_lookups;
+        self.lookup_for_rules(&cfg.servers[self.reply.server].env.rules, base)
+            .await;
         if self.set_env_early().is_err() {
             // A `$n` substitution over httpd's limit: 500, as AH01505.
             self.pos = body_start;
             self.error_response(500, Detail::None, http09);
             self.send_out().await;
-            self.log();
+            self.log().await;
             return false;
         }
 
         // Per-directory settings, access check and fixups (not reached
         // when the target was refused), before the handler reads the body
         // as in httpd.
-        let denied = self.reply.uri_error == 0 && !self.per_dir_request();
+        // TRACE and `OPTIONS *` are answered when httpd maps the URI to
+        // storage: the file name is the document root joined with the
+        // URI, and no walk, access check or fixup runs.
+        let early_answer = {
+            let m = &self.buf[method.clone()];
+            m == b"TRACE" || (m == b"OPTIONS" && self.uri == b"*")
+        };
+        let denied = if early_answer {
+            if self.reply.uri_error == 0 {
+                self.translate_only();
+            }
+            false
+        } else {
+            self.reply.uri_error == 0 && !self.per_dir_request().await
+        };
+        self.local_name_if_dns().await;
         // mod_usertrack's fixup (TRACE and `*` are answered before it).
         if self.reply.uri_error == 0
             && !denied
@@ -899,7 +948,7 @@ impl Connection {
             }
             self.error_response(400, Detail::None, http09);
             self.send_out().await;
-            self.log();
+            self.log().await;
             return false;
         }
 
@@ -907,7 +956,15 @@ impl Connection {
         let m = &self.buf[method.clone()];
         let is_get = m == b"GET" || m == b"HEAD" || m == b"POST";
         let head_only = m == b"HEAD";
+        // mod_dir's fixups run for every method: the slash redirect and
+        // the index (GET, HEAD and POST meet them in `static_file`).
+        let mut fixed = false;
+        if !is_get && !early_answer && !denied && self.reply.uri_error == 0 {
+            fixed = self.dir_fixups(http09);
+        }
+        let m = &self.buf[method.clone()];
         match self.reply.uri_error {
+            _ if fixed => {}
             400 => self.error_response(400, Detail::None, http09),
             _ if self.reply.wasd_redirect.is_some() => {
                 let loc = self.reply.wasd_redirect.take().unwrap_or_default();
@@ -940,14 +997,14 @@ impl Connection {
                 if self.static_file(head_only, http09).await {
                     // The body was streamed by `static_file`.
                     let from_file = self.reply.bytes_sent > 0;
-                    return self.finish_request(from_file);
+                    return self.finish_request(from_file).await;
                 }
             }
         }
         if let Some((status, url)) = self.reply.pending_errdoc.take() {
             if self.error_redirect(status, &url, head_only, http09).await {
                 let from_file = self.reply.bytes_sent > 0;
-                return self.finish_request(from_file);
+                return self.finish_request(from_file).await;
             }
         }
         if head_only && !http09 {
@@ -955,7 +1012,7 @@ impl Connection {
             self.header_only();
         }
         self.send_out().await;
-        self.finish_request(false)
+        self.finish_request(false).await
     }
 
     /// Logs the request and, on a kept connection, looks at what the client
@@ -964,13 +1021,13 @@ impl Connection {
     /// counts those bytes. They land in this request's `%I` unless its
     /// response went out from a file (httpd logs those before the check),
     /// else in the next one's. Returns whether to keep the connection.
-    fn finish_request(&mut self, from_file: bool) -> bool {
+    async fn finish_request(&mut self, from_file: bool) -> bool {
         if !self.reply.keepalive || self.reply.aborted {
-            self.log();
+            self.log().await;
             return false;
         }
         if from_file {
-            self.log();
+            self.log().await;
         }
         let mut count = 0u64;
         let mut blanks = 0usize;
@@ -1005,7 +1062,7 @@ impl Connection {
         self.bytes_in += count;
         if !from_file {
             self.reply.keepalive &= keep;
-            self.log();
+            self.log().await;
         }
         keep
     }
@@ -1046,7 +1103,7 @@ impl Connection {
             None => empty,
         };
         let view = RequestView {
-            remote_host: self.client_ip.as_bytes(),
+            remote_host: lookups::remote_value(&self.remote_host, &self.client_ip),
             remote_addr: self.client_ip.as_bytes(),
             server_addr: self.local_ip.as_bytes(),
             method: self.head.method.clone().map_or(empty, |m| &b[m]),
@@ -1139,8 +1196,7 @@ impl Connection {
             &mut self.out,
         );
         self.out.extend_from_slice(b"\r\nServer: ");
-        self.out
-            .extend_from_slice(concat!("spoor/", env!("CARGO_PKG_VERSION")).as_bytes());
+        self.out.extend_from_slice(self.cfg.banner.as_bytes());
         self.out.extend_from_slice(b"\r\n");
         // httpd's err_headers_out (mod_usertrack's cookie) come first.
         if let Some((n, v)) = self
@@ -1295,6 +1351,7 @@ impl Connection {
             errordoc::Custom::Recursive(o) => {
                 pages::error_body(status, detail, &mut body);
                 Self::additionally(*o, &mut body);
+                self.signature(&mut body);
             }
             _ => match &wasd {
                 Some(rep) => {
@@ -1315,7 +1372,10 @@ impl Connection {
                     };
                     rep.render(&r, &mut body);
                 }
-                None => pages::error_body(status, detail, &mut body),
+                None => {
+                    pages::error_body(status, detail, &mut body);
+                    self.signature(&mut body);
+                }
             },
         }
         if http09 {
@@ -1401,6 +1461,32 @@ impl Connection {
         }
     }
 
+    /// `ServerSignature`: the footer httpd puts on its own pages, before
+    /// `</body></html>`.
+    fn signature(&self, body: &mut Vec<u8>) {
+        let sig = self.dir_conf().core.signature.unwrap_or_default();
+        if sig == crate::config::Signature::Off {
+            return;
+        }
+        let srv = &self.cfg.servers[self.reply.server];
+        let canonical = self.dir_conf().core.canonical_name;
+        let footer = pages::Footer {
+            banner: self.cfg.banner.as_bytes(),
+            name: self.server_name_for(canonical),
+            port: self.server_port(),
+            admin: (sig == crate::config::Signature::Email).then_some(srv.server_admin.as_bytes()),
+        };
+        let tail = b"</body></html>\n";
+        let at = if body.ends_with(tail) {
+            body.len() - tail.len()
+        } else {
+            body.len()
+        };
+        let mut f = Vec::with_capacity(160);
+        footer.write(&mut f);
+        body.splice(at..at, f);
+    }
+
     fn head_is_head(&self) -> bool {
         self.head
             .method
@@ -1410,7 +1496,10 @@ impl Connection {
 
     fn options(&mut self) {
         self.start(200);
-        header(&mut self.out, &mut self.reply.headers_out, b"Allow", ALLOW);
+        if self.uri != b"*" {
+            // `OPTIONS *` is httpd's pong, without Allow.
+            header(&mut self.out, &mut self.reply.headers_out, b"Allow", ALLOW);
+        }
         header_num(
             &mut self.out,
             &mut self.reply.headers_out,
@@ -1418,6 +1507,14 @@ impl Connection {
             0,
         );
         self.connection_headers();
+        if self.uri != b"*" {
+            // mod_mime typed the mapped file.
+            let (cfg, dir) = (self.cfg.clone(), self.dir.clone());
+            let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+            if let Some(ct) = dir.mime.lookup(&cfg.mime, name) {
+                self.content_type(ct);
+            }
+        }
         self.out.extend_from_slice(b"\r\n");
     }
 
@@ -1435,16 +1532,30 @@ impl Connection {
         }
         body.extend_from_slice(b"\r\n");
         self.start(200);
-        header_num(
-            &mut self.out,
-            &mut self.reply.headers_out,
-            b"Content-Length",
-            body.len() as u64,
-        );
+        // httpd streams the echo: chunked on HTTP/1.1, up to the close
+        // on HTTP/1.0.
+        let chunked = self.head.version == Version::Http11;
+        self.reply.no_length = true;
+        if chunked {
+            header(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                b"Transfer-Encoding",
+                b"chunked",
+            );
+        }
         self.connection_headers();
         self.content_type(b"message/http");
         self.out.extend_from_slice(b"\r\n");
-        self.out.extend_from_slice(&body);
+        if chunked {
+            let mut n = [0u8; 16];
+            self.out.extend_from_slice(hex_len(body.len(), &mut n));
+            self.out.extend_from_slice(b"\r\n");
+            self.out.extend_from_slice(&body);
+            self.out.extend_from_slice(b"\r\n0\r\n\r\n");
+        } else {
+            self.out.extend_from_slice(&body);
+        }
         self.reply.bytes_sent = body.len() as u64;
         self.file_buf = body;
     }
@@ -1847,39 +1958,8 @@ impl Connection {
 
     /// 301 to the same path with a slash, as mod_dir does.
     fn redirect_slash(&mut self, http09: bool) {
-        // The host name the client used (else ServerName), and the port
-        // the client named (else ServerName's): httpd's self-referential
-        // URL with UseCanonicalName Off.
-        let srv = &self.cfg.servers[self.reply.server];
         let mut loc = b"http://".to_vec();
-        let mut port = None;
-        if self.host_lc.is_empty() {
-            loc.extend_from_slice(srv.server_name.as_bytes());
-        } else {
-            let v6 = self.host_lc.contains(&b':');
-            if v6 {
-                loc.push(b'[');
-            }
-            loc.extend_from_slice(&self.host_lc);
-            if v6 {
-                loc.push(b']');
-            }
-            if let Some(h) = self.reply.vhost.clone() {
-                let h = &self.buf[h];
-                let after = memchr::memrchr(b']', h).map_or(0, |p| p + 1);
-                if let Some(c) = memchr::memrchr(b':', &h[after..]) {
-                    let digits = &h[after + c + 1..];
-                    port = std::str::from_utf8(digits)
-                        .ok()
-                        .and_then(|d| d.parse::<u16>().ok());
-                }
-            }
-        }
-        let port = port.unwrap_or(srv.port);
-        if port != 80 {
-            loc.push(b':');
-            loc.extend_from_slice(itoa::Buffer::new().format(port).as_bytes());
-        }
+        self.self_url(&mut loc);
         escape_path(&self.uri, &mut loc);
         loc.push(b'/');
         if let Some(q) = self.reply.query.clone() {
@@ -1887,6 +1967,51 @@ impl Connection {
             loc.extend_from_slice(&self.buf[q]);
         }
         self.error_response(301, Detail::Location(&loc), http09);
+    }
+
+    /// `ap_get_server_port`: the port self-referential URLs and the
+    /// signature name. With `UseCanonicalName On` the server's port; else
+    /// the port the client named in Host (or an absolute target), then
+    /// the server's.
+    fn server_port(&self) -> u16 {
+        let srv = &self.cfg.servers[self.reply.server];
+        let canonical = self.dir_conf().core.canonical_name.unwrap_or_default();
+        if canonical == CanonicalName::On || self.host_lc.is_empty() {
+            return srv.port;
+        }
+        let mut port = None;
+        if let Some(h) = self.reply.vhost.clone() {
+            let h = &self.buf[h];
+            let after = memchr::memrchr(b']', h).map_or(0, |p| p + 1);
+            if let Some(c) = memchr::memrchr(b':', &h[after..]) {
+                let digits = &h[after + c + 1..];
+                port = std::str::from_utf8(digits)
+                    .ok()
+                    .and_then(|d| d.parse::<u16>().ok());
+            }
+        }
+        port.unwrap_or(srv.port)
+    }
+
+    /// `ap_construct_url`'s host part: the server name as
+    /// `UseCanonicalName` makes it (IPv6 in brackets) and `:port` unless
+    /// 80.
+    fn self_url(&self, out: &mut Vec<u8>) {
+        let canonical = self.dir_conf().core.canonical_name;
+        let name = self.server_name_for(canonical);
+        let v6 = name.contains(&b':');
+        if v6 {
+            out.push(b'[');
+        }
+        out.extend_from_slice(name);
+        if v6 {
+            out.push(b']');
+        }
+        let port = self.server_port();
+        if port != 80 {
+            out.push(b':');
+            out.extend_from_slice(itoa::Buffer::new().format(port).as_bytes());
+        }
     }
 
     /// Sends `out` followed by `count` bytes of `file` from `first`. Small
@@ -1965,9 +2090,16 @@ impl Connection {
         }
     }
 
+    /// Logs the current request: first the name lookups its settings
+    /// call for, then [`Connection::write_log`].
+    async fn log(&mut self) {
+        self.lookups_for_log().await;
+        self.write_log();
+    }
+
     /// Renders and writes the access-log line of the current request, then
     /// resets the mod_logio counters.
-    fn log(&mut self) {
+    fn write_log(&mut self) {
         let end_us = now_us();
         let (client_port, local_port, keepalives) =
             (self.client_port, self.local_port, self.keepalives);
@@ -1992,10 +2124,19 @@ impl Connection {
             forensic,
             cookie_note,
             cookie_hdr,
+            dir,
+            remote_host,
+            local_host,
             ..
         } = &mut *self;
         let srv = &cfg.servers[reply.server];
-        if !cfg.log_exclude_hosts.is_empty() && cfg.log_exclude_hosts.matches(client_ip, None) {
+        let remote_name = match remote_host {
+            RemoteHost::Name(n) => Some(&n[..]),
+            _ => None,
+        };
+        if !cfg.log_exclude_hosts.is_empty()
+            && cfg.log_exclude_hosts.matches(client_ip, remote_name)
+        {
             self.bytes_in = 0;
             self.bytes_out = 0;
             return;
@@ -2013,20 +2154,14 @@ impl Connection {
             fields_big.resize(want, (empty, empty));
             &mut fields_big[..]
         };
-        let cap = fields.len();
-        let mut n = fill_fields(b, head, fields, if parsed { usize::MAX } else { 0 });
+        let n = fill_fields(b, head, fields, if parsed { usize::MAX } else { 0 });
         if let (true, Some(h)) = (reply.host_from_uri, reply.vhost.clone()) {
-            // The Host header replaced by the target's host.
-            match fields[..n]
+            // A Host header replaced by the target's host (none is added).
+            if let Some(f) = fields[..n]
                 .iter_mut()
                 .find(|f| f.0.eq_ignore_ascii_case(b"Host"))
             {
-                Some(f) => f.1 = &b[h],
-                None if n < cap => {
-                    fields[n] = (b"Host", &b[h]);
-                    n += 1;
-                }
-                None => {}
+                f.1 = &b[h];
             }
         }
         let mut out_fields: [Field<'_>; 16] = [(empty, empty); 16];
@@ -2073,20 +2208,23 @@ impl Connection {
             (true, true) => Some(&rline[..]),
             (true, false) => Some(&b[head.line.clone()]),
         };
-        let (method, uri_v): (&[u8], &[u8]) = if reply.dash {
-            (dash, dash)
+        let (method, uri_v): (Option<&[u8]>, &[u8]) = if reply.dash {
+            (None, dash)
         } else {
-            (head.method.clone().map_or(dash, |m| &b[m]), &uri[..])
+            (head.method.clone().map(|m| &b[m]), &uri[..])
         };
         let protocol: &[u8] = if reply.dash {
             b"HTTP/1.0"
         } else {
             &head.protocol_log
         };
-        let vhost: &[u8] = match srv.canonical_name {
-            CanonicalName::Off if !host_lc.is_empty() => &host_lc[..],
-            _ => srv.server_name.as_bytes(),
+        let dir_core = if reply.walked {
+            &dir.core
+        } else {
+            &srv.sections.base().core
         };
+        let vhost = lookups::server_name(srv, host_lc, local_host, dir_core.canonical_name);
+
         let conn = Conn {
             client_ip,
             client_port,
@@ -2099,6 +2237,7 @@ impl Connection {
             bytes_in,
             bytes_out,
             log_id: ids.conn_id(),
+            remote_host: remote_name,
             ..Conn::default()
         };
         let filename = if reply.filename {
@@ -2124,7 +2263,7 @@ impl Connection {
         let req = Request {
             env: env_table,
             request_line,
-            method: if redirected { b"GET" } else { method },
+            method: if redirected { Some(b"GET") } else { method },
             uri: uri_v,
             query: if redirected {
                 reply.final_query.as_deref()
@@ -2147,6 +2286,7 @@ impl Connection {
             scheme: "http",
             useragent_ip: client_ip,
             useragent_port: client_port,
+            useragent_host: remote_name,
             bytes_sent: reply.bytes_sent,
             body_sent: reply.bytes_sent > 0,
             request_time_us: reply.request_time_us,
@@ -2240,15 +2380,14 @@ impl Connection {
         let empty: &[u8] = b"";
         let mut fields_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
         let mut fields_big: Vec<Field<'_>> = Vec::new();
-        let want = head.headers.len() + 1;
+        let want = head.headers.len();
         let fields: &mut [Field<'_>] = if want <= FIELDS_STACK {
             &mut fields_small[..want]
         } else {
             fields_big.resize(want, (empty, empty));
             &mut fields_big[..]
         };
-        let mut n = fill_fields(b, head, fields, usize::MAX);
-        let cap = fields.len();
+        let n = fill_fields(b, head, fields, usize::MAX);
         // An absolute-form target's host stands in for Host: the name in
         // lower case without a trailing dot, the port as written.
         let mut host = Vec::new();
@@ -2268,16 +2407,11 @@ impl Connection {
             host.extend_from_slice(&h[split..]);
         }
         if !host.is_empty() {
-            match fields[..n]
+            if let Some(f) = fields[..n]
                 .iter_mut()
                 .find(|f| f.0.eq_ignore_ascii_case(b"Host"))
             {
-                Some(f) => f.1 = &host[..],
-                None if n < cap => {
-                    fields[n] = (b"Host", &host[..]);
-                    n += 1;
-                }
-                None => {}
+                f.1 = &host[..];
             }
         }
         // The request line as `%r` logs it (extra white space of an

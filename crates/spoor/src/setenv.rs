@@ -293,6 +293,14 @@ impl SetEnvIfRules {
         self.rules.len()
     }
 
+    /// Whether a rule tests `Remote_Host` (httpd then asks for the
+    /// client's name, which `HostnameLookups` may resolve).
+    pub fn uses_remote_host(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|r| matches!(r.attribute, Attribute::RemoteHost))
+    }
+
     /// Compiles one directive of this scope and appends it.
     ///
     /// `name` is `SetEnvIf`, `SetEnvIfNoCase`, `BrowserMatch` or

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use spoor_log::{Format, TimeZone};
 
-use crate::config::{CanonicalName, Settings};
+use crate::config::Settings;
 use crate::errorlog::ServerErrorLog;
 use crate::mime::MimeTable;
 use crate::perdir::{opt, Merge, PerDir, Sections};
@@ -40,8 +40,8 @@ pub struct ServerConf {
     pub server_name: String,
     /// The port `%p` prints: ServerName's, else 80.
     pub port: u16,
-    /// UseCanonicalName.
-    pub canonical_name: CanonicalName,
+    /// `ServerAdmin` (the main server's when the host has none).
+    pub server_admin: String,
     /// The logs written for requests this server handles.
     pub logs: Vec<LogUse>,
     /// Environment rules: the main server's merged with the host's.
@@ -170,10 +170,11 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
                 .unwrap_or_else(|| main_root.clone()),
             server_name: srv.server_name.clone().unwrap_or_else(|| main_name.clone()),
             port: srv.port.or(main.port).unwrap_or(80),
-            canonical_name: srv
-                .canonical_name
-                .or(main.canonical_name)
-                .unwrap_or_default(),
+            server_admin: srv
+                .server_admin
+                .clone()
+                .or_else(|| main.server_admin.clone())
+                .unwrap_or_else(|| crate::http::pages::DEFAULT_ADMIN.to_string()),
             logs: list
                 .into_iter()
                 .map(|r| LogUse {
@@ -227,5 +228,6 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
         log_exclude_hosts: settings.log_exclude_hosts.clone(),
         unique_ids: settings.unique_id,
         wasd: settings.wasd.clone().map(std::sync::Arc::new),
+        banner: crate::http::pages::banner(settings.tokens),
     })
 }

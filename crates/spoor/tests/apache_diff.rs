@@ -23,7 +23,11 @@
 //!   (`apache_diff/usertrack.rs`). A `multipart/byteranges` answer's
 //!   length is normalised to a 16-digit boundary on each side, as that
 //!   side's response showed it (httpd's boundary is random and shorter
-//!   one time in 16; `apache_diff/multipart.rs`). Nothing else.
+//!   one time in 16; `apache_diff/multipart.rs`). Pages with a
+//!   `ServerSignature` footer (the cases in `apache_diff/lookups.rs`'s
+//!   `PAGES`) name each server's own version: their bodies are compared
+//!   with the banner normalised, and each side's page length stands as
+//!   `<PAGE>` in that case's log lines. Nothing else.
 //! * The forensic logs are compared like the access logs: after each case
 //!   the harness also waits until every `+` record has its `-`.
 //! * apache2-only directives sit in `<IfDefine APACHE>` (apache2 gets
@@ -49,6 +53,8 @@ mod cases;
 mod formats;
 #[path = "apache_diff/known.rs"]
 mod known;
+#[path = "apache_diff/lookups.rs"]
+mod lookups;
 #[path = "apache_diff/multipart.rs"]
 mod multipart;
 #[path = "apache_diff/usertrack.rs"]
@@ -158,14 +164,14 @@ fn write_root(root: &Path, port: u16) {
     for d in ["conf", "htdocs", "logs", "run"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
-    for (name, data) in formats::docs() {
+    for (name, data) in formats::docs().into_iter().chain(lookups::docs()) {
         let p = root.join("htdocs").join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, data).unwrap();
         set_mtime(&p);
     }
     std::fs::write(root.join("conf/mime.types"), formats::MIME_TYPES).unwrap();
-    let conf = formats::config(port, MODULES) + &usertrack::config(MODULES);
+    let conf = formats::config(port, MODULES) + &usertrack::config(MODULES) + &lookups::config();
     std::fs::write(root.join("conf/httpd.conf"), conf).unwrap();
     // apache2's children run as nobody: the tree must be readable.
     for entry in walk(root) {
@@ -344,12 +350,56 @@ fn drain(s: &mut TcpStream, idle: Option<Duration>, limit: Duration, kept: &mut 
     }
 }
 
+/// A connection to `addr` from the local address `from` (bound first).
+fn connect_from(from: &str, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    use std::os::fd::FromRawFd;
+    let SocketAddr::V4(a) = addr else {
+        return Err(std::io::Error::other("IPv4 only"));
+    };
+    let from: std::net::Ipv4Addr = from.parse().map_err(std::io::Error::other)?;
+    let sin = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes(ip.octets()),
+        },
+        sin_zero: [0; 8],
+    };
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: a new socket, owned by the TcpStream made from it (closed on
+    // every error path); the sockaddr_in values live across the calls.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let stream = TcpStream::from_raw_fd(fd);
+        let local = sin(from, 0);
+        if libc::bind(fd, &local as *const _ as *const libc::sockaddr, len) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let remote = sin(*a.ip(), a.port());
+        if libc::connect(fd, &remote as *const _ as *const libc::sockaddr, len) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(stream)
+    }
+}
+
 /// Sends one case on one connection and reads until the server closes;
 /// returns what the server sent.
 fn run_case(ip: &str, port: u16, c: &Case) -> Vec<u8> {
     let mut kept = Vec::new();
     let addr: SocketAddr = format!("{ip}:{port}").parse().unwrap();
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(3)) else {
+    let from = lookups::CLIENT_FROM
+        .iter()
+        .find(|(n, _)| *n == c.name)
+        .map(|(_, a)| *a);
+    let conn = match from {
+        Some(f) => connect_from(f, addr),
+        None => TcpStream::connect_timeout(&addr, Duration::from_secs(3)),
+    };
+    let Ok(mut s) = conn else {
         return kept;
     };
     let _ = s.set_write_timeout(Some(Duration::from_secs(3)));
@@ -577,7 +627,20 @@ fn replace(hay: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
 
 /// Replaces `port` where it stands as a whole decimal number.
 fn replace_number(hay: &[u8], port: u16) -> Vec<u8> {
-    let needle = port.to_string();
+    replace_whole(hay, port as u64, b"<PORT>")
+}
+
+/// The body of a signature page case's response (see `lookups.rs`), the
+/// server's banner and port normalised, and the body's length as sent.
+fn page_body(resp: &[u8], port: u16, banner: &regex::bytes::Regex) -> (Vec<u8>, usize) {
+    let body = memchr::memmem::find(resp, b"\r\n\r\n").map_or(&resp[..0], |p| &resp[p + 4..]);
+    let b = banner.replace_all(body, &b"<BANNER>"[..]);
+    (replace_number(&b, port), body.len())
+}
+
+/// Replaces `n` where it stands as a whole decimal number.
+fn replace_whole(hay: &[u8], n: u64, with: &[u8]) -> Vec<u8> {
+    let needle = n.to_string();
     let needle = needle.as_bytes();
     let mut out = Vec::with_capacity(hay.len());
     let mut i = 0;
@@ -586,7 +649,7 @@ fn replace_number(hay: &[u8], port: u16) -> Vec<u8> {
         if before_ok && hay[i..].starts_with(needle) {
             let j = i + needle.len();
             if j == hay.len() || !hay[j].is_ascii_digit() {
-                out.extend_from_slice(b"<PORT>");
+                out.extend_from_slice(with);
                 i = j;
                 continue;
             }
@@ -635,6 +698,7 @@ fn apache_differential() {
     );
     let mut cases = cases::cases();
     cases.extend(usertrack::cases());
+    cases.extend(lookups::cases());
     let fmts = formats::formats();
     {
         let names: BTreeSet<&str> = cases.iter().map(|c| c.name.as_str()).collect();
@@ -740,6 +804,7 @@ fn apache_differential() {
     ));
 
     // Send every case to apache2, then to spoor.
+    let mut pages: BTreeMap<String, (Vec<u8>, Vec<u8>)> = BTreeMap::new();
     let mut ran = 0usize;
     let mut apache_notes: Vec<String> = Vec::new();
     for c in &cases {
@@ -758,8 +823,9 @@ fn apache_differential() {
             "127.0.0.2"
         };
         let before = ap.counts.last().copied().unwrap_or(0);
-        let resp = run_case(ip, ap_port, c);
-        ap.answers.push(multipart::answers(&resp));
+        let page_case = lookups::PAGES.contains(&c.name.as_str());
+        let ap_resp = run_case(ip, ap_port, c);
+        ap.answers.push(multipart::answers(&ap_resp));
         let got = if c.records == 0 {
             std::thread::sleep(Duration::from_millis(100));
             line_count(&ap.sync())
@@ -779,8 +845,11 @@ fn apache_differential() {
         ap.marks.push(sizes(&ap.root.0));
         if spoor.is_some() {
             let sbefore = sp.counts.last().copied().unwrap_or(0);
-            let resp = run_case(ip, sp_port, c);
-            sp.answers.push(multipart::answers(&resp));
+            let sp_resp = run_case(ip, sp_port, c);
+            sp.answers.push(multipart::answers(&sp_resp));
+            if page_case {
+                pages.insert(c.name.clone(), (ap_resp, sp_resp));
+            }
             let want = sbefore + (got - before);
             let sgot = if got == before {
                 std::thread::sleep(Duration::from_millis(100));
@@ -833,8 +902,12 @@ fn apache_differential() {
     // (compared, equal) (case, log) pairs of forensic logs and the
     // forensic format.
     let mut forensic_pairs = (0usize, 0usize);
+    let mut page_checks = 0usize;
     if spoor.is_some() {
         let masker = Masker::new();
+        let banner =
+            regex::bytes::Regex::new(r"Apache/2\.4\.\d+ \(Debian\)|spoor/\d+\.\d+\.\d+ \(Unix\)")
+                .unwrap();
         let empty = BTreeMap::new();
         for (i, c) in cases.iter().take(ran).enumerate() {
             let (a0, s0) = if i == 0 {
@@ -850,6 +923,27 @@ fn apache_differential() {
             // Forensic ids are numbered over the case's logs, in this
             // (sorted) order of files, on each side.
             let (mut afid, mut sfid) = (FidMap::default(), FidMap::default());
+            // A signature page: the bodies compared with the banner
+            // normalised; each side's page length becomes <PAGE> in its
+            // log lines.
+            let mut page_len: Option<(usize, usize)> = None;
+            if let Some((ar, sr)) = pages.get(&c.name) {
+                let (ab, al) = page_body(ar, ap.port, &banner);
+                let (sb, sl) = page_body(sr, sp.port, &banner);
+                page_len = Some((al, sl));
+                page_checks += 1;
+                if ab == sb && !ab.is_empty() {
+                    passed += 1;
+                } else {
+                    failed += 1;
+                    report.push(format!(
+                        "MISMATCH case {:?} page body (banner normalised)\n    apache: {}\n    spoor:  {}",
+                        c.name,
+                        show(&ab),
+                        show(&sb)
+                    ));
+                }
+            }
             for file in files {
                 if file.starts_with("error") {
                     continue;
@@ -871,6 +965,10 @@ fn apache_differential() {
                     })
                     .map(|l| multipart::apply(&l, &afix))
                     .map(|l| masker.mask(file, &l, &ap.root.0, ap.port, &mut afid))
+                    .map(|l| match page_len {
+                        Some((n, _)) if n > 0 => replace_whole(&l, n as u64, b"<PAGE>"),
+                        _ => l,
+                    })
                     .collect();
                 let sl: Vec<Vec<u8>> = lines(&sc)
                     .iter()
@@ -880,6 +978,10 @@ fn apache_differential() {
                     })
                     .map(|l| multipart::apply(&l, &sfix))
                     .map(|l| masker.mask(file, &l, &sp.root.0, sp.port, &mut sfid))
+                    .map(|l| match page_len {
+                        Some((_, n)) if n > 0 => replace_whole(&l, n as u64, b"<PAGE>"),
+                        _ => l,
+                    })
                     .collect();
                 let forensic = is_forensic_log(file) || file == "f_forensic.log";
                 if forensic {
@@ -967,6 +1069,9 @@ fn apache_differential() {
     say(&format!(
         "apache_diff: forensic logs and %{{forensic-id}}n: {} (case, log) pairs compared, {} equal",
         forensic_pairs.0, forensic_pairs.1
+    ));
+    say(&format!(
+        "apache_diff: signature pages: {page_checks} response bodies compared (banner normalised)"
     ));
     let known_pairs: usize = known_hits.values().sum();
     say(&format!(

@@ -147,10 +147,6 @@ pub struct Server {
     /// `LogLevel`: the arguments of this server's LogLevel lines, in
     /// order, joined by spaces (validated; see [`crate::errorlog::LogLevels`]).
     pub log_level: Option<String>,
-    /// `UseCanonicalName`.
-    pub canonical_name: Option<CanonicalName>,
-    /// `HostnameLookups`.
-    pub hostname_lookups: Option<HostnameLookups>,
     /// `Timeout`.
     pub timeout: Option<Duration>,
     /// `KeepAlive`.
@@ -718,39 +714,6 @@ impl Settings {
                     None => args,
                 });
             }
-            "usecanonicalname" => {
-                nargs(
-                    d,
-                    1,
-                    1,
-                    "How to work out the ServerName : Port when constructing URLs",
-                )?;
-                srv.canonical_name = Some(match d.args[0].to_ascii_lowercase().as_str() {
-                    "on" => CanonicalName::On,
-                    "off" => CanonicalName::Off,
-                    "dns" => CanonicalName::Dns,
-                    _ => {
-                        return Err(ConfigError::directive(
-                            d,
-                            "parameter must be 'on', 'off', or 'dns'",
-                        ))
-                    }
-                });
-            }
-            "hostnamelookups" => {
-                nargs(d, 1, 1, "\"on\" to enable, \"off\" to disable reverse DNS lookups, or \"double\" to enable double-reverse DNS lookups")?;
-                srv.hostname_lookups = Some(match d.args[0].to_ascii_lowercase().as_str() {
-                    "on" => HostnameLookups::On,
-                    "off" => HostnameLookups::Off,
-                    "double" => HostnameLookups::Double,
-                    _ => {
-                        return Err(ConfigError::directive(
-                            d,
-                            "parameter must be 'on', 'off', or 'double'",
-                        ))
-                    }
-                });
-            }
             "timeout" => {
                 server_only(d)?;
                 srv.timeout = Some(seconds(d, "Timeout duration (sec)")?);
@@ -888,6 +851,9 @@ impl Settings {
                 srv.usertrack.absorb(&inner.usertrack);
                 sec.dir = inner.dir;
                 sec.dir.env = inner.env;
+                // `<Files>` nested in a `<Directory>` (nested_section
+                // refuses every other nesting).
+                sec.nested = inner.sections;
                 srv.sections.push(sec);
                 Ok(())
             }
@@ -1049,8 +1015,6 @@ fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
     let unsupported = match name {
         "limitrequestbody" => true,
         "loglevel" => scope == Scope::Dir,
-        "serversignature" | "hostnamelookups" => arg(0) != "off",
-        "usecanonicalname" => arg(0) == "dns",
         "limitrequestline" | "limitrequestfieldsize" => arg(0) != "8190",
         "limitrequestfields" => arg(0) != "100",
         "timeout" | "keepalive" | "keepalivetimeout" | "maxkeepaliverequests" => {
@@ -1077,9 +1041,9 @@ fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
     })
 }
 
-/// A section inside a per-directory section, refused with httpd's words
-/// (`<Files>` inside `<Directory>` or `<Files>`, which httpd allows, is
-/// not supported yet).
+/// A section inside a per-directory section, refused with httpd's words;
+/// `<Files>` inside `<Directory>` is allowed (`<Files>` inside `<Files>`,
+/// which httpd allows, is not supported yet).
 fn nested_section(inner: &Directive, outer: &Directive) -> Option<ConfigError> {
     let i = inner.name.to_ascii_lowercase();
     let o = outer.name.to_ascii_lowercase();
@@ -1089,6 +1053,8 @@ fn nested_section(inner: &Directive, outer: &Directive) -> Option<ConfigError> {
             "<{}> cannot occur within <{}> section",
             inner.name, outer.name
         )
+    } else if files && o.starts_with("directory") {
+        return None;
     } else if files {
         format!(
             "<{}> inside <{}> is not supported by spoor yet",
@@ -1240,7 +1206,7 @@ mod tests {
         assert_eq!(s.main.timeout, Some(Duration::from_secs(30)));
         assert_eq!(s.main.max_keepalive, Some(0));
         assert_eq!(s.main.keepalive, Some(false));
-        assert_eq!(s.main.canonical_name, Some(CanonicalName::On));
+        assert_eq!(s.main.dir.core.canonical_name, Some(CanonicalName::On));
         let e = settings("LoadModule ssl_module x.so\n").unwrap_err();
         assert!(e.message().contains("ssl_module"));
     }
@@ -1370,18 +1336,35 @@ mod tests {
     }
 
     #[test]
+    fn files_nested_in_directory() {
+        let s = settings(
+            "<Directory /var/www/>\n<Files \"*.txt\">\nRequire all denied\n</Files>\n\
+             <FilesMatch \"^a\">\nSetEnv A 1\n</FilesMatch>\n</Directory>\n",
+        )
+        .unwrap();
+        assert_eq!(s.main.sections.len(), 1);
+        let d = &s.main.sections[0];
+        assert_eq!(d.nested.len(), 2);
+        assert_eq!(d.nested[0].kind, SectionKind::Files);
+        assert_eq!(d.nested[1].pattern, "^a");
+        let e = settings("<Files a>\n<Files b>\n</Files>\n</Files>\n").unwrap_err();
+        assert!(e.message().ends_with("is not supported by spoor yet"));
+        let e = settings("<Location /a>\n<Files b>\n</Files>\n</Location>\n").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "<Files> cannot occur within <Location> section"
+        );
+    }
+
+    #[test]
     fn directives_the_engine_lacks_are_refused() {
-        for (text, line) in [
-            ("HostnameLookups Double\n", 1),
-            ("<VirtualHost *:80>\nTimeout 3\n</VirtualHost>\n", 2),
-        ] {
-            let e = settings(text).unwrap_err();
-            assert!(
-                e.message().ends_with("is not supported by spoor yet"),
-                "{text}: {}",
-                e.message()
-            );
-            assert_eq!(e.line(), line, "{text}");
-        }
+        let text = "<VirtualHost *:80>\nTimeout 3\n</VirtualHost>\n";
+        let e = settings(text).unwrap_err();
+        assert!(
+            e.message().ends_with("is not supported by spoor yet"),
+            "{text}: {}",
+            e.message()
+        );
+        assert_eq!(e.line(), 2, "{text}");
     }
 }

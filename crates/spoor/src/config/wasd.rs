@@ -571,7 +571,7 @@ pub fn wasd_settings(src: WasdSources<'_>, server_root: &Path) -> Result<Setting
         };
         Settings::from_config(&probe)
             .map_err(|e| err(file, line, format!("[DNSLookup] ENABLED: {}", e.message())))?;
-        s.main.hostname_lookups = Some(HostnameLookups::On);
+        s.main.dir.core.hostname_lookups = Some(HostnameLookups::On);
     }
     let patterns = HostPatterns::parse(w.exclude.iter().map(|(v, _)| v.as_str()));
     if w.dns.is_none() {
@@ -695,7 +695,6 @@ pub fn wasd_settings(src: WasdSources<'_>, server_root: &Path) -> Result<Setting
             port: Some(svc.port),
             server_admin: w.admin.clone(),
             document_root: Some(server_root.to_path_buf()),
-            hostname_lookups: s.main.hostname_lookups,
             defined_at: Some((svc.file.clone(), svc.line)),
             wasd_track: tracks.then(|| TrackSettings {
                 multi_session: w.multi_session,

@@ -48,6 +48,72 @@ pub enum Detail<'a> {
     Expect(&'a [u8]),
 }
 
+/// httpd's `ServerAdmin` when none is configured.
+pub const DEFAULT_ADMIN: &str = "[no address given]";
+
+/// The server's name and version as `ServerTokens` shows them. httpd
+/// names itself (`Apache/2.4.71 (Debian)`); spoor names itself the same
+/// way: `Prod` → `spoor`, `Major` → `spoor/0`, `Minor` → `spoor/0.1.0`,
+/// `OS` and `Full` → `spoor/0.1.0 (Unix)`.
+pub fn banner(tokens: crate::config::Tokens) -> String {
+    use crate::config::Tokens;
+    let version = env!("CARGO_PKG_VERSION");
+    match tokens {
+        Tokens::Prod => "spoor".to_string(),
+        Tokens::Major => format!("spoor/{}", version.split('.').next().unwrap_or(version)),
+        Tokens::Minor => format!("spoor/{version}"),
+        Tokens::Os | Tokens::Full => format!("spoor/{version} (Unix)"),
+    }
+}
+
+/// The `ServerSignature` footer of a server-generated page.
+#[derive(Clone, Copy, Debug)]
+pub struct Footer<'a> {
+    /// [`banner`].
+    pub banner: &'a [u8],
+    /// The server name (`UseCanonicalName` applied).
+    pub name: &'a [u8],
+    /// The server port as self-referential URLs use it.
+    pub port: u16,
+    /// `ServerSignature EMail`: the `ServerAdmin` address to link.
+    pub admin: Option<&'a [u8]>,
+}
+
+impl Footer<'_> {
+    /// Appends the footer as httpd's `ap_psignature("<hr>\n", r)` makes it.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"<hr>\n<address>");
+        out.extend_from_slice(self.banner);
+        out.extend_from_slice(b" Server at ");
+        match self.admin {
+            Some(admin) => {
+                out.extend_from_slice(b"<a href=\"");
+                if !is_url(admin) {
+                    out.extend_from_slice(b"mailto:");
+                }
+                escape_html(admin, out);
+                out.extend_from_slice(b"\">");
+                escape_html(self.name, out);
+                out.extend_from_slice(b"</a>");
+            }
+            None => escape_html(self.name, out),
+        }
+        out.extend_from_slice(b" Port ");
+        out.extend_from_slice(itoa::Buffer::new().format(self.port).as_bytes());
+        out.extend_from_slice(b"</address>\n");
+    }
+}
+
+/// httpd's `ap_is_url`: a scheme (letters, digits, `+ - .`) then `:`.
+fn is_url(s: &[u8]) -> bool {
+    match memchr::memchr(b':', s) {
+        Some(i) if i > 0 => s[..i]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')),
+        _ => false,
+    }
+}
+
 /// Appends `s` HTML-escaped (`<`, `>`, `&`, `"`) as Apache's
 /// `ap_escape_html` does.
 pub fn escape_html(s: &[u8], out: &mut Vec<u8>) {
@@ -149,6 +215,54 @@ mod tests {
         let mut v = Vec::new();
         error_body(status, d, &mut v);
         v.len()
+    }
+
+    #[test]
+    fn signature_footer() {
+        let mut f = Vec::new();
+        Footer {
+            banner: b"spoor",
+            name: b"a<b>.test",
+            port: 8080,
+            admin: None,
+        }
+        .write(&mut f);
+        assert_eq!(
+            f,
+            b"<hr>\n<address>spoor Server at a&lt;b&gt;.test Port 8080</address>\n"
+        );
+        for (admin, href) in [
+            (&b"me@x.test"[..], &b"mailto:me@x.test"[..]),
+            (b"mailto:me@x.test", b"mailto:me@x.test"),
+            (b"http://x.test/?a=1&b=2", b"http://x.test/?a=1&amp;b=2"),
+            (b"[no address given]", b"mailto:[no address given]"),
+        ] {
+            let mut f = Vec::new();
+            Footer {
+                banner: b"spoor",
+                name: b"x",
+                port: 80,
+                admin: Some(admin),
+            }
+            .write(&mut f);
+            let mut want = b"<hr>\n<address>spoor Server at <a href=\"".to_vec();
+            want.extend_from_slice(href);
+            want.extend_from_slice(b"\">x</a> Port 80</address>\n");
+            assert_eq!(String::from_utf8_lossy(&f), String::from_utf8_lossy(&want));
+        }
+    }
+
+    #[test]
+    fn banners() {
+        use crate::config::Tokens;
+        let v = env!("CARGO_PKG_VERSION");
+        assert_eq!(banner(Tokens::Prod), "spoor");
+        assert_eq!(
+            banner(Tokens::Major),
+            format!("spoor/{}", v.split('.').next().unwrap())
+        );
+        assert_eq!(banner(Tokens::Minor), format!("spoor/{v}"));
+        assert_eq!(banner(Tokens::Full), format!("spoor/{v} (Unix)"));
     }
 
     /// Lengths observed from Apache httpd 2.4.71.

@@ -158,6 +158,9 @@ pub struct Head {
     pub expect_many: bool,
     /// The value of the first `Host` header.
     pub host: Option<Range<usize>>,
+    /// Refused as an HTTP/1.1 request without a `Host` field (httpd still
+    /// chose the server by an absolute-form target's host).
+    pub no_host: bool,
     /// Folded fields: index in `headers` and the value's parts.
     folds: Vec<(usize, Vec<Range<usize>>)>,
 }
@@ -736,13 +739,9 @@ impl Head {
             // Both framings: a smuggling shape, refused outright.
             return Parse::Error(HeadError::Bad);
         }
-        if self.version == Version::Http11
-            && self.host.is_none()
-            && !self
-                .target
-                .clone()
-                .is_some_and(|t| crate::http::uri::has_http_host(&buf[t]))
-        {
+        if self.version == Version::Http11 && self.host.is_none() {
+            // httpd wants the field even when the target names the host.
+            self.no_host = true;
             return Parse::Error(HeadError::Bad);
         }
         if let Some(h) = &self.host {

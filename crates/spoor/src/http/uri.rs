@@ -123,12 +123,35 @@ pub fn refused_at_line(method: &[u8], target: &[u8]) -> bool {
     if target == b"*" {
         return method != b"OPTIONS";
     }
+    if method == b"CONNECT" {
+        return !connect_target(target);
+    }
     let Some(p) = split(target) else {
         return true;
     };
     p.fragment.is_some()
         || p.userinfo.is_some()
         || (p.hostinfo.is_none() && target.get(p.path.start) != Some(&b'/'))
+}
+
+/// Whether a CONNECT target is an authority httpd accepts
+/// (`apr_uri_parse_hostinfo`): `host:port` or `[v6]:port`, the port
+/// digits or empty. httpd then takes the whole target for the Host header
+/// and `/` for the path.
+pub fn connect_target(target: &[u8]) -> bool {
+    let colon = if target.first() == Some(&b'[') {
+        match memchr::memchr(b']', target) {
+            Some(e) if target.get(e + 1) == Some(&b':') => e + 1,
+            _ => return false,
+        }
+    } else {
+        match memchr::memchr(b':', target) {
+            Some(c) => c,
+            None => return false,
+        }
+    };
+    let port = &target[colon + 1..];
+    port.is_empty() || port.iter().all(u8::is_ascii_digit)
 }
 
 /// Whether `target` is an absolute-form `http:` URI with an authority (its
@@ -458,6 +481,12 @@ mod tests {
         }
         assert!(refused_at_line(b"GET", b"*"));
         assert!(!refused_at_line(b"OPTIONS", b"*"));
+        for t in ["main.test:443", "[::1]:443", "b.test:", "x:80"] {
+            assert!(!refused_at_line(b"CONNECT", t.as_bytes()), "{t}");
+        }
+        for t in ["/sub/", "main.test", "[::1]", "[::1", "a:b:443", "h:44x"] {
+            assert!(refused_at_line(b"CONNECT", t.as_bytes()), "{t}");
+        }
         for t in ["/", "http://h", "https://h/x", "ftp://h/", "http:/x"] {
             assert!(!refused_at_line(b"GET", t.as_bytes()), "{t}");
         }

@@ -27,7 +27,7 @@ impl Connection {
     /// httpd's map-to-storage and walks, header parser, access check and
     /// fixups for a request with a usable path. Returns false when access
     /// is denied (the caller answers 403; `%f` names the file).
-    pub(super) fn per_dir_request(&mut self) -> bool {
+    pub(super) async fn per_dir_request(&mut self) -> bool {
         // (The shared settings are not cloned when the connection already
         // holds them: reference counts touched by every request on every
         // thread cost cache-line transfers.)
@@ -51,6 +51,9 @@ impl Connection {
             let cfg = self.cfg.clone();
             let sections = &cfg.servers[self.reply.server].sections;
             self.dir = sections.lookup(self.path.as_os_str().as_bytes(), &self.uri);
+            let dir = self.dir.clone();
+            self.lookup_for_rules(&dir.env.rules, dir.core.hostname_lookups)
+                .await;
             self.section_rules();
             if self.dir.authz.denied() {
                 self.reply.access_denied = true;
@@ -90,6 +93,44 @@ impl Connection {
         }
     }
 
+    /// httpd's translate step alone (TRACE, `OPTIONS *`): the document
+    /// root joined with the URI, nothing cut (`*` becomes `root/*`).
+    pub(super) fn translate_only(&mut self) {
+        self.path.as_mut_os_string().clear();
+        self.path.push(&self.cfg.servers[self.reply.server].root);
+        if self.uri == b"*" {
+            self.path.push("*");
+        } else if self.uri.len() > 1 {
+            self.path.push(std::ffi::OsStr::from_bytes(&self.uri[1..]));
+        } else {
+            self.path.as_mut_os_string().push("/");
+        }
+        self.reply.filename = true;
+    }
+
+    /// mod_dir's fixups for a method other than GET, HEAD and POST on a
+    /// directory: the slash redirect, else the index (the request goes on
+    /// as the index, or fails with the index's refusal). Returns whether
+    /// the response is already built.
+    pub(super) fn dir_fixups(&mut self, http09: bool) -> bool {
+        if self.uri == b"*" || !std::fs::metadata(&self.path).is_ok_and(|m| m.is_dir()) {
+            return false;
+        }
+        if self.uri.last() != Some(&b'/') {
+            self.reply.handler = Some(b"httpd/unix-directory");
+            self.redirect_slash(http09);
+            return true;
+        }
+        match self.directory_index() {
+            Index::Found(..) => false,
+            Index::Refused(status) => {
+                self.error_response(status, crate::http::pages::Detail::None, http09);
+                true
+            }
+            Index::Missing => false,
+        }
+    }
+
     /// `r->filename` as httpd's directory walk leaves it: the document
     /// root joined with the URI path, cut after the first component that
     /// does not exist or is not a directory (the rest is path info).
@@ -125,7 +166,7 @@ impl Connection {
         let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
         let n = fill_fields(b, &self.head, &mut fields, FIELDS_MAX);
         let view = RequestView {
-            remote_host: self.client_ip.as_bytes(),
+            remote_host: super::lookups::remote_value(&self.remote_host, &self.client_ip),
             remote_addr: self.client_ip.as_bytes(),
             server_addr: self.local_ip.as_bytes(),
             method: self.head.method.clone().map_or(empty, |m| &b[m]),

@@ -267,8 +267,15 @@ impl Connection {
         // The final request's post-read-request step: the server's
         // SetEnvIf rules, on the new URI.
         let cfg = self.cfg.clone();
-        self.apply_rules(&cfg.servers[self.reply.server].env.rules);
-        if !self.per_dir_request() {
+        let rules = &cfg.servers[self.reply.server].env.rules;
+        let lookups = cfg.servers[self.reply.server]
+            .sections
+            .base()
+            .core
+            .hostname_lookups;
+        self.lookup_for_rules(rules, lookups).await;
+        self.apply_rules(rules);
+        if !self.per_dir_request().await {
             self.error_response(403, crate::http::pages::Detail::None, http09);
             return false;
         }

@@ -501,6 +501,21 @@ pub fn cases() -> Vec<Case> {
     for (t, h) in absolute {
         v.push(case(format!("absolute {t} host {h}"), 1, get(t, h), 1));
     }
+    // Absolute-form targets without a Host field.
+    for (t, proto) in [
+        ("http://b.test/index.html", "HTTP/1.1"),
+        ("http://B.TEST/index.html", "HTTP/1.1"),
+        ("http://B.Test:80/sub/", "HTTP/1.0"),
+        ("http://unknown.test/", "HTTP/1.1"),
+    ] {
+        let line = format!("GET {t} {proto}");
+        v.push(case(
+            format!("absolute {t} {proto} no host"),
+            1,
+            rq(line.as_bytes(), &[], b""),
+            1,
+        ));
+    }
 
     // 9. Conditional requests.
     let conds: &[(&str, String)] = &[
@@ -603,6 +618,39 @@ pub fn cases() -> Vec<Case> {
             format!("method {m}"),
             2,
             rq(line.as_bytes(), &all, body),
+            1,
+        ));
+    }
+    // Methods on a directory (mod_dir's fixups run for every method) and
+    // on a file with path info.
+    for (m, t) in [
+        ("DELETE", "/sub"),
+        ("DELETE", "/sub/"),
+        ("OPTIONS", "/sub"),
+        ("OPTIONS", "/sub/"),
+        ("OPTIONS", "/noext"),
+        ("OPTIONS", "/missing.html"),
+        ("TRACE", "/sub/"),
+        ("TRACE", "/index.html/extra"),
+        ("TRACE", "/noindex/"),
+        ("CONNECT", "/sub/"),
+        ("PUT", "/sub"),
+        ("FOO", "/sub/"),
+    ] {
+        let line = format!("{m} {t} HTTP/1.1");
+        v.push(case(
+            format!("method {m} {t}"),
+            2,
+            rq(line.as_bytes(), &[b"Host: main.test"], b""),
+            1,
+        ));
+    }
+    for t in ["b.test:80", "main.test", "c.test:8080", "[::1]:443"] {
+        let line = format!("CONNECT {t} HTTP/1.1");
+        v.push(case(
+            format!("method CONNECT {t} on 127.0.0.1"),
+            1,
+            rq(line.as_bytes(), &[b"Host: a.test"], b""),
             1,
         ));
     }

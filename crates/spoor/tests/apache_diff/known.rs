@@ -37,26 +37,6 @@ pub const KNOWN: &[(&str, &str)] = &[
         "a NUL byte in the request line: httpd cuts %r at it (C string), spoor keeps the bytes escaped (documented deviation)",
     ),
     (
-        "method CONNECT",
-        "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
-    ),
-    (
-        "method OPTIONS",
-        "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
-    ),
-    (
-        "method OPTIONS *",
-        "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
-    ),
-    (
-        "method TRACE",
-        "other methods: httpd fills %f (and 405 for CONNECT with the URI mapped); spoor logs -",
-    ),
-    (
-        "shape eleven empty lines",
-        "an empty request line (after the ten empty lines httpd skips): httpd logs %m as an empty string, spoor-log's Request takes an empty method for none and logs -",
-    ),
-    (
         "post chunked",
         "a chunked body: request trailers (%{..}^ti) not recorded by spoor",
     ),
