@@ -84,6 +84,19 @@ fn hosts() -> Vec<(&'static str, &'static str)> {
         ),
         ("sig-mailto", "ServerSignature EMail\nServerAdmin mailto:root@sig.test"),
         ("sig-off", "ServerSignature On\n<Location />\nServerSignature off\n</Location>"),
+        // <Files> nested in a <Directory>: only inside it, walked after
+        // the host's own <Files>.
+        (
+            "files",
+            "<Files \"page.txt\">\nSetEnv LK_SEC top\n</Files>\n\
+             <DirectoryMatch \"/htdocs/sub/\">\n\
+             <Files \"page.txt\">\nSetEnv LK_SEC nested\n</Files>\n\
+             <FilesMatch \"^index\\.html$\">\nSetEnv LK_RH sub-index\n</FilesMatch>\n\
+             </DirectoryMatch>\n\
+             <DirectoryMatch \"/htdocs/pd/\">\n\
+             <Files \"second.html\">\nRequire all denied\n</Files>\n\
+             </DirectoryMatch>",
+        ),
     ]
 }
 
@@ -241,6 +254,21 @@ pub fn cases() -> Vec<Case> {
         1,
         b"GET /index.html HTTP/1.1\r\nHost: lk-on.test\r\nno colon here\r\n\r\n".to_vec(),
     ));
+    for (what, path) in [
+        ("sub page", "/sub/page.txt"),
+        ("pd page", "/pd/page.txt"),
+        ("sub dir", "/sub/"),
+        ("sub index", "/sub/index.html"),
+        ("index", "/index.html"),
+        ("pd denied", "/pd/second.html"),
+        ("pd dir", "/pd/"),
+    ] {
+        v.push(one(
+            &format!("lookups files {what}"),
+            1,
+            get("lk-files.test", path),
+        ));
+    }
     // UseCanonicalName DNS: %V and the redirect name the local address's
     // name; the port is the one the client named, else the server's.
     for (host, tag) in [
