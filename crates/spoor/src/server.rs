@@ -1333,7 +1333,7 @@ impl Connection {
         } else {
             (status, detail)
         };
-        let wasd = self.cfg.servers[self.reply.server].report.clone();
+        let wasd = self.cfg.servers[self.report_server()].report.clone();
         let final_status = status;
         self.reply.keepalives_before = self.keepalives;
         let (status, detail) = match &custom {
@@ -1782,6 +1782,18 @@ impl Connection {
             return false;
         }
         self.send_file(&file, first, count).await
+    }
+
+    /// The server whose WASD reports answer the request: its own, except
+    /// that an unknown WASD service (served by the interface's base
+    /// service) gets the main server's, which carries only the `set …
+    /// report=` rules for every service.
+    pub(super) fn report_server(&self) -> usize {
+        if self.reply.wasd_unknown {
+            0
+        } else {
+            self.reply.server
+        }
     }
 
     /// The content type of the file being served, appended to `out`

@@ -307,6 +307,7 @@ fn mapping_and_content_types() {
          pass /ht_root/doc/*\n\
          fail /ht_root/*\n\
          [[virtual1.host.name]]\n\
+         set /ht_root/* report=basic\n\
          /* /web/virtual1/*\n\
          [[virtual2.host.name:1]]\n\
          pass /* /web/nowhere/*\n\
@@ -348,8 +349,9 @@ fn mapping_and_content_types() {
     assert_eq!((status(&h), body.as_str()), (200, "manual\n"), "{h}");
     let (h, body) = g("/ht_root/local/secret.txt", "virtual1.host.name");
     assert_eq!(status(&h), 403, "{h}");
-    // A WASD report, not Apache's page.
+    // A WASD report, not Apache's page; basic by virtual1's set rule.
     assert!(body.contains("<B>ERROR 403</B>"), "{body}");
+    assert!(!body.contains("Access denied"), "{body}");
     // An unknown service: only the rules for every service.
     let (h, body) = g("/index.html", "virtual3.host.name");
     assert_eq!(
@@ -357,8 +359,11 @@ fn mapping_and_content_types() {
         (200, "no such service\n"),
         "{h}"
     );
-    let (h, _) = g("/ht_root/local/secret.txt", "virtual3.host.name");
+    let (h, body) = g("/ht_root/local/secret.txt", "virtual3.host.name");
     assert_eq!(status(&h), 403, "{h}");
+    // virtual1's set rule is not for it: a detailed report.
+    assert!(body.contains("<B>ERROR 403</B>"), "{body}");
+    assert!(body.contains("Access denied"), "{body}");
     // No Host: the base service (virtual1).
     let (h, body) = get(port, "/index.html", None, "");
     assert_eq!((status(&h), body.as_str()), (200, "one\n"), "{h}");
@@ -462,4 +467,31 @@ fn readme_example_runs() {
         .or_else(|_| std::fs::read_to_string(name(&after)))
         .unwrap();
     assert!(log.starts_with(&format!("127.0.0.1 {token} - [")), "{log}");
+}
+
+/// `[LogExcludeHosts]` from the configuration: requests from a listed
+/// address are in no log.
+#[test]
+fn excluded_hosts() {
+    let dir = TempDir::new("exclude");
+    let port = free_port();
+    dir.write("htdocs/index.html", "hello\n");
+    dir.write("logs/.keep", "");
+    let conf = |exclude: &str| {
+        format!(
+            "[Service] 127.0.0.1:{port}\n[Logging] ENABLED\n[LogFormat] -!CA !RS\n\
+             [LogExcludeHosts]\n{exclude}\n"
+        )
+    };
+    dir.write("HTTPD_CONFIG.CONF", &conf("10.*, 127.0.0.*"));
+    let srv = Spoor::start(&dir.0, port, false);
+    get(port, "/index.html", Some("127.0.0.1"), "");
+    srv.stop();
+    let log = dir.0.join("logs/access.log");
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "");
+    dir.write("HTTPD_CONFIG.CONF", &conf("10.*\n127.0.0.2"));
+    let srv = Spoor::start(&dir.0, port, false);
+    get(port, "/index.html", Some("127.0.0.1"), "");
+    srv.stop();
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "127.0.0.1 200\n");
 }

@@ -170,8 +170,8 @@ struct Wasd {
 
 fn flag(file: &Path, e: &Entry, v: &str) -> Result<bool, ConfigError> {
     match v.to_ascii_uppercase().as_str() {
-        "ENABLED" | "ENABLE" | "YES" | "ON" | "TRUE" => Ok(true),
-        "DISABLED" | "DISABLE" | "NO" | "OFF" | "FALSE" => Ok(false),
+        "ENABLED" => Ok(true),
+        "DISABLED" => Ok(false),
         _ => Err(err(
             file,
             e.line,
@@ -1087,6 +1087,84 @@ mod tests {
             assert_eq!(l, line, "{text}: {m}");
             assert!(m.contains(needle), "{text}: {m}");
         }
+    }
+
+    #[test]
+    fn every_flag_directive_checks_its_value() {
+        for d in [
+            "Logging",
+            "LogPerService",
+            "LogPerServiceHostOnly",
+            "DNSLookup",
+            "Track",
+            "TrackMultiSession",
+            "ReportBasicOnly",
+            "ReportMetaInfo",
+        ] {
+            let (l, m) = fails(&format!("# flags\n[{d}] sometimes\n"));
+            assert_eq!(l, 2, "{d}");
+            assert!(
+                m.contains(&format!("[{d}]")) && m.contains("sometimes"),
+                "{d}: {m}"
+            );
+            assert!(
+                load(&format!("[{}] disabled\n", d.to_ascii_uppercase())).is_ok(),
+                "{d}"
+            );
+        }
+        // Single-value directives refuse a second value.
+        for d in [
+            "LogFormat",
+            "LogPeriod",
+            "LogNaming",
+            "TrackDomain",
+            "ServerAdmin",
+        ] {
+            let (l, m) = fails(&format!("[{d}]\na\nb\n"));
+            assert_eq!((l, m), (3, format!("[{d}] takes one value")));
+        }
+    }
+
+    #[test]
+    fn seed_mapping_examples_read() {
+        // The package-tree, error-report-per-host and unknown-service
+        // examples of the WASD chapter (the last without its exec rule,
+        // which spoor refuses).
+        let services = "[Service]\nalpha.wasd.dsto.gov.au\nbeta.wasd.dsto.gov.au\n\
+                        gamma.wasd.dsto.gov.au\nvirtual1.host.name\nvirtual2.host.name\n\
+                        virtual3.host.name\n";
+        for map in [
+            "# HTTPD$MAP\npass /ht_root/doc/*\npass /ht_root/src/*\npass /ht_root/example/*\n\
+             pass /ht_root/exercise/*\nfail /ht_root/*\n",
+            "# HTTPD$MAP\npass /ht_root/*\n",
+            "[[alpha.wasd.dsto.gov.au]]\npass /errorreport.shtml /ht_root/local/alphareport.shtml\n\
+             [[beta.wasd.dsto.gov.au]]\npass /errorreport.shtml /ht_root/local/betareport.shtml\n\
+             [[gamma.wasd.dsto.gov.au]]\npass /errorreport.shtml /ht_root/local/gammareport.shtml\n",
+            "pass /*/-/admin/*\npass /*/-/* /ht_root/runtime/*/*\n\
+             [[virtual1.host.name]]\n/* /web/virtual1/*\n/ /web/virtual1/\n\
+             [[virtual2.host.name]]\n/* /web/virtual2/*\n/ /web/virtual2/\n\
+             [[virtual3.host.name]]\n/* /web/virtual3/*\n/ /web/virtual3/\n\
+             [[*]]\n/* /web/servicenotfound.html\n",
+            "# default is basic reports\nset /* report=basic\nset /internal-documents/* report=detailed\n\
+             set /other/path/* report=detailed\n",
+        ] {
+            let s = load_map(services, Some(map)).unwrap_or_else(|e| panic!("{map}: {e}"));
+            assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        }
+        let s = load_map(
+            services,
+            Some("[[beta.wasd.dsto.gov.au]]\npass /errorreport.shtml /ht_root/local/betareport.shtml\n"),
+        )
+        .unwrap();
+        let m = &s.wasd.as_ref().unwrap().map;
+        assert_eq!(
+            m.map(Some(("beta.wasd.dsto.gov.au", 80)), b"/errorreport.shtml"),
+            crate::wasd::Mapped::File(b"/ht_root/local/betareport.shtml".to_vec())
+        );
+        assert_eq!(
+            m.map(Some(("alpha.wasd.dsto.gov.au", 80)), b"/errorreport.shtml"),
+            crate::wasd::Mapped::Fail
+        );
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub(super) enum Custom {
 impl Connection {
     /// The `ErrorDocument` in force for `status`.
     pub(super) fn custom_response(&self, status: u16) -> Custom {
-        if let Some(rep) = self.cfg.servers[self.reply.server].report.as_deref() {
+        if let Some(rep) = self.cfg.servers[self.report_server()].report.as_deref() {
             return match &self.reply.redirect {
                 Some(o) if status >= 400 => Custom::WasdFallback(o.status),
                 Some(_) => Custom::None,
