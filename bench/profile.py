@@ -12,9 +12,15 @@ connections, and counts:
   instructions.
 * `--tool strace`: system calls per request (`strace -c -f`, attached to
   every thread after the warm-up).
+* `--tool cpu`: user and system CPU time per request (`/proc/PID/stat`),
+  which other load on the machine disturbs far less than throughput.
 * `--tool ctx`: context switches per request, summed over the server's
   threads (`/proc/PID/task/*/status`): with `--threads 2` and several
   connections, a lock the workers queue on shows up here.
+
+`--server nginx` or `--server apache` measures those (one process,
+`master_process off` / `-X`, the same file and combined log) for
+comparison.
 
 Connections are driven in lock step: one request on each of `--conns`
 connections, then the responses, so with several connections the server
@@ -63,6 +69,58 @@ def conf(work, port, variant):
     if variant == "tracking":
         lines.append("CookieTracking on")
     return "\n".join(lines) + "\n"
+
+
+def nginx_conf(work, port):
+    return f"""
+daemon off;
+master_process off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    default_type application/octet-stream;
+    access_log {work}/logs/access.log combined;
+    keepalive_timeout 60s;
+    keepalive_requests 100000000;
+    client_body_temp_path {work}/tmp;
+    proxy_temp_path {work}/tmp;
+    fastcgi_temp_path {work}/tmp;
+    uwsgi_temp_path {work}/tmp;
+    scgi_temp_path {work}/tmp;
+    server {{
+        listen 127.0.0.1:{port};
+        server_name bench.test;
+        root {work}/htdocs;
+    }}
+}}
+"""
+
+
+def apache_conf(work, port):
+    modules = "/usr/lib/apache2/modules"
+    return f"""
+ServerRoot {work}
+LoadModule mpm_event_module {modules}/mod_mpm_event.so
+LoadModule authz_core_module {modules}/mod_authz_core.so
+LoadModule log_config_module {modules}/mod_log_config.so
+User nobody
+Group nogroup
+DefaultRuntimeDir {work}
+PidFile {work}/apache2.pid
+ErrorLog {work}/logs/error.log
+Listen 127.0.0.1:{port}
+ServerName bench.test
+DocumentRoot {work}/htdocs
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 60
+Timeout 60
+ThreadsPerChild 16
+LogFormat "{COMBINED}" combined
+CustomLog {work}/logs/access.log combined
+"""
 
 
 def free_port():
@@ -136,6 +194,13 @@ def callgrind_total(path):
     sys.exit(f"no totals in {path}")
 
 
+def cpu_ticks(pid):
+    # utime and stime are fields 14 and 15, counted after the command name.
+    text = open(f"/proc/{pid}/stat").read()
+    fields = text[text.rindex(")") + 2:].split()
+    return int(fields[11]), int(fields[12])
+
+
 def ctx_switches(pid):
     vol = invol = 0
     for t in os.listdir(f"/proc/{pid}/task"):
@@ -158,15 +223,37 @@ def run(args):
         with open(f"{work}/htdocs/f1k.bin", "wb") as f:
             f.write(bytes(rnd.getrandbits(8) for _ in range(1024)))
         port = free_port()
-        with open(f"{work}/spoor.conf", "w") as f:
-            f.write(conf(work, port, args.variant))
-        cmd = [binary, "-d", work, "-f", f"{work}/spoor.conf", "--threads", str(args.threads)]
+        env = dict(os.environ)
+        if args.server == "nginx":
+            os.makedirs(f"{work}/tmp")
+            os.chmod(work, 0o755)
+            with open(f"{work}/nginx.conf", "w") as f:
+                f.write(nginx_conf(work, port))
+            cmd = ["nginx", "-p", work, "-c", f"{work}/nginx.conf"]
+        elif args.server == "apache":
+            os.chmod(work, 0o755)
+            with open(f"{work}/apache2.conf", "w") as f:
+                f.write(apache_conf(work, port))
+            if not os.path.exists("/usr/lib/apache2/modules/mod_log_config.so"):
+                # Built in on Debian.
+                with open(f"{work}/apache2.conf") as f:
+                    text = f.read().replace("LoadModule log_config_module", "#")
+                with open(f"{work}/apache2.conf", "w") as f:
+                    f.write(text)
+            env["APACHE_RUN_DIR"] = work
+            cmd = ["apache2", "-d", work, "-f", f"{work}/apache2.conf", "-X"]
+        else:
+            with open(f"{work}/spoor.conf", "w") as f:
+                f.write(conf(work, port, args.variant))
+            cmd = [binary, "-d", work, "-f", f"{work}/spoor.conf",
+                   "--threads", str(args.threads)]
         if args.tool == "callgrind":
             cmd = [
                 "valgrind", "--tool=callgrind", "--quiet",
                 f"--callgrind-out-file={work}/cg.out",
             ] + cmd
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=env)
         try:
             wait_port(port, proc, 120)
             client = Client(port, args.conns)
@@ -180,8 +267,9 @@ def run(args):
                 dumps = sorted(p for p in os.listdir(work) if p.startswith("cg.out."))
                 path = os.path.join(work, dumps[-1])
                 total = callgrind_total(path)
-                print(f"variant={args.variant} conns={args.conns} requests={args.requests} "
-                      f"instructions={total} per_request={total / args.requests:.0f}")
+                print(f"server={args.server} variant={args.variant} conns={args.conns} "
+                      f"requests={args.requests} instructions={total} "
+                      f"per_request={total / args.requests:.0f}")
                 if args.keep:
                     shutil.copy(path, args.keep)
                 if args.top:
@@ -189,6 +277,16 @@ def run(args):
                         ["callgrind_annotate", "--inclusive=yes", path],
                         capture_output=True, text=True).stdout
                     print("\n".join(out.splitlines()[: args.top + 25]))
+            elif args.tool == "cpu":
+                tick = os.sysconf("SC_CLK_TCK")
+                before = cpu_ticks(proc.pid)
+                client.run(args.requests)
+                after = cpu_ticks(proc.pid)
+                user = (after[0] - before[0]) / tick / args.requests * 1e6
+                system = (after[1] - before[1]) / tick / args.requests * 1e6
+                print(f"server={args.server} variant={args.variant} threads={args.threads} "
+                      f"conns={args.conns} requests={args.requests} user_us={user:.2f} "
+                      f"system_us={system:.2f} total_us={user + system:.2f} per request")
             elif args.tool == "ctx":
                 before = ctx_switches(proc.pid)
                 client.run(args.requests)
@@ -215,8 +313,9 @@ def run(args):
                     if parts and parts[-1] == "total":
                         calls = int(parts[3])
                 print(text)
-                print(f"variant={args.variant} conns={args.conns} requests={args.requests} "
-                      f"syscalls={calls} per_request={calls / args.requests:.2f}")
+                print(f"server={args.server} variant={args.variant} conns={args.conns} "
+                      f"requests={args.requests} syscalls={calls} "
+                      f"per_request={calls / args.requests:.2f}")
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -231,7 +330,8 @@ def run(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tool", choices=["callgrind", "strace", "ctx"], default="callgrind")
+    ap.add_argument("--tool", choices=["callgrind", "strace", "cpu", "ctx"], default="callgrind")
+    ap.add_argument("--server", choices=["spoor", "nginx", "apache"], default="spoor")
     ap.add_argument("--variant", choices=["log", "nolog", "buffered", "forensic", "tracking"],
                     default="log")
     ap.add_argument("--requests", type=int, default=2000)

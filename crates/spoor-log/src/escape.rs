@@ -297,14 +297,54 @@ fn utf8_len(s: &[u8]) -> usize {
 /// Appends `s` to `out` escaped as mod_log_forensic does (`%hh`).
 pub fn escape_forensic(s: &[u8], out: &mut Vec<u8>) {
     let mut start = 0;
-    for (i, &b) in s.iter().enumerate() {
-        if FORENSIC[b as usize] {
-            out.extend_from_slice(&s[start..i]);
-            out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-            start = i + 1;
-        }
+    while let Some(i) = first_forensic(s, start) {
+        let b = s[i];
+        out.extend_from_slice(&s[start..i]);
+        out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+        start = i + 1;
     }
     out.extend_from_slice(&s[start..]);
+}
+
+/// The index of the first byte at or after `from` that mod_log_forensic
+/// escapes; 16 bytes per step with SSE2 on x86_64.
+#[inline]
+fn first_forensic(s: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    #[cfg(target_arch = "x86_64")]
+    while i + 16 <= s.len() {
+        let m = forensic_mask16(s[i..i + 16].try_into().expect("16 bytes"));
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    s[i..]
+        .iter()
+        .position(|&b| FORENSIC[b as usize])
+        .map(|n| i + n)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn forensic_mask16(chunk: &[u8; 16]) -> u32 {
+    use core::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads exactly
+    // the 16 bytes of `chunk` (unaligned load).
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr() as *const __m128i);
+        // A signed compare below 0x20 catches the controls and the high
+        // bytes.
+        let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+        let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+        let colon = _mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8));
+        let bar = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'|' as i8));
+        let pct = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'%' as i8));
+        _mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(low, del),
+            _mm_or_si128(colon, _mm_or_si128(bar, pct)),
+        )) as u32
+    }
 }
 
 #[cfg(test)]
@@ -402,6 +442,32 @@ mod tests {
         v.clear();
         escape_forensic(b"GET /x?a|b HTTP/1.1 \"\\", &mut v);
         assert_eq!(v, b"GET /x?a%7cb HTTP/1.1 \"\\");
+    }
+
+    /// The 16-byte scan escapes exactly the bytes of the class, wherever
+    /// they fall (in a chunk, across chunks, in the tail).
+    #[test]
+    fn forensic_every_byte_everywhere() {
+        for len in [1usize, 15, 16, 17, 33, 40] {
+            for pos in [0, len / 2, len - 1] {
+                for b in 0..=255u8 {
+                    let mut s = vec![b'a'; len];
+                    s[pos] = b;
+                    let mut expect = Vec::new();
+                    for &c in &s {
+                        let esc = !(0x20..0x7f).contains(&c) || c == b':' || c == b'|' || c == b'%';
+                        if esc {
+                            expect.extend_from_slice(format!("%{c:02x}").as_bytes());
+                        } else {
+                            expect.push(c);
+                        }
+                    }
+                    let mut out = b"x".to_vec();
+                    escape_forensic(&s, &mut out);
+                    assert_eq!(out[1..], expect[..], "len {len}, byte {b:#x} at {pos}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1654,13 +1654,14 @@ impl Connection {
             return self.send_file(&file, 0, len).await;
         }
 
-        // The conditional fields start with `If-`, the other one looked up
-        // here is `Range`: a head without a field starting with `i` or `r`
-        // needs no look-up.
+        // The conditional fields are `If-…` (8 to 19 bytes), the other one
+        // looked up here is `Range`: a head without a field that could be
+        // one of them needs no look-up.
         let b = &self.buf;
-        let maybe = self.head.headers.iter().any(|(n, _)| {
-            b.get(n.start)
-                .is_some_and(|c| matches!(c | 0x20, b'i' | b'r'))
+        let maybe = self.head.headers.iter().any(|(n, _)| match n.len() {
+            5 => b[n.clone()].eq_ignore_ascii_case(b"range"),
+            8..=19 => b[n.start] | 0x20 == b'i',
+            _ => false,
         });
         // An ErrorDocument is sent whatever the conditions say.
         let cond = if self.reply.error_status != 0 || !maybe {
@@ -2151,6 +2152,13 @@ impl Connection {
         {
             self.bytes_in = 0;
             self.bytes_out = 0;
+            return;
+        }
+        if srv.logs.is_empty() {
+            // No access log: no record to build.
+            self.bytes_in = 0;
+            self.bytes_out = 0;
+            self.forensic_end();
             return;
         }
         let b = &buf[..];

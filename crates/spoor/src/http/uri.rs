@@ -126,6 +126,10 @@ pub fn refused_at_line(method: &[u8], target: &[u8]) -> bool {
     if method == b"CONNECT" {
         return !connect_target(target);
     }
+    if target.first() == Some(&b'/') {
+        // Origin form: only a fragment is refused here.
+        return memchr::memchr(b'#', target).is_some();
+    }
     let Some(p) = split(target) else {
         return true;
     };
