@@ -5,15 +5,17 @@
 //! access-log lines of each (Apache `%<s %>s %b %<U %>U` and WASD `!RS !BB
 //! !PA`).
 //!
-//! The model is built in-process: an httpd.conf gives the document root,
-//! sections and logs, and the test sets `Server::wasd_report` as the WASD
-//! configuration does.
+//! Most cases build the model in-process (an httpd.conf gives the
+//! document root, sections and logs, and the test sets
+//! `Server::wasd_report` as the WASD configuration does); the last runs
+//! the binary with `spoor --wasd` and a mapping file.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use spoor::config::{read_config_str, ReadOptions, Settings};
 use spoor::server::{serve, Current};
@@ -391,4 +393,168 @@ fn apache_dialect_pages_are_unchanged() {
         .1
         .starts_with("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\""));
     assert_eq!(got.1.len(), 236);
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `spoor --wasd HTTPD_CONFIG.CONF --wasd-map HTTPD_MAP.CONF`;
+/// stopped with SIGTERM (then killed) on drop.
+struct Spoor(Child);
+
+impl Spoor {
+    fn start(dir: &Path, port: u16) -> Spoor {
+        let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
+            .args([
+                "--wasd",
+                "HTTPD_CONFIG.CONF",
+                "--wasd-map",
+                "HTTPD_MAP.CONF",
+                "-d",
+            ])
+            .arg(dir)
+            .env("TZ", "UTC0")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let s = Spoor(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "spoor did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        s
+    }
+}
+
+impl Drop for Spoor {
+    fn drop(&mut self) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.0.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = self.0.kill();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// The whole chain from the WASD files: report directives, the map's
+/// `set` rules per service section, `[ErrorReportPath]` found and
+/// missing, an unknown service, and the access log.
+#[test]
+fn reports_through_spoor_wasd() {
+    let dir = TempDir::new("binary");
+    let port = free_port();
+    let page404 = "<p>not here</p>\n";
+    std::fs::write(dir.0.join("htdocs/errors/report404.html"), page404).unwrap();
+    std::fs::write(
+        dir.0.join("HTTPD_CONFIG.CONF"),
+        format!(
+            "# reports\n[Service]\n\
+             alpha.example.test:{port};bind=127.0.0.1\n\
+             beta.example.test:{port};bind=127.0.0.1\n\
+             [ServerSignature] EMAIL\n\
+             [ServerAdmin] web@example.test\n\
+             [ServerReportBodyTag] <BODY BGCOLOR=\"#ffffff\">\n\
+             [ErrorReportPath] /errors/report!UL.html\n\
+             [Logging] ENABLED\n\
+             [LogFormat] -!SN !RS !BB !PA\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.0.join("HTTPD_MAP.CONF"),
+        "# default is basic reports\n\
+         set /* report=basic\n\
+         pass /errors/* /htdocs/errors/*\n\
+         [[alpha.example.test]]\n\
+         set /docs/* report=detailed\n\
+         fail /docs/secret/*\n\
+         pass /* /htdocs/*\n\
+         [[beta.example.test]]\n\
+         pass /* /htdocs/*\n",
+    )
+    .unwrap();
+    let srv = Spoor::start(&dir.0, port);
+    let req = |method: &str, path: &str, host: &str| {
+        exchange(
+            port,
+            &format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    let found = req("GET", "/gone.html", "alpha.example.test");
+    let detailed = req("GET", "/docs/secret/plan.txt", "alpha.example.test");
+    let basic = req("PUT", "/index.html", "beta.example.test");
+    let unknown = req("GET", "/docs/secret/plan.txt", "gamma.example.test");
+    drop(srv);
+
+    assert!(
+        found.0.starts_with("HTTP/1.1 404 Not Found\r\n"),
+        "{}",
+        found.0
+    );
+    assert_eq!(found.1, page404);
+    let sig = |host: &str| {
+        format!(
+            "<P><HR WIDTH=85% ALIGN=left SIZE=2 NOSHADE>\n<ADDRESS>spoor/{V} Server at \
+             <A HREF=\"mailto:web@example.test\">{host}</A> Port {port}</ADDRESS>\n"
+        )
+    };
+    let want = format!(
+        "{TOP}<TITLE>ERROR 403 Forbidden</TITLE>\n</HEAD>\n<BODY BGCOLOR=\"#ffffff\">\n\
+         <FONT SIZE=+1><B>ERROR 403</B> &nbsp;-&nbsp; The requested action is not permitted.</FONT>\n\
+         <P>Access denied &nbsp;...&nbsp; /docs/secret/plan.txt\n\
+         <BR>(the server configuration does not permit this access)\n\
+         {}</BODY>\n</HTML>\n",
+        sig("alpha.example.test")
+    );
+    assert!(
+        detailed.0.starts_with("HTTP/1.1 403 Forbidden\r\n"),
+        "{}",
+        detailed.0
+    );
+    assert_eq!(detailed.1, want);
+    let want = format!(
+        "{TOP}<TITLE>ERROR 405 Method Not Allowed</TITLE>\n</HEAD>\n<BODY BGCOLOR=\"#ffffff\">\n\
+         <FONT SIZE=+1><B>ERROR 405</B> &nbsp;-&nbsp; The requested method is not allowed for this resource.</FONT>\n\
+         {}</BODY>\n</HTML>\n",
+        sig("beta.example.test")
+    );
+    assert_eq!(basic.1, want);
+    assert_eq!(
+        header(&basic.0, "Allow"),
+        Some("GET,POST,OPTIONS,HEAD,TRACE")
+    );
+    // An unknown service: served by the interface's base service (alpha),
+    // with only the rules for every service: unmapped, and basic.
+    let want = format!(
+        "{TOP}<TITLE>ERROR 403 Forbidden</TITLE>\n</HEAD>\n<BODY BGCOLOR=\"#ffffff\">\n\
+         <FONT SIZE=+1><B>ERROR 403</B> &nbsp;-&nbsp; The requested action is not permitted.</FONT>\n\
+         {}</BODY>\n</HTML>\n",
+        sig("alpha.example.test")
+    );
+    assert_eq!(unknown.1, want);
+
+    let log = std::fs::read_to_string(dir.0.join("logs/access.log")).unwrap();
+    assert_eq!(
+        log,
+        format!(
+            "alpha.example.test 404 {} /gone.html\n\
+             alpha.example.test 403 {} /docs/secret/plan.txt\n\
+             beta.example.test 405 {} /index.html\n\
+             alpha.example.test 403 {} /docs/secret/plan.txt\n",
+            page404.len(),
+            detailed.1.len(),
+            basic.1.len(),
+            unknown.1.len()
+        )
+    );
 }
