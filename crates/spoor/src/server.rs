@@ -816,7 +816,9 @@ impl Connection {
                 .map_or(0, |i| i + 1);
         }
         self.begin_track(matches!(p, Parse::Error(_)));
-        self.local_name_if_dns().await;
+        if self.local_pending() {
+            self.lookup_local().await;
+        }
         let head_len = self.head.len;
         if let Parse::Error(e) = p {
             self.head_error_log(e);
@@ -893,10 +895,10 @@ impl Connection {
         // Post-read-request: mod_unique_id and mod_log_forensic first,
         // then SetEnvIf (which may ask for the client's name).
         self.forensic_begin();
-        let cfg = self.cfg.clone();
         let base = self.dir_conf().core.hostname_lookups;
-        self.lookup_for_rules(&cfg.servers[self.reply.server].env.rules, base)
-            .await;
+        if self.rules_need_lookup(&self.cfg.servers[self.reply.server].env.rules, base) {
+            self.lookup_remote(base).await;
+        }
         if self.set_env_early().is_err() {
             // A `$n` substitution over httpd's limit: 500, as AH01505.
             self.pos = body_start;
@@ -924,7 +926,9 @@ impl Connection {
         } else {
             self.reply.uri_error == 0 && !self.per_dir_request().await
         };
-        self.local_name_if_dns().await;
+        if self.local_pending() {
+            self.lookup_local().await;
+        }
         // mod_usertrack's fixup (TRACE and `*` are answered before it).
         if self.reply.uri_error == 0
             && !denied
@@ -2106,7 +2110,9 @@ impl Connection {
     /// Logs the current request: first the name lookups its settings
     /// call for, then [`Connection::write_log`].
     async fn log(&mut self) {
-        self.lookups_for_log().await;
+        if self.log_needs_lookup() {
+            self.lookups_for_log().await;
+        }
         self.write_log();
     }
 

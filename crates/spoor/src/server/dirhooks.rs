@@ -51,9 +51,10 @@ impl Connection {
             let cfg = self.cfg.clone();
             let sections = &cfg.servers[self.reply.server].sections;
             self.dir = sections.lookup(self.path.as_os_str().as_bytes(), &self.uri);
-            let dir = self.dir.clone();
-            self.lookup_for_rules(&dir.env.rules, dir.core.hostname_lookups)
-                .await;
+            let lookups = self.dir.core.hostname_lookups;
+            if self.rules_need_lookup(&self.dir.env.rules, lookups) {
+                self.lookup_remote(lookups).await;
+            }
             self.section_rules();
             if self.dir.authz.denied() {
                 self.reply.access_denied = true;

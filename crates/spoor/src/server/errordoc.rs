@@ -273,7 +273,9 @@ impl Connection {
             .base()
             .core
             .hostname_lookups;
-        self.lookup_for_rules(rules, lookups).await;
+        if self.rules_need_lookup(rules, lookups) {
+            self.lookup_remote(lookups).await;
+        }
         self.apply_rules(rules);
         if !self.per_dir_request().await {
             self.error_response(403, crate::http::pages::Detail::None, http09);

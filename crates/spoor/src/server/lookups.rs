@@ -48,37 +48,50 @@ impl Connection {
         }
     }
 
+    /// Whether the client still has to be looked up under `lookups`
+    /// (not asked yet on this connection, and lookups not off).
+    pub(super) fn remote_pending(&self, lookups: Option<HostnameLookups>) -> bool {
+        matches!(self.remote_host, RemoteHost::Unknown)
+            && lookups.is_some_and(|l| l != HostnameLookups::Off)
+    }
+
     /// httpd's `ap_get_remote_host(…, REMOTE_NAME)` under `lookups`:
     /// looks the client up unless that was done before or lookups are
-    /// off.
+    /// off. (The lookup's future is boxed: only the rare call pays for
+    /// it, the request's own state stays small.)
     pub(super) async fn lookup_remote(&mut self, lookups: Option<HostnameLookups>) {
-        let lookups = lookups.unwrap_or_default();
-        if !matches!(self.remote_host, RemoteHost::Unknown) || lookups == HostnameLookups::Off {
+        if !self.remote_pending(lookups) {
             return;
         }
-        let double = lookups == HostnameLookups::Double;
+        let double = lookups == Some(HostnameLookups::Double);
         let ip = self.peer_ip;
-        self.remote_host = match crate::dns::system().lookup(ip, double).await {
+        self.remote_host = match Box::pin(crate::dns::system().lookup(ip, double)).await {
             Some(n) => RemoteHost::Name(n),
             None => RemoteHost::Unnamed,
         };
     }
 
-    /// Looks the client up for the `SetEnvIf` rules about to run, when
-    /// one of them tests `Remote_Host` (httpd asks only then).
-    pub(super) async fn lookup_for_rules(
-        &mut self,
+    /// Whether `SetEnvIf` rules about to run under `lookups` need the
+    /// client looked up first (one of them tests `Remote_Host`: httpd
+    /// asks only then).
+    pub(super) fn rules_need_lookup(
+        &self,
         rules: &crate::setenv::SetEnvIfRules,
         lookups: Option<HostnameLookups>,
-    ) {
-        if rules.uses_remote_host() {
-            self.lookup_remote(lookups).await;
-        }
+    ) -> bool {
+        self.remote_pending(lookups) && rules.uses_remote_host()
     }
 
-    /// The lookups the access log needs under the request's settings:
-    /// the client's name (`HostnameLookups`), the local name
+    /// Whether the access log needs a lookup first under the request's
+    /// settings: the client's name (`HostnameLookups`), the local name
     /// (`UseCanonicalName DNS`).
+    pub(super) fn log_needs_lookup(&self) -> bool {
+        let core = &self.dir_conf().core;
+        self.remote_pending(core.hostname_lookups)
+            || (core.canonical_name == Some(CanonicalName::Dns) && self.local_host.is_none())
+    }
+
+    /// The lookups [`Connection::log_needs_lookup`] asks for.
     pub(super) async fn lookups_for_log(&mut self) {
         let core = &self.dir_conf().core;
         let (lookups, canonical) = (core.hostname_lookups, core.canonical_name);
@@ -88,13 +101,11 @@ impl Connection {
         }
     }
 
-    /// Looks up the local name now if the settings in force say
-    /// `UseCanonicalName DNS` (error pages and redirects built from here on
-    /// need it).
-    pub(super) async fn local_name_if_dns(&mut self) {
-        if self.dir_conf().core.canonical_name == Some(CanonicalName::Dns) {
-            self.lookup_local().await;
-        }
+    /// Whether the settings in force say `UseCanonicalName DNS` and the
+    /// local name is not known yet (error pages and redirects built from
+    /// here on need it: call [`Connection::lookup_local`]).
+    pub(super) fn local_pending(&self) -> bool {
+        self.local_host.is_none() && self.dir_conf().core.canonical_name == Some(CanonicalName::Dns)
     }
 
     /// httpd's `UseCanonicalName DNS` name: the local address's name,
@@ -105,7 +116,7 @@ impl Connection {
         if self.local_host.is_some() {
             return;
         }
-        let name = crate::dns::system().lookup(self.local_addr, false).await;
+        let name = Box::pin(crate::dns::system().lookup(self.local_addr, false)).await;
         self.local_host = Some(name.unwrap_or_else(|| {
             Arc::from(self.cfg.servers[self.reply.server].server_name.as_str())
         }));
