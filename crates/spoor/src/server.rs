@@ -28,7 +28,7 @@ use crate::config::CanonicalName;
 use crate::errorlog::{Extra, Level, LogIds, Module};
 use crate::http::chunked::Chunked;
 use crate::http::pages::{self, Detail};
-use crate::http::request::{Head, HeadError, Limits, Parse, Version};
+use crate::http::request::{Head, HeadError, Parse, Version};
 use crate::http::{date, uri};
 use crate::mime::MimeTable;
 use crate::setenv::{EnvTable, RequestView, ScopeEnv};
@@ -94,16 +94,6 @@ pub struct Config {
     pub vhosts: Vhosts,
     /// Every access log, opened; [`LogUse::sink`] indexes this.
     pub sinks: Vec<Sink>,
-    /// `KeepAlive`.
-    pub keepalive: bool,
-    /// `Timeout`: the longest wait for request bytes or for a write.
-    pub read_timeout: Duration,
-    /// `KeepAliveTimeout`: the longest wait for a next request.
-    pub keepalive_timeout: Duration,
-    /// `MaxKeepAliveRequests` (0 = unlimited).
-    pub max_keepalive: u32,
-    /// `LimitRequestLine`, `LimitRequestFieldSize`, `LimitRequestFields`.
-    pub limits: Limits,
     /// Content types.
     pub mime: MimeTable,
     /// The time zone log times are rendered in.
@@ -143,14 +133,10 @@ impl Config {
                 forensic: None,
                 cookie_expires: 0,
                 report: None,
+                conn: Default::default(),
             }],
             vhosts: Vhosts::empty(),
             sinks: vec![Sink::stdout(&SinkOptions::default()).expect("standard output")],
-            keepalive: true,
-            read_timeout: Duration::from_secs(60),
-            keepalive_timeout: Duration::from_secs(5),
-            max_keepalive: 100,
-            limits: Limits::default(),
             mime: MimeTable::system(),
             time_zone: TimeZone::system(),
             log_exclude_hosts: Default::default(),
@@ -299,6 +285,22 @@ struct Reply {
     wasd_file: Option<Vec<u8>>,
     /// WASD: `[ServiceNotFoundURL]` redirect for an unknown service.
     wasd_redirect: Option<Vec<u8>>,
+    /// The status of an error page that reading the body then replaced
+    /// (413 after a 403 or 404): its "Additionally" paragraph is added.
+    additionally: u16,
+    /// The body ended early because the client closed its side.
+    body_eof: bool,
+}
+
+/// Why a request body could not be read.
+enum BodyError {
+    /// Malformed or cut short (400).
+    Bad,
+    /// `Timeout` passed waiting for body bytes (408).
+    Timeout,
+    /// Over `LimitRequestBody`: the length announced or read so far, and
+    /// the limit.
+    TooLarge(u64, u64),
 }
 
 struct Connection {
@@ -358,6 +360,17 @@ struct Connection {
     /// mod_usertrack: the `cookie` note and the Set-Cookie value.
     cookie_note: Vec<u8>,
     cookie_hdr: Vec<u8>,
+    /// The connection's base server (the default for its local address):
+    /// its head limits and the Timeout for header fields (see
+    /// [`crate::site::ConnSettings`]).
+    base: usize,
+    /// The Timeout in force on the socket: the base server's, then the
+    /// server of the last request.
+    timeout: Duration,
+    /// The wait for the next request on a kept connection.
+    ka_wait: Duration,
+    /// The trailer section of the request's chunked body (`%{..}^ti`).
+    trailers: Vec<u8>,
 }
 
 /// Header fields kept on the stack when rendering; more go to the heap.
@@ -479,6 +492,14 @@ impl Connection {
         shutdown: watch::Receiver<bool>,
     ) -> Connection {
         let renderer = Renderer::with_time_zone(cfg.time_zone.clone());
+        let base = if cfg.vhosts.is_empty() {
+            0
+        } else {
+            cfg.vhosts
+                .select(local.ip().to_canonical(), local.port(), None)
+                .map_or(0, |i| i + 1)
+        };
+        let base_conn = cfg.servers[base].conn;
         Connection {
             stream,
             shutdown: wait::Stop::new(shutdown),
@@ -520,6 +541,10 @@ impl Connection {
             forensic: Default::default(),
             cookie_note: Vec::new(),
             cookie_hdr: Vec::new(),
+            base,
+            timeout: base_conn.timeout,
+            ka_wait: base_conn.keepalive_timeout,
+            trailers: Vec::new(),
         }
     }
 
@@ -583,7 +608,7 @@ impl Connection {
 
     /// Reads until a request head is complete or refused.
     async fn read_head(&mut self) -> HeadWait {
-        let limits = self.cfg.limits;
+        let limits = self.cfg.servers[self.base].conn.limits;
         loop {
             if self.end > self.pos {
                 match self.head.parse(&mut self.buf[self.pos..self.end], &limits) {
@@ -609,9 +634,12 @@ impl Connection {
                 self.buf.resize(n, 0);
             }
             let limit = if idle && self.served > 0 {
-                self.cfg.keepalive_timeout
+                self.ka_wait
+            } else if self.line_read() {
+                // Header fields: the base server's Timeout.
+                self.cfg.servers[self.base].conn.timeout
             } else {
-                self.cfg.read_timeout
+                self.timeout
             };
             // A wait for the next request also ends when the server stops.
             let (stream, stop) = (&mut self.stream, &self.shutdown);
@@ -632,6 +660,20 @@ impl Connection {
                 None => return HeadWait::Timeout,
             }
         }
+    }
+
+    /// Whether the unconsumed bytes hold a complete request line (after
+    /// any empty lines).
+    fn line_read(&self) -> bool {
+        let mut i = self.pos;
+        while let Some(lf) = memchr::memchr(b'\n', &self.buf[i..self.end]) {
+            let line = &self.buf[i..i + lf];
+            if !line.is_empty() && line != b"\r" {
+                return true;
+            }
+            i += lf + 1;
+        }
+        false
     }
 
     /// Reads whatever the peer has already sent, without waiting (httpd
@@ -659,22 +701,25 @@ impl Connection {
 
     /// `Timeout` passed while a request was being read. Like Apache: a
     /// request line that never completed gets no answer; one whose header
-    /// never completed gets a 408. Either is logged on the first request of
-    /// a connection only.
+    /// never completed gets a 408, logged on any request; an incomplete
+    /// request line is logged on the first request of a connection only.
     async fn timed_out(&mut self) {
         let received = (self.end - self.pos) as u64;
         self.bytes_in += received;
+        // Refused before the Host could choose a server: the base
+        // server's.
         self.reply = Reply {
             status: 408,
             request_time_us: now_us(),
             dash: true,
+            server: self.base,
             ..Reply::default()
         };
         self.new_request_ids();
         self.uri.clear();
         // Re-parse to learn how far the head got (fields httpd stored
         // are logged).
-        let limits = self.cfg.limits;
+        let limits = self.cfg.servers[self.base].conn.limits;
         let p = self.head.parse(&mut self.buf[self.pos..self.end], &limits);
         self.head.finish(&mut self.buf[self.pos..self.end]);
         let has_line = self.head.has_line && p == Parse::Partial && self.head.method.is_some();
@@ -691,7 +736,9 @@ impl Connection {
             self.head.has_line = false;
         }
         self.pos = self.end;
-        if self.keepalives == 0 {
+        // A later request on the connection is logged only once its
+        // request line was read (httpd logs its 408 then).
+        if self.keepalives == 0 || has_line {
             self.log().await;
         }
     }
@@ -764,6 +811,7 @@ impl Connection {
             headers_out,
             ..Reply::default()
         };
+        self.trailers.clear();
         self.new_request_ids();
         self.prepare_uri();
         if self.reply.vhost.is_none() {
@@ -844,6 +892,16 @@ impl Connection {
         }
         self.bytes_in += head_len as u64;
         let body_start = self.pos + head_len;
+        // The chosen server's Timeout for the body and the response; its
+        // KeepAliveTimeout for the next wait if it sets one, else the base
+        // server's (httpd's event MPM).
+        let sc = self.cfg.servers[self.reply.server].conn;
+        self.timeout = sc.timeout;
+        self.ka_wait = if sc.keepalive_timeout_set {
+            sc.keepalive_timeout
+        } else {
+            self.cfg.servers[self.base].conn.keepalive_timeout
+        };
         let http09 = self.head.version == Version::Http09;
         let method = self.head.method.clone().unwrap_or(0..0);
         // Expectations, checked with the Host, before the post-read-request
@@ -940,17 +998,56 @@ impl Connection {
 
         // The request body is read and thrown away before answering, so
         // the connection can stay open.
-        if let Err(()) = self.discard_body(body_start, expect_continue).await {
+        let read = self.discard_body(body_start, expect_continue).await;
+        if let Err(BodyError::TooLarge(n, limit)) = read {
+            // LimitRequestBody: 413 (with an error page already chosen,
+            // 403 or 404, as its "Additionally" paragraph), no cookie.
+            self.reply.set_cookie = None;
+            self.uri_error_log();
+            let (ah, what): (&str, &[u8]) = if self.head.chunked {
+                ("AH01591", b"Read content length of ")
+            } else {
+                ("AH01588", b"Requested content-length of ")
+            };
+            self.elog(Module::Http, Level::Info, Extra::default(), ah, |_, m| {
+                let mut ib = itoa::Buffer::new();
+                m.extend_from_slice(what);
+                m.extend_from_slice(ib.format(n).as_bytes());
+                m.extend_from_slice(b" is larger than the configured limit of ");
+                m.extend_from_slice(ib.format(limit).as_bytes());
+            });
+            self.reply.additionally = match self.reply.uri_error {
+                0 if denied => 403,
+                s => s,
+            };
+            let m = self.buf[method.clone()].to_vec();
+            self.error_response(413, Detail::Method(&m), http09);
+            if self.reply.additionally != 0 {
+                // httpd counts the first error page in the bytes sent,
+                // though only the 413 page goes out.
+                let mut first = Vec::new();
+                pages::error_body(self.reply.additionally, Detail::None, &mut first);
+                self.reply.bytes_sent += first.len() as u64;
+            }
+            if self.head_is_head() && !http09 {
+                self.header_only();
+            }
+            self.send_out().await;
+            self.log().await;
+            return false;
+        }
+        if let Err(e) = read {
             // httpd's body-read error page goes out without the cookie
             // (the note stays).
             self.reply.set_cookie = None;
-            if self.head.chunked && !self.reply.aborted {
+            let timeout = matches!(e, BodyError::Timeout);
+            if self.head.chunked && !self.reply.aborted && !self.reply.body_eof && !timeout {
                 let e = Extra::errno(libc::EINVAL);
                 self.elog(Module::Http, Level::Info, e, "AH01590", |_, m| {
                     m.extend_from_slice(b"Error reading/parsing chunk  ")
                 });
             }
-            self.error_response(400, Detail::None, http09);
+            self.error_response(if timeout { 408 } else { 400 }, Detail::None, http09);
             self.send_out().await;
             self.log().await;
             return false;
@@ -1119,8 +1216,20 @@ impl Connection {
     }
 
     /// Reads and discards the request body that starts at `body_start`.
-    async fn discard_body(&mut self, body_start: usize, expect_continue: bool) -> Result<(), ()> {
-        let mut chunked = self.head.chunked.then(Chunked::default);
+    async fn discard_body(
+        &mut self,
+        body_start: usize,
+        expect_continue: bool,
+    ) -> Result<(), BodyError> {
+        // LimitRequestBody of the request's directory (httpd 2.4.71's
+        // default: 1 GiB; 0: none).
+        let dir = if self.reply.walked {
+            &self.dir
+        } else {
+            self.cfg.servers[self.reply.server].sections.base()
+        };
+        let limit = dir.core.limit_request_body.unwrap_or(1 << 30);
+        let mut chunked = self.head.chunked.then(|| Chunked::with_limit(limit));
         let mut left = if chunked.is_some() {
             u64::MAX
         } else {
@@ -1130,12 +1239,17 @@ impl Connection {
         if left == 0 {
             return Ok(());
         }
+        if chunked.is_none() && limit > 0 && left > limit {
+            // Refused on the announced length, before reading (or asking
+            // for) any of the body.
+            return Err(BodyError::TooLarge(left, limit));
+        }
         if expect_continue && self.head.version == Version::Http11 {
             self.reply.expecting_100 = false;
             let msg: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
             if self.stream.write_all(msg).await.is_err() {
                 self.reply.aborted = true;
-                return Err(());
+                return Err(BodyError::Bad);
             }
             self.bytes_out += msg.len() as u64;
         }
@@ -1144,9 +1258,17 @@ impl Connection {
             let avail = &self.buf[self.pos..self.end];
             let used = match &mut chunked {
                 Some(c) => {
-                    let n = c.feed(avail).map_err(|_| ())?;
+                    let n = c.feed(avail).map_err(|_| BodyError::Bad)?;
+                    if c.over_limit() {
+                        self.pos += n;
+                        self.bytes_in += n as u64;
+                        return Err(BodyError::TooLarge(c.data_len(), limit));
+                    }
                     if c.is_done() {
                         left = 0;
+                        // The trailer fields, for `%{..}^ti`.
+                        self.trailers.clear();
+                        self.trailers.extend_from_slice(c.trailers());
                     }
                     n
                 }
@@ -1167,15 +1289,22 @@ impl Connection {
             if self.end == self.buf.len() {
                 self.buf.resize(self.buf.len() + READ_BUF, 0);
             }
-            let read = tokio::time::timeout(
-                self.cfg.read_timeout,
-                self.stream.read(&mut self.buf[self.end..]),
-            );
+            let read =
+                tokio::time::timeout(self.timeout, self.stream.read(&mut self.buf[self.end..]));
             match read.await {
                 Ok(Ok(n)) if n > 0 => self.end += n,
-                _ => {
+                Ok(Ok(_)) => {
+                    // The client stopped sending: httpd still answers 400
+                    // (the connection is not aborted) and logs no chunk
+                    // error.
+                    self.reply.body_eof = true;
+                    return Err(BodyError::Bad);
+                }
+                // The chosen server's Timeout passed: httpd answers 408.
+                Err(_) => return Err(BodyError::Timeout),
+                Ok(Err(_)) => {
                     self.reply.aborted = true;
-                    return Err(());
+                    return Err(BodyError::Bad);
                 }
             }
         }
@@ -1249,8 +1378,9 @@ impl Connection {
     /// `Keep-Alive`/`Connection` headers.
     fn connection_headers(&mut self) {
         let h = &self.head;
-        let max = self.cfg.max_keepalive;
-        let wanted = self.cfg.keepalive
+        let sc = self.cfg.servers[self.reply.server].conn;
+        let max = sc.max_keepalive;
+        let wanted = sc.keepalive
             && !self.reply.expecting_100
             && !drops_connection(self.reply.status)
             && !h.conn_close
@@ -1267,7 +1397,7 @@ impl Connection {
                 let mut v = b"timeout=".to_vec();
                 v.extend_from_slice(
                     itoa::Buffer::new()
-                        .format(self.cfg.keepalive_timeout.as_secs())
+                        .format(sc.keepalive_timeout.as_secs())
                         .as_bytes(),
                 );
                 if max > 0 {
@@ -1357,6 +1487,10 @@ impl Connection {
                 Self::additionally(*o, &mut body);
                 self.signature(&mut body);
             }
+            _ if self.reply.additionally != 0 && wasd.is_none() => {
+                pages::error_body(status, detail, &mut body);
+                Self::additionally(self.reply.additionally, &mut body);
+            }
             _ => match &wasd {
                 Some(rep) => {
                     let srv = &self.cfg.servers[self.reply.server];
@@ -1402,7 +1536,9 @@ impl Connection {
             // HTTP/1.1, up to the close on HTTP/1.0 (a WASD report has one).
             let apache416 = status == 416 && wasd.is_none();
             let chunked = apache416 && !head_only && self.head.version == Version::Http11;
-            if apache416 {
+            // Its 413 goes out without a length on a connection it closes.
+            let apache413 = status == 413 && wasd.is_none();
+            if apache416 || apache413 {
                 self.reply.no_length = !head_only;
             } else if !head_only {
                 header_num(
@@ -1907,8 +2043,7 @@ impl Connection {
                     body.extend_from_slice(&tail);
                 }
                 if body.len() >= FILE_CHUNK || last {
-                    let w =
-                        tokio::time::timeout(self.cfg.read_timeout, self.stream.write_all(&body));
+                    let w = tokio::time::timeout(self.timeout, self.stream.write_all(&body));
                     if !matches!(w.await, Ok(Ok(()))) {
                         ok = false;
                         break 'parts;
@@ -2063,10 +2198,8 @@ impl Connection {
                 }
                 Ok(r) => r,
             };
-            let w = tokio::time::timeout(
-                self.cfg.read_timeout,
-                self.stream.write_all(&self.file_buf[..read]),
-            );
+            let w =
+                tokio::time::timeout(self.timeout, self.stream.write_all(&self.file_buf[..read]));
             match w.await {
                 Ok(Ok(())) => {
                     self.bytes_out += read as u64;
@@ -2089,7 +2222,7 @@ impl Connection {
         }
         let (stream, out) = (&mut self.stream, &self.out[..]);
         let mut done = 0;
-        let w = wait::timed(&mut self.timer, self.cfg.read_timeout, |cx| loop {
+        let w = wait::timed(&mut self.timer, self.timeout, |cx| loop {
             match Pin::new(&mut *stream).poll_write(cx, &out[done..]) {
                 Poll::Ready(Ok(n)) if n > 0 => {
                     done += n;
@@ -2146,6 +2279,7 @@ impl Connection {
             dir,
             remote_host,
             local_host,
+            trailers,
             ..
         } = &mut *self;
         let srv = &cfg.servers[reply.server];
@@ -2190,6 +2324,15 @@ impl Connection {
                 f.1 = &b[h];
             }
         }
+        // Request trailers (`%{..}^ti`): only after a chunked body.
+        let mut trailer_ranges = Vec::new();
+        if !trailers.is_empty() {
+            crate::http::chunked::trailer_fields(trailers, &mut trailer_ranges);
+        }
+        let trailer_fields: Vec<Field<'_>> = trailer_ranges
+            .iter()
+            .map(|(n, v)| (&trailers[n.clone()], &trailers[v.clone()]))
+            .collect();
         let mut out_fields: [Field<'_>; 16] = [(empty, empty); 16];
         let mut m = reply.headers_out.len().min(16);
         for (slot, (hn, hv)) in out_fields.iter_mut().zip(reply.headers_out.iter()) {
@@ -2259,7 +2402,7 @@ impl Connection {
             keepalives,
             aborted: reply.aborted,
             keepalive: reply.keepalive && !reply.aborted,
-            keepalive_max: cfg.max_keepalive,
+            keepalive_max: srv.conn.max_keepalive,
             bytes_in,
             bytes_out,
             log_id: ids.conn_id(),
@@ -2306,6 +2449,7 @@ impl Connection {
             },
             headers_in: &fields[..n],
             headers_out: &out_fields[..m],
+            trailers_in: &trailer_fields,
             server_name: srv.server_name.as_bytes(),
             vhost_name: vhost,
             server_port: srv.port,
@@ -2594,7 +2738,7 @@ impl Connection {
             ),
             HeadError::Bad | HeadError::Unreadable => return,
         };
-        let limit = self.cfg.limits.line;
+        let limit = self.cfg.servers[self.base].conn.limits.line;
         self.elog(Module::Core, level, Extra::default(), ah, |c, m| {
             m.extend_from_slice(text);
             match e {
@@ -2701,9 +2845,9 @@ impl Connection {
     /// (`KeepAliveTimeout` after a request, else `Timeout`).
     async fn wait_readable(&mut self) -> Option<HeadWait> {
         let limit = if self.served > 0 {
-            self.cfg.keepalive_timeout
+            self.ka_wait
         } else {
-            self.cfg.read_timeout
+            self.timeout
         };
         let (stream, stop) = (&self.stream, &self.shutdown);
         let r = wait::timed(&mut self.timer, limit, |cx| {

@@ -31,6 +31,76 @@ pub struct LogUse {
     pub condition: Option<LogCondition>,
 }
 
+/// A server's connection settings, resolved as httpd's virtual hosts
+/// inherit them from the main server (a value unset, or 0 for `Timeout`,
+/// `KeepAliveTimeout` and the `LimitRequest*` numbers, is the main
+/// server's).
+///
+/// Which server's values apply when (as httpd 2.4.71 with the event MPM):
+/// the request line is read under the `Timeout` in force on the socket
+/// (the connection's base server, the default for its address, on the
+/// first request; the previous request's server after that), the header
+/// fields under the base server's, the body and the response under the
+/// server chosen by `Host`. The head limits are always the base server's.
+/// `KeepAlive`, `MaxKeepAliveRequests` and the `Keep-Alive` header's
+/// timeout are the chosen server's; the wait for the next request is the
+/// chosen server's `KeepAliveTimeout` when it sets one, else the base
+/// server's.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnSettings {
+    /// `Timeout`.
+    pub timeout: Duration,
+    /// `KeepAlive`.
+    pub keepalive: bool,
+    /// `KeepAliveTimeout` (the main server's when this one sets none).
+    pub keepalive_timeout: Duration,
+    /// This server's own lines set `KeepAliveTimeout`.
+    pub keepalive_timeout_set: bool,
+    /// `MaxKeepAliveRequests` (0 = unlimited).
+    pub max_keepalive: u32,
+    /// `LimitRequestLine`, `LimitRequestFieldSize`, `LimitRequestFields`.
+    pub limits: crate::http::request::Limits,
+}
+
+impl Default for ConnSettings {
+    /// httpd's defaults.
+    fn default() -> Self {
+        ConnSettings {
+            timeout: Duration::from_secs(60),
+            keepalive: true,
+            keepalive_timeout: Duration::from_secs(5),
+            keepalive_timeout_set: false,
+            max_keepalive: 100,
+            limits: Default::default(),
+        }
+    }
+}
+
+impl ConnSettings {
+    /// The settings of `srv` (`None`: the main server itself).
+    fn resolve(main: &crate::config::Server, srv: Option<&crate::config::Server>) -> Self {
+        let d = ConnSettings::default();
+        let nonzero = |v: Option<Duration>| v.filter(|t| !t.is_zero());
+        let main_set = ConnSettings {
+            timeout: main.timeout.unwrap_or(d.timeout),
+            keepalive: main.keepalive.unwrap_or(d.keepalive),
+            keepalive_timeout: main.keepalive_timeout.unwrap_or(d.keepalive_timeout),
+            keepalive_timeout_set: main.keepalive_timeout.is_some(),
+            max_keepalive: main.max_keepalive.unwrap_or(d.max_keepalive),
+            limits: crate::config::Limits::resolve(&main.limits, None),
+        };
+        let Some(v) = srv else { return main_set };
+        ConnSettings {
+            timeout: nonzero(v.timeout).unwrap_or(main_set.timeout),
+            keepalive: v.keepalive.unwrap_or(main_set.keepalive),
+            keepalive_timeout: nonzero(v.keepalive_timeout).unwrap_or(main_set.keepalive_timeout),
+            keepalive_timeout_set: v.keepalive_timeout.is_some(),
+            max_keepalive: v.max_keepalive.unwrap_or(main_set.max_keepalive),
+            limits: crate::config::Limits::resolve(&main.limits, Some(&v.limits)),
+        }
+    }
+}
+
 /// Per-server settings the engine needs at request time.
 #[derive(Debug)]
 pub struct ServerConf {
@@ -59,6 +129,8 @@ pub struct ServerConf {
     pub cookie_expires: i32,
     /// WASD server reports (`None`: Apache's error pages).
     pub report: Option<std::sync::Arc<crate::wasd_report::WasdReport>>,
+    /// Timeouts, keep-alive and head limits.
+    pub conn: ConnSettings,
 }
 
 /// A server's per-directory defaults: its directives outside sections
@@ -206,9 +278,9 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
                 .as_ref()
                 .or(main.wasd_report.as_ref())
                 .map(|r| std::sync::Arc::new(r.clone())),
+            conn: ConnSettings::resolve(main, (i > 0).then_some(srv)),
         });
     }
-    let main = &settings.main;
     let mime = match &settings.types_config {
         Some(p) => MimeTable::from_file(p)
             .map_err(|e| format!("could not open mime types config file {}: {e}", p.display()))?,
@@ -218,11 +290,6 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
         servers,
         vhosts: Vhosts::new(settings),
         sinks,
-        read_timeout: main.timeout.unwrap_or(Duration::from_secs(60)),
-        keepalive: main.keepalive.unwrap_or(true),
-        keepalive_timeout: main.keepalive_timeout.unwrap_or(Duration::from_secs(5)),
-        max_keepalive: main.max_keepalive.unwrap_or(100),
-        limits: Default::default(),
         mime,
         time_zone,
         log_exclude_hosts: settings.log_exclude_hosts.clone(),

@@ -308,3 +308,124 @@ fn conditions_environment_pipes_and_buffering() {
     stop(s);
     assert_eq!(read(&t.0, "logs/buffered.log"), "/index.html\n");
 }
+
+/// Which server's `Timeout` and `KeepAliveTimeout` apply when, as observed
+/// with apache2 2.4.71 (event MPM) on the same configuration: header fields
+/// are read under the base server's Timeout (the default virtual host of
+/// the address), the body under the Host's; the wait for a next request is
+/// the Host's KeepAliveTimeout when it sets one, else the base server's; a
+/// later request line is read under the previous request's Timeout. A body
+/// that times out is answered 408. Each check runs on its own thread, so
+/// the test takes about the longest wait (2 s).
+#[test]
+fn vhost_timeouts_apply_per_phase() {
+    let dir = TempDir::new("timeouts");
+    let root = &dir.0;
+    std::fs::create_dir_all(root.join("htdocs")).unwrap();
+    std::fs::create_dir_all(root.join("logs")).unwrap();
+    std::fs::write(root.join("htdocs/index.html"), "hi\n").unwrap();
+    let port = free_port();
+    std::fs::write(
+        root.join("spoor.conf"),
+        format!(
+            "Listen 127.0.0.1:{port}\n\
+             ServerName main.test\n\
+             DocumentRoot htdocs\n\
+             Timeout 2\n\
+             KeepAliveTimeout 2\n\
+             CustomLog logs/t.log \"%v %>s %U\"\n\
+             <VirtualHost 127.0.0.1:{port}>\n\
+             ServerName base.test\n\
+             </VirtualHost>\n\
+             <VirtualHost 127.0.0.1:{port}>\n\
+             ServerName fast.test\n\
+             Timeout 1\n\
+             KeepAliveTimeout 1\n\
+             </VirtualHost>\n\
+             <VirtualHost 127.0.0.1:{port}>\n\
+             ServerName slowka.test\n\
+             Timeout 1\n\
+             </VirtualHost>\n"
+        ),
+    )
+    .unwrap();
+    let srv = start(root, port);
+    let req = |h: &str| format!("GET /index.html HTTP/1.1\r\nHost: {h}\r\n\r\n");
+    // (name, bytes sent, pause, bytes after the pause, expected seconds,
+    // last status seen).
+    let checks: Vec<(&str, String, String, u64, &str)> = vec![
+        (
+            "headers under the base server",
+            "GET /index.html HTTP/1.1\r\nHost: fast.test\r\n".into(),
+            String::new(),
+            2,
+            "408",
+        ),
+        (
+            "body under the host",
+            "POST /index.html HTTP/1.1\r\nHost: fast.test\r\nContent-Length: 9\r\n\r\nab".into(),
+            String::new(),
+            1,
+            "408",
+        ),
+        (
+            "keep-alive wait of the host",
+            req("fast.test"),
+            String::new(),
+            1,
+            "200",
+        ),
+        (
+            "keep-alive wait of the base server",
+            req("slowka.test"),
+            String::new(),
+            2,
+            "200",
+        ),
+        (
+            "next request line under the last host",
+            req("fast.test"),
+            "GET /ind".into(),
+            1,
+            "200",
+        ),
+    ];
+    let handles: Vec<_> = checks
+        .into_iter()
+        .map(|(name, first, then, secs, status)| {
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(6))).unwrap();
+                s.write_all(first.as_bytes()).unwrap();
+                let mut t = Instant::now();
+                if !then.is_empty() {
+                    std::thread::sleep(Duration::from_millis(200));
+                    s.write_all(then.as_bytes()).unwrap();
+                    t = Instant::now();
+                }
+                let mut out = Vec::new();
+                let _ = s.read_to_end(&mut out);
+                let took = t.elapsed().as_secs_f64();
+                let text = String::from_utf8_lossy(&out).into_owned();
+                let last = text
+                    .match_indices("HTTP/1.1 ")
+                    .last()
+                    .map(|(i, _)| text[i + 9..i + 12].to_string())
+                    .unwrap_or_default();
+                assert!(
+                    (took - secs as f64).abs() < 0.6,
+                    "{name}: closed after {took:.2}s, expected {secs}s"
+                );
+                assert_eq!(last, status, "{name}: {text}");
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    stop(srv);
+    let log = read(root, "logs/t.log");
+    // The 408 for unfinished header fields is the base server's.
+    assert!(log.contains("base.test 408 /index.html"), "{log}");
+    assert!(log.contains("fast.test 408 /index.html"), "{log}");
+}

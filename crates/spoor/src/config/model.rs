@@ -155,6 +155,9 @@ pub struct Server {
     pub keepalive_timeout: Option<Duration>,
     /// `MaxKeepAliveRequests`.
     pub max_keepalive: Option<u32>,
+    /// `LimitRequestLine`, `LimitRequestFieldSize`, `LimitRequestFields`
+    /// as written in this server (see [`Limits`]).
+    pub limits: Limits,
     /// Server- or vhost-level per-directory defaults.
     pub dir: PerDir,
     /// `SetEnv`, `UnsetEnv`, `SetEnvIf`, `BrowserMatch`… of this server.
@@ -180,25 +183,69 @@ pub struct Server {
     pub wasd_logs: Option<Vec<usize>>,
 }
 
-/// Request-size limits (`LimitRequest*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Request-head limits (`LimitRequestLine`, `LimitRequestFieldSize`,
+/// `LimitRequestFields`) as one server's lines set them; `None` where it
+/// has none. As in httpd, a virtual host whose value is unset or 0 takes
+/// the main server's ([`Limits::resolve`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Limits {
     /// `LimitRequestLine`.
-    pub request_line: usize,
+    pub request_line: Option<usize>,
     /// `LimitRequestFieldSize`.
-    pub field_size: usize,
-    /// `LimitRequestFields`.
-    pub fields: usize,
+    pub field_size: Option<usize>,
+    /// `LimitRequestFields` (0 = unlimited in the main server).
+    pub fields: Option<usize>,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            request_line: 8190,
-            field_size: 8190,
-            fields: 100,
+impl Limits {
+    /// The limits in force for a server: the main server's values (httpd's
+    /// defaults 8190, 8190, 100 where it sets none), replaced by a virtual
+    /// host's nonzero ones.
+    pub fn resolve(main: &Limits, vhost: Option<&Limits>) -> crate::http::request::Limits {
+        let d = crate::http::request::Limits::default();
+        let pick = |m: Option<usize>, v: Option<usize>, default: usize| match v {
+            Some(v) if v != 0 => v,
+            _ => m.unwrap_or(default),
+        };
+        let v = vhost.copied().unwrap_or_default();
+        crate::http::request::Limits {
+            line: pick(main.request_line, v.request_line, d.line),
+            field_size: pick(main.field_size, v.field_size, d.field_size),
+            fields: pick(main.fields, v.fields, d.fields),
         }
     }
+}
+
+/// httpd's `atoi`-based reading of a LimitRequest* number: leading white
+/// space and digits (anything after them ignored, no digits is 0); a
+/// negative value is refused with httpd's words.
+fn limit_number(d: &Directive, what: &str) -> Result<usize, ConfigError> {
+    nargs(d, 1, 1, what)?;
+    let a = d.args[0].trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match a.as_bytes().first() {
+        Some(b'-') => (true, &a[1..]),
+        Some(b'+') => (false, &a[1..]),
+        _ => (false, a),
+    };
+    let end = digits
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
+    // atoi on an int: saturate rather than wrap.
+    let v: u64 = digits[..end]
+        .parse()
+        .unwrap_or(if end == 0 { 0 } else { u64::MAX });
+    let v = v.min(i32::MAX as u64) as usize;
+    if neg && v != 0 {
+        return Err(ConfigError::directive(
+            d,
+            format!(
+                "{} \"{}\" must be a non-negative integer",
+                d.name, d.args[0]
+            ),
+        ));
+    }
+    Ok(v)
 }
 
 /// Everything a configuration file says.
@@ -216,8 +263,6 @@ pub struct Settings {
     pub tokens: Tokens,
     /// `TypesConfig`.
     pub types_config: Option<PathBuf>,
-    /// `LimitRequest*`.
-    pub limits: Limits,
     /// `LoadModule unique_id_module`: requests get `UNIQUE_ID`.
     pub unique_id: bool,
     /// The main server.
@@ -405,7 +450,6 @@ impl Settings {
             buffered_logs: false,
             tokens: Tokens::Full,
             types_config: None,
-            limits: Limits::default(),
             unique_id: false,
             main: Server::default(),
             vhosts: Vec::new(),
@@ -528,20 +572,24 @@ impl Settings {
             }
             "limitrequestline" => {
                 server_only(d)?;
-                self.limits.request_line =
-                    number(d, "Limit on maximum size of an HTTP request line")?;
+                srv.limits.request_line = Some(limit_number(
+                    d,
+                    "Limit on maximum size of an HTTP request line",
+                )?);
             }
             "limitrequestfieldsize" => {
                 server_only(d)?;
-                self.limits.field_size =
-                    number(d, "Limit on maximum size of an HTTP request header field")?;
+                srv.limits.field_size = Some(limit_number(
+                    d,
+                    "Limit on maximum size of an HTTP request header field",
+                )?);
             }
             "limitrequestfields" => {
                 server_only(d)?;
-                self.limits.fields = number(
+                srv.limits.fields = Some(limit_number(
                     d,
                     "Limit (0 = unlimited) on max number of header fields in a request message",
-                )?;
+                )?);
             }
             "servername" => {
                 server_only(d)?;
@@ -1006,20 +1054,8 @@ impl Settings {
 /// are refused rather than accepted without effect; each entry goes away
 /// when the engine learns it.
 fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
-    let arg = |i: usize| {
-        d.args
-            .get(i)
-            .map(|a| a.to_ascii_lowercase())
-            .unwrap_or_default()
-    };
     let unsupported = match name {
-        "limitrequestbody" => true,
         "loglevel" => scope == Scope::Dir,
-        "limitrequestline" | "limitrequestfieldsize" => arg(0) != "8190",
-        "limitrequestfields" => arg(0) != "100",
-        "timeout" | "keepalive" | "keepalivetimeout" | "maxkeepaliverequests" => {
-            scope != Scope::Main
-        }
         _ => false,
     };
     unsupported.then(|| {
@@ -1028,16 +1064,7 @@ fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
         } else {
             format!("{} {}", d.name, d.args.join(" "))
         };
-        let place = if scope != Scope::Main
-            && matches!(
-                name,
-                "timeout" | "keepalive" | "keepalivetimeout" | "maxkeepaliverequests"
-            ) {
-            " inside <VirtualHost>"
-        } else {
-            ""
-        };
-        format!("{what}{place} is not supported by spoor yet")
+        format!("{what} is not supported by spoor yet")
     })
 }
 
@@ -1358,7 +1385,7 @@ mod tests {
 
     #[test]
     fn directives_the_engine_lacks_are_refused() {
-        let text = "<VirtualHost *:80>\nTimeout 3\n</VirtualHost>\n";
+        let text = "<Directory /x>\nLogLevel debug\n</Directory>\n";
         let e = settings(text).unwrap_err();
         assert!(
             e.message().ends_with("is not supported by spoor yet"),

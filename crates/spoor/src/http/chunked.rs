@@ -1,7 +1,9 @@
 //! A streaming decoder for chunked request bodies that discards the data.
 //!
 //! It is fed whatever bytes have arrived and says how many belonged to the
-//! body; chunk-size lines may be split across reads.
+//! body; chunk-size lines may be split across reads. It keeps the trailer
+//! fields (for `%{..}^ti`) and can stop at a body-size limit as httpd's
+//! HTTP input filter does (`LimitRequestBody`).
 
 /// The most hex digits a chunk size may have (sizes fit in 60 bits).
 const MAX_DIGITS: u32 = 15;
@@ -33,10 +35,17 @@ enum State {
 pub struct ChunkError;
 
 /// The decoder state of one chunked body.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Chunked {
     state: State,
     trailer_bytes: u64,
+    /// Data bytes read so far.
+    data: u64,
+    /// Stop once more data than this was read (0: no limit).
+    limit: u64,
+    over: bool,
+    /// The trailer section as received (lines with their CR LF).
+    trailers: Vec<u8>,
 }
 
 impl Default for Chunked {
@@ -44,11 +53,42 @@ impl Default for Chunked {
         Chunked {
             state: State::Size { n: 0, digits: 0 },
             trailer_bytes: 0,
+            data: 0,
+            limit: 0,
+            over: false,
+            trailers: Vec::new(),
         }
     }
 }
 
 impl Chunked {
+    /// A decoder that stops after the read of chunk data that takes the
+    /// body over `limit` bytes (0: no limit), as httpd checks
+    /// `LimitRequestBody` after each read of chunk data.
+    pub fn with_limit(limit: u64) -> Self {
+        Chunked {
+            limit,
+            ..Chunked::default()
+        }
+    }
+
+    /// The body went over the limit: [`Chunked::feed`] stopped right
+    /// after the data that crossed it.
+    pub fn over_limit(&self) -> bool {
+        self.over
+    }
+
+    /// Data bytes read so far.
+    pub fn data_len(&self) -> u64 {
+        self.data
+    }
+
+    /// The trailer section as received: `name: value` lines, each with
+    /// its CR LF (see [`trailer_fields`]).
+    pub fn trailers(&self) -> &[u8] {
+        &self.trailers
+    }
+
     /// Whether the final chunk and the trailers have been read.
     pub fn is_done(&self) -> bool {
         self.state == State::Done
@@ -60,6 +100,7 @@ impl Chunked {
         let mut i = 0;
         while i < data.len() {
             let b = data[i];
+            let prev = self.state;
             self.state = match self.state {
                 State::Size { n, digits } => match (b as char).to_digit(16) {
                     Some(d) if digits < MAX_DIGITS => State::Size {
@@ -85,11 +126,16 @@ impl Chunked {
                 State::Data(left) => {
                     let take = left.min((data.len() - i) as u64) as usize;
                     i += take;
+                    self.data += take as u64;
                     self.state = if left - take as u64 == 0 {
                         State::DataCr
                     } else {
                         State::Data(left - take as u64)
                     };
+                    if self.limit > 0 && self.data > self.limit {
+                        self.over = true;
+                        return Ok(i);
+                    }
                     continue;
                 }
                 State::DataCr if b == b'\r' => State::DataLf,
@@ -110,6 +156,11 @@ impl Chunked {
                 State::Done => return Ok(i),
             };
             i += 1;
+            if matches!(prev, State::TrailerLine | State::TrailerLf)
+                || (prev == State::TrailerStart && self.state == State::TrailerLine)
+            {
+                self.trailers.push(b);
+            }
             if matches!(self.state, State::TrailerLine | State::TrailerStart) {
                 self.trailer_bytes += 1;
                 if self.trailer_bytes > MAX_TRAILERS {
@@ -121,6 +172,34 @@ impl Chunked {
             }
         }
         Ok(i)
+    }
+}
+
+/// The trailer fields of `raw` (as [`Chunked::trailers`] keeps them):
+/// `(name, value)` ranges, the value without surrounding white space; a
+/// line without a colon is skipped.
+pub fn trailer_fields(raw: &[u8], out: &mut Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>) {
+    out.clear();
+    let mut i = 0;
+    while i < raw.len() {
+        let end = memchr::memchr(b'\n', &raw[i..]).map_or(raw.len(), |p| i + p);
+        let line_end = if end > i && raw[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        if let Some(c) = memchr::memchr(b':', &raw[i..line_end]) {
+            let mut vs = i + c + 1;
+            let mut ve = line_end;
+            while vs < ve && (raw[vs] == b' ' || raw[vs] == b'\t') {
+                vs += 1;
+            }
+            while ve > vs && (raw[ve - 1] == b' ' || raw[ve - 1] == b'\t') {
+                ve -= 1;
+            }
+            out.push((i..i + c, vs..ve));
+        }
+        i = end + 1;
     }
 }
 
@@ -150,6 +229,32 @@ mod tests {
         }
         assert_eq!(run(b"0\r\n\r\n", 100), Ok(Some(5)));
         assert_eq!(run(b"5\r\nhel", 100), Ok(None));
+    }
+
+    #[test]
+    fn keeps_trailers_and_stops_at_the_limit() {
+        let body = b"3\r\nabc\r\n0\r\nX-Tr: a \"v\" \r\nY:z\r\n\r\n";
+        let mut c = Chunked::default();
+        assert_eq!(c.feed(body), Ok(body.len()));
+        assert_eq!(c.trailers(), b"X-Tr: a \"v\" \r\nY:z\r\n");
+        let mut f = Vec::new();
+        trailer_fields(c.trailers(), &mut f);
+        let t = c.trailers();
+        let got: Vec<(&[u8], &[u8])> = f
+            .iter()
+            .map(|(n, v)| (&t[n.clone()], &t[v.clone()]))
+            .collect();
+        assert_eq!(got, vec![(&b"X-Tr"[..], &b"a \"v\""[..]), (b"Y", b"z")]);
+        // 5 + 7 bytes with a limit of 10: stops after the second chunk's
+        // data, as httpd counts it.
+        let body = b"5\r\n01234\r\n7\r\n5678901\r\n0\r\n\r\n";
+        let mut c = Chunked::with_limit(10);
+        assert_eq!(c.feed(body), Ok(20));
+        assert!(c.over_limit());
+        assert_eq!(c.data_len(), 12);
+        let mut c = Chunked::with_limit(12);
+        assert_eq!(c.feed(body), Ok(body.len()));
+        assert!(!c.over_limit() && c.is_done());
     }
 
     #[test]

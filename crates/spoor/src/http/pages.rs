@@ -176,6 +176,15 @@ pub fn error_body(status: u16, detail: Detail<'_>, out: &mut Vec<u8>) {
         (408, _) => out.extend_from_slice(
             b"<p>Server timeout waiting for the HTTP request from the client.</p>\n",
         ),
+        (413, d) => {
+            out.extend_from_slice(b"The requested resource does not allow request data with ");
+            if let Detail::Method(m) = d {
+                escape_html(m, out);
+            }
+            out.extend_from_slice(
+                b" requests, or the amount of data provided in\nthe request exceeds the capacity limit.\n",
+            );
+        }
         (414, _) => out.extend_from_slice(
             b"<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n",
         ),
@@ -275,6 +284,8 @@ mod tests {
         assert_eq!(len(404, Detail::None), 236);
         assert_eq!(len(405, Detail::Method(b"DELETE")), 263);
         assert_eq!(len(408, Detail::None), 261);
+        assert_eq!(len(413, Detail::Method(b"POST")), 356);
+        assert_eq!(len(413, Detail::Method(b"OPTIONS")), 359);
         assert_eq!(len(414, Detail::None), 288);
         assert_eq!(len(416, Detail::None), 354);
         assert_eq!(len(417, Detail::Expect(b"foo")), 395);

@@ -1248,5 +1248,219 @@ pub fn cases() -> Vec<Case> {
         ),
         1,
     ));
+    v.extend(limit_cases());
+    v
+}
+
+/// A request line of exactly `n` bytes (a query pads it).
+fn line_of(n: usize) -> Vec<u8> {
+    let mut l = b"GET /index.html?".to_vec();
+    l.resize(n - 9, b'q');
+    l.extend_from_slice(b" HTTP/1.1");
+    l
+}
+
+/// The DIFF_LIMITS group: head limits of the connection's base server
+/// (a.test on 127.0.0.1, the main server on 127.0.0.2) whatever the Host
+/// names, LimitRequestBody per server and per directory, KeepAlive and
+/// MaxKeepAliveRequests of the chosen virtual host.
+fn limit_cases() -> Vec<Case> {
+    let mut v = Vec::new();
+    let next = get("/index.html", "main.test");
+    // Head limits: a.test's (700, 600, 15) for every host on 127.0.0.1,
+    // the main server's (1000, 1000, 20) on 127.0.0.2.
+    for (host, addr) in [
+        ("lim-big.test", 1),
+        ("a.test", 1),
+        ("c.test", 1),
+        ("main.test", 2),
+    ] {
+        let h = format!("Host: {host}");
+        for n in [650, 701, 950, 1001] {
+            v.push(case(
+                format!("limits line {n} {host} {addr}"),
+                addr,
+                rq(&line_of(n), &[h.as_bytes()], b""),
+                1,
+            ));
+        }
+        for n in [550, 601, 950, 1001] {
+            let f = format!("X-Esc: {}", "f".repeat(n - 7));
+            v.push(case(
+                format!("limits field {n} {host} {addr}"),
+                addr,
+                rq(
+                    b"GET /index.html HTTP/1.1",
+                    &[h.as_bytes(), f.as_bytes()],
+                    b"",
+                ),
+                1,
+            ));
+        }
+        for n in [15, 16, 20, 21] {
+            let mut hs: Vec<Vec<u8>> = vec![h.clone().into_bytes()];
+            for i in 1..n {
+                hs.push(format!("X-H{i}: {i}").into_bytes());
+            }
+            let refs: Vec<&[u8]> = hs.iter().map(|x| x.as_slice()).collect();
+            v.push(case(
+                format!("limits {n} fields {host} {addr}"),
+                addr,
+                rq(b"GET /index.html HTTP/1.1", &refs, b""),
+                1,
+            ));
+        }
+    }
+    // LimitRequestBody: 20 in the main server, 5 in <Location /lrb>, 100
+    // in lim-big.test, 0 (none) in lim-off.test. A refused body closes
+    // the connection: the pipelined GET behind it is not served.
+    let cl = |n: usize| format!("Content-Length: {n}");
+    let bodies: &[(&str, u8, &str, &str, usize, bool)] = &[
+        // (name, addr, method+target, host, body length, fits)
+        ("post 20", 2, "POST /index.html", "main.test", 20, true),
+        ("post 21", 2, "POST /index.html", "main.test", 21, false),
+        ("get 25", 2, "GET /index.html", "main.test", 25, false),
+        ("head 25", 2, "HEAD /index.html", "main.test", 25, false),
+        (
+            "missing 25",
+            2,
+            "POST /nothere.html",
+            "main.test",
+            25,
+            false,
+        ),
+        ("dir 25", 2, "GET /sub", "main.test", 25, false),
+        ("put 25", 2, "PUT /index.html", "main.test", 25, false),
+        ("foo 25", 2, "FOO /index.html", "main.test", 25, false),
+        ("denied 25", 2, "POST /noindex/", "main.test", 25, false),
+        ("encoded slash 25", 2, "POST /a%2fb", "main.test", 25, false),
+        ("location 5", 2, "POST /lrb/x", "main.test", 5, true),
+        ("location 6", 2, "POST /lrb/x", "main.test", 6, false),
+        ("vhost 50", 1, "POST /index.html", "lim-big.test", 50, true),
+        (
+            "vhost 150",
+            1,
+            "POST /index.html",
+            "lim-big.test",
+            150,
+            false,
+        ),
+        (
+            "vhost location 6",
+            1,
+            "POST /lrb/x",
+            "lim-big.test",
+            6,
+            false,
+        ),
+        (
+            "unlimited 150",
+            1,
+            "POST /index.html",
+            "lim-off.test",
+            150,
+            true,
+        ),
+        (
+            "default vhost 25",
+            1,
+            "POST /index.html",
+            "a.test",
+            25,
+            false,
+        ),
+    ];
+    for (name, addr, target, host, n, fits) in bodies {
+        let line = format!("{target} HTTP/1.1");
+        let h = format!("Host: {host}");
+        let c = cl(*n);
+        let mut bytes = rq(
+            line.as_bytes(),
+            &[h.as_bytes(), c.as_bytes()],
+            &vec![b'b'; *n],
+        );
+        bytes.extend_from_slice(&next);
+        let served = if *fits && *host != "lim-off.test" {
+            2
+        } else {
+            1
+        };
+        v.push(case(format!("limits body {name}"), *addr, bytes, served));
+    }
+    /// (name, header lines, body, requests served).
+    type BodyCase = (&'static str, &'static [&'static [u8]], &'static [u8], usize);
+    let body_cases: &[BodyCase] = &[
+        (
+            "length only",
+            &[b"Host: main.test", b"Content-Length: 21"],
+            b"",
+            1,
+        ),
+        (
+            "expect continue",
+            &[
+                b"Host: main.test",
+                b"Content-Length: 21",
+                b"Expect: 100-continue",
+            ],
+            b"",
+            1,
+        ),
+        (
+            "chunked 20",
+            &[b"Host: main.test", b"Transfer-Encoding: chunked"],
+            b"a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n",
+            2,
+        ),
+        (
+            "chunked crossing",
+            &[b"Host: main.test", b"Transfer-Encoding: chunked"],
+            b"c\r\n0123456789ab\r\nc\r\n0123456789ab\r\n0\r\n\r\n",
+            1,
+        ),
+        (
+            "chunked one big chunk",
+            &[b"Host: main.test", b"Transfer-Encoding: chunked"],
+            b"19;ext=1\r\n0123456789012345678901234\r\n0\r\n\r\n",
+            1,
+        ),
+        (
+            "chunked cut short",
+            &[b"Host: main.test", b"Transfer-Encoding: chunked"],
+            b"c\r\n0123",
+            1,
+        ),
+    ];
+    for (name, hs, body, n) in body_cases {
+        let mut bytes = rq(b"POST /index.html HTTP/1.1", hs, body);
+        if *n == 2 || name.starts_with("chunked crossing") {
+            bytes.extend_from_slice(&next);
+        }
+        v.push(case(format!("limits body {name}"), 2, bytes, *n));
+    }
+    // KeepAlive Off in lim-off.test, MaxKeepAliveRequests 2 in
+    // lim-max.test: the chosen host's settings decide.
+    let ka = |host: &str| -> Vec<u8> {
+        let h = format!("Host: {host}");
+        rq(
+            b"GET /index.html HTTP/1.1",
+            &[h.as_bytes(), b"Connection: keep-alive"],
+            b"",
+        )
+    };
+    for (host, served) in [("lim-off.test", 1), ("lim-max.test", 3), ("a.test", 4)] {
+        v.push(case(
+            format!("limits keep-alive four to {host}"),
+            1,
+            [ka(host), ka(host), ka(host), ka(host)].concat(),
+            served,
+        ));
+    }
+    v.push(case(
+        "limits keep-alive base then lim-off",
+        1,
+        [ka("a.test"), ka("lim-off.test"), ka("a.test")].concat(),
+        2,
+    ));
     v
 }

@@ -525,6 +525,13 @@ pub fn config(port: u16, modules: &str) -> String {
          ServerName a.test\n\
          ServerAlias www.a.test *.wild.test\n\
          LogFormat \"A-DEFAULT %v %V %U %>s\"\n\
+         # The base server of 127.0.0.1: its head limits apply to every\n\
+         # name-based host there.\n\
+         <IfDefine DIFF_LIMITS>\n\
+         LimitRequestLine 700\n\
+         LimitRequestFieldSize 600\n\
+         LimitRequestFields 15\n\
+         </IfDefine>\n\
          </VirtualHost>\n\
          \n\
          # b.test has logs of its own: only the GlobalLogs of the main server\n\
@@ -635,6 +642,28 @@ pub fn config(port: u16, modules: &str) -> String {
          LimitRequestLine 1000\n\
          LimitRequestFieldSize 1000\n\
          LimitRequestFields 20\n\
+         LimitRequestBody 20\n\
+         <Location /lrb>\n\
+         LimitRequestBody 5\n\
+         </Location>\n\
+         # Not the default for 127.0.0.1: its head limits never apply.\n\
+         <VirtualHost 127.0.0.1:${DIFF_PORT}>\n\
+         ServerName lim-big.test\n\
+         LimitRequestLine 2000\n\
+         LimitRequestFieldSize 2000\n\
+         LimitRequestFields 50\n\
+         LimitRequestBody 100\n\
+         </VirtualHost>\n\
+         <VirtualHost 127.0.0.1:${DIFF_PORT}>\n\
+         ServerName lim-off.test\n\
+         LimitRequestBody 0\n\
+         KeepAlive Off\n\
+         </VirtualHost>\n\
+         <VirtualHost 127.0.0.1:${DIFF_PORT}>\n\
+         ServerName lim-max.test\n\
+         MaxKeepAliveRequests 2\n\
+         KeepAliveTimeout 4\n\
+         </VirtualHost>\n\
          </IfDefine>\n\
          \n\
          <IfDefine DIFF_ERRDOC>\n\
