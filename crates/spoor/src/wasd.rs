@@ -447,6 +447,56 @@ mod tests {
         assert_eq!(caps("/x*.html", "/x1.htm"), None);
     }
 
+    /// A naive recursive matcher, and the shortest-first captures it
+    /// implies for each `*` in order.
+    fn naive(p: &[u8], s: &[u8]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some((b'*', rest)) => (0..=s.len()).any(|k| naive(rest, &s[k..])),
+            Some((&c, rest)) => s.first() == Some(&c) && naive(rest, &s[1..]),
+        }
+    }
+
+    #[test]
+    fn glob_agrees_with_a_naive_matcher() {
+        // Every template and path over a small alphabet: the verdicts
+        // agree, and on a match the captures put back into the template
+        // give the path.
+        fn all(alpha: &[u8], max: usize) -> Vec<Vec<u8>> {
+            let mut out = vec![Vec::new()];
+            let mut last = vec![Vec::new()];
+            for _ in 0..max {
+                let mut next = Vec::new();
+                for w in &last {
+                    for &c in alpha {
+                        let mut v: Vec<u8> = w.clone();
+                        v.push(c);
+                        next.push(v);
+                    }
+                }
+                out.extend(next.iter().cloned());
+                last = next;
+            }
+            out
+        }
+        let pats = all(b"a/*", 5);
+        let strs = all(b"a/b", 5);
+        let mut caps = Vec::new();
+        let mut matches = 0;
+        for p in &pats {
+            for s in &strs {
+                let got = glob_capture(p, s, &mut caps);
+                assert_eq!(got, naive(p, s), "{p:?} {s:?}");
+                if got {
+                    matches += 1;
+                    assert_eq!(caps.len(), stars(p));
+                    assert_eq!(substitute(p, s, &caps), *s, "{p:?} {s:?} {caps:?}");
+                }
+            }
+        }
+        assert!(matches > 10_000, "{matches}");
+    }
+
     fn rules(list: &[(MapScope, Verb, &str, Option<&str>)]) -> MapRules {
         MapRules {
             rules: list

@@ -495,3 +495,47 @@ fn excluded_hosts() {
     srv.stop();
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "127.0.0.1 200\n");
 }
+
+/// SIGHUP re-reads the WASD files (a failing file keeps the old
+/// configuration).
+#[test]
+fn sighup_reloads_the_wasd_configuration() {
+    let dir = TempDir::new("hup");
+    let port = free_port();
+    dir.write("htdocs/index.html", "hello\n");
+    dir.write("logs/.keep", "");
+    let conf =
+        |fmt: &str| format!("[Service] 127.0.0.1:{port}\n[Logging] ENABLED\n[LogFormat] {fmt}\n");
+    dir.write("HTTPD_CONFIG.CONF", &conf("-one|!RS"));
+    let srv = Spoor::start(&dir.0, port, false);
+    get(port, "/index.html", Some("127.0.0.1"), "");
+    let hup = |srv: &Spoor| {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(srv.0.id() as i32, libc::SIGHUP) };
+    };
+    // A broken file: refused, the old configuration goes on.
+    dir.write(
+        "HTTPD_CONFIG.CONF",
+        &format!("[Service] 127.0.0.1:{port}\n[Nonsense] 1\n"),
+    );
+    hup(&srv);
+    std::thread::sleep(Duration::from_millis(300));
+    get(port, "/index.html", Some("127.0.0.1"), "");
+    dir.write("HTTPD_CONFIG.CONF", &conf("-two|!RS"));
+    hup(&srv);
+    let log = dir.0.join("logs/access.log");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        get(port, "/missing", Some("127.0.0.1"), "");
+        if std::fs::read_to_string(&log).unwrap().contains("two|404") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never reloaded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    srv.stop();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(&lines[..2], ["one|200", "one|200"], "{text}");
+    assert_eq!(lines.last(), Some(&"two|404"), "{text}");
+}

@@ -1373,8 +1373,15 @@ mod tests {
             };
             Settings::from_config(&cfg).is_ok()
         };
-        let r = load("\n[DNSLookup] ENABLED\n");
+        let r = load("\n[DNSLookup] ENABLED\n[LogExcludeHosts] *.example.org\n");
         assert_eq!(r.is_ok(), apache);
+        if let Ok(s) = &r {
+            // Host-name patterns are allowed once names are looked up.
+            assert_eq!(s.main.dir.core.hostname_lookups, Some(HostnameLookups::On));
+            assert!(s
+                .log_exclude_hosts
+                .matches("10.0.0.1", Some("www.example.org")));
+        }
         if let Err(e) = r {
             assert_eq!(e.line(), 2);
             assert!(
