@@ -341,6 +341,31 @@ fn error_report_path_ul_found_missing_and_forbidden() {
     assert_eq!(wasd[1], format!("405 {} /index.html", r405.1.len()));
 }
 
+/// An `[ErrorReportPath]` naming a directory: its slash redirect is not
+/// sent in place of the error; the internal report is.
+#[test]
+fn error_report_path_to_a_directory_falls_back() {
+    let dir = TempDir::new("erpdir");
+    std::fs::create_dir_all(dir.0.join("htdocs/errors/dir404")).unwrap();
+    let r = report(
+        &[
+            ("ErrorReportPath", "/errors/dir!UL"),
+            ("ReportBasicOnly", "ENABLED"),
+        ],
+        &[],
+    );
+    let s = settings(&dir.0, "", r);
+    let mut got = (String::new(), String::new());
+    with_server(&s, |port| got = get(port, "GET", "/missing"));
+    assert!(got.0.starts_with("HTTP/1.1 404 Not Found\r\n"), "{}", got.0);
+    assert_eq!(header(&got.0, "Location"), None);
+    assert!(got.1.contains("<B>ERROR 404</B>"), "{}", got.1);
+    let (apache, wasd) = logs(&dir);
+    let n = got.1.len();
+    assert_eq!(apache, [format!("404 404 {n} /missing /missing 0")]);
+    assert_eq!(wasd, [format!("404 {n} /missing")]);
+}
+
 #[test]
 fn redirect_and_meta_info() {
     let dir = TempDir::new("meta");

@@ -83,8 +83,9 @@ impl Connection {
     pub(super) fn custom_response(&self, status: u16) -> Custom {
         if let Some(rep) = self.cfg.servers[self.report_server()].report.as_deref() {
             return match &self.reply.redirect {
-                Some(o) if status >= 400 => Custom::WasdFallback(o.status),
-                Some(_) => Custom::None,
+                // Anything but the page itself (an error, or the slash
+                // redirect of a directory) means the page failed.
+                Some(o) => Custom::WasdFallback(o.status),
                 None => rep.error_page(status).map_or(Custom::None, Custom::Local),
             };
         }
