@@ -324,7 +324,7 @@ struct Connection {
     path: PathBuf,
     /// What the directory walk's stat of `path` found (httpd's
     /// `r->finfo`), for the handler.
-    file_meta: Option<std::fs::Metadata>,
+    file_meta: Option<FileStat>,
     /// The content type of the file being served.
     ct_buf: Vec<u8>,
     file_buf: Vec<u8>,
@@ -371,6 +371,28 @@ struct Connection {
     ka_wait: Duration,
     /// The trailer section of the request's chunked body (`%{..}^ti`).
     trailers: Vec<u8>,
+}
+
+/// What the handler needs of a file's status (a `Metadata` is five times
+/// the size, and the connection keeps this while a request is served).
+#[derive(Clone, Copy, Debug)]
+struct FileStat {
+    len: u64,
+    /// Modification time in µs.
+    mtime_us: i64,
+    dir: bool,
+    file: bool,
+}
+
+impl FileStat {
+    fn of(m: &std::fs::Metadata) -> FileStat {
+        FileStat {
+            len: m.len(),
+            mtime_us: m.mtime() * 1_000_000 + m.mtime_nsec() / 1000,
+            dir: m.is_dir(),
+            file: m.is_file(),
+        }
+    }
 }
 
 /// Header fields kept on the stack when rendering; more go to the heap.
@@ -548,41 +570,50 @@ impl Connection {
         }
     }
 
-    async fn run(mut self) {
-        let mut rx = self.shutdown.receiver();
-        let changed = std::pin::pin!(rx.changed());
-        wait::register(changed).await;
-        loop {
-            // Move a pipelined remainder to the front.
-            if self.pos == self.end {
-                self.pos = 0;
-                self.end = 0;
-            } else if self.pos > 0 {
-                self.buf.copy_within(self.pos..self.end, 0);
-                self.end -= self.pos;
-                self.pos = 0;
-            }
-            if self.buf.len() > READ_BUF && self.end <= READ_BUF {
-                self.buf.truncate(READ_BUF);
-                self.buf.shrink_to(READ_BUF);
-            }
-            if self.pos == self.end {
-                self.release_buffers();
-            }
-            let wait = self.read_head().await;
-            let keep = match wait {
-                HeadWait::Closed => return,
-                HeadWait::Timeout => {
-                    self.timed_out().await;
+    /// Serves the connection until it closes.
+    ///
+    /// (Not an `async fn`: one moves its arguments into locals of the
+    /// future, so the future would hold the connection twice; the block
+    /// uses the captured connection in place, which keeps an idle
+    /// connection's task about 1.6 KiB smaller.)
+    #[allow(clippy::manual_async_fn)]
+    fn run(mut self) -> impl std::future::Future<Output = ()> + Send {
+        async move {
+            let mut rx = self.shutdown.receiver();
+            let changed = std::pin::pin!(rx.changed());
+            wait::register(changed).await;
+            loop {
+                // Move a pipelined remainder to the front.
+                if self.pos == self.end {
+                    self.pos = 0;
+                    self.end = 0;
+                } else if self.pos > 0 {
+                    self.buf.copy_within(self.pos..self.end, 0);
+                    self.end -= self.pos;
+                    self.pos = 0;
+                }
+                if self.buf.len() > READ_BUF && self.end <= READ_BUF {
+                    self.buf.truncate(READ_BUF);
+                    self.buf.shrink_to(READ_BUF);
+                }
+                if self.pos == self.end {
+                    self.release_buffers();
+                }
+                let wait = self.read_head().await;
+                let keep = match wait {
+                    HeadWait::Closed => return,
+                    HeadWait::Timeout => {
+                        self.timed_out().await;
+                        self.linger().await;
+                        return;
+                    }
+                    HeadWait::Parsed(p) => self.request(p).await,
+                };
+                self.served += 1;
+                if !keep {
                     self.linger().await;
                     return;
                 }
-                HeadWait::Parsed(p) => self.request(p).await,
-            };
-            self.served += 1;
-            if !keep {
-                self.linger().await;
-                return;
             }
         }
     }
@@ -1727,7 +1758,7 @@ impl Connection {
         };
         let meta = match self.file_meta.take() {
             Some(m) => Ok(m),
-            None => file.metadata(),
+            None => file.metadata().map(|m| FileStat::of(&m)),
         };
         let mut meta = match meta {
             Ok(m) => m,
@@ -1736,7 +1767,7 @@ impl Connection {
                 return false;
             }
         };
-        if meta.is_dir() {
+        if meta.dir {
             self.reply.handler = Some(b"httpd/unix-directory");
             if self.uri.last() != Some(&b'/') {
                 self.redirect_slash(http09);
@@ -1745,7 +1776,7 @@ impl Connection {
             match self.directory_index() {
                 dirhooks::Index::Found(f, m) => {
                     file = f;
-                    meta = m;
+                    meta = FileStat::of(&m);
                     // mod_dir's internal redirect: the index has no handler.
                     self.reply.handler = None;
                 }
@@ -1775,12 +1806,12 @@ impl Connection {
                 }
             }
         }
-        if !meta.is_file() {
+        if !meta.file {
             self.error_response(403, Detail::None, http09);
             return false;
         }
-        let len = meta.len();
-        let mtime_us = meta.mtime() * 1_000_000 + meta.mtime_nsec() / 1000;
+        let len = meta.len;
+        let mtime_us = meta.mtime_us;
         let req_us = self.reply.request_time_us;
         // Last-Modified never lies in the future.
         let lm_s = mtime_us.min(req_us).div_euclid(1_000_000);

@@ -142,7 +142,9 @@ impl Connection {
         self.path.push(std::ffi::OsStr::from_bytes(&rel[1..]));
         // Kept for the handler, as httpd keeps `r->finfo` (the file is
         // opened, not stat'ed again).
-        self.file_meta = std::fs::metadata(&self.path).ok();
+        self.file_meta = std::fs::metadata(&self.path)
+            .ok()
+            .map(|m| super::FileStat::of(&m));
         if self.file_meta.is_none() {
             self.strip_path_info();
         }
