@@ -1027,6 +1027,20 @@ impl Connection {
             self.usertrack();
         }
 
+        // TraceEnable on: a TRACE with a body is refused (413) before the
+        // body is read.
+        if early_answer
+            && self.reply.uri_error == 0
+            && &self.buf[method.clone()] == b"TRACE"
+            && (self.head.chunked || self.head.content_length.unwrap_or(0) > 0)
+        {
+            self.reply.note = Some(b"TRACE with a request body is not allowed");
+            self.error_response(413, Detail::Method(b"TRACE"), http09);
+            self.send_out().await;
+            self.log().await;
+            return false;
+        }
+
         // The request body is read and thrown away before answering, so
         // the connection can stay open.
         let read = self.discard_body(body_start, expect_continue).await;
@@ -1567,8 +1581,15 @@ impl Connection {
             // HTTP/1.1, up to the close on HTTP/1.0 (a WASD report has one).
             let apache416 = status == 416 && wasd.is_none();
             let chunked = apache416 && !head_only && self.head.version == Version::Http11;
-            // Its 413 goes out without a length on a connection it closes.
-            let apache413 = status == 413 && wasd.is_none();
+            // Its 413 goes out without a length on a connection it closes
+            // (the one refusing a TRACE with a body has one).
+            let apache413 = status == 413
+                && wasd.is_none()
+                && self
+                    .head
+                    .method
+                    .as_ref()
+                    .is_none_or(|m| &self.buf[m.clone()] != b"TRACE");
             if apache416 || apache413 {
                 self.reply.no_length = !head_only;
             } else if !head_only {
@@ -1679,9 +1700,10 @@ impl Connection {
         );
         self.connection_headers();
         if self.uri != b"*" {
-            // mod_mime typed the mapped file.
+            // mod_mime typed the mapped file (path info cut off).
             let (cfg, dir) = (self.cfg.clone(), self.dir.clone());
-            let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+            let path = self.path.as_os_str().as_bytes();
+            let name = path.rsplit(|&b| b == b'/').next().unwrap_or(b"");
             if let Some(ct) = dir.mime.lookup(&cfg.mime, name) {
                 self.content_type(ct);
             }

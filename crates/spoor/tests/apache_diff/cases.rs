@@ -645,6 +645,31 @@ pub fn cases() -> Vec<Case> {
             1,
         ));
     }
+    let more: &[(&str, &[u8])] = &[
+        ("TRACE http/1.0", b"TRACE /index.html HTTP/1.0\r\n\r\n"),
+        (
+            "TRACE with body",
+            b"TRACE /index.html HTTP/1.1\r\nHost: main.test\r\nContent-Length: 3\r\n\r\nabc",
+        ),
+        ("OPTIONS * http/1.0", b"OPTIONS * HTTP/1.0\r\n\r\n"),
+        (
+            "OPTIONS denied",
+            b"OPTIONS /noindex/ HTTP/1.1\r\nHost: main.test\r\n\r\n",
+        ),
+        (
+            "DELETE denied",
+            b"DELETE /noindex/file.txt HTTP/1.1\r\nHost: main.test\r\n\r\n",
+        ),
+        ("CONNECT http/1.0", b"CONNECT b.test:80 HTTP/1.0\r\n\r\n"),
+        ("HEAD dir", b"HEAD /sub HTTP/1.1\r\nHost: main.test\r\n\r\n"),
+        (
+            "OPTIONS path info",
+            b"OPTIONS /index.html/extra HTTP/1.1\r\nHost: main.test\r\n\r\n",
+        ),
+    ];
+    for (name, bytes) in more {
+        v.push(case(format!("method {name}"), 2, bytes.to_vec(), 1));
+    }
     for t in ["b.test:80", "main.test", "c.test:8080", "[::1]:443"] {
         let line = format!("CONNECT {t} HTTP/1.1");
         v.push(case(
