@@ -539,3 +539,41 @@ fn sighup_reloads_the_wasd_configuration() {
     assert_eq!(&lines[..2], ["one|200", "one|200"], "{text}");
     assert_eq!(lines.last(), Some(&"two|404"), "{text}");
 }
+
+/// The seed's per-service error reports: one `[ErrorReportPath]`, mapped
+/// by each service's rules to its own page.
+#[test]
+fn error_report_path_mapped_per_service() {
+    let dir = TempDir::new("errpath");
+    let port = free_port();
+    dir.write("ht_root/local/alphareport.shtml", "alpha report\n");
+    dir.write("ht_root/local/betareport.shtml", "beta report\n");
+    dir.write("web/index.html", "hello\n");
+    dir.write(
+        "HTTPD_CONFIG.CONF",
+        &format!(
+            "[Service]\n\
+             alpha.wasd.dsto.gov.au:{port};bind=127.0.0.1\n\
+             beta.wasd.dsto.gov.au:{port};bind=127.0.0.1\n\
+             [ErrorReportPath] /errorreport.shtml\n"
+        ),
+    );
+    dir.write(
+        "HTTPD_MAP.CONF",
+        "# HTTPD$MAP\n\
+         [[alpha.wasd.dsto.gov.au]]\n\
+         pass /errorreport.shtml /ht_root/local/alphareport.shtml\n\
+         [[beta.wasd.dsto.gov.au]]\n\
+         pass /errorreport.shtml /ht_root/local/betareport.shtml\n\
+         [[*]]\n\
+         pass /* /web/*\n",
+    );
+    let srv = Spoor::start(&dir.0, port, true);
+    let (h, body) = get(port, "/missing.html", Some("alpha.wasd.dsto.gov.au"), "");
+    assert_eq!((status(&h), body.as_str()), (404, "alpha report\n"), "{h}");
+    let (h, body) = get(port, "/missing.html", Some("beta.wasd.dsto.gov.au"), "");
+    assert_eq!((status(&h), body.as_str()), (404, "beta report\n"), "{h}");
+    let (h, body) = get(port, "/index.html", Some("beta.wasd.dsto.gov.au"), "");
+    assert_eq!((status(&h), body.as_str()), (200, "hello\n"), "{h}");
+    srv.stop();
+}

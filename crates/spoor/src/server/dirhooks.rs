@@ -73,6 +73,8 @@ impl Connection {
     /// the rules for every service when it is unknown) give the file.
     /// Returns false when the rules refuse the path (403).
     fn wasd_map(&mut self, w: &crate::wasd::WasdSite) -> bool {
+        // An internal redirect maps its own path.
+        self.reply.wasd_file = None;
         if self.reply.wasd_unknown {
             if let Some(loc) = w.not_found_location() {
                 self.reply.wasd_redirect = Some(loc);
