@@ -290,6 +290,9 @@ struct Reply {
     additionally: u16,
     /// The body ended early because the client closed its side.
     body_eof: bool,
+    /// `out` is sent from here on: an HTTP/0.9 answer keeps the header
+    /// lines httpd records but does not send ahead of it.
+    send_from: usize,
 }
 
 /// Why a request body could not be read.
@@ -1562,8 +1565,25 @@ impl Connection {
             },
         }
         if http09 {
+            // No header is sent; those httpd records go ahead of the body.
             self.reply.status = status;
             self.out.clear();
+            self.reply.headers_out.clear();
+            if let Detail::Location(l) = detail {
+                header(&mut self.out, &mut self.reply.headers_out, b"Location", l);
+            }
+            // The type the request had (a directory's) stays recorded.
+            if self.reply.handler == Some(b"httpd/unix-directory") {
+                self.content_type(b"httpd/unix-directory");
+            }
+            header_num(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                b"Content-Length",
+                body.len() as u64,
+            );
+            self.connection_headers();
+            self.reply.send_from = self.out.len();
             self.out.extend_from_slice(&body);
         } else {
             self.start(status);
@@ -1842,8 +1862,33 @@ impl Connection {
         static_files::etag(len, mtime_us, req_us, &mut tag);
 
         if http09 {
+            // A simple request gets no header, but httpd records those
+            // its handler set (not Last-Modified, Date or Server).
             self.reply.status = self.reply.error_status.max(200);
             self.out.clear();
+            self.reply.headers_out.clear();
+            let mut ct = std::mem::take(&mut self.ct_buf);
+            ct.clear();
+            if self.file_type(&mut ct) {
+                self.content_type(&ct);
+            }
+            self.ct_buf = ct;
+            header_num(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                b"Content-Length",
+                len,
+            );
+            header(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                b"Accept-Ranges",
+                b"bytes",
+            );
+            header(&mut self.out, &mut self.reply.headers_out, b"ETag", &tag);
+            self.scratch = tag;
+            self.connection_headers();
+            self.reply.send_from = self.out.len();
             return self.send_file(&file, 0, len).await;
         }
 
@@ -2270,10 +2315,11 @@ impl Connection {
 
     /// Writes the response buffer.
     async fn send_out(&mut self) {
-        if self.out.is_empty() {
+        let from = self.reply.send_from.min(self.out.len());
+        if self.out.len() == from {
             return;
         }
-        let (stream, out) = (&mut self.stream, &self.out[..]);
+        let (stream, out) = (&mut self.stream, &self.out[from..]);
         let mut done = 0;
         let w = wait::timed(&mut self.timer, self.timeout, |cx| loop {
             match Pin::new(&mut *stream).poll_write(cx, &out[done..]) {
@@ -2288,7 +2334,7 @@ impl Connection {
             }
         });
         match w.await {
-            Some(true) => self.bytes_out += self.out.len() as u64,
+            Some(true) => self.bytes_out += (self.out.len() - from) as u64,
             _ => self.reply.aborted = true,
         }
     }
@@ -2382,10 +2428,19 @@ impl Connection {
         if !trailers.is_empty() {
             crate::http::chunked::trailer_fields(trailers, &mut trailer_ranges);
         }
-        let trailer_fields: Vec<Field<'_>> = trailer_ranges
-            .iter()
-            .map(|(n, v)| (&trailers[n.clone()], &trailers[v.clone()]))
-            .collect();
+        // httpd joins the values of a repeated name with ", ".
+        let mut merged: Vec<(&[u8], Vec<u8>)> = Vec::new();
+        for (n, v) in &trailer_ranges {
+            let (name, value) = (&trailers[n.clone()], &trailers[v.clone()]);
+            match merged.iter_mut().find(|m| m.0.eq_ignore_ascii_case(name)) {
+                Some(m) => {
+                    m.1.extend_from_slice(b", ");
+                    m.1.extend_from_slice(value);
+                }
+                None => merged.push((name, value.to_vec())),
+            }
+        }
+        let trailer_fields: Vec<Field<'_>> = merged.iter().map(|(n, v)| (*n, &v[..])).collect();
         let mut out_fields: [Field<'_>; 16] = [(empty, empty); 16];
         let mut m = reply.headers_out.len().min(16);
         for (slot, (hn, hv)) in out_fields.iter_mut().zip(reply.headers_out.iter()) {

@@ -706,6 +706,16 @@ pub fn cases() -> Vec<Case> {
         1,
     ));
     v.push(case(
+        "post chunked repeated trailers",
+        2,
+        rq(
+            b"POST /index.html HTTP/1.1",
+            &[b"Host: main.test", b"Transfer-Encoding: chunked"],
+            b"3\r\nabc\r\n0\r\nX-Tr: one\r\nx-tr:  two  \r\nX-Other: 1\r\nX-Tr:\r\n\r\n",
+        ),
+        1,
+    ));
+    v.push(case(
         "post missing file",
         2,
         rq(
@@ -755,6 +765,9 @@ pub fn cases() -> Vec<Case> {
         ("http/0.9 root", b"GET /\r\n"),
         ("http/0.9 file", b"GET /index.html\r\n"),
         ("http/0.9 head", b"HEAD /index.html\r\n"),
+        ("http/0.9 missing", b"GET /nothere.html\r\n"),
+        ("http/0.9 dir", b"GET /sub\r\n"),
+        ("http/0.9 empty", b"GET /empty.txt\r\n"),
         (
             "http/1.2",
             b"GET /index.html HTTP/1.2\r\nHost: main.test\r\n\r\n",

@@ -13,18 +13,6 @@ pub const KNOWN: &[(&str, &str)] = &[
         "a malformed chunked body: httpd maps the file first (%f), runs SetEnv and sends its 400 without Content-Length, and counts %I differently (the forensic records match)",
     ),
     (
-        "forensic http/0.9",
-        "HTTP/0.9: httpd records the response headers it did not send (%{..}o) (the forensic records match)",
-    ),
-    (
-        "line http/0.9 file",
-        "HTTP/0.9: httpd records the response headers it did not send (%{..}o), HEAD without version is 400",
-    ),
-    (
-        "line http/0.9 root",
-        "HTTP/0.9: httpd records the response headers it did not send (%{..}o), HEAD without version is 400",
-    ),
-    (
         "line nul in line",
         "a NUL byte in the request line: httpd cuts %r at it (C string), spoor keeps the bytes escaped (documented deviation)",
     ),
