@@ -46,6 +46,22 @@ impl Connection {
             // httpd maps every method's URI to a file (`%f`).
             self.map_file();
             self.reply.filename = true;
+            // httpd's directory walk stats the path component by component:
+            // one longer than NAME_MAX fails (ENAMETOOLONG) with 403 before
+            // the fixups, and AH00036 names the path up to it.
+            if let Some(end) = name_too_long(self.path.as_os_str().as_bytes()) {
+                self.reply.access_denied = true;
+                let fs = self.path.as_os_str().as_bytes()[..end].to_vec();
+                let e = Extra::errno(libc::ENAMETOOLONG);
+                self.elog(Module::Core, Level::Error, e, "AH00036", |c, m| {
+                    m.extend_from_slice(b"access to ");
+                    m.extend_from_slice(&c.uri);
+                    m.extend_from_slice(b" failed (filesystem path '");
+                    m.extend_from_slice(&fs);
+                    m.extend_from_slice(b"')");
+                });
+                return false;
+            }
         }
         if self.uri != b"*" && self.cfg.servers[self.reply.server].sections.has_sections() {
             let cfg = self.cfg.clone();
@@ -258,4 +274,18 @@ impl Connection {
             Index::Missing
         }
     }
+}
+
+/// The end of the first component of `path` longer than NAME_MAX (255
+/// bytes), if any.
+fn name_too_long(path: &[u8]) -> Option<usize> {
+    let mut start = 0;
+    for part in path.split(|&b| b == b'/') {
+        let end = start + part.len();
+        if part.len() > 255 {
+            return Some(end);
+        }
+        start = end + 1;
+    }
+    None
 }

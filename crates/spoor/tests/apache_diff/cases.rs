@@ -854,6 +854,23 @@ pub fn cases() -> Vec<Case> {
         rq(long_ok.as_bytes(), &[b"Host: main.test"], b""),
         1,
     ));
+    // A path component over NAME_MAX (255 bytes) within the line limits.
+    for (name, target) in [
+        ("name too long", format!("/{}", "n".repeat(300))),
+        (
+            "name too long in dir",
+            format!("/sub/{}/x", "n".repeat(300)),
+        ),
+        ("name too long query", format!("/{}?q=1", "n".repeat(256))),
+    ] {
+        let line = format!("GET {target} HTTP/1.1");
+        v.push(case(
+            format!("line {name}"),
+            2,
+            rq(line.as_bytes(), &[b"Host: main.test"], b""),
+            1,
+        ));
+    }
     v.push(case("connect and close", 2, Vec::new(), 0));
 
     // 13. Pipelined requests on one connection (one write).
