@@ -206,10 +206,26 @@ pub async fn serve(
     Ok(())
 }
 
+/// The wall-clock time in µs since the epoch (0 before it). Read with
+/// `clock_gettime` directly: `SystemTime::now().duration_since(..)` costs
+/// three times the instructions, twice per request.
 fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec for the call to write into;
+    // CLOCK_REALTIME always exists.
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
+    if r != 0 {
+        return SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64);
+    }
+    // (`time_t` and `c_long` are `i64` here, not on every target.)
+    #[allow(clippy::useless_conversion)]
+    let (sec, nsec) = (i64::from(ts.tv_sec), i64::from(ts.tv_nsec));
+    (sec * 1_000_000 + nsec / 1000).max(0)
 }
 
 /// How a wait for a request head ended.
