@@ -1084,15 +1084,27 @@ impl Connection {
                 0 if denied => 403,
                 s => s,
             };
+            // httpd counts the first error page in the bytes sent, though
+            // only the 413 page goes out.
+            let mut first = 0;
+            if self.reply.additionally != 0 {
+                let mut page = Vec::new();
+                pages::error_body(self.reply.additionally, Detail::None, &mut page);
+                first = page.len() as u64;
+            } else if self.uri != b"*"
+                && !self.uri.is_empty()
+                && self.uri.last() != Some(&b'/')
+                && std::fs::metadata(&self.path).is_ok_and(|m| m.is_dir())
+            {
+                // mod_dir's fixup answered the directory first: its 301.
+                self.reply.handler = Some(b"httpd/unix-directory");
+                self.redirect_slash(http09);
+                first = self.reply.bytes_sent;
+                self.reply.additionally = 301;
+            }
             let m = self.buf[method.clone()].to_vec();
             self.error_response(413, Detail::Method(&m), http09);
-            if self.reply.additionally != 0 {
-                // httpd counts the first error page in the bytes sent,
-                // though only the 413 page goes out.
-                let mut first = Vec::new();
-                pages::error_body(self.reply.additionally, Detail::None, &mut first);
-                self.reply.bytes_sent += first.len() as u64;
-            }
+            self.reply.bytes_sent += first;
             if self.head_is_head() && !http09 {
                 self.header_only();
             }

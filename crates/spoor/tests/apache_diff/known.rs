@@ -21,10 +21,6 @@ pub const KNOWN: &[(&str, &str)] = &[
         "a NUL byte in the request line: httpd cuts %r at it (C string), spoor keeps the bytes escaped (documented deviation)",
     ),
     (
-        "limits body dir 25",
-        "LimitRequestBody on a directory without its slash: httpd runs mod_dir's fixup first (%R httpd/unix-directory) and counts its 301 page in %b before the 413 page with \"Additionally, a 301\"; spoor answers the plain 413",
-    ),
-    (
         "limits body encoded slash 25",
         "LimitRequestBody with a local ErrorDocument 404 pending: httpd redirects internally first and the final request fails with 413 (orig 404, %b -, Content-Length 0); spoor answers 413 on the original request",
     ),
