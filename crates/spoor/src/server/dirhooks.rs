@@ -279,6 +279,10 @@ impl Connection {
 /// The end of the first component of `path` longer than NAME_MAX (255
 /// bytes), if any.
 fn name_too_long(path: &[u8]) -> Option<usize> {
+    if path.len() <= 255 {
+        // No component can be longer (the usual case: no scan).
+        return None;
+    }
     let mut start = 0;
     for part in path.split(|&b| b == b'/') {
         let end = start + part.len();
