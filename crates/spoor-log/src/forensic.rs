@@ -90,27 +90,10 @@ impl CounterIds {
         let pid = *PID.get_or_init(std::process::id);
         out.extend_from_slice(itoa::Buffer::new().format(pid).as_bytes());
         out.push(b':');
-        push_hex(time_s as u32, out);
+        crate::hex::push(u64::from(time_s as u32), out);
         out.push(b':');
-        push_hex(n, out);
+        crate::hex::push(u64::from(n), out);
     }
-}
-
-/// Appends `v` in lower-case hex without leading zeros.
-fn push_hex(v: u32, out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = [0u8; 8];
-    let mut i = 8;
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = HEX[(v & 15) as usize];
-        v >>= 4;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
 }
 
 enum Dest {

@@ -149,7 +149,7 @@ impl Renderer {
             Kind::HexTid => {
                 let mut buf = [0u8; 16];
                 let t = thread_id();
-                let n = hex(t, &mut buf);
+                let n = crate::hex::digits(t, &mut buf);
                 out.extend_from_slice(&buf[16 - n..]);
             }
             Kind::Query => match r.query {
@@ -335,19 +335,6 @@ impl Renderer {
 fn thread_id() -> u64 {
     // SAFETY: pthread_self has no preconditions and cannot fail.
     unsafe { libc::pthread_self() as u64 }
-}
-
-fn hex(mut v: u64, buf: &mut [u8; 16]) -> usize {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut n = 0;
-    loop {
-        n += 1;
-        buf[16 - n] = HEX[(v & 15) as usize];
-        v >>= 4;
-        if v == 0 {
-            return n;
-        }
-    }
 }
 
 /// `None` for an empty value.

@@ -248,9 +248,10 @@ impl HostPatterns {
     }
 }
 
-/// `*`-only wildcard match, ASCII case-insensitive (the pattern is lower
-/// case), linear with backtracking to the last `*`.
-fn glob(p: &[u8], s: &[u8]) -> bool {
+/// `*`-only wildcard match of a lower-case template against `s`, ignoring
+/// ASCII case; linear, backtracking to the last `*`. Used for
+/// `[LogExcludeHosts]` and the WASD mapping's `set` templates.
+pub fn glob(p: &[u8], s: &[u8]) -> bool {
     let (mut pi, mut si) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while si < s.len() {

@@ -169,11 +169,23 @@ fn racing(buffered: bool) {
     let sink = Arc::new(Sink::periodic(spec(&dir.0, Period::Daily, &tz, &clock), &opts).unwrap());
     let per = 4000;
     let written = Arc::new(AtomicUsize::new(0));
+    let switched = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let hs: Vec<_> = (0..WRITERS)
         .map(|w| {
-            let (sink, written) = (sink.clone(), written.clone());
+            let (sink, written, switched) = (sink.clone(), written.clone(), switched.clone());
             thread::spawn(move || {
                 for i in 0..per {
+                    // A writer that gets two thirds through before the
+                    // clock moves waits for it, so that however the
+                    // threads are scheduled the switch happens while
+                    // records are still being written.
+                    if i == per * 2 / 3 {
+                        while !switched.load(Ordering::Acquire) {
+                            assert!(std::time::Instant::now() < deadline);
+                            thread::yield_now();
+                        }
+                    }
                     sink.write_record(&record(w, i)).unwrap();
                     written.fetch_add(1, Ordering::Relaxed);
                 }
@@ -181,12 +193,12 @@ fn racing(buffered: bool) {
         })
         .collect();
     // Cross midnight once about a third of the records are out.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while written.load(Ordering::Relaxed) < WRITERS * per / 3 {
         assert!(std::time::Instant::now() < deadline);
         thread::yield_now();
     }
     clock.set(at(&tz, date(2027, 1, 1), 0, 0, 0));
+    switched.store(true, Ordering::Release);
     for h in hs {
         h.join().unwrap();
     }

@@ -2417,8 +2417,11 @@ impl Connection {
         if !cfg.log_exclude_hosts.is_empty()
             && cfg.log_exclude_hosts.matches(client_ip, remote_name)
         {
+            // Excluded from the access logs only: the forensic log still
+            // gets its `-` record.
             self.bytes_in = 0;
             self.bytes_out = 0;
+            self.forensic_end();
             return;
         }
         if srv.logs.is_empty() {

@@ -35,30 +35,14 @@ pub fn etag(len: u64, mtime_us: i64, request_time_us: i64, out: &mut Vec<u8>) {
         if tag.is_empty() || *l != len || *m != mtime_us {
             tag.clear();
             tag.push(b'"');
-            hex(len, tag);
+            spoor_log::hex::push(len, tag);
             tag.push(b'-');
-            hex(mtime_us.max(0) as u64, tag);
+            spoor_log::hex::push(mtime_us.max(0) as u64, tag);
             tag.push(b'"');
             (*l, *m) = (len, mtime_us);
         }
         out.extend_from_slice(tag);
     })
-}
-
-fn hex(v: u64, out: &mut Vec<u8>) {
-    const H: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = [0u8; 16];
-    let mut i = 16;
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = H[(v & 15) as usize];
-        v >>= 4;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
 }
 
 fn opaque(tag: &[u8]) -> &[u8] {

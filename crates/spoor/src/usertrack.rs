@@ -348,9 +348,9 @@ impl Tracking {
         use std::io::Write;
         let random = random_u32()?;
         note.clear();
-        push_hex(u64::from(random), note);
+        spoor_log::hex::push(u64::from(random), note);
         note.push(b'.');
-        push_hex(request_time_us as u64, note);
+        spoor_log::hex::push(request_time_us as u64, note);
         header.clear();
         header.extend_from_slice(self.name.as_bytes());
         header.push(b'=');
@@ -478,23 +478,6 @@ fn netscape_date(us: i64, out: &mut Vec<u8>) {
         tod % 3600 / 60,
         tod % 60
     );
-}
-
-/// Appends `v` in lower-case hex without leading zeros (`%x`).
-fn push_hex(v: u64, out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = [0u8; 16];
-    let mut i = 16;
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = HEX[(v & 15) as usize];
-        v >>= 4;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
 }
 
 /// (year, month 1-12, day 1-31) of a day count since 1970-01-01.

@@ -261,7 +261,7 @@ impl WasdReport {
         self.rules
             .iter()
             .rev()
-            .find(|r| glob(r.template.as_bytes(), path))
+            .find(|r| spoor_log::wasd_log::glob(r.template.as_bytes(), path))
             .map_or(ReportLevel::Detailed, |r| r.level)
     }
 
@@ -319,29 +319,6 @@ pub fn set_rule(template: &str, param: &str) -> Option<Result<ReportRule, String
         template: template.to_ascii_lowercase(),
         level,
     }))
-}
-
-/// `*`-only wildcard match of a lower-case template against `s`, ignoring
-/// ASCII case; linear, backtracking to the last `*`.
-fn glob(p: &[u8], s: &[u8]) -> bool {
-    let (mut pi, mut si) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while si < s.len() {
-        if pi < p.len() && p[pi] == b'*' {
-            star = Some((pi, si));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == s[si].to_ascii_lowercase() {
-            pi += 1;
-            si += 1;
-        } else if let Some((sp, ss)) = star {
-            pi = sp + 1;
-            si = ss + 1;
-            star = Some((sp, ss + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&b| b == b'*')
 }
 
 /// A status's texts: the reason phrase for the title, the brief
@@ -791,6 +768,7 @@ mod tests {
 
     #[test]
     fn glob_matches_like_wasd_templates() {
+        use spoor_log::wasd_log::glob;
         assert!(glob(b"/*", b"/"));
         assert!(glob(b"/a*b", b"/a/x/b"));
         assert!(!glob(b"/a*b", b"/a/x/bc"));

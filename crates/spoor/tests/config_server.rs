@@ -4,33 +4,22 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct TempDir(PathBuf);
+mod common;
+use common::TempDir;
 
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!(
-            "spoor-cfg-{tag}-{}-{}",
-            std::process::id(),
-            Instant::now().elapsed().as_nanos()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(p.join("htdocs")).unwrap();
-        std::fs::create_dir_all(p.join("vh")).unwrap();
-        std::fs::create_dir_all(p.join("logs")).unwrap();
-        std::fs::write(p.join("htdocs/index.html"), "main\n").unwrap();
-        std::fs::write(p.join("vh/index.html"), "vhost\n").unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn tempdir(tag: &str) -> TempDir {
+    TempDir::create(
+        &format!("cfg-{tag}"),
+        &["htdocs", "vh", "logs"],
+        &[
+            ("htdocs/index.html", "main\n"),
+            ("vh/index.html", "vhost\n"),
+        ],
+    )
 }
 
 struct Server(Child);
@@ -131,7 +120,7 @@ fn config(port: u16) -> String {
 
 #[test]
 fn config_test_mode_and_errors() {
-    let t = TempDir::new("t");
+    let t = tempdir("t");
     std::fs::write(t.0.join("spoor.conf"), config(free_port())).unwrap();
     let out = spoor(&["-t", "-f", "spoor.conf"], &t.0);
     assert!(out.status.success(), "{out:?}");
@@ -177,7 +166,7 @@ fn config_test_mode_and_errors() {
 
 #[test]
 fn virtual_hosts_and_log_inheritance() {
-    let t = TempDir::new("vh");
+    let t = tempdir("vh");
     let port = free_port();
     std::fs::write(t.0.join("spoor.conf"), config(port)).unwrap();
     let s = start(&t.0, port);
@@ -217,7 +206,7 @@ fn virtual_hosts_and_log_inheritance() {
 
 #[test]
 fn reload_reopens_logs_and_survives_a_bad_config() {
-    let t = TempDir::new("hup");
+    let t = tempdir("hup");
     let port = free_port();
     std::fs::write(t.0.join("spoor.conf"), config(port)).unwrap();
     let s = start(&t.0, port);
@@ -252,7 +241,7 @@ fn reload_reopens_logs_and_survives_a_bad_config() {
 
 #[test]
 fn conditions_environment_pipes_and_buffering() {
-    let t = TempDir::new("env");
+    let t = tempdir("env");
     let port = free_port();
     std::fs::write(
         t.0.join("spoor.conf"),
@@ -319,7 +308,7 @@ fn conditions_environment_pipes_and_buffering() {
 /// the test takes about the longest wait (2 s).
 #[test]
 fn vhost_timeouts_apply_per_phase() {
-    let dir = TempDir::new("timeouts");
+    let dir = tempdir("timeouts");
     let root = &dir.0;
     std::fs::create_dir_all(root.join("htdocs")).unwrap();
     std::fs::create_dir_all(root.join("logs")).unwrap();

@@ -4,27 +4,19 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct TempDir(PathBuf);
+mod common;
+use common::TempDir;
 
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("spoor-elog-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(p.join("htdocs/noindex")).unwrap();
-        std::fs::create_dir_all(p.join("logs")).unwrap();
-        std::fs::write(p.join("htdocs/index.html"), "main\n").unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn tempdir(tag: &str) -> TempDir {
+    TempDir::create(
+        &format!("elog-{tag}"),
+        &["htdocs/noindex", "logs"],
+        &[("htdocs/index.html", "main\n")],
+    )
 }
 
 struct Server(Child);
@@ -98,7 +90,7 @@ fn mask(line: &str) -> String {
 
 #[test]
 fn error_lines_and_log_ids() {
-    let dir = TempDir::new("ids");
+    let dir = tempdir("ids");
     let root = &dir.0;
     let port = free_port();
     std::fs::write(
@@ -175,7 +167,7 @@ fn error_lines_and_log_ids() {
 
 #[test]
 fn default_level_warn_and_vhost_levels() {
-    let dir = TempDir::new("levels");
+    let dir = tempdir("levels");
     let root = &dir.0;
     let port = free_port();
     std::fs::write(
@@ -215,7 +207,7 @@ fn default_level_warn_and_vhost_levels() {
 
 #[test]
 fn loglevel_and_errorlog_refused_as_httpd() {
-    let dir = TempDir::new("bad");
+    let dir = tempdir("bad");
     let root = &dir.0;
     for (conf, want) in [
         ("LogLevel nomod:info\n", "Cannot find module nomod"),

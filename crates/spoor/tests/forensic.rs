@@ -17,29 +17,15 @@ use std::time::{Duration, Instant};
 const SCRIPT: &str = "/usr/sbin/check_forensic";
 const WAIT: Duration = Duration::from_secs(10);
 
-struct TempDir(PathBuf);
+mod common;
+use common::TempDir;
 
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "spoor-forensic-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        for d in ["htdocs", "logs", "conf"] {
-            std::fs::create_dir_all(p.join(d)).unwrap();
-        }
-        std::fs::write(p.join("htdocs/index.html"), "hello\n").unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn tempdir(tag: &str) -> TempDir {
+    TempDir::create(
+        &format!("forensic-{tag}"),
+        &["htdocs", "logs", "conf"],
+        &[("htdocs/index.html", "hello\n")],
+    )
 }
 
 /// A spoor process, killed and reaped when dropped.
@@ -179,7 +165,7 @@ fn check_forensic_matches_the_script() {
         Path::new(SCRIPT).exists(),
         "{SCRIPT} is missing (scripts/test-all installs apache2-utils)"
     );
-    let dir = TempDir::new("check");
+    let dir = tempdir("check");
     let mut cases: Vec<Vec<u8>> = vec![
         Vec::new(),
         b"+a|GET / HTTP/1.1|Host:x\n-a\n".to_vec(),
@@ -297,7 +283,7 @@ fn check_forensic_matches_the_script() {
 
 #[test]
 fn records_ids_and_one_logger_per_server() {
-    let dir = TempDir::new("pipe");
+    let dir = tempdir("pipe");
     let logger = dir.0.join("logger.sh");
     // Each logger tags its lines with its pid.
     std::fs::write(
@@ -367,7 +353,7 @@ fn records_ids_and_one_logger_per_server() {
 
 #[test]
 fn unique_ids_are_the_forensic_ids() {
-    let dir = TempDir::new("uid");
+    let dir = tempdir("uid");
     let conf = "LoadModule unique_id_module modules/mod_unique_id.so\n\
                 LogFormat \"%{forensic-id}n %{UNIQUE_ID}e %>s\" f\nCustomLog logs/access.log f\n\
                 ForensicLog logs/forensic.log\n";
@@ -442,7 +428,7 @@ fn statvfs_avail(p: &Path) -> u64 {
 
 #[test]
 fn full_file_system_stops_the_server_unserved() {
-    let dir = TempDir::new("full");
+    let dir = tempdir("full");
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
     let mnt = dir.0.join("small");
     let Some(_mount) = Mount::tmpfs(&mnt, 16 * page) else {
@@ -506,7 +492,7 @@ fn full_file_system_stops_the_server_unserved() {
 
 #[test]
 fn piped_logger_gone_stops_the_server_unserved() {
-    let dir = TempDir::new("gone");
+    let dir = tempdir("gone");
     let logger = dir.0.join("two.sh");
     // Reads the two records of the first request, then exits.
     std::fs::write(
@@ -544,7 +530,7 @@ fn piped_logger_gone_stops_the_server_unserved() {
 
 #[test]
 fn sigkill_leaves_exactly_the_requests_in_flight() {
-    let dir = TempDir::new("crash");
+    let dir = tempdir("crash");
     let conf = "LoadModule unique_id_module x.so\nTimeout 60\n\
                 CustomLog logs/access.log \"%{forensic-id}n %r %>s\"\nForensicLog logs/forensic.log\n";
     let (mut srv, port) = start(&dir.0, conf);
@@ -636,7 +622,7 @@ fn sigkill_leaves_exactly_the_requests_in_flight() {
 
 #[test]
 fn configuration_errors() {
-    let dir = TempDir::new("conf");
+    let dir = tempdir("conf");
     let run = |conf: &str| {
         std::fs::write(
             dir.0.join("conf/httpd.conf"),

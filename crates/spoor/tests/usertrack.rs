@@ -16,39 +16,34 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const APACHE: &str = "/usr/sbin/apache2";
 const MODULES: &str = "/usr/lib/apache2/modules";
 
-struct TempDir(PathBuf);
+mod common;
+use common::TempDir;
 
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        use std::os::unix::fs::PermissionsExt;
-        let p = std::env::temp_dir().join(format!("spoor-ut-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        for d in ["htdocs/sub", "logs", "run"] {
-            std::fs::create_dir_all(p.join(d)).unwrap();
-        }
-        std::fs::write(p.join("htdocs/foo.html"), "foo\n").unwrap();
-        std::fs::write(p.join("htdocs/bar.html"), "bar\n").unwrap();
-        std::fs::write(p.join("htdocs/index.html"), "index\n").unwrap();
-        std::fs::write(p.join("htdocs/sub/index.html"), "sub\n").unwrap();
-        // apache2's children run as nobody.
-        for d in [&p, &p.join("htdocs"), &p.join("htdocs/sub"), &p.join("run")] {
-            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        TempDir(p)
+fn tempdir(tag: &str) -> TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::create(
+        &format!("ut-{tag}"),
+        &["htdocs/sub", "logs", "run"],
+        &[
+            ("htdocs/foo.html", "foo\n"),
+            ("htdocs/bar.html", "bar\n"),
+            ("htdocs/index.html", "index\n"),
+            ("htdocs/sub/index.html", "sub\n"),
+        ],
+    );
+    // apache2's children run as nobody.
+    let p = &dir.0;
+    for d in [p, &p.join("htdocs"), &p.join("htdocs/sub"), &p.join("run")] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    dir
 }
 
 /// A server process, stopped with SIGTERM (then SIGKILL) when dropped.
@@ -175,7 +170,7 @@ fn get(port: u16, path: &str, cookie: Option<&str>) -> Vec<u8> {
 
 #[test]
 fn usertrack_t() {
-    let dir = TempDir::new("t");
+    let dir = tempdir("t");
     let port = free_port();
     std::fs::write(
         dir.0.join("httpd.conf"),
@@ -306,8 +301,8 @@ fn headers_as_apache2() {
     if !Path::new(APACHE).exists() {
         panic!("this test needs apache2 at {APACHE} (scripts/test-all installs it)");
     }
-    let ap = TempDir::new("apache");
-    let sp = TempDir::new("spoor");
+    let ap = tempdir("apache");
+    let sp = tempdir("spoor");
     let (ap_port, sp_port) = (free_port(), free_port());
     let conf = |port: u16| {
         format!(
@@ -410,7 +405,7 @@ fn config_errors_as_apache2_t() {
     if !Path::new(APACHE).exists() {
         panic!("this test needs apache2 at {APACHE} (scripts/test-all installs it)");
     }
-    let dir = TempDir::new("check");
+    let dir = tempdir("check");
     let lines = [
         "CookieDomain example.com",
         "CookieDomain .com",

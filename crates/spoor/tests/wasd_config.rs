@@ -7,38 +7,15 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct TempDir(PathBuf);
+mod common;
+use common::TempDir;
 
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let p = std::env::temp_dir().join(format!(
-            "spoor-wasdcfg-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn tempdir(tag: &str) -> TempDir {
+    TempDir::create(&format!("wasdcfg-{tag}"), &[], &[])
 }
 
 fn free_port() -> u16 {
@@ -142,7 +119,7 @@ fn today() -> String {
 /// exit status 1.
 #[test]
 fn check_only() {
-    let dir = TempDir::new("t");
+    let dir = tempdir("t");
     std::fs::create_dir_all(dir.0.join("logs")).unwrap();
     let run = |text: &str| {
         dir.write("HTTPD_CONFIG.CONF", text);
@@ -190,7 +167,7 @@ fn check_only() {
 /// the token fills the remote-ID slot; `;notrack` services set no cookie.
 #[test]
 fn periodic_per_service_logs_with_tracking() {
-    let dir = TempDir::new("logs");
+    let dir = tempdir("logs");
     let port = free_port();
     dir.write("htdocs/index.html", "hello\n");
     std::fs::create_dir_all(dir.0.join("ht_logs")).unwrap();
@@ -280,7 +257,7 @@ fn periodic_per_service_logs_with_tracking() {
 /// `fail`, content types and the `?httpd=content&type=` override.
 #[test]
 fn mapping_and_content_types() {
-    let dir = TempDir::new("map");
+    let dir = tempdir("map");
     let port = free_port();
     dir.write("web/virtual1/index.html", "one\n");
     dir.write("web/virtual1/README.1ST", "readme\n");
@@ -373,7 +350,7 @@ fn mapping_and_content_types() {
 /// `[ServiceNotFoundURL]`: an unknown service is redirected there.
 #[test]
 fn service_not_found_redirect() {
-    let dir = TempDir::new("notfound");
+    let dir = tempdir("notfound");
     let port = free_port();
     dir.write("htdocs/index.html", "hello\n");
     dir.write("logs/.keep", "");
@@ -425,7 +402,7 @@ fn readme_block(name: &str) -> String {
 /// The README's WASD example runs as shown (on a free port).
 #[test]
 fn readme_example_runs() {
-    let dir = TempDir::new("readme");
+    let dir = tempdir("readme");
     let port = free_port();
     let conf = readme_block("site/httpd_config.conf").replace("8080", &port.to_string());
     dir.write("HTTPD_CONFIG.CONF", &conf);
@@ -473,7 +450,7 @@ fn readme_example_runs() {
 /// address are in no log.
 #[test]
 fn excluded_hosts() {
-    let dir = TempDir::new("exclude");
+    let dir = tempdir("exclude");
     let port = free_port();
     dir.write("htdocs/index.html", "hello\n");
     dir.write("logs/.keep", "");
@@ -500,7 +477,7 @@ fn excluded_hosts() {
 /// configuration).
 #[test]
 fn sighup_reloads_the_wasd_configuration() {
-    let dir = TempDir::new("hup");
+    let dir = tempdir("hup");
     let port = free_port();
     dir.write("htdocs/index.html", "hello\n");
     dir.write("logs/.keep", "");
@@ -544,7 +521,7 @@ fn sighup_reloads_the_wasd_configuration() {
 /// by each service's rules to its own page.
 #[test]
 fn error_report_path_mapped_per_service() {
-    let dir = TempDir::new("errpath");
+    let dir = tempdir("errpath");
     let port = free_port();
     dir.write("ht_root/local/alphareport.shtml", "alpha report\n");
     dir.write("ht_root/local/betareport.shtml", "beta report\n");

@@ -9,7 +9,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,30 +19,15 @@ use spoor_log::wasd_log::HostPatterns;
 use spoor_log::wasd_track::{Token, TrackDomain, TrackSettings};
 use spoor_log::Format;
 
-struct TempDir(PathBuf);
+mod common;
+use common::TempDir;
 
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let p = std::env::temp_dir().join(format!(
-            "spoor-wasdlog-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(p.join("htdocs")).unwrap();
-        std::fs::create_dir_all(p.join("logs")).unwrap();
-        std::fs::write(p.join("htdocs/index.html"), "hello\n").unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn tempdir(tag: &str) -> TempDir {
+    TempDir::create(
+        &format!("wasdlog-{tag}"),
+        &["htdocs", "logs"],
+        &[("htdocs/index.html", "hello\n")],
+    )
 }
 
 fn settings(root: &Path, text: &str) -> Settings {
@@ -120,7 +105,7 @@ fn now_secs() -> u32 {
 
 #[test]
 fn tracking_round_trip() {
-    let dir = TempDir::new("track");
+    let dir = tempdir("track");
     let mut s = settings(&dir.0, "CustomLog logs/access.log common\n");
     s.main.wasd_track = Some(TrackSettings {
         multi_session: false,
@@ -178,7 +163,7 @@ fn tracking_round_trip() {
 
 #[test]
 fn multi_session_cookie_and_custom_format() {
-    let dir = TempDir::new("multi");
+    let dir = tempdir("multi");
     let mut s = settings(&dir.0, "CustomLog logs/access.log common\n");
     s.main.wasd_track = Some(TrackSettings {
         multi_session: true,
@@ -201,7 +186,7 @@ fn multi_session_cookie_and_custom_format() {
 
 #[test]
 fn no_tracking_logs_the_empty_slot_and_sets_no_cookie() {
-    let dir = TempDir::new("notrack");
+    let dir = tempdir("notrack");
     let s = settings(&dir.0, "CustomLog logs/access.log common\n");
     let mut head = String::new();
     with_server(&s, "COMBINED", |port| {
@@ -218,8 +203,11 @@ fn no_tracking_logs_the_empty_slot_and_sets_no_cookie() {
 
 #[test]
 fn excluded_hosts_are_not_logged() {
-    let dir = TempDir::new("exclude");
-    let mut s = settings(&dir.0, "CustomLog logs/access.log common\n");
+    let dir = tempdir("exclude");
+    let mut s = settings(
+        &dir.0,
+        "CustomLog logs/access.log common\nForensicLog logs/forensic.log\n",
+    );
     s.log_exclude_hosts = HostPatterns::parse(["10.0.0.*, 127.0.0.*"]);
     with_server(&s, "COMMON", |port| {
         get(port, "localhost", "");
@@ -227,6 +215,12 @@ fn excluded_hosts_are_not_logged() {
     });
     let log = std::fs::read_to_string(dir.0.join("logs/access.log")).unwrap();
     assert_eq!(log, "");
+    // The exclusion is the access logs' only: each forensic `+` record
+    // still gets its `-`.
+    let forensic = std::fs::read_to_string(dir.0.join("logs/forensic.log")).unwrap();
+    let plus = forensic.lines().filter(|l| l.starts_with('+')).count();
+    let minus = forensic.lines().filter(|l| l.starts_with('-')).count();
+    assert_eq!((plus, minus), (2, 2), "{forensic}");
     // A list that does not cover the client logs it.
     s.log_exclude_hosts = HostPatterns::parse(["127.0.0.2", "*.example"]);
     with_server(&s, "COMMON", |port| {
@@ -240,7 +234,7 @@ fn excluded_hosts_are_not_logged() {
 /// the file named after today's date (the server runs in UTC here).
 #[test]
 fn periodic_custom_log_from_the_binary() {
-    let dir = TempDir::new("period");
+    let dir = tempdir("period");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -12,7 +12,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,31 +24,15 @@ use spoor_log::Format;
 
 const V: &str = env!("CARGO_PKG_VERSION");
 
-struct TempDir(PathBuf);
+mod common;
+use common::TempDir;
 
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let p = std::env::temp_dir().join(format!(
-            "spoor-wasdrep-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(p.join("htdocs/errors")).unwrap();
-        std::fs::create_dir_all(p.join("htdocs/docs")).unwrap();
-        std::fs::create_dir_all(p.join("logs")).unwrap();
-        std::fs::write(p.join("htdocs/index.html"), "hello\n").unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn tempdir(tag: &str) -> TempDir {
+    TempDir::create(
+        &format!("wasdrep-{tag}"),
+        &["htdocs/errors", "htdocs/docs", "logs"],
+        &[("htdocs/index.html", "hello\n")],
+    )
 }
 
 /// The model for `extra` httpd.conf lines, with two logs: `logs/apache.log`
@@ -150,7 +134,7 @@ const TOP: &str = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<H
 
 #[test]
 fn detailed_and_basic_reports_with_their_log_lines() {
-    let dir = TempDir::new("levels");
+    let dir = tempdir("levels");
     let r = report(
         &[],
         &[("/*", "report=basic"), ("/docs/*", "report=detailed")],
@@ -228,7 +212,7 @@ fn signatures_disabled_enabled_email() {
         ),
     ];
     for (lines, sig) in cases {
-        let dir = TempDir::new("sig");
+        let dir = tempdir("sig");
         let mut l = lines.to_vec();
         l.push(("ReportBasicOnly", "ENABLED"));
         l.push(("ServerReportBodyTag", "<BODY BGCOLOR=\"#eeeeee\">"));
@@ -252,7 +236,7 @@ fn signatures_disabled_enabled_email() {
 
 #[test]
 fn error_report_path_ul_found_missing_and_forbidden() {
-    let dir = TempDir::new("erp");
+    let dir = tempdir("erp");
     let page404 = "<p>custom 404</p>\n";
     std::fs::write(dir.0.join("htdocs/errors/report404.html"), page404).unwrap();
     std::fs::write(dir.0.join("htdocs/errors/report403.html"), "<p>403</p>\n").unwrap();
@@ -345,7 +329,7 @@ fn error_report_path_ul_found_missing_and_forbidden() {
 /// sent in place of the error; the internal report is.
 #[test]
 fn error_report_path_to_a_directory_falls_back() {
-    let dir = TempDir::new("erpdir");
+    let dir = tempdir("erpdir");
     std::fs::create_dir_all(dir.0.join("htdocs/errors/dir404")).unwrap();
     let r = report(
         &[
@@ -368,7 +352,7 @@ fn error_report_path_to_a_directory_falls_back() {
 
 #[test]
 fn redirect_and_meta_info() {
-    let dir = TempDir::new("meta");
+    let dir = tempdir("meta");
     let r = report(&[("ReportMetaInfo", "ENABLED")], &[]);
     let s = settings(&dir.0, "", r);
     let mut got = Vec::new();
@@ -405,7 +389,7 @@ fn redirect_and_meta_info() {
 
 #[test]
 fn apache_dialect_pages_are_unchanged() {
-    let dir = TempDir::new("apache");
+    let dir = tempdir("apache");
     let mut s = settings(&dir.0, "", WasdReport::default());
     s.main.wasd_report = None;
     let mut got = (String::new(), String::new());
@@ -476,7 +460,7 @@ impl Drop for Spoor {
 /// missing, an unknown service, and the access log.
 #[test]
 fn reports_through_spoor_wasd() {
-    let dir = TempDir::new("binary");
+    let dir = tempdir("binary");
     let port = free_port();
     let page404 = "<p>not here</p>\n";
     std::fs::write(dir.0.join("htdocs/errors/report404.html"), page404).unwrap();
