@@ -10,11 +10,9 @@
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use spoor::config::{read_config_str, ReadOptions, Settings};
-use spoor::server::{serve, Current};
 use spoor_log::wasd_log::HostPatterns;
 use spoor_log::wasd_track::{Token, TrackDomain, TrackSettings};
 use spoor_log::Format;
@@ -46,29 +44,7 @@ fn with_server(settings: &Settings, wasd_format: &str, f: impl FnOnce(u16)) {
             l.format = Format::wasd(wasd_format).unwrap();
         }
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let current = Arc::new(Current::new(cfg));
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let task = rt.spawn(serve(listener, current.clone(), rx));
-    f(port);
-    tx.send(true).unwrap();
-    rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(10), task)
-            .await
-            .expect("server stopped")
-            .unwrap()
-            .unwrap()
-    });
-    drop(current);
-    rt.shutdown_timeout(Duration::from_secs(5));
+    common::with_site(cfg, f);
 }
 
 /// One request on its own connection; returns the response head.

@@ -14,11 +14,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use spoor::config::{read_config_str, ReadOptions, Settings};
-use spoor::server::{serve, Current};
 use spoor::wasd_report::{set_rule, WasdReport};
 use spoor_log::Format;
 
@@ -66,29 +64,7 @@ fn report(lines: &[(&str, &str)], rules: &[(&str, &str)]) -> WasdReport {
 fn with_server(settings: &Settings, f: impl FnOnce(u16)) {
     let mut cfg = spoor::site::build(settings).unwrap();
     cfg.servers[0].logs[1].format = Format::wasd("-!RS !BB !PA").unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let current = Arc::new(Current::new(cfg));
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let task = rt.spawn(serve(listener, current.clone(), rx));
-    f(port);
-    tx.send(true).unwrap();
-    rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(10), task)
-            .await
-            .expect("server stopped")
-            .unwrap()
-            .unwrap()
-    });
-    drop(current);
-    rt.shutdown_timeout(Duration::from_secs(5));
+    common::with_site(cfg, f);
 }
 
 /// Sends `raw` on its own connection and returns (head, body).

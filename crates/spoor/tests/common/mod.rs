@@ -47,3 +47,34 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Runs `cfg` in-process on a loopback listener (two worker threads)
+/// while `f` talks to it on the given port; returns once the server has
+/// stopped and its logs are closed.
+pub fn with_site(cfg: spoor::server::Config, f: impl FnOnce(u16)) {
+    use std::sync::Arc;
+    use std::time::Duration;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let current = Arc::new(spoor::server::Current::new(cfg));
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let task = rt.spawn(spoor::server::serve(listener, current.clone(), rx));
+    f(port);
+    tx.send(true).unwrap();
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("server stopped")
+            .unwrap()
+            .unwrap()
+    });
+    drop(current);
+    rt.shutdown_timeout(Duration::from_secs(5));
+}
