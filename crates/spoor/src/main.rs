@@ -45,6 +45,11 @@ fn load(file: &Path, cli: &Cli) -> Result<Loaded, String> {
         eprintln!("{w}");
     }
     let settings = Settings::from_config(&cfg).map_err(|e| e.render("spoor"))?;
+    // The model's own warnings (an ignored 401 ErrorDocument URL, a
+    // SetEnvIf attribute httpd warns about, …): `file:line: message`.
+    for w in &settings.warnings {
+        eprintln!("{w}");
+    }
     let config = site::build(&settings).map_err(|e| format!("spoor: {e}"))?;
     Ok(Loaded { settings, config })
 }

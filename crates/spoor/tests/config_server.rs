@@ -126,6 +126,22 @@ fn config_test_mode_and_errors() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(String::from_utf8_lossy(&out.stderr), "Syntax OK\n");
 
+    // Warnings of the model are printed, and the file still passes
+    // (httpd: AH00113, "--- ignoring!").
+    std::fs::write(
+        t.0.join("warn.conf"),
+        "ServerName x\nErrorDocument 401 http://x.test/y\n",
+    )
+    .unwrap();
+    let out = spoor(&["-t", "-f", "warn.conf"], &t.0);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("AH00113: ") && err.contains("warn.conf:2 cannot use a full URL in a 401 ErrorDocument directive --- ignoring!\n")
+            && err.ends_with("Syntax OK\n"),
+        "{err}"
+    );
+
     std::fs::write(t.0.join("bad.conf"), "ServerName x\nFrobnicate on\n").unwrap();
     let out = spoor(&["-t", "-f", "bad.conf"], &t.0);
     assert!(!out.status.success());
