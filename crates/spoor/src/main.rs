@@ -110,8 +110,15 @@ fn main() -> ExitCode {
         eprintln!("Syntax OK");
         return ExitCode::SUCCESS;
     }
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = cli.threads {
+    // One thread: tokio's current-thread scheduler (no work stealing, no
+    // waking of a second thread), the single event loop an nginx worker
+    // is. More: the multi-threaded scheduler with that many workers.
+    let mut builder = if cli.threads == Some(1) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    if let Some(n) = cli.threads.filter(|&n| n > 1) {
         builder.worker_threads(n as usize);
     }
     let runtime = match builder.enable_all().build() {

@@ -53,7 +53,22 @@ fn read_response(r: &mut BufReader<TcpStream>) -> Option<u16> {
 
 #[test]
 fn every_served_request_is_logged_once() {
-    let root = std::env::temp_dir().join(format!("spoor-load-{}", std::process::id()));
+    load(None);
+}
+
+/// The same with one thread (`--threads 1`: tokio's current-thread
+/// scheduler instead of the multi-threaded one).
+#[test]
+fn every_served_request_is_logged_once_on_one_thread() {
+    load(Some("1"));
+}
+
+fn load(threads: Option<&str>) {
+    let root = std::env::temp_dir().join(format!(
+        "spoor-load-{}-{}",
+        std::process::id(),
+        threads.unwrap_or("default")
+    ));
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(root.join("htdocs")).unwrap();
     std::fs::create_dir_all(root.join("logs")).unwrap();
@@ -76,6 +91,7 @@ fn every_served_request_is_logged_once() {
     let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
         .args(["-f", "spoor.conf", "-d"])
         .arg(&root)
+        .args(threads.map(|n| ["--threads", n]).into_iter().flatten())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
