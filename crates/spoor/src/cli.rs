@@ -51,9 +51,10 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub access_log: Option<PathBuf>,
     /// The number of worker threads serving connections (default: one per
-    /// CPU; 1 runs a single event loop on the main thread). httpd's MPM directives (`StartServers`, `ThreadsPerChild`…)
-    /// size process and thread pools spoor does not have, so this is a
-    /// command-line option rather than a directive.
+    /// CPU; 1 runs a single event loop on the main thread). httpd's MPM
+    /// directives (`StartServers`, `ThreadsPerChild`…) size process and
+    /// thread pools spoor does not have, so this is a command-line option
+    /// rather than a directive.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     /// A subcommand; without one, spoor runs the server.
