@@ -3,13 +3,13 @@
 //! configuration keeps the old one serving), SIGTERM.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::TempDir;
+use common::{free_port, TempDir};
 
 fn tempdir(tag: &str) -> TempDir {
     TempDir::create(
@@ -29,14 +29,6 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn spoor(args: &[&str], root: &Path) -> std::process::Output {

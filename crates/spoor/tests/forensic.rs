@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ const SCRIPT: &str = "/usr/sbin/check_forensic";
 const WAIT: Duration = Duration::from_secs(10);
 
 mod common;
-use common::TempDir;
+use common::{free_port, TempDir};
 
 fn tempdir(tag: &str) -> TempDir {
     TempDir::create(
@@ -58,14 +58,6 @@ impl Drop for Server {
             let _ = c.wait();
         }
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Writes conf/httpd.conf (`Listen` and `DocumentRoot` added) and starts

@@ -15,7 +15,7 @@
 //!   the same verdict, line and message as `apache2 -t`.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,7 +24,7 @@ const APACHE: &str = "/usr/sbin/apache2";
 const MODULES: &str = "/usr/lib/apache2/modules";
 
 mod common;
-use common::TempDir;
+use common::{free_port, TempDir};
 
 fn tempdir(tag: &str) -> TempDir {
     use std::os::unix::fs::PermissionsExt;
@@ -63,14 +63,6 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn wait_up(s: &mut Server, port: u16, what: &str) {

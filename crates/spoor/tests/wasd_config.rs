@@ -7,74 +7,14 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::TempDir;
+use common::{free_port, TempDir, WasdSpoor};
 
 fn tempdir(tag: &str) -> TempDir {
     TempDir::create(&format!("wasdcfg-{tag}"), &[], &[])
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A running `spoor --wasd`; stopped with SIGTERM on drop.
-struct Spoor(Child);
-
-impl Spoor {
-    fn start(dir: &Path, port: u16, map: bool) -> Spoor {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_spoor"));
-        cmd.arg("--wasd").arg("HTTPD_CONFIG.CONF");
-        if map {
-            cmd.arg("--wasd-map").arg("HTTPD_MAP.CONF");
-        }
-        let child = cmd
-            .arg("-d")
-            .arg(dir)
-            .env("TZ", "UTC0")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let s = Spoor(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "spoor did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        s
-    }
-
-    fn stop(mut self) {
-        self.kill();
-    }
-
-    fn kill(&mut self) {
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.0.try_wait().unwrap().is_none() {
-            if Instant::now() > deadline {
-                let _ = self.0.kill();
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Spoor {
-    fn drop(&mut self) {
-        if self.0.try_wait().ok().flatten().is_none() {
-            self.kill();
-        }
-    }
 }
 
 /// One request on its own connection; returns the head and the body.
@@ -190,7 +130,7 @@ fn periodic_per_service_logs_with_tracking() {
         ),
     );
     let before = today();
-    let srv = Spoor::start(&dir.0, port, false);
+    let srv = WasdSpoor::start(&dir.0, port, false);
     let (a1, _) = get(port, "/index.html", Some("alpha.wasd.test"), "");
     let cookie = header(&a1, "Set-Cookie").expect("alpha tracks").to_string();
     let token = cookie
@@ -294,7 +234,7 @@ fn mapping_and_content_types() {
          [[*]]\n\
          /* /web/servicenotfound.html\n",
     );
-    let srv = Spoor::start(&dir.0, port, true);
+    let srv = WasdSpoor::start(&dir.0, port, true);
     let g = |target: &str, host: &str| get(port, target, Some(host), "");
     let (h, body) = g("/", "virtual1.host.name");
     assert_eq!((status(&h), body.as_str()), (200, "one\n"), "{h}");
@@ -364,7 +304,7 @@ fn service_not_found_redirect() {
              [LogFormat] -!RS|!SN|!RQ\n"
         ),
     );
-    let srv = Spoor::start(&dir.0, port, false);
+    let srv = WasdSpoor::start(&dir.0, port, false);
     let (h, _) = get(port, "/index.html", Some("known.test"), "");
     assert_eq!(status(&h), 200, "{h}");
     let (h, _) = get(port, "/index.html?x=1", Some("unknown.test"), "");
@@ -429,7 +369,7 @@ fn readme_example_runs() {
         "{conf}"
     );
     let before = today();
-    let srv = Spoor::start(&dir.0, port, false);
+    let srv = WasdSpoor::start(&dir.0, port, false);
     let (h, body) = get(port, "/index.html", Some("alpha.example.test"), "");
     srv.stop();
     let after = today();
@@ -461,13 +401,13 @@ fn excluded_hosts() {
         )
     };
     dir.write("HTTPD_CONFIG.CONF", &conf("10.*, 127.0.0.*"));
-    let srv = Spoor::start(&dir.0, port, false);
+    let srv = WasdSpoor::start(&dir.0, port, false);
     get(port, "/index.html", Some("127.0.0.1"), "");
     srv.stop();
     let log = dir.0.join("logs/access.log");
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "");
     dir.write("HTTPD_CONFIG.CONF", &conf("10.*\n127.0.0.2"));
-    let srv = Spoor::start(&dir.0, port, false);
+    let srv = WasdSpoor::start(&dir.0, port, false);
     get(port, "/index.html", Some("127.0.0.1"), "");
     srv.stop();
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "127.0.0.1 200\n");
@@ -484,9 +424,9 @@ fn sighup_reloads_the_wasd_configuration() {
     let conf =
         |fmt: &str| format!("[Service] 127.0.0.1:{port}\n[Logging] ENABLED\n[LogFormat] {fmt}\n");
     dir.write("HTTPD_CONFIG.CONF", &conf("-one|!RS"));
-    let srv = Spoor::start(&dir.0, port, false);
+    let srv = WasdSpoor::start(&dir.0, port, false);
     get(port, "/index.html", Some("127.0.0.1"), "");
-    let hup = |srv: &Spoor| {
+    let hup = |srv: &WasdSpoor| {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(srv.0.id() as i32, libc::SIGHUP) };
     };
@@ -545,7 +485,7 @@ fn error_report_path_mapped_per_service() {
          [[*]]\n\
          pass /* /web/*\n",
     );
-    let srv = Spoor::start(&dir.0, port, true);
+    let srv = WasdSpoor::start(&dir.0, port, true);
     let (h, body) = get(port, "/missing.html", Some("alpha.wasd.dsto.gov.au"), "");
     assert_eq!((status(&h), body.as_str()), (404, "alpha report\n"), "{h}");
     let (h, body) = get(port, "/missing.html", Some("beta.wasd.dsto.gov.au"), "");

@@ -13,8 +13,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spoor::config::{read_config_str, ReadOptions, Settings};
 use spoor::wasd_report::{set_rule, WasdReport};
@@ -23,7 +22,7 @@ use spoor_log::Format;
 const V: &str = env!("CARGO_PKG_VERSION");
 
 mod common;
-use common::TempDir;
+use common::{free_port, TempDir, WasdSpoor};
 
 fn tempdir(tag: &str) -> TempDir {
     TempDir::create(
@@ -380,57 +379,6 @@ fn apache_dialect_pages_are_unchanged() {
     assert_eq!(got.1.len(), 236);
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A running `spoor --wasd HTTPD_CONFIG.CONF --wasd-map HTTPD_MAP.CONF`;
-/// stopped with SIGTERM (then killed) on drop.
-struct Spoor(Child);
-
-impl Spoor {
-    fn start(dir: &Path, port: u16) -> Spoor {
-        let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
-            .args([
-                "--wasd",
-                "HTTPD_CONFIG.CONF",
-                "--wasd-map",
-                "HTTPD_MAP.CONF",
-                "-d",
-            ])
-            .arg(dir)
-            .env("TZ", "UTC0")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let s = Spoor(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "spoor did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        s
-    }
-}
-
-impl Drop for Spoor {
-    fn drop(&mut self) {
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.0.try_wait().unwrap().is_none() {
-            if Instant::now() > deadline {
-                let _ = self.0.kill();
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
 /// The whole chain from the WASD files: report directives, the map's
 /// `set` rules per service section, `[ErrorReportPath]` found and
 /// missing, an unknown service, and the access log.
@@ -468,7 +416,7 @@ fn reports_through_spoor_wasd() {
          pass /* /htdocs/*\n",
     )
     .unwrap();
-    let srv = Spoor::start(&dir.0, port);
+    let srv = WasdSpoor::start(&dir.0, port, true);
     let req = |method: &str, path: &str, host: &str| {
         exchange(
             port,

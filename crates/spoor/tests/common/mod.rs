@@ -78,3 +78,69 @@ pub fn with_site(cfg: spoor::server::Config, f: impl FnOnce(u16)) {
     drop(current);
     rt.shutdown_timeout(Duration::from_secs(5));
 }
+
+/// A loopback port nothing listens on at the moment of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `spoor --wasd HTTPD_CONFIG.CONF [--wasd-map HTTPD_MAP.CONF]`
+/// with `dir` as its root (TZ=UTC0); stopped with SIGTERM (then killed)
+/// by [`WasdSpoor::stop`] or on drop.
+pub struct WasdSpoor(pub std::process::Child);
+
+impl WasdSpoor {
+    /// Starts it and waits (at most 10 s) until `port` accepts.
+    pub fn start(dir: &std::path::Path, port: u16, map: bool) -> WasdSpoor {
+        use std::time::{Duration, Instant};
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_spoor"));
+        cmd.arg("--wasd").arg("HTTPD_CONFIG.CONF");
+        if map {
+            cmd.arg("--wasd-map").arg("HTTPD_MAP.CONF");
+        }
+        let child = cmd
+            .arg("-d")
+            .arg(dir)
+            .env("TZ", "UTC0")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let s = WasdSpoor(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "spoor did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        s
+    }
+
+    /// SIGTERM, then waits for the exit (killing it after 10 s).
+    pub fn stop(mut self) {
+        self.terminate();
+    }
+
+    fn terminate(&mut self) {
+        use std::time::{Duration, Instant};
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.0.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = self.0.kill();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for WasdSpoor {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            self.terminate();
+        }
+    }
+}
