@@ -316,9 +316,16 @@ pub struct Line {
     pub unterminated: bool,
 }
 
-/// Pairs `+` and `-` records over one or more files (a rotated set is read
-/// oldest first, but order does not matter: a request is complete when its
-/// id has a `-` record anywhere).
+/// Pairs `+` and `-` records over one or more files, reading them as a
+/// stream: memory grows with the number of requests still open (a `+`
+/// without its `-` yet), not with the size of the log.
+///
+/// A `-` record closes the open request of its id; a `-` whose id is not
+/// open waits for a later `+` (files given newest first still pair), so
+/// the order of the files does not matter. A `+` record after its id's
+/// request was closed starts a new request (ids are unique per request;
+/// only a reused id shows the difference from the `check_forensic`
+/// script, which pairs ids as sets).
 ///
 /// The id of a line is its first `|`-separated field without the leading
 /// `+` or `-`, as `check_forensic` takes it. Lines starting with neither
@@ -326,8 +333,11 @@ pub struct Line {
 #[derive(Debug, Default)]
 pub struct Check {
     files: usize,
-    plus: Vec<Line>,
-    minus_ids: HashSet<Vec<u8>>,
+    /// The `+` lines of open requests by id, in file and line order.
+    open: HashMap<Box<[u8]>, Vec<Line>>,
+    /// Ids of `-` records no `+` record has matched yet.
+    unmatched: HashSet<Box<[u8]>>,
+    complete: usize,
     /// Number of `+` records.
     pub started: usize,
     /// Number of `-` records.
@@ -339,7 +349,7 @@ pub struct Check {
 /// What [`Check::finish`] found.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// Distinct ids with a `+` and a `-` record.
+    /// Requests with a `+` and a `-` record.
     pub complete: usize,
     /// The `+` lines of ids without a `-` record, sorted by id (bytewise),
     /// then in file and line order.
@@ -362,66 +372,90 @@ impl Check {
         Check::default()
     }
 
-    /// Reads the records of one file's contents.
+    /// Reads the records of one file's contents held in memory.
     pub fn add(&mut self, data: &[u8]) {
+        // Reading from a slice cannot fail.
+        let _ = self.add_reader(data, |_| {});
+    }
+
+    /// Reads the records of one file from `r`, line by line; `progress` is
+    /// called with the number of bytes read so far, about every 4 MiB.
+    pub fn add_reader(
+        &mut self,
+        mut r: impl io::BufRead,
+        mut progress: impl FnMut(u64),
+    ) -> io::Result<()> {
         let file = self.files;
         self.files += 1;
-        if data.is_empty() {
-            return;
-        }
-        let body = data.strip_suffix(b"\n").unwrap_or(data);
-        let unterminated_last = !data.ends_with(b"\n");
-        let count = body.iter().filter(|&&b| b == b'\n').count() + 1;
-        for (i, text) in body.split(|&b| b == b'\n').enumerate() {
-            match text.first() {
-                Some(b'+') => {
-                    self.started += 1;
-                    self.plus.push(Line {
-                        file,
-                        line: i + 1,
-                        text: text.to_vec(),
-                        unterminated: unterminated_last && i + 1 == count,
-                    });
-                }
-                Some(b'-') => {
-                    self.finished += 1;
-                    self.minus_ids.insert(first_field(text).to_vec());
-                }
-                _ => self.malformed += 1,
+        let mut buf = Vec::with_capacity(512);
+        let (mut line, mut read, mut reported) = (0usize, 0u64, 0u64);
+        loop {
+            buf.clear();
+            let n = r.read_until(b'\n', &mut buf)?;
+            if n == 0 {
+                return Ok(());
             }
+            read += n as u64;
+            if read - reported >= 4 << 20 {
+                reported = read;
+                progress(read);
+            }
+            line += 1;
+            let unterminated = buf.last() != Some(&b'\n');
+            let text = if unterminated {
+                &buf[..]
+            } else {
+                &buf[..n - 1]
+            };
+            self.line(file, line, text, unterminated);
         }
     }
 
-    /// Pairs the records.
+    fn line(&mut self, file: usize, line: usize, text: &[u8], unterminated: bool) {
+        match text.first() {
+            Some(b'+') => {
+                self.started += 1;
+                let id = first_field(text);
+                if self.unmatched.remove(id) {
+                    self.complete += 1;
+                    return;
+                }
+                let l = Line {
+                    file,
+                    line,
+                    text: text.to_vec(),
+                    unterminated,
+                };
+                match self.open.get_mut(id) {
+                    Some(v) => v.push(l),
+                    None => {
+                        self.open.insert(id.into(), vec![l]);
+                    }
+                }
+            }
+            Some(b'-') => {
+                self.finished += 1;
+                let id = first_field(text);
+                if self.open.remove(id).is_some() {
+                    self.complete += 1;
+                } else if !self.unmatched.contains(id) {
+                    self.unmatched.insert(id.into());
+                }
+            }
+            _ => self.malformed += 1,
+        }
+    }
+
+    /// The requests still open, sorted by id.
     pub fn finish(self) -> Outcome {
-        let mut by_id: HashMap<&[u8], Vec<usize>> = HashMap::new();
-        for (k, l) in self.plus.iter().enumerate() {
-            by_id.entry(first_field(&l.text)).or_default().push(k);
+        let mut open: Vec<(Box<[u8]>, Vec<Line>)> = self.open.into_iter().collect();
+        open.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Outcome {
+            complete: self.complete,
+            incomplete_ids: open.len(),
+            unstarted_ids: self.unmatched.len(),
+            incomplete: open.into_iter().flat_map(|(_, v)| v).collect(),
         }
-        let mut out = Outcome::default();
-        let mut open: Vec<(&[u8], &Vec<usize>)> = Vec::new();
-        for (id, ks) in &by_id {
-            if self.minus_ids.contains(*id) {
-                out.complete += 1;
-            } else {
-                open.push((id, ks));
-            }
-        }
-        out.unstarted_ids = self
-            .minus_ids
-            .iter()
-            .filter(|id| !by_id.contains_key(&id[..]))
-            .count();
-        open.sort_by(|a, b| a.0.cmp(b.0));
-        out.incomplete_ids = open.len();
-        let idx: Vec<usize> = open.iter().flat_map(|(_, ks)| ks.iter().copied()).collect();
-        let mut plus: Vec<Option<Line>> = self.plus.into_iter().map(Some).collect();
-        for k in idx {
-            if let Some(l) = plus[k].take() {
-                out.incomplete.push(l);
-            }
-        }
-        out
     }
 }
 
@@ -484,6 +518,31 @@ mod tests {
             String::from_utf8(v).unwrap(),
             format!("{pid}:6b026b13:0 {pid}:6b026b13:1")
         );
+    }
+
+    #[test]
+    fn check_pairs_in_reading_order() {
+        // Newest file first: the `-` waits for its `+`.
+        let mut c = Check::new();
+        c.add(b"-a\n+b|x\n");
+        c.add(b"+a|y\n");
+        let o = c.finish();
+        assert_eq!((o.complete, o.incomplete_ids, o.unstarted_ids), (1, 1, 0));
+        assert_eq!(o.incomplete[0].text, b"+b|x");
+        // A reused id after its request was closed is a new request; two
+        // `+` lines of one open id are closed together.
+        let mut c = Check::new();
+        c.add(b"+a|1\n-a\n+a|2\n+b|1\n+b|2\n-b\n");
+        let o = c.finish();
+        assert_eq!((o.complete, o.incomplete_ids), (2, 1));
+        assert_eq!(o.incomplete[0].text, b"+a|2");
+        // Lines are read without holding the file: progress is reported.
+        let data = b"+z|GET / HTTP/1.1\n-z\n".repeat(200_000);
+        let mut seen = 0;
+        let mut c = Check::new();
+        c.add_reader(&data[..], |n| seen = n).unwrap();
+        assert!(seen >= 4 << 20, "{seen}");
+        assert_eq!(c.finish().complete, 200_000);
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! The differences from the script are listed in [`LONG_ABOUT`] (shown by
 //! `--help`) and in the README.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use spoor_log::escape::escape_json;
@@ -29,6 +29,12 @@ Differences from check_forensic:
     their lines);
   * an id is listed once even if several `+` lines carry it (the script
     repeats them once per line);
+  * records pair in reading order: a `-` closes its id's open request (or
+    waits for a later `+`), and a `+` after its id was closed is a new
+    request (the script pairs ids as sets; only a reused id differs);
+  * the files are streamed: memory follows the number of requests still
+    open, not the size of the log; a file over 100 MB shows its progress
+    when standard error is a terminal;
   * ids sort bytewise whatever the locale (the script sorts with the
     locale's collation; the same in the C locale);
   * a file holding NUL bytes is still printed line by line (grep says
@@ -56,18 +62,37 @@ fn json_str(s: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// Files this large get a progress line when standard error is a terminal.
+const PROGRESS_FROM: u64 = 100 << 20;
+
+/// Streams one file into `check` (memory follows the open requests, not
+/// the file), with a progress line for a large file on a terminal.
+fn read_one(check: &mut Check, f: &Path, terminal: bool) -> std::io::Result<()> {
+    let file = std::fs::File::open(f)?;
+    let len = file.metadata()?.len();
+    let show = terminal && len >= PROGRESS_FROM;
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let r = check.add_reader(reader, |done| {
+        if show {
+            eprint!("\r{}: {}%", f.display(), done * 100 / len.max(1));
+        }
+    });
+    if show {
+        eprintln!("\r{}: done", f.display());
+    }
+    r
+}
+
 /// Runs the command; the exit status is 1 if unfinished requests exist, 2
 /// if a file could not be read.
 pub fn run(args: &Args) -> ExitCode {
     let mut check = Check::new();
     let mut names = Vec::with_capacity(args.files.len());
+    let terminal = std::io::stderr().is_terminal();
     for f in &args.files {
-        match std::fs::read(f) {
-            Ok(data) => check.add(&data),
-            Err(e) => {
-                eprintln!("spoor check-forensic: {}: {e}", f.display());
-                return ExitCode::from(2);
-            }
+        if let Err(e) = read_one(&mut check, f, terminal) {
+            eprintln!("spoor check-forensic: {}: {e}", f.display());
+            return ExitCode::from(2);
         }
         names.push(f.as_os_str().as_encoded_bytes().to_vec());
     }

@@ -651,3 +651,58 @@ fn configuration_errors() {
     let (ok, err) = run("<VirtualHost *:1>\nForensicLog logs/v.log\n</VirtualHost>\n");
     assert!(ok, "{err}");
 }
+
+/// `spoor check-forensic` streams: on a 60 MB log of 300,000 finished
+/// requests and a few unfinished ones, its peak memory (the child's
+/// ru_maxrss from wait4) stays far below the file's size, and it lists
+/// exactly the unfinished ones.
+#[test]
+fn check_forensic_streams_in_bounded_memory() {
+    let dir = tempdir("stream");
+    let path = dir.0.join("big.log");
+    let mut unfinished = Vec::new();
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let headers = "|Host:www.example.test|User-Agent:Mozilla/5.0 (X11; Linux x86_64) \
+                       Gecko/20100101 Firefox/120.0|Accept:text/html,application/xhtml+xml\
+                       |Accept-Language:en-US,en;q=0.5|Accept-Encoding:gzip, deflate";
+        for i in 0..300_000u32 {
+            let id = format!("{:027x}", u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            writeln!(w, "+{id}|GET /page/{i}?q=1 HTTP/1.1{headers}").unwrap();
+            if i % 50_000 == 7 {
+                unfinished.push(format!("+{id}|GET /page/{i}?q=1 HTTP/1.1{headers}"));
+            } else {
+                writeln!(w, "-{id}").unwrap();
+            }
+        }
+        w.flush().unwrap();
+    }
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > 60 << 20, "the log is {size} bytes");
+    let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .arg("check-forensic")
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut out = Vec::new();
+    child.stdout.unwrap().read_to_end(&mut out).unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is this test's own child, not reaped yet (its Child was
+    // consumed without waiting); status and usage are valid pointers.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid);
+    assert_eq!(libc::WEXITSTATUS(status), 1, "unfinished requests exist");
+    unfinished.sort();
+    let mut want = unfinished.join("\n");
+    want.push('\n');
+    assert_eq!(String::from_utf8_lossy(&out), want);
+    let peak_kib = usage.ru_maxrss as u64;
+    assert!(
+        peak_kib * 1024 < size / 4,
+        "check-forensic peaked at {peak_kib} KiB on a {size}-byte log"
+    );
+}
