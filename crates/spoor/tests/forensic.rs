@@ -679,7 +679,9 @@ fn check_forensic_streams_in_bounded_memory() {
     }
     let size = std::fs::metadata(&path).unwrap().len();
     assert!(size > 60 << 20, "the log is {size} bytes");
-    let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
+    // Reaped below with wait4, which also gives its peak memory.
+    #[allow(clippy::zombie_processes)]
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spoor"))
         .arg("check-forensic")
         .arg(&path)
         .stdout(Stdio::piped())
@@ -687,12 +689,12 @@ fn check_forensic_streams_in_bounded_memory() {
         .unwrap();
     let pid = child.id() as libc::pid_t;
     let mut out = Vec::new();
-    child.stdout.unwrap().read_to_end(&mut out).unwrap();
+    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is this test's own child, not reaped yet (its Child was
-    // consumed without waiting); status and usage are valid pointers.
+    // SAFETY: `pid` is this test's own child, not reaped yet (`child` is
+    // never waited on); status and usage are valid pointers.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(r, pid);
     assert_eq!(libc::WEXITSTATUS(status), 1, "unfinished requests exist");
