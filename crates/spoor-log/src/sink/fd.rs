@@ -214,6 +214,10 @@ impl Sys for Libc {
     }
 }
 
+/// How many bytes of a short write's piece are read back to check that
+/// the file still ends with it.
+const TAIL_CHECK: usize = 4096;
+
 /// What the slow path knows about the destination; only touched under the
 /// exclusive lock.
 #[derive(Debug)]
@@ -349,8 +353,10 @@ impl<S: Sys> Out<S> {
         // a record boundary the rest starts a record anyway.)
         let mut continuing = false;
         if done > 0 && buf[done - 1] != b'\n' {
+            // The piece's last bytes (at most a page of them) are enough.
+            let k = done.min(TAIL_CHECK);
             continuing = slot.gen == gen
-                && (!regular || self.sys.tail(fd, done).is_ok_and(|t| t == buf[..done]));
+                && (!regular || self.sys.tail(fd, k).is_ok_and(|t| t == buf[done - k..done]));
             if !continuing {
                 // Something came after the piece (or the file changed):
                 // the whole record is written again on a line of its own.

@@ -275,6 +275,24 @@ fn a_replaced_file_on_a_fragment_starts_with_a_newline() {
 }
 
 #[test]
+fn a_long_piece_is_checked_by_its_last_bytes() {
+    let f = Fake::new(b"", true);
+    let (o, _) = out(&f);
+    let mut rec = b"a".repeat(10_000);
+    rec.extend_from_slice(b"z\n");
+    f.script(&[Step::Short(9_000)]);
+    o.write(&rec).unwrap();
+    assert_eq!(f.data(), rec);
+    f.script(&[Step::ShortThenOther(9_000, b"other\n")]);
+    o.write(&rec).unwrap();
+    let mut want = rec.clone();
+    want.extend_from_slice(&rec[..9_000]);
+    want.extend_from_slice(b"other\n");
+    want.extend_from_slice(&rec);
+    assert_eq!(f.data(), want);
+}
+
+#[test]
 fn the_rest_is_not_written_after_someone_elses_data() {
     let f = Fake::new(b"", true);
     let (o, _) = out(&f);
