@@ -10,7 +10,11 @@
 //!   `pid:hex(time):hex(counter)` (see [`crate::unique_id`] for the other).
 //! * [`ForensicLog`]: a file (`O_APPEND`) or a program reading a pipe;
 //!   every record is one `write(2)` and anything short of the whole record
-//!   is an error, for the caller to treat as fatal (httpd asserts).
+//!   is an error, for the caller to treat as fatal (httpd asserts). The
+//!   piece a failed write may leave is never followed by another record on
+//!   the same line: the next record, in this process or in the next one
+//!   to open the file, starts with a newline when the log does not end in
+//!   LF.
 //! * [`Check`]: pairs `+` and `-` records across files and yields the
 //!   requests that never finished, with [`decode_plus`] to read a record
 //!   back.
@@ -21,7 +25,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -108,6 +112,9 @@ enum Dest {
 pub struct ForensicLog {
     name: String,
     dest: Dest,
+    /// The log may end inside a record (a failed write, or a file found
+    /// so at open): the next record first checks and ends that line.
+    torn: AtomicBool,
 }
 
 impl std::fmt::Debug for ForensicLog {
@@ -131,9 +138,12 @@ impl ForensicLog {
             .mode(0o666)
             .custom_flags(libc::O_CLOEXEC)
             .open(path)?;
+        let torn =
+            matches!(crate::sink::fd::fd_last_byte(f.as_raw_fd()), Ok(Some(b)) if b != b'\n');
         Ok(ForensicLog {
             name: path.display().to_string(),
             dest: Dest::File(f.into()),
+            torn: AtomicBool::new(torn),
         })
     }
 
@@ -163,6 +173,7 @@ impl ForensicLog {
                 fd: Mutex::new(Some(OwnedFd::from(stdin))),
                 child: Mutex::new(Some(child)),
             },
+            torn: AtomicBool::new(false),
         })
     }
 
@@ -173,15 +184,30 @@ impl ForensicLog {
 
     /// Writes one record with one `write(2)`; an error, or fewer bytes
     /// written than the record holds, is an error.
+    ///
+    /// After a failed write, or on a file that did not end in LF when it
+    /// was opened, the record is written with a newline in front (one
+    /// `writev(2)`) if the log does not end in LF: a file's last byte is
+    /// read back, a pipe's state is remembered.
     pub fn write_record(&self, rec: &[u8]) -> io::Result<()> {
         match &self.dest {
-            Dest::File(fd) => write_once(fd, rec),
+            Dest::File(fd) => {
+                let fd = fd.as_raw_fd();
+                // Cold: only after a failure. Unreadable counts as torn (an
+                // empty line is better than a glued record).
+                let newline = self.torn.load(Ordering::Relaxed)
+                    && !matches!(crate::sink::fd::fd_last_byte(fd), Ok(None | Some(b'\n')));
+                self.write_marking(fd, newline, rec)
+            }
             Dest::Pipe { fd, .. } => {
                 // Writers take turns, so a record longer than PIPE_BUF is
                 // not interleaved with another.
                 let g = fd.lock().unwrap_or_else(|e| e.into_inner());
                 match &*g {
-                    Some(fd) => write_once(fd, rec),
+                    Some(fd) => {
+                        let newline = self.torn.load(Ordering::Relaxed);
+                        self.write_marking(fd.as_raw_fd(), newline, rec)
+                    }
                     None => Err(io::Error::new(
                         io::ErrorKind::BrokenPipe,
                         "forensic log closed",
@@ -189,6 +215,24 @@ impl ForensicLog {
                 }
             }
         }
+    }
+
+    /// Writes `rec` (after a newline if `newline`) and keeps `torn` up to
+    /// date: set when the write left a piece of the record, cleared when
+    /// the record went whole.
+    fn write_marking(&self, fd: libc::c_int, newline: bool, rec: &[u8]) -> io::Result<()> {
+        let (r, wrote) = write_once(fd, newline, rec);
+        if r.is_ok() {
+            if newline {
+                self.torn.store(false, Ordering::Relaxed);
+            }
+        } else if wrote > usize::from(newline) {
+            self.torn.store(true, Ordering::Relaxed);
+        } else if wrote == 1 {
+            // Only the newline went: the line is ended.
+            self.torn.store(false, Ordering::Relaxed);
+        }
+        r
     }
 
     /// Closes the log; a piped program gets end of file and up to five
@@ -231,24 +275,34 @@ fn reap(mut c: Child, grace: Duration) {
     let _ = c.wait();
 }
 
-fn write_once(fd: &OwnedFd, rec: &[u8]) -> io::Result<()> {
+/// One system call writing `rec`, after a newline if `newline`; anything
+/// short of all of it is an error. Also returns the bytes written.
+fn write_once(fd: libc::c_int, newline: bool, rec: &[u8]) -> (io::Result<()>, usize) {
+    let want = rec.len() + usize::from(newline);
     loop {
-        // SAFETY: `rec` is valid for reads of its length for the call.
-        let n = unsafe { libc::write(fd.as_raw_fd(), rec.as_ptr().cast(), rec.len()) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
+        let r = if newline {
+            crate::sink::fd::writev2(fd, b"\n", rec)
+        } else {
+            // SAFETY: `rec` is valid for reads of its length for the call.
+            let n = unsafe { libc::write(fd, rec.as_ptr().cast(), rec.len()) };
+            if n < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(n as usize)
             }
-            return Err(e);
-        }
-        if n as usize != rec.len() {
-            return Err(io::Error::new(
-                io::ErrorKind::WriteZero,
-                format!("short write: {n} of {} bytes", rec.len()),
-            ));
-        }
-        return Ok(());
+        };
+        return match r {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => (Err(e), 0),
+            Ok(n) if n != want => (
+                Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    format!("short write: {n} of {want} bytes"),
+                )),
+                n,
+            ),
+            Ok(n) => (Ok(()), n),
+        };
     }
 }
 
@@ -543,6 +597,27 @@ mod tests {
         c.add_reader(&data[..], |n| seen = n).unwrap();
         assert!(seen >= 4 << 20, "{seen}");
         assert_eq!(c.finish().complete, 200_000);
+    }
+
+    #[test]
+    fn a_torn_record_left_in_the_file_is_ended_before_the_next() {
+        let dir = std::env::temp_dir().join(format!(
+            "spoor-forensic-torn-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("forensic.log");
+        std::fs::write(&path, b"+a|GET / HTTP/1.1\n-a\n+b|GET /b HTT").unwrap();
+        let log = ForensicLog::file(&path).unwrap();
+        log.write_record(b"+c|GET /c HTTP/1.1\n").unwrap();
+        log.write_record(b"-c\n").unwrap();
+        let data = std::fs::read(&path).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            data,
+            b"+a|GET / HTTP/1.1\n-a\n+b|GET /b HTT\n+c|GET /c HTTP/1.1\n-c\n"
+        );
     }
 
     #[test]

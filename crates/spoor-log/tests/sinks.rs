@@ -617,3 +617,43 @@ fn tokenizer_cases() {
         Target::Piped(PipedCommand::Program(vec!["prog".into(), "a b".into()]))
     );
 }
+
+/// A log that ends inside a record (left by a failed write of an earlier
+/// run) gets a newline before the first record, on open and on reopen,
+/// plain and buffered; a file ending in LF gets none.
+#[test]
+fn a_file_ending_in_a_fragment_is_ended_before_the_next_record() {
+    for buffered in [false, true] {
+        let dir = TempDir::new("torn-open");
+        let path = dir.join("log");
+        fs::write(&path, b"whole\ntorn by a full di").unwrap();
+        let opts = SinkOptions {
+            buffered,
+            ..SinkOptions::default()
+        };
+        let sink = Sink::file(&path, &opts).unwrap();
+        sink.write_record(b"one\n").unwrap();
+        sink.write_record(b"two\n").unwrap();
+        sink.flush().unwrap();
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            b"whole\ntorn by a full di\none\ntwo\n"
+        );
+        // Rotation: the file moved away, a new one with a fragment in its
+        // place (another writer's); the reopened log ends that line first.
+        fs::rename(&path, dir.join("log.1")).unwrap();
+        fs::write(&path, b"frag").unwrap();
+        sink.reopen().unwrap();
+        sink.write_record(b"three\n").unwrap();
+        sink.close().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"frag\nthree\n");
+        assert_eq!(sink.lost_records(), 0);
+    }
+    let dir = TempDir::new("clean-open");
+    let path = dir.join("log");
+    fs::write(&path, b"whole\n").unwrap();
+    let sink = Sink::file(&path, &SinkOptions::default()).unwrap();
+    sink.write_record(b"next\n").unwrap();
+    drop(sink);
+    assert_eq!(fs::read(&path).unwrap(), b"whole\nnext\n");
+}

@@ -435,9 +435,9 @@ pub fn request_line(
         escape(r, &mut line);
     }
     line.push(b'\n');
-    if let Err(e) = log.sink.write_record(&line) {
-        eprintln!("spoor: error writing to the error log: {e}");
-    }
+    // A failure is reported by the sink (on standard error), once per run
+    // of failures.
+    let _ = log.sink.write_record(&line);
 }
 
 fn now_us() -> i64 {

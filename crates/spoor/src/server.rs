@@ -2648,9 +2648,8 @@ impl Connection {
             }
             line.clear();
             renderer.render(&lu.format, &rec, line);
-            if let Err(e) = cfg.sinks[lu.sink].write_record(line) {
-                eprintln!("spoor: error writing to the access log: {e}");
-            }
+            // A failure is reported by the sink, once per run of failures.
+            let _ = cfg.sinks[lu.sink].write_record(line);
         }
         self.bytes_in = 0;
         self.bytes_out = 0;

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ const SCRIPT: &str = "/usr/sbin/check_forensic";
 const WAIT: Duration = Duration::from_secs(10);
 
 mod common;
-use common::{free_port, TempDir};
+use common::{free_port, statvfs_avail, Mount, TempDir};
 
 fn tempdir(tag: &str) -> TempDir {
     TempDir::create(
@@ -386,38 +386,6 @@ fn unique_ids_are_the_forensic_ids() {
     assert_eq!(lines_starting(&flog, b'+'), 20);
 }
 
-/// Mounts a tmpfs at `dir` (removed on drop); `None` if mounting is not
-/// possible here.
-struct Mount(PathBuf);
-
-impl Mount {
-    fn tmpfs(dir: &Path, size: usize) -> Option<Mount> {
-        std::fs::create_dir_all(dir).unwrap();
-        let st = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .stderr(Stdio::null())
-            .status()
-            .ok()?;
-        st.success().then(|| Mount(dir.to_path_buf()))
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
-fn statvfs_avail(p: &Path) -> u64 {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
-    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid C string and a zeroed statvfs to fill.
-    assert_eq!(unsafe { libc::statvfs(c.as_ptr(), &mut s) }, 0);
-    s.f_bavail as u64 * s.f_bsize as u64
-}
-
 #[test]
 fn full_file_system_stops_the_server_unserved() {
     let dir = tempdir("full");
@@ -480,6 +448,35 @@ fn full_file_system_stops_the_server_unserved() {
     assert_eq!(v["complete"], 4);
     assert_eq!(v["incomplete"], 1);
     assert_eq!(v["requests"][0]["truncated"], true);
+
+    // Space comes back and spoor starts again on the same log: the torn
+    // record is ended by a newline of its own and the new records are
+    // whole lines after it.
+    std::fs::remove_file(mnt.join("filler")).unwrap();
+    let (mut srv, port) = start(&dir.0, &conf);
+    let resp = exchange(port, b"GET /index.html HTTP/1.0\r\n\r\n");
+    assert!(resp.starts_with(b"HTTP/1.1 200"));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(srv.pid(), libc::SIGTERM) };
+    assert_eq!(
+        srv.wait_exit(WAIT).expect("spoor did not stop").code(),
+        Some(0)
+    );
+    let after = std::fs::read(&flog).unwrap();
+    assert_eq!(after[..page], data[..]);
+    let rest = std::str::from_utf8(&after[page..]).unwrap();
+    let lines: Vec<&str> = rest.split_inclusive('\n').collect();
+    assert_eq!(lines.len(), 3, "{rest:?}");
+    assert_eq!(lines[0], "\n");
+    let id = &lines[1][1..28];
+    assert_eq!(lines[1], format!("+{id}|GET /index.html HTTP/1.0\n"));
+    assert_eq!(lines[2], format!("-{id}\n"));
+    let v = json(&check(&[&flog], true));
+    assert_eq!(
+        (v["complete"].as_u64(), v["incomplete"].as_u64()),
+        (Some(5), Some(1))
+    );
+    assert_eq!(v["requests"][0]["truncated"], false);
 }
 
 #[test]

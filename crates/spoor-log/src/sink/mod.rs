@@ -7,8 +7,8 @@
 //! never interleaved with another record:
 //!
 //! * **Files** are opened `O_WRONLY|O_APPEND|O_CREAT` (mode `0666` less the
-//!   umask), and each record is one `write(2)`. [`Sink::reopen`] opens the
-//!   path again (log rotation on SIGHUP/SIGUSR1) and swaps the descriptor
+//!   umask), and each record is one `write(2)` (see *Failed writes*
+//!   below). [`Sink::reopen`] opens the path again (log rotation on SIGHUP/SIGUSR1) and swaps the descriptor
 //!   once the writes in flight are done, so every record lands whole in
 //!   either the old or the new file.
 //! * **Piped loggers** (`|prog args`, `||prog args`, `|$shell command`) are
@@ -30,6 +30,34 @@
 //!   background thread once the oldest buffered record is older than
 //!   [`SinkOptions::flush_interval`].
 //!
+//! # Failed writes (full disk, I/O errors)
+//!
+//! A record that cannot be written is lost, but it never tears another:
+//!
+//! * the rest of a short write is written straight after it, while the
+//!   sink's other writers wait, if the destination still ends with the
+//!   piece written (for a regular file, checked by reading it back through
+//!   `/proc/self/fd`, since the log is open write-only);
+//! * when a write fails part way, the fragment it left is ended by a
+//!   newline at the start of the next successful write, so it stands alone
+//!   on its line and the next record starts a line of its own. A file
+//!   that does not end in LF when it is opened (a fragment left by an
+//!   earlier run) gets the same newline;
+//! * records that could not be written are counted ([`Sink::lost_records`])
+//!   and a run of failures is reported once to
+//!   [`SinkOptions::reporter`] when it begins (`AH00646: Error writing to
+//!   …`) and once when a write succeeds again (`N records lost while … could
+//!   not be written: <error>`), or when the sink closes first. A buffered
+//!   sink counts the records of a buffer it could not write.
+//!
+//! While writes succeed none of this costs a system call: the check is
+//! one flag read under the lock the write takes anyway.
+//!
+//! The one case this cannot cover: a write another thread had already
+//! started when a write was cut short cannot be held back, so if space
+//! comes back within those microseconds (something else freed it at that
+//! very instant) that record follows the fragment on its line.
+//!
 //! ```no_run
 //! use spoor_log::sink::{Sink, SinkOptions};
 //!
@@ -41,9 +69,11 @@
 //! ```
 
 mod argv;
-mod fd;
+pub(crate) mod fd;
 pub mod periodic;
 mod pipe;
+#[cfg(test)]
+mod tests_fail;
 
 use std::fmt;
 use std::fs::OpenOptions;
@@ -51,12 +81,13 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub use argv::tokenize_argv;
+pub use fd::Reporter;
 pub use periodic::{Clock, ManualClock, Period, PeriodicName, PeriodicSpec, SystemClock};
 
 use fd::{closed, Fd, Out};
@@ -83,6 +114,10 @@ pub struct SinkOptions {
     /// On close, how long a piped logger gets to read what is left in the
     /// pipe and exit by itself before it is sent SIGTERM. Default: 5 s.
     pub drain_timeout: Duration,
+    /// Where the sink reports failed writes (once per run of failures),
+    /// a new periodic file it cannot open, and records handed to it after
+    /// it closed. Default: standard error.
+    pub reporter: Reporter,
 }
 
 impl Default for SinkOptions {
@@ -92,6 +127,7 @@ impl Default for SinkOptions {
             flush_interval: Duration::from_secs(1),
             working_dir: None,
             drain_timeout: Duration::from_secs(5),
+            reporter: Reporter::stderr(),
         }
     }
 }
@@ -191,12 +227,15 @@ struct Inner {
     buffer: Option<Buffer>,
     drain_timeout: Duration,
     closed: AtomicBool,
+    reporter: Reporter,
+    /// Records handed over after the sink closed (reported once).
+    late: AtomicU64,
 }
 
 impl Inner {
     /// Writes the buffer out (one write; it is at most `PIPE_BUF` bytes, so
-    /// atomic on a pipe too). The buffer is emptied even on error, so a
-    /// failed write is reported once and never written twice.
+    /// atomic on a pipe too). The buffer is emptied even on error: its
+    /// records are counted as lost and never written twice.
     fn flush_locked(&self, st: &mut BufState) -> io::Result<()> {
         st.since = None;
         if st.data.is_empty() {
@@ -261,6 +300,7 @@ impl Sink {
                         cmd,
                         display.to_string(),
                         opts.working_dir.as_deref(),
+                        &opts.reporter,
                     )?),
                     opts,
                 )
@@ -272,21 +312,16 @@ impl Sink {
     /// `0666 & ~umask`, close-on-exec).
     ///
     /// Each record is one `write(2)`. httpd makes a single write and does
-    /// not retry; spoor writes the rest of a short write again and retries
-    /// `EINTR`, so a record is never lost half way. (After a short write —
-    /// only seen on errors such as a full disk — the rest is a separate
-    /// write, which another record could precede.)
+    /// not retry; spoor writes the rest of a short write (only seen on
+    /// errors such as a full disk) while its other writers wait, retries
+    /// `EINTR`, and never lets a fragment of a failed write run into the
+    /// next record (module documentation, *Failed writes*).
     pub fn file(path: impl AsRef<Path>, opts: &SinkOptions) -> io::Result<Sink> {
         let path = path.as_ref().to_path_buf();
         let fd = open_append(&path)?;
-        Sink::build(
-            path.display().to_string(),
-            Dest::File {
-                path,
-                out: Out::new(Fd::Owned(fd)),
-            },
-            opts,
-        )
+        let name = path.display().to_string();
+        let out = Out::new(Fd::Owned(fd), &name, &opts.reporter);
+        Sink::build(name, Dest::File { path, out }, opts)
     }
 
     /// Opens a periodic file: the file of the period `spec`'s clock is in
@@ -301,14 +336,8 @@ impl Sink {
             PeriodicName::Wasd(w) => w.dir.join(w.file_name(None)).display().to_string(),
         };
         let (periodic, fd) = Periodic::open(spec, open_append)?;
-        Sink::build(
-            name,
-            Dest::Periodic {
-                periodic,
-                out: Out::new(Fd::Owned(fd)),
-            },
-            opts,
-        )
+        let out = Out::new(Fd::Owned(fd), &name, &opts.reporter);
+        Sink::build(name, Dest::Periodic { periodic, out }, opts)
     }
 
     /// The file records go to now: a file sink's path, a periodic sink's
@@ -329,18 +358,25 @@ impl Sink {
             PipedCommand::Program(argv) => argv.join(" "),
             PipedCommand::Shell(line) => line.clone(),
         };
-        let p = Piped::start(command, display.clone(), opts.working_dir.as_deref())?;
+        let p = Piped::start(
+            command,
+            display.clone(),
+            opts.working_dir.as_deref(),
+            &opts.reporter,
+        )?;
         Sink::build(display, Dest::Pipe(p), opts)
     }
 
     /// Standard output (descriptor 1, never closed by the sink).
     pub fn stdout(opts: &SinkOptions) -> io::Result<Sink> {
-        Sink::build("/dev/stdout".into(), Dest::Std(Out::new(Fd::Std(1))), opts)
+        let out = Out::new(Fd::Std(1), "/dev/stdout", &opts.reporter);
+        Sink::build("/dev/stdout".into(), Dest::Std(out), opts)
     }
 
     /// Standard error (descriptor 2, never closed by the sink).
     pub fn stderr(opts: &SinkOptions) -> io::Result<Sink> {
-        Sink::build("/dev/stderr".into(), Dest::Std(Out::new(Fd::Std(2))), opts)
+        let out = Out::new(Fd::Std(2), "/dev/stderr", &opts.reporter);
+        Sink::build("/dev/stderr".into(), Dest::Std(out), opts)
     }
 
     fn build(name: String, dest: Dest, opts: &SinkOptions) -> io::Result<Sink> {
@@ -359,6 +395,8 @@ impl Sink {
             buffer,
             drain_timeout: opts.drain_timeout,
             closed: AtomicBool::new(false),
+            reporter: opts.reporter.clone(),
+            late: AtomicU64::new(0),
         });
         let flusher = if inner.buffer.is_some() {
             let i2 = Arc::clone(&inner);
@@ -387,6 +425,13 @@ impl Sink {
         self.inner.buffer.is_some()
     }
 
+    /// Records this sink could not write (failed writes, buffers that could
+    /// not be flushed, records handed over after it closed), over its whole
+    /// life.
+    pub fn lost_records(&self) -> u64 {
+        self.inner.dest.out().lost() + self.inner.late.load(Ordering::Relaxed)
+    }
+
     /// The process id of a piped logger's current child; `None` for other
     /// sinks, or while the child is being restarted.
     pub fn child_pid(&self) -> Option<u32> {
@@ -408,12 +453,30 @@ impl Sink {
     /// the buffer is written first, and a record of [`LOG_BUFSIZE`] bytes
     /// or more is written directly. An error writing the earlier buffer
     /// content is returned after the record has been handled.
+    ///
+    /// Every failure is also reported by the sink itself to
+    /// [`SinkOptions::reporter`], once per run of failures (module
+    /// documentation), so a caller may ignore the error.
     pub fn write_record(&self, line: &[u8]) -> io::Result<()> {
         if self.inner.closed.load(Ordering::Acquire) {
+            if self.inner.late.fetch_add(1, Ordering::Relaxed) == 0 {
+                self.inner.reporter.report(&format!(
+                    "a record was handed to {} after it closed and is lost (further ones are counted)",
+                    self.inner.name
+                ));
+            }
             return Err(closed());
         }
         let switched = match &self.inner.dest {
-            Dest::Periodic { periodic, .. } if periodic.is_due() => self.inner.switch_period(),
+            Dest::Periodic { periodic, .. } if periodic.is_due() => {
+                let r = self.inner.switch_period();
+                if let Err(e) = &r {
+                    // At most once a second: a failed switch is tried
+                    // again a second later.
+                    self.inner.reporter.report(&e.to_string());
+                }
+                r
+            }
             _ => Ok(()),
         };
         let Some(buf) = &self.inner.buffer else {
@@ -486,8 +549,15 @@ impl Sink {
     /// rest and exit, then SIGTERM (SIGKILL if it lingers) and is reaped;
     /// it is not restarted from then on. Calling it again does nothing.
     pub fn close(&self) -> io::Result<()> {
+        let (flushed, closed) = self.close_parts();
+        flushed.and(closed)
+    }
+
+    /// [`Sink::close`]'s two results: writing the buffer out (already
+    /// reported by the sink when it fails) and closing the destination.
+    fn close_parts(&self) -> (io::Result<()>, io::Result<()>) {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
-            return Ok(());
+            return (Ok(()), Ok(()));
         }
         let mut result = Ok(());
         if let Some(buf) = &self.inner.buffer {
@@ -504,6 +574,7 @@ impl Sink {
         if let Some(h) = flusher {
             let _ = h.join();
         }
+        self.inner.dest.out().end_burst();
         let r = match &self.inner.dest {
             Dest::File { out, .. } | Dest::Std(out) | Dest::Periodic { out, .. } => {
                 drop(out.take());
@@ -511,14 +582,16 @@ impl Sink {
             }
             Dest::Pipe(p) => p.close(self.inner.drain_timeout),
         };
-        result.and(r)
+        (result, r)
     }
 }
 
 impl Drop for Sink {
     fn drop(&mut self) {
-        if let Err(e) = self.close() {
-            eprintln!("spoor: AH00646: Error writing to {}: {e}", self.inner.name);
+        if let (_, Err(e)) = self.close_parts() {
+            self.inner
+                .reporter
+                .report(&format!("closing {}: {e}", self.inner.name));
         }
     }
 }
@@ -549,9 +622,8 @@ fn flush_thread(inner: &Inner) {
                 let due = t + buf.interval;
                 let now = Instant::now();
                 if now >= due {
-                    if let Err(e) = inner.flush_locked(&mut st) {
-                        eprintln!("spoor: AH00646: Error writing to {}: {e}", inner.name);
-                    }
+                    // A failure is reported by the sink (once per run).
+                    let _ = inner.flush_locked(&mut st);
                 } else {
                     st = buf
                         .cond

@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::fd::{Fd, Out};
+use super::fd::{Fd, Out, Reporter};
 use super::PipedCommand;
 
 /// A child that lived at least this long is restarted at once; one that
@@ -110,6 +110,7 @@ impl Piped {
         command: PipedCommand,
         display: String,
         cwd: Option<&Path>,
+        reporter: &Reporter,
     ) -> io::Result<Piped> {
         if command.is_empty() {
             return Err(io::Error::new(
@@ -118,6 +119,7 @@ impl Piped {
             ));
         }
         let (read_end, write_end) = make_pipe()?;
+        let display_name = display.clone();
         let shared = Arc::new(Shared {
             read_end,
             command,
@@ -162,7 +164,7 @@ impl Piped {
             }
         };
         Ok(Piped {
-            out: Out::new(Fd::Owned(write_end)),
+            out: Out::new(Fd::Owned(write_end), &display_name, reporter),
             shared,
             watcher: Mutex::new(Some(watcher)),
         })

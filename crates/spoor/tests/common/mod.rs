@@ -2,7 +2,8 @@
 //! and uses only some of them).
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A scratch directory under the system temp dir, removed on drop.
@@ -143,4 +144,38 @@ impl Drop for WasdSpoor {
             self.terminate();
         }
     }
+}
+
+/// A tmpfs mounted by a test (unmounted on drop); `None` from
+/// [`Mount::tmpfs`] if mounting is not possible here (not root).
+pub struct Mount(PathBuf);
+
+impl Mount {
+    /// Mounts a tmpfs of `size` bytes at `dir` (created if missing).
+    pub fn tmpfs(dir: &Path, size: usize) -> Option<Mount> {
+        std::fs::create_dir_all(dir).unwrap();
+        let st = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        st.success().then(|| Mount(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Bytes available to an unprivileged writer on the file system of `p`.
+pub fn statvfs_avail(p: &Path) -> u64 {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid C string and a zeroed statvfs to fill.
+    assert_eq!(unsafe { libc::statvfs(c.as_ptr(), &mut s) }, 0);
+    s.f_bavail as u64 * s.f_bsize as u64
 }
