@@ -5,7 +5,8 @@
 //! drop, SIGHUP after the drop (a log the user may write is reopened, one
 //! in a root-only directory keeps its descriptor with a warning, a new
 //! log the user cannot open fails the reload), `User root` refused unless
-//! `--allow-root`, and the default account.
+//! `--allow-root`, the default account, and a server started by another
+//! user (nothing changes).
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -240,10 +241,13 @@ fn drops_to_user_and_group_after_opening_everything() {
         wait_lines(&t.0.join("rootlogs/piped.log"), 3),
         "piped 200 /index.html\npiped 403 /secret.txt\npiped 200 /pub.txt\n"
     );
+    // httpd's line for a file the server's user may not read.
     let errors = read(t.0.join("rootlogs/error.log"));
     assert!(
-        errors.contains("AH00132: file permissions deny server access")
-            || errors.contains("secret.txt"),
+        errors.contains("(13)Permission denied: [client 127.0.0.1:")
+            && errors.contains(&format!(
+                "AH00132: file permissions deny server access: {root}/htdocs/secret.txt\n"
+            )),
         "{errors}"
     );
 }
@@ -461,4 +465,63 @@ fn default_account_is_nobody_nogroup() {
     let log = read(t.0.join("rootlogs/a.log.1"));
     assert_eq!(log.lines().count(), 4, "{log}");
     assert!(log.lines().last().unwrap().contains("GET /index.html"));
+}
+
+#[test]
+fn not_root_keeps_its_identity() {
+    if !root_or_skip("not_root_keeps_its_identity") {
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let t = site("notroot");
+    let port = free_port();
+    let (uid, gid) = default_ids();
+    let conf = |user: &str| {
+        format!(
+            "Listen 127.0.0.1:{port}\nDocumentRoot htdocs\nUser {user}\nGroup www-data\n\
+             CustomLog userlogs/access.log \"%>s %U\"\n"
+        )
+    };
+    std::fs::write(t.0.join("spoor.conf"), conf("www-data")).unwrap();
+    let root = t.0.to_str().unwrap();
+    // Started by nobody: User/Group change nothing and say nothing, as
+    // with httpd.
+    let stderr = t.0.join("userlogs/stderr.txt");
+    let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["-d", root, "-f", "spoor.conf"])
+        .uid(uid)
+        .gid(gid)
+        .stdout(Stdio::null())
+        .stderr(File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let s = Server { child, stderr };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "spoor did not start: {}",
+            s.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(status(port, "/pub.txt"), 200);
+    for (uids, gids, _) in thread_ids(s.pid()) {
+        assert_eq!(uids, [uid; 4]);
+        assert_eq!(gids, [gid; 4]);
+    }
+    assert!(s.stop().success());
+    let err = read(t.0.join("userlogs/stderr.txt"));
+    assert!(!err.contains("serving as"), "{err}");
+    assert_eq!(read(t.0.join("userlogs/access.log")), "200 /pub.txt\n");
+    // `User root` is refused whoever reads the file.
+    std::fs::write(t.0.join("spoor.conf"), conf("root")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["-d", root, "-f", "spoor.conf", "-t"])
+        .uid(uid)
+        .gid(gid)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to serve as root"));
 }
