@@ -266,6 +266,10 @@ fn reload_after_the_drop() {
              CustomLog userlogs/access.log \"U %U\"\n\
              CustomLog rootlogs/access.log \"R %U\"\n\
              CustomLog \"|$echo $$ >> rootlogs/logger.pids; exec cat >> rootlogs/piped.log\" \"P %U\"\n\
+             CustomLog rootlogs/p_%Y%m%d.log \"D %U\" period=daily\n\
+             LogLevel info\n\
+             ErrorLog rootlogs/error.log\n\
+             ForensicLog rootlogs/forensic.log\n\
              {extra}"
         )
     };
@@ -293,6 +297,15 @@ fn reload_after_the_drop() {
         "{err}"
     );
     assert!(!err.contains("userlogs/access.log cannot"), "{err}");
+    // Error, forensic and periodic logs in the root-only directory keep
+    // their descriptors too.
+    for name in ["error.log", "forensic.log", "p_%Y%m%d.log"] {
+        let w = format!(
+            "spoor: warning: {}/rootlogs/{name} cannot be reopened as user nobody",
+            t.0.display()
+        );
+        assert_eq!(err.matches(&w).count(), 1, "{name}: {err}");
+    }
     status(port, "/two");
 
     // A new log the user cannot create fails the reload; the old
@@ -345,6 +358,26 @@ fn reload_after_the_drop() {
         "P /index.html\nP /one\nP /two\nP /three\nP /four\n"
     );
     assert_eq!(read(t.0.join("rootlogs/logger.pids")).lines().count(), 1);
+    let forensic = read(t.0.join("rootlogs/forensic.log"));
+    assert_eq!(forensic.lines().filter(|l| l.starts_with('+')).count(), 5);
+    assert_eq!(forensic.lines().filter(|l| l.starts_with('-')).count(), 5);
+    let errors = read(t.0.join("rootlogs/error.log"));
+    assert!(
+        errors.contains(&format!("AH00128: File does not exist: {root}/htdocs/four")),
+        "{errors}"
+    );
+    // The periodic log (one file a day: read them all, in name order).
+    let mut days: Vec<_> = std::fs::read_dir(t.0.join("rootlogs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("p_"))
+        .collect();
+    days.sort();
+    let periodic: String = days.iter().map(read).collect();
+    assert_eq!(
+        periodic,
+        "D /index.html\nD /one\nD /two\nD /three\nD /four\n"
+    );
 }
 
 #[test]
