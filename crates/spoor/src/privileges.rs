@@ -390,9 +390,15 @@ pub fn verify(id: &Identity) -> Result<(), String> {
     if (r, e, s) != (id.gid, id.gid, id.gid) {
         return fail(format!("gids are {r}/{e}/{s}, not {}", id.gid));
     }
-    let mut groups = [0 as libc::gid_t; 1024];
-    // SAFETY: the array holds as many gids as passed.
-    let n = unsafe { libc::getgroups(groups.len() as libc::c_int, groups.as_mut_ptr()) };
+    // SAFETY: a count of 0 only asks for the number of groups.
+    let count = unsafe { libc::getgroups(0, std::ptr::null_mut()) };
+    if count < 0 {
+        return Err(os_err("getgroups"));
+    }
+    let mut groups = vec![0 as libc::gid_t; count as usize];
+    // SAFETY: the vector holds as many gids as passed; the list cannot
+    // grow meanwhile (only this process could change it).
+    let n = unsafe { libc::getgroups(count, groups.as_mut_ptr()) };
     if n < 0 {
         return Err(os_err("getgroups"));
     }
