@@ -57,6 +57,12 @@ pub struct Cli {
     /// rather than a directive.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// Accept `User` or `Group` naming root (uid or gid 0). Without it such
+    /// a configuration is refused: a server started as root gives root up
+    /// once its sockets, logs and piped loggers are open, and becomes
+    /// `User`/`Group` (default: nobody/nogroup).
+    #[arg(long = "allow-root")]
+    pub allow_root: bool,
     /// A subcommand; without one, spoor runs the server.
     #[command(subcommand)]
     pub command: Option<Command>,

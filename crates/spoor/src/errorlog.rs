@@ -231,6 +231,22 @@ impl Default for ServerErrorLog {
 /// virtual host without one shares the main server's. The error text is
 /// ready to print.
 pub fn open(settings: &Settings) -> Result<Vec<ServerErrorLog>, String> {
+    open_reusing(settings, None)
+}
+
+/// [`open`] for a reload: `previous` is the configuration in force, whose
+/// error logs are kept as [`crate::site::build_reusing`] keeps access logs
+/// (a piped logger with the same command keeps running; a file the
+/// unprivileged user may not open again keeps its descriptor).
+pub fn open_reusing(
+    settings: &Settings,
+    previous: Option<&crate::server::Config>,
+) -> Result<Vec<ServerErrorLog>, String> {
+    let mut kept = crate::site::Kept::new(
+        previous
+            .into_iter()
+            .flat_map(|p| p.servers.iter().map(|s| s.errorlog.sink.clone())),
+    );
     let opts = SinkOptions {
         working_dir: Some(settings.server_root.clone()),
         ..SinkOptions::default()
@@ -247,7 +263,7 @@ pub fn open(settings: &Settings) -> Result<Vec<ServerErrorLog>, String> {
     };
     let main_levels = levels_of(&LogLevels::default(), &settings.main);
     let main_sink = match &settings.main.error_log {
-        Some(t) => Arc::new(open_target(settings, t, None, &opts)?),
+        Some(t) => open_target(settings, t, None, &opts, &mut kept)?,
         None => ServerErrorLog::default().sink,
     };
     let mut out = vec![ServerErrorLog {
@@ -257,7 +273,7 @@ pub fn open(settings: &Settings) -> Result<Vec<ServerErrorLog>, String> {
     }];
     for v in &settings.vhosts {
         let sink = match &v.error_log {
-            Some(t) => Arc::new(open_target(settings, t, Some(v), &opts)?),
+            Some(t) => open_target(settings, t, Some(v), &opts, &mut kept)?,
             None => main_sink.clone(),
         };
         out.push(ServerErrorLog {
@@ -274,9 +290,16 @@ fn open_target(
     target: &str,
     vhost: Option<&Server>,
     opts: &SinkOptions,
-) -> Result<Sink, String> {
-    if target.starts_with('|') {
-        return Sink::open(target, opts).map_err(|e| {
+    kept: &mut crate::site::Kept<Sink>,
+) -> Result<Arc<Sink>, String> {
+    if let Some(rest) = target.strip_prefix('|') {
+        let command = spoor_log::sink::PipedCommand::parse(rest);
+        if let Some(s) =
+            kept.take(|s| s.piped_command() == Some((&command, opts.working_dir.as_deref())))
+        {
+            return Ok(s);
+        }
+        return Sink::open(target, opts).map(Arc::new).map_err(|e| {
             format!(
                 "AH00089: Couldn't start ErrorLog process '{}': {e}",
                 target[1..].trim_start_matches('|')
@@ -296,7 +319,13 @@ fn open_target(
             ));
         }
     }
-    Sink::file(&path, opts).map_err(|e| {
+    let opened = Sink::file(&path, opts).map(Arc::new);
+    crate::site::keep_if_denied(opened, &path, || {
+        kept.take(|s| {
+            s.piped_command().is_none() && s.current_path().as_deref() == Some(path.as_path())
+        })
+    })
+    .map_err(|e| {
         format!(
             "AH00091: could not open error log file {}: {e}",
             path.display()

@@ -44,6 +44,22 @@ pub const EXIT_STATUS: i32 = 1;
 /// virtual hosts in order), `None` where there is none. The error text is
 /// httpd's (AH00650, AH00651) and is ready to print.
 pub fn open(settings: &Settings) -> Result<Vec<Option<Arc<ForensicLog>>>, String> {
+    open_reusing(settings, None)
+}
+
+/// [`open`] for a reload: `previous` is the configuration in force. A
+/// forensic pipe whose program is unchanged keeps running; a file the
+/// unprivileged user may not open again after the privilege drop keeps
+/// the descriptor in force (see [`crate::site::build_reusing`]).
+pub fn open_reusing(
+    settings: &Settings,
+    previous: Option<&Config>,
+) -> Result<Vec<Option<Arc<ForensicLog>>>, String> {
+    let mut kept = crate::site::Kept::new(
+        previous
+            .into_iter()
+            .flat_map(|p| p.servers.iter().filter_map(|s| s.forensic.clone())),
+    );
     let main = settings.main.forensic_log.as_deref();
     let names = std::iter::once(main).chain(
         settings
@@ -52,27 +68,39 @@ pub fn open(settings: &Settings) -> Result<Vec<Option<Arc<ForensicLog>>>, String
             .map(|v| v.forensic_log.as_deref().or(main)),
     );
     names
-        .map(|n| n.map(|n| open_one(settings, n).map(Arc::new)).transpose())
+        .map(|n| n.map(|n| open_one(settings, n, &mut kept)).transpose())
         .collect()
 }
 
-fn open_one(settings: &Settings, name: &str) -> Result<ForensicLog, String> {
+fn open_one(
+    settings: &Settings,
+    name: &str,
+    kept: &mut crate::site::Kept<ForensicLog>,
+) -> Result<Arc<ForensicLog>, String> {
     match name.strip_prefix('|') {
         Some(rest) => {
             let program = settings.root_relative(rest);
             let program = program.to_string_lossy();
             let argv = tokenize_argv(&program);
+            let display = format!("|{}", argv.join(" "));
+            if let Some(f) = kept.take(|f| f.name() == display) {
+                return Ok(f);
+            }
             ForensicLog::pipe(&argv, Some(&settings.server_root))
+                .map(Arc::new)
                 .map_err(|e| format!("AH00650: couldn't spawn forensic log pipe {program}: {e}"))
         }
         None => {
             let path = settings.root_relative(name);
-            ForensicLog::file(&path).map_err(|e| {
-                format!(
-                    "AH00651: could not open forensic log file {}.: {e}",
-                    path.display()
-                )
-            })
+            let opened = ForensicLog::file(&path).map(Arc::new);
+            let display = path.display().to_string();
+            crate::site::keep_if_denied(opened, &path, || kept.take(|f| f.name() == display))
+                .map_err(|e| {
+                    format!(
+                        "AH00651: could not open forensic log file {}.: {e}",
+                        path.display()
+                    )
+                })
         }
     }
 }

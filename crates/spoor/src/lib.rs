@@ -26,6 +26,8 @@
 //! * [`usertrack`]: mod_usertrack's tracking cookie;
 //! * [`site`]: the running configuration built from the model (logs opened,
 //!   formats resolved);
+//! * [`privileges`]: `User` and `Group`, the privilege drop of a server
+//!   started as root;
 //! * [`periodic_log`]: periodic log files (`CustomLog … period=`, WASD
 //!   `[LogPeriod]`);
 //! * [`wasd_track`]: WASD access tracking (the `WASDtrack` cookie);
@@ -44,6 +46,7 @@ pub mod http;
 pub mod mime;
 pub mod perdir;
 pub mod periodic_log;
+pub mod privileges;
 pub mod server;
 pub mod setenv;
 pub mod site;

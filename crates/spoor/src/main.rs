@@ -11,6 +11,7 @@ use std::sync::Arc;
 use clap::Parser;
 use spoor::cli::Cli;
 use spoor::config::{read_config, ReadOptions, Settings};
+use spoor::privileges::{self, Plan};
 use spoor::server::{self, Config, Current};
 use spoor::site;
 use spoor_log::sink::{Sink, SinkOptions};
@@ -20,11 +21,13 @@ use spoor_log::sink::{Sink, SinkOptions};
 struct Loaded {
     settings: Settings,
     config: Config,
+    plan: Plan,
 }
 
-/// Reads, checks and opens a configuration (`-f`, else `--wasd`); the
-/// error is ready to print.
-fn load(file: &Path, cli: &Cli) -> Result<Loaded, String> {
+/// Reads, checks and opens a configuration (`-f`, else `--wasd`); on a
+/// reload `previous` is the configuration in force, whose logs are kept
+/// where they cannot be opened again. The error is ready to print.
+fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, String> {
     let root = match &cli.server_root {
         Some(r) => r.clone(),
         None => std::env::current_dir().map_err(|e| format!("spoor: current directory: {e}"))?,
@@ -35,8 +38,13 @@ fn load(file: &Path, cli: &Cli) -> Result<Loaded, String> {
         for w in &settings.warnings {
             eprintln!("spoor: {w}");
         }
-        let config = site::build(&settings).map_err(|e| format!("spoor: {e}"))?;
-        return Ok(Loaded { settings, config });
+        let plan = privileges::plan(None, None, cli.allow_root)?;
+        let config = site::build_reusing(&settings, previous).map_err(|e| format!("spoor: {e}"))?;
+        return Ok(Loaded {
+            settings,
+            config,
+            plan,
+        });
     }
     let mut opts = ReadOptions::new(root);
     opts.defines.extend(cli.defines.iter().cloned());
@@ -50,8 +58,17 @@ fn load(file: &Path, cli: &Cli) -> Result<Loaded, String> {
     for w in &settings.warnings {
         eprintln!("{w}");
     }
-    let config = site::build(&settings).map_err(|e| format!("spoor: {e}"))?;
-    Ok(Loaded { settings, config })
+    let plan = privileges::plan(
+        settings.user.as_ref(),
+        settings.group.as_ref(),
+        cli.allow_root,
+    )?;
+    let config = site::build_reusing(&settings, previous).map_err(|e| format!("spoor: {e}"))?;
+    Ok(Loaded {
+        settings,
+        config,
+        plan,
+    })
 }
 
 fn listen_addrs(settings: &Settings) -> Vec<SocketAddr> {
@@ -78,8 +95,9 @@ fn main() -> ExitCode {
         println!("Server version: spoor/{}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    let (config, addrs, pid_file) = match cli.config_file.as_ref().or(cli.wasd_file.as_ref()) {
-        Some(file) => match load(file, &cli) {
+    let (config, addrs, pid_file, plan) = match cli.config_file.as_ref().or(cli.wasd_file.as_ref())
+    {
+        Some(file) => match load(file, &cli, None) {
             Ok(l) => {
                 let addrs = listen_addrs(&l.settings);
                 if addrs.is_empty() && !cli.test_config {
@@ -88,7 +106,7 @@ fn main() -> ExitCode {
                     );
                     return ExitCode::FAILURE;
                 }
-                (l.config, addrs, l.settings.pid_file)
+                (l.config, addrs, l.settings.pid_file, l.plan)
             }
             Err(e) => {
                 eprint!("{e}");
@@ -98,12 +116,18 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        None => match default_config(&cli) {
-            Ok(c) => (c, vec![cli.listen], None),
+        None => match privileges::plan(None, None, cli.allow_root) {
             Err(e) => {
-                eprintln!("spoor: {e}");
+                eprintln!("{e}");
                 return ExitCode::FAILURE;
             }
+            Ok(plan) => match default_config(&cli, None) {
+                Ok(c) => (c, vec![cli.listen], None, plan),
+                Err(e) => {
+                    eprintln!("spoor: {e}");
+                    return ExitCode::FAILURE;
+                }
+            },
         },
     };
     if cli.test_config {
@@ -129,7 +153,7 @@ fn main() -> ExitCode {
         }
     };
     let current = Arc::new(Current::new(config));
-    let result = runtime.block_on(run(cli, current, addrs, pid_file.clone()));
+    let result = runtime.block_on(run(cli, current, addrs, pid_file.clone(), plan));
     if let Some(p) = &pid_file {
         let _ = std::fs::remove_file(p);
     }
@@ -143,8 +167,10 @@ fn main() -> ExitCode {
 }
 
 /// The embedded default: serve `--root` on `--listen`, combined log to
-/// standard output (or `--access-log`).
-fn default_config(cli: &Cli) -> Result<Config, String> {
+/// standard output (or `--access-log`; on a reload, `previous` is the
+/// configuration in force, whose log is kept if it cannot be reopened
+/// after the privilege drop).
+fn default_config(cli: &Cli, previous: Option<&Config>) -> Result<Config, String> {
     let root = match std::fs::canonicalize(&cli.root) {
         Ok(r) if r.is_dir() => r,
         Ok(r) => return Err(format!("document root {} is not a directory", r.display())),
@@ -152,8 +178,10 @@ fn default_config(cli: &Cli) -> Result<Config, String> {
     };
     let mut config = Config::new(root);
     if let Some(path) = &cli.access_log {
-        config.sinks[0] = Sink::file(path, &SinkOptions::default())
-            .map_err(|e| format!("could not open access log {}: {e}", path.display()))?;
+        let opened = Sink::file(path, &SinkOptions::default()).map(Arc::new);
+        config.sinks[0] =
+            site::keep_if_denied(opened, path, || previous.map(|p| p.sinks[0].clone()))
+                .map_err(|e| format!("could not open access log {}: {e}", path.display()))?;
     }
     Ok(config)
 }
@@ -163,6 +191,7 @@ async fn run(
     current: Arc<Current>,
     addrs: Vec<SocketAddr>,
     pid_file: Option<PathBuf>,
+    plan: Plan,
 ) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut listeners = Vec::new();
@@ -178,6 +207,12 @@ async fn run(
     }
     if let Some(p) = &pid_file {
         std::fs::write(p, format!("{}\n", std::process::id()))?;
+    }
+    // Started as root: everything privileged is done, give root up before
+    // the first connection is accepted.
+    privileges::drop_to(&plan).map_err(std::io::Error::other)?;
+    if let Plan::Drop(id) = &plan {
+        eprintln!("spoor: serving as {id}");
     }
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut term = signal(SignalKind::terminate())?;
@@ -224,7 +259,7 @@ async fn run(
 /// fails keeps the old one serving.
 fn reload(cli: &Cli, current: &Current) {
     match cli.config_file.as_ref().or(cli.wasd_file.as_ref()) {
-        Some(file) => match load(file, cli) {
+        Some(file) => match load(file, cli, Some(&current.get())) {
             Ok(l) => {
                 current.replace(l.config);
                 eprintln!("spoor: configuration reloaded, logs reopened");
@@ -234,7 +269,7 @@ fn reload(cli: &Cli, current: &Current) {
                 eprintln!("spoor: the new configuration failed; the old one keeps serving");
             }
         },
-        None => match default_config(cli) {
+        None => match default_config(cli, Some(&current.get())) {
             Ok(c) => current.replace(c),
             Err(e) => eprintln!("spoor: reload failed, keeping the old configuration: {e}"),
         },

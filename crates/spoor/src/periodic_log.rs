@@ -64,21 +64,55 @@ pub fn open(
     tz: &TimeZone,
     opts: &SinkOptions,
 ) -> Result<Sink, String> {
-    let name = match &spec.wasd_name {
+    check_dir(settings, spec, period, tz)?;
+    open_io(settings, spec, period, tz, opts)
+        .map_err(|e| open_error(settings, spec, period, tz, &e))
+}
+
+fn periodic_name(settings: &Settings, spec: &LogSpec) -> PeriodicName {
+    match &spec.wasd_name {
         Some(w) => {
             let mut w = w.clone();
             w.dir = settings.root_relative(&w.dir.to_string_lossy());
             PeriodicName::Wasd(w)
         }
         None => PeriodicName::Pattern(settings.root_relative(&spec.target)),
-    };
-    let dir = match &name {
+    }
+}
+
+/// The name the periodic sink of `spec` carries ([`Sink::name`]): the
+/// pattern, or the WASD name without a date.
+pub fn name(settings: &Settings, spec: &LogSpec) -> PathBuf {
+    match periodic_name(settings, spec) {
+        PeriodicName::Pattern(p) => p,
+        PeriodicName::Wasd(w) => w.dir.join(w.file_name(None)),
+    }
+}
+
+fn periodic_spec(
+    settings: &Settings,
+    spec: &LogSpec,
+    period: Period,
+    tz: &TimeZone,
+) -> PeriodicSpec {
+    PeriodicSpec {
+        time_zone: tz.clone(),
+        ..PeriodicSpec::new(period, periodic_name(settings, spec))
+    }
+}
+
+/// Checks that the directory of the current period's file exists
+/// (httpd's AH02297 wording).
+pub fn check_dir(
+    settings: &Settings,
+    spec: &LogSpec,
+    period: Period,
+    tz: &TimeZone,
+) -> Result<(), String> {
+    let ps = periodic_spec(settings, spec, period, tz);
+    let dir = match &ps.name {
         PeriodicName::Wasd(w) => w.dir.clone(),
         PeriodicName::Pattern(p) => p.parent().map(PathBuf::from).unwrap_or_default(),
-    };
-    let ps = PeriodicSpec {
-        time_zone: tz.clone(),
-        ..PeriodicSpec::new(period, name)
     };
     let first = ps.at(ps.clock.now_us()).1;
     let first_dir = first.parent().map(PathBuf::from).unwrap_or_default();
@@ -91,12 +125,36 @@ pub fn open(
             spec.line
         ));
     }
-    Sink::periodic(ps, opts).map_err(|e| {
-        format!(
-            "AH00649: could not open transfer log file {}: {e}",
-            first.display()
-        )
-    })
+    Ok(())
+}
+
+/// Opens the periodic sink (the current period's file), the error as the
+/// system reported it.
+pub fn open_io(
+    settings: &Settings,
+    spec: &LogSpec,
+    period: Period,
+    tz: &TimeZone,
+    opts: &SinkOptions,
+) -> std::io::Result<Sink> {
+    Sink::periodic(periodic_spec(settings, spec, period, tz), opts)
+}
+
+/// The message for a periodic file [`open_io`] could not open (AH00649,
+/// naming the current period's file).
+pub fn open_error(
+    settings: &Settings,
+    spec: &LogSpec,
+    period: Period,
+    tz: &TimeZone,
+    e: &std::io::Error,
+) -> String {
+    let ps = periodic_spec(settings, spec, period, tz);
+    let first = ps.at(ps.clock.now_us()).1;
+    format!(
+        "AH00649: could not open transfer log file {}: {e}",
+        first.display()
+    )
 }
 
 /// Opens the sinks of a WASD [`LogPlan`](spoor_log::wasd_log::LogPlan),

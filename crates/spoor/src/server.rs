@@ -93,7 +93,7 @@ pub struct Config {
     /// Chooses the server for a request.
     pub vhosts: Vhosts,
     /// Every access log, opened; [`LogUse::sink`] indexes this.
-    pub sinks: Vec<Sink>,
+    pub sinks: Vec<Arc<Sink>>,
     /// Content types.
     pub mime: MimeTable,
     /// The time zone log times are rendered in.
@@ -136,7 +136,9 @@ impl Config {
                 conn: Default::default(),
             }],
             vhosts: Vhosts::empty(),
-            sinks: vec![Sink::stdout(&SinkOptions::default()).expect("standard output")],
+            sinks: vec![Arc::new(
+                Sink::stdout(&SinkOptions::default()).expect("standard output"),
+            )],
             mime: MimeTable::system(),
             time_zone: TimeZone::system(),
             log_exclude_hosts: Default::default(),

@@ -5,7 +5,9 @@
 //! and resolves each server's list of logs and formats once, so a request
 //! only picks its server and walks a short list.
 
-use std::path::PathBuf;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use spoor_log::{Format, TimeZone};
@@ -17,7 +19,7 @@ use crate::perdir::{opt, Merge, PerDir, Sections};
 use crate::server::Config;
 use crate::setenv::{LogCondition, ScopeEnv};
 use crate::vhost::Vhosts;
-use spoor_log::sink::{Sink, SinkOptions};
+use spoor_log::sink::{PipedCommand, Sink, SinkOptions};
 use spoor_log::wasd_track::TrackSettings;
 
 /// One access log as a server uses it.
@@ -165,11 +167,78 @@ pub(crate) fn system_host_name() -> String {
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
+/// The logs of the configuration in force, offered to a reload that
+/// builds the next one. Each can be taken once, so two log lines naming
+/// the same target keep getting a sink each.
+pub struct Kept<T> {
+    items: Vec<Option<Arc<T>>>,
+}
+
+impl<T> Kept<T> {
+    /// Offers `all` (the same sink listed twice is offered once).
+    pub fn new(all: impl IntoIterator<Item = Arc<T>>) -> Kept<T> {
+        let mut items: Vec<Option<Arc<T>>> = Vec::new();
+        for a in all {
+            if !items.iter().flatten().any(|b| Arc::ptr_eq(&a, b)) {
+                items.push(Some(a));
+            }
+        }
+        Kept { items }
+    }
+
+    /// Takes the first offered log `matches` accepts.
+    pub fn take(&mut self, matches: impl Fn(&T) -> bool) -> Option<Arc<T>> {
+        self.items
+            .iter_mut()
+            .find(|i| i.as_deref().is_some_and(&matches))
+            .and_then(Option::take)
+    }
+}
+
+/// A log file could not be opened again by a reload: after the privilege
+/// drop, a permission error on a file the configuration in force already
+/// writes keeps that descriptor (httpd's parent, still root, would reopen
+/// it), with one warning line; anything else is the reload's error.
+pub fn keep_if_denied<T>(
+    result: io::Result<Arc<T>>,
+    what: &Path,
+    kept: impl FnOnce() -> Option<Arc<T>>,
+) -> io::Result<Arc<T>> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            match (crate::privileges::in_force(), kept()) {
+                (Some(id), Some(k)) => {
+                    eprintln!(
+                        "spoor: warning: {} cannot be reopened as {id} ({e}); \
+                         the descriptor opened before the privilege drop stays in use",
+                        what.display()
+                    );
+                    Ok(k)
+                }
+                _ => Err(e),
+            }
+        }
+        r => r,
+    }
+}
+
 /// Builds the running configuration from the model; the error text is
 /// ready to print.
 pub fn build(settings: &Settings) -> Result<Config, String> {
+    build_reusing(settings, None)
+}
+
+/// Builds the running configuration as a reload does: `previous` is the
+/// configuration in force. Piped loggers whose command (and working
+/// directory and buffering) did not change keep running; log files are
+/// opened again, and one the unprivileged user may not open after the
+/// privilege drop keeps the descriptor `previous` holds for the same
+/// path ([`crate::privileges`]). Error logs and forensic logs follow the
+/// same rules.
+pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<Config, String> {
     let logs = settings.all_logs();
-    let mut sinks = Vec::with_capacity(logs.len());
+    let mut kept = Kept::new(previous.into_iter().flat_map(|p| p.sinks.iter().cloned()));
+    let mut sinks: Vec<Arc<Sink>> = Vec::with_capacity(logs.len());
     let opts = SinkOptions {
         buffered: settings.buffered_logs,
         working_dir: Some(settings.server_root.clone()),
@@ -178,21 +247,42 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
     let time_zone = TimeZone::system();
     for l in &logs {
         if let Some(period) = l.period {
-            sinks.push(crate::periodic_log::open(
-                settings, l, period, &time_zone, &opts,
-            )?);
+            let name = crate::periodic_log::name(settings, l);
+            crate::periodic_log::check_dir(settings, l, period, &time_zone)?;
+            let opened =
+                crate::periodic_log::open_io(settings, l, period, &time_zone, &opts).map(Arc::new);
+            let r = keep_if_denied(opened, &name, || {
+                kept.take(|s| {
+                    s.is_periodic()
+                        && s.is_buffered() == opts.buffered
+                        && Path::new(s.name()) == name
+                })
+            });
+            sinks.push(r.map_err(|e| {
+                crate::periodic_log::open_error(settings, l, period, &time_zone, &e)
+            })?);
             continue;
         }
         if l.target.starts_with('|') {
             // Reliable piped logs: the logger is restarted if it dies, and
-            // what is in the pipe survives.
+            // what is in the pipe survives. One whose command is unchanged
+            // keeps running across a reload.
+            let command = PipedCommand::parse(&l.target[1..]);
+            let same = kept.take(|s| {
+                s.is_buffered() == opts.buffered
+                    && s.piped_command() == Some((&command, opts.working_dir.as_deref()))
+            });
+            if let Some(s) = same {
+                sinks.push(s);
+                continue;
+            }
             let sink = Sink::open(&l.target, &opts).map_err(|e| {
                 format!(
                     "AH00104: unable to start piped log program '{}': {e}",
                     &l.target[1..]
                 )
             })?;
-            sinks.push(sink);
+            sinks.push(Arc::new(sink));
             continue;
         }
         let path = settings.root_relative(&l.target);
@@ -206,7 +296,15 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
                 l.line
             ));
         }
-        let sink = Sink::file(&path, &opts).map_err(|e| {
+        let opened = Sink::file(&path, &opts).map(Arc::new);
+        let sink = keep_if_denied(opened, &path, || {
+            kept.take(|s| {
+                !s.is_periodic()
+                    && s.is_buffered() == opts.buffered
+                    && s.current_path().as_deref() == Some(path.as_path())
+            })
+        })
+        .map_err(|e| {
             format!(
                 "AH00649: could not open transfer log file {}: {e}",
                 path.display()
@@ -225,8 +323,8 @@ pub fn build(settings: &Settings) -> Result<Config, String> {
         .document_root
         .clone()
         .unwrap_or_else(|| settings.server_root.join("htdocs"));
-    let mut errorlogs = crate::errorlog::open(settings)?.into_iter();
-    let mut forensics = crate::forensic::open(settings)?.into_iter();
+    let mut errorlogs = crate::errorlog::open_reusing(settings, previous)?.into_iter();
+    let mut forensics = crate::forensic::open_reusing(settings, previous)?.into_iter();
     let mut servers = Vec::with_capacity(1 + settings.vhosts.len());
     for (i, list) in resolved.into_iter().enumerate() {
         let srv = if i == 0 {

@@ -179,6 +179,12 @@ fn write_root(root: &Path, port: u16) {
         let _ = std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(mode));
     }
     let _ = std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755));
+    // A file only root may read: both servers, serving as nobody, refuse
+    // it (403, AH00132).
+    let secret = root.join("htdocs/rootonly.txt");
+    std::fs::write(&secret, b"root only\n").unwrap();
+    set_mtime(&secret);
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 fn walk(p: &Path) -> Vec<PathBuf> {

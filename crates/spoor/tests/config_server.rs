@@ -12,14 +12,19 @@ mod common;
 use common::{free_port, TempDir};
 
 fn tempdir(tag: &str) -> TempDir {
-    TempDir::create(
+    let t = TempDir::create(
         &format!("cfg-{tag}"),
         &["htdocs", "vh", "logs"],
         &[
             ("htdocs/index.html", "main\n"),
             ("vh/index.html", "vhost\n"),
         ],
-    )
+    );
+    // Run as root, spoor serves as nobody: the logs directory is the
+    // server user's, so a reload reopens rotated logs and the pid file is
+    // removed at exit.
+    t.give_to_server("logs");
+    t
 }
 
 struct Server(Child);

@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+
 const CLIENTS: usize = 64;
 const PER_CLIENT: usize = 60;
 
@@ -72,6 +74,12 @@ fn load(threads: Option<&str>) {
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(root.join("htdocs")).unwrap();
     std::fs::create_dir_all(root.join("logs")).unwrap();
+    for d in ["", "htdocs", "logs"] {
+        common::mode_0755(&root.join(d));
+    }
+    // Run as root, spoor serves as nobody: the logs directory is its own,
+    // so the rotation's reopen creates the new file.
+    common::give_to_server(&root.join("logs"));
     std::fs::write(root.join("htdocs/f.txt"), "x".repeat(1024)).unwrap();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
+mod common;
+
 const WAIT: Duration = Duration::from_secs(10);
 
 struct Server {
@@ -32,6 +34,11 @@ fn make_root() -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::create_dir_all(dir.join("noindex")).unwrap();
+    // Readable by the unprivileged user spoor serves as when started as
+    // root (files are 0644 under the usual umask).
+    for d in ["", "sub", "noindex"] {
+        common::mode_0755(&dir.join(d));
+    }
     std::fs::write(dir.join("index.html"), "<h1>hello</h1>\n").unwrap();
     std::fs::write(dir.join("sub/index.html"), "sub index\n").unwrap();
     std::fs::write(dir.join("alpha.txt"), "abcdefghijklmnopqrstuvwxyz").unwrap();

@@ -432,6 +432,21 @@ impl Sink {
         self.inner.dest.out().lost() + self.inner.late.load(Ordering::Relaxed)
     }
 
+    /// A piped logger's program and working directory; `None` for other
+    /// sinks. A reload compares it with the new configuration's target to
+    /// keep a logger whose command did not change.
+    pub fn piped_command(&self) -> Option<(&PipedCommand, Option<&Path>)> {
+        match &self.inner.dest {
+            Dest::Pipe(p) => Some(p.command()),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a periodic file ([`Sink::periodic`]).
+    pub fn is_periodic(&self) -> bool {
+        matches!(self.inner.dest, Dest::Periodic { .. })
+    }
+
     /// The process id of a piped logger's current child; `None` for other
     /// sinks, or while the child is being restarted.
     pub fn child_pid(&self) -> Option<u32> {

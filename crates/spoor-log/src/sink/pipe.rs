@@ -105,6 +105,11 @@ pub(super) struct Piped {
 }
 
 impl Piped {
+    /// The program this logger runs and its working directory.
+    pub(super) fn command(&self) -> (&PipedCommand, Option<&Path>) {
+        (&self.shared.command, self.shared.cwd.as_deref())
+    }
+
     /// Creates the pipe, starts the child and its watcher thread.
     pub(super) fn start(
         command: PipedCommand,

@@ -25,6 +25,7 @@ use spoor_log::{Escaping, Format};
 use super::{native_module, Config, ConfigError, Directive};
 use crate::perdir::DirScope;
 pub use crate::perdir::{PerDir, Section, SectionKind};
+use crate::privileges::IdSetting;
 use crate::setenv::{LogCondition, ScopeEnv};
 
 /// `HostnameLookups`.
@@ -257,6 +258,11 @@ pub struct Settings {
     pub listen: Vec<(Option<IpAddr>, u16)>,
     /// `PidFile`.
     pub pid_file: Option<PathBuf>,
+    /// `User` (main server only): the account a server started as root
+    /// serves as (see [`crate::privileges`]).
+    pub user: Option<IdSetting>,
+    /// `Group` (main server only).
+    pub group: Option<IdSetting>,
     /// `BufferedLogs`: the last occurrence anywhere wins.
     pub buffered_logs: bool,
     /// `ServerTokens`.
@@ -293,6 +299,8 @@ pub struct ResolvedLog {
 pub const KNOWN: &[&str] = &[
     "Listen",
     "PidFile",
+    "User",
+    "Group",
     "BufferedLogs",
     "ServerTokens",
     "TypesConfig",
@@ -447,6 +455,8 @@ impl Settings {
             server_root: cfg.server_root.clone(),
             listen: Vec::new(),
             pid_file: None,
+            user: None,
+            group: None,
             buffered_logs: false,
             tokens: Tokens::Full,
             types_config: None,
@@ -530,6 +540,46 @@ impl Settings {
                 global_only(d)?;
                 nargs(d, 1, 1, "A file for logging the server process ID")?;
                 self.pid_file = Some(self.root_relative(&d.args[0]));
+            }
+            "user" | "group" => {
+                // httpd: main server only, resolved (and an unknown name
+                // refused) as the file is read.
+                if scope == Scope::Dir {
+                    return Err(ConfigError::directive(
+                        d,
+                        format!("{} not allowed in <Directory> context", d.name),
+                    ));
+                }
+                global_only(d)?;
+                let user = name == "user";
+                nargs(
+                    d,
+                    1,
+                    1,
+                    if user {
+                        "Effective user id for this server"
+                    } else {
+                        "Effective group id for this server"
+                    },
+                )?;
+                let spec = &d.args[0];
+                let id = if user {
+                    crate::privileges::resolve_user(spec)
+                } else {
+                    crate::privileges::resolve_group(spec)
+                }
+                .map_err(|e| ConfigError::directive(d, e))?;
+                let setting = IdSetting {
+                    spec: spec.clone(),
+                    id,
+                    file: d.file.clone(),
+                    line: d.line,
+                };
+                if user {
+                    self.user = Some(setting);
+                } else {
+                    self.group = Some(setting);
+                }
             }
             "bufferedlogs" => {
                 server_only(d)?;

@@ -79,6 +79,9 @@ pub fn cases() -> Vec<Case> {
         "/noext",
         "/index.html/extra",
         "/dots.tar.gz",
+        // Readable by root alone (both servers serve as nobody).
+        "/rootonly.txt",
+        "/rootonly.txt/extra",
     ];
     for p in paths {
         for m in ["GET", "HEAD"] {

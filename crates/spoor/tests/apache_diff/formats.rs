@@ -445,14 +445,16 @@ pub fn config(port: u16, modules: &str) -> String {
          # The next line is the only one that differs between the two servers.\n\
          Define DIFF_PORT {port}\n\
          \n\
-         # apache2-only (-D APACHE): the MPM, authz_core, privileges, runtime\n\
-         # files and the error log. spoor has no such modules or refuses\n\
-         # ErrorLog as not supported yet; none of them touches the access logs.\n\
+         # Both servers, started as root, serve as nobody.\n\
+         User nobody\n\
+         Group nogroup\n\
+         \n\
+         # apache2-only (-D APACHE): the MPM, authz_core, runtime files and\n\
+         # the error log. spoor has no such modules or refuses ErrorLog as\n\
+         # not supported yet; none of them touches the access logs.\n\
          <IfDefine APACHE>\n\
          LoadModule mpm_event_module {modules}/mod_mpm_event.so\n\
          LoadModule authz_core_module {modules}/mod_authz_core.so\n\
-         User nobody\n\
-         Group nogroup\n\
          DefaultRuntimeDir run\n\
          PidFile run/apache2.pid\n\
          ErrorLog run/error.log\n\

@@ -7,7 +7,42 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A scratch directory under the system temp dir, removed on drop.
+///
+/// The directory and the ones made for it are mode 0755 whatever the
+/// umask: a spoor started as root by a test gives root up for `nobody`
+/// (its default `User`), which must still be able to read the document
+/// roots.
 pub struct TempDir(pub PathBuf);
+
+/// Sets mode 0755 on `p` (whatever the umask made it).
+pub fn mode_0755(p: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Whether the tests run as root (then spoor drops to its `User`).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Gives `path` to the account spoor serves as when a test runs it as
+/// root without `User` (see [`TempDir::give_to_server`]).
+pub fn give_to_server(path: &std::path::Path) {
+    if is_root() {
+        let (uid, gid) = default_ids();
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
+    }
+}
+
+/// The uid and gid spoor serves as when started as root without `User`
+/// and `Group` (nobody, nogroup).
+pub fn default_ids() -> (u32, u32) {
+    (
+        spoor::privileges::resolve_user(spoor::privileges::DEFAULT_USER).unwrap(),
+        spoor::privileges::resolve_group(spoor::privileges::DEFAULT_GROUP).unwrap(),
+    )
+}
 
 impl TempDir {
     /// A fresh `spoor-<tag>-<pid>-<n>-<nanos>` directory holding `dirs`
@@ -25,8 +60,10 @@ impl TempDir {
         ));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
+        mode_0755(&p);
         for d in dirs {
             std::fs::create_dir_all(p.join(d)).unwrap();
+            mode_0755(&p.join(d));
         }
         let dir = TempDir(p);
         for (rel, text) in files {
@@ -40,6 +77,14 @@ impl TempDir {
         let p = self.0.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
+    }
+
+    /// Gives the directory `rel` to the account spoor serves as when a
+    /// test runs it as root without `User` (nobody/nogroup), so that a
+    /// reload after the privilege drop can reopen the logs in it and
+    /// spoor can remove its pid file there. Nothing to do when not root.
+    pub fn give_to_server(&self, rel: &str) {
+        give_to_server(&self.0.join(rel));
     }
 }
 
