@@ -889,6 +889,22 @@ pub struct Sections {
     files: usize,
     /// Merged results by the set of matching sections.
     cache: Mutex<HashMap<u128, Arc<PerDir>>>,
+    /// Whether every directory level has `FollowSymLinks` without
+    /// `SymLinksIfOwnerMatch` (see [`Sections::follows_links_everywhere`]).
+    free_links: bool,
+}
+
+/// Whether merging `o` onto options that follow links unchecked keeps
+/// them so (the `+`/`-` forms neither remove `FollowSymLinks` nor add
+/// `SymLinksIfOwnerMatch`; an explicit set has the one without the other).
+fn keeps_free_links(o: &Options) -> bool {
+    if o.opts & opt::UNSET != 0 {
+        o.remove & opt::SYM_LINKS == 0
+            && o.add & opt::SYM_OWNER == 0
+            && (o.opts & opt::SYM_OWNER == 0)
+    } else {
+        o.opts & opt::SYM_LINKS != 0 && o.opts & opt::SYM_OWNER == 0
+    }
 }
 
 /// The most distinct section sets a server caches.
@@ -928,13 +944,49 @@ impl Sections {
             .chain(locs.cloned())
             .collect();
         let nf = all.iter().filter(|s| s.kind == SectionKind::Files).count();
+        let b = &base.core.options;
+        let free_links = b.opts & (opt::SYM_LINKS | opt::SYM_OWNER) == opt::SYM_LINKS
+            && keeps_free_links(b)
+            && all[..nd]
+                .iter()
+                .all(|s| keeps_free_links(&s.dir.core.options));
         Sections {
             base: Arc::new(base),
             all,
             dirs: nd,
             files: nf,
             cache: Mutex::new(HashMap::new()),
+            free_links,
         }
+    }
+
+    /// Whether symbolic links are followed unchecked at every level of
+    /// every directory walk of this server: the defaults have
+    /// `FollowSymLinks` without `SymLinksIfOwnerMatch` and no `<Directory>`
+    /// section (plain or regex) can take either state away, whatever
+    /// combination of them matches. Then a walk needs no check beyond the
+    /// one `stat` of the whole path (httpd skips its `lstat`s the same
+    /// way).
+    pub fn follows_links_everywhere(&self) -> bool {
+        self.free_links
+    }
+
+    /// The `Options` bits httpd's directory walk has in force at the
+    /// directory `dir` (absolute, ending with `/`): the server's defaults
+    /// with every matching plain `<Directory>` section merged in walk
+    /// order, as `core_opts_merge` accumulates them. A link found in
+    /// `dir` is judged by these. With `regex`, the matching regex
+    /// sections are merged too (the whole directory walk's result, which a
+    /// sub-request of the same directory is judged by).
+    pub fn walk_options(&self, dir: &[u8], regex: bool) -> u16 {
+        let mut o = self.base.core.options;
+        for s in &self.all[..self.dirs] {
+            let is_regex = matches!(s.matcher, Pattern::Regex(_));
+            if (regex || !is_regex) && s.matches(dir, b"") {
+                o = Options::merge(&o, &s.dir.core.options);
+            }
+        }
+        o.opts
     }
 
     /// Whether the server has any section (else every request gets the

@@ -222,6 +222,16 @@ impl MapRules {
 
     /// Maps the (decoded, normalised) request path for a service.
     pub fn map(&self, service: Option<(&str, u16)>, path: &[u8]) -> Mapped {
+        self.map_rooted(service, path).0
+    }
+
+    /// [`MapRules::map`], with the length of the mapped root: the
+    /// directory the `pass` rule's result (or template, without a result)
+    /// names before its first `*` (without a `*`, the file's directory).
+    /// The result starts with that text, so the length indexes it; 0 means
+    /// the ServerRoot itself. Symbolic links are followed only to targets
+    /// below this directory.
+    pub fn map_rooted(&self, service: Option<(&str, u16)>, path: &[u8]) -> (Mapped, usize) {
         let mut cur = path.to_vec();
         let mut caps = Vec::new();
         for r in self.applicable(service) {
@@ -229,24 +239,29 @@ impl MapRules {
                 continue;
             }
             match r.verb {
-                Verb::Fail => return Mapped::Fail,
+                Verb::Fail => return (Mapped::Fail, 0),
                 Verb::Pass | Verb::Map => {
                     let next = match &r.result {
                         Some(res) => substitute(res, &cur, &caps),
                         None => cur.clone(),
                     };
                     if r.verb == Verb::Pass {
-                        return if safe_path(&next) {
-                            Mapped::File(next)
-                        } else {
-                            Mapped::Fail
+                        if !safe_path(&next) {
+                            return (Mapped::Fail, 0);
+                        }
+                        let shape = r.result.as_deref().unwrap_or(&r.template);
+                        let fixed = match memchr::memchr(b'*', shape) {
+                            Some(i) => &shape[..i],
+                            None => &next[..],
                         };
+                        let root = memchr::memrchr(b'/', fixed).unwrap_or(0);
+                        return (Mapped::File(next), root);
                     }
                     cur = next;
                 }
             }
         }
-        Mapped::Fail
+        (Mapped::Fail, 0)
     }
 }
 
