@@ -2642,6 +2642,7 @@ impl Connection {
                     bytes_sent: o.bytes_sent,
                     body_sent: o.bytes_sent > 0,
                     notes: &note_buf[..forensic_notes],
+                    log_id: o.log_ids.request_id(),
                     ..req.clone()
                 };
                 let rec = Record {
