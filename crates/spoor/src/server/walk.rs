@@ -200,6 +200,27 @@ fn link_allowed(o: u16, link: &libc::stat, target: &libc::stat) -> bool {
     o & opt::SYM_OWNER == 0 || link.st_uid == target.st_uid
 }
 
+/// A component that could not be opened: missing (the walk ends there,
+/// the rest is path info), not searchable (AH00035), or another error
+/// (AH00036).
+fn missing_or_refused(e: io::Error, end: usize) -> Result<Reached, Refusal> {
+    match errno_of(&e) {
+        libc::ENOENT => Ok(Reached {
+            file: Err(e),
+            stat: None,
+            cut: end,
+        }),
+        libc::EACCES => Err(Refusal::Search {
+            upto: end,
+            errno: libc::EACCES,
+        }),
+        n => Err(Refusal::Failed {
+            upto: end,
+            errno: n,
+        }),
+    }
+}
+
 /// The checked walk of `path` (absolute, or relative to `start` when
 /// given): each component opened with `O_PATH | O_NOFOLLOW` relative to
 /// the directory before it, links judged by `opts_at(directory holding
@@ -245,27 +266,26 @@ pub(super) fn checked(
             upto: end,
             errno: libc::EINVAL,
         })?;
+        // A component before the last is most often a plain directory:
+        // `O_DIRECTORY` with `O_NOFOLLOW` opens only that (a link fails
+        // with ENOTDIR), and saves the fstat.
+        if !last {
+            match open_at(
+                dir.as_raw_fd(),
+                &name,
+                libc::O_PATH | libc::O_NOFOLLOW | libc::O_DIRECTORY,
+            ) {
+                Ok(d) => {
+                    dir = d;
+                    continue;
+                }
+                Err(e) if errno_of(&e) == libc::ENOTDIR => {}
+                Err(e) => return missing_or_refused(e, end),
+            }
+        }
         let fd = match open_at(dir.as_raw_fd(), &name, libc::O_PATH | libc::O_NOFOLLOW) {
             Ok(fd) => fd,
-            Err(e) if errno_of(&e) == libc::ENOENT => {
-                return Ok(Reached {
-                    file: Err(e),
-                    stat: None,
-                    cut: end,
-                })
-            }
-            Err(e) if errno_of(&e) == libc::EACCES => {
-                return Err(Refusal::Search {
-                    upto: end,
-                    errno: libc::EACCES,
-                })
-            }
-            Err(e) => {
-                return Err(Refusal::Failed {
-                    upto: end,
-                    errno: errno_of(&e),
-                })
-            }
+            Err(e) => return missing_or_refused(e, end),
         };
         let failed = |e: io::Error| Refusal::Failed {
             upto: end,
@@ -410,6 +430,9 @@ pub(super) fn free(path: &[u8], root_len: usize) -> Result<usize, Refusal> {
     }
 }
 
+/// How many times `openat2` is tried when it answers EAGAIN.
+const OPENAT2_TRIES: u32 = 16;
+
 /// The kernel's `struct open_how` (libc's cannot be built outside it).
 #[repr(C)]
 struct OpenHow {
@@ -446,16 +469,28 @@ pub(super) fn beneath(root: &[u8], rel: &[u8]) -> Result<Reached, Refusal> {
         mode: 0,
         resolve: libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS,
     };
-    // SAFETY: openat2 with a valid directory descriptor, a NUL-terminated
-    // name and an `open_how` of the size passed.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            rootfd.as_raw_fd(),
-            name.as_ptr(),
-            &how as *const OpenHow,
-            std::mem::size_of::<OpenHow>(),
-        )
+    // A `..` on the way fails with EAGAIN when anything was renamed on
+    // the system meanwhile: a few more tries, then the error (403).
+    let mut tries = 0;
+    let fd = loop {
+        // SAFETY: openat2 with a valid directory descriptor, a
+        // NUL-terminated name and an `open_how` of the size passed.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                rootfd.as_raw_fd(),
+                name.as_ptr(),
+                &how as *const OpenHow,
+                std::mem::size_of::<OpenHow>(),
+            )
+        };
+        tries += 1;
+        if fd >= 0
+            || tries == OPENAT2_TRIES
+            || io::Error::last_os_error().raw_os_error() != Some(libc::EAGAIN)
+        {
+            break fd;
+        }
     };
     if fd < 0 {
         let e = io::Error::last_os_error();
