@@ -1284,6 +1284,80 @@ mod tests {
         v.join(",")
     }
 
+    /// A `<Directory>`-kind section whose only content is one `Options`
+    /// line.
+    fn with_options(kind: &str, arg: &str, words: &[&str]) -> Section {
+        let mut s = section(kind, &[arg], "X");
+        s.dir.core.options = options(&[words]).unwrap();
+        s
+    }
+
+    #[test]
+    fn link_options_per_walk_level() {
+        use opt::{SYM_LINKS as L, SYM_OWNER as O};
+        let mut base = PerDir::default();
+        base.core.options = Options::server_default();
+        let bits =
+            |secs: &Sections, d: &str, rx: bool| secs.walk_options(d.as_bytes(), rx) & (L | O);
+        // Nothing said: links free everywhere, no walk needed.
+        let free = Sections::new(base.clone(), &[], &[]);
+        assert!(free.follows_links_everywhere());
+        assert_eq!(bits(&free, "/srv/htdocs/", false), L);
+        // Taken away at the root, given back below with +, owner match
+        // added deeper with a +/- pair; each level sees what is merged
+        // down to it.
+        let secs = Sections::new(
+            base.clone(),
+            &[],
+            &[
+                with_options(
+                    "Directory",
+                    "/srv/htdocs/sub",
+                    &["-FollowSymLinks", "+SymLinksIfOwnerMatch"],
+                ),
+                with_options("Directory", "/", &["-FollowSymLinks"]),
+                with_options("Directory", "/srv/htdocs", &["+FollowSymLinks"]),
+                with_options("DirectoryMatch", "/idx$", &["-FollowSymLinks"]),
+            ],
+        );
+        assert!(!secs.follows_links_everywhere());
+        assert_eq!(bits(&secs, "/", false), 0);
+        assert_eq!(bits(&secs, "/srv/", false), 0);
+        assert_eq!(bits(&secs, "/srv/htdocs/", false), L);
+        assert_eq!(bits(&secs, "/srv/htdocs/other/", false), L);
+        assert_eq!(bits(&secs, "/srv/htdocs/sub/", false), O);
+        assert_eq!(bits(&secs, "/srv/htdocs/sub/deeper/", false), O);
+        // Regex sections: not seen by the walk, seen by the shortcut.
+        assert_eq!(bits(&secs, "/srv/htdocs/idx/", false), L);
+        assert_eq!(bits(&secs, "/srv/htdocs/idx", true), 0);
+        // Sections that keep links free keep the server free.
+        let keeps = Sections::new(
+            base.clone(),
+            &[],
+            &[
+                with_options("Directory", "/", &["FollowSymLinks"]),
+                with_options("Directory", "/srv", &["+Indexes"]),
+                with_options("DirectoryMatch", "x", &["All"]),
+            ],
+        );
+        assert!(keeps.follows_links_everywhere());
+        // Any one that could take them away does not, regex or not.
+        for (kind, words) in [
+            ("Directory", &["None"][..]),
+            ("Directory", &["+SymLinksIfOwnerMatch"][..]),
+            ("Directory", &["FollowSymLinks", "SymLinksIfOwnerMatch"][..]),
+            ("DirectoryMatch", &["-FollowSymLinks"][..]),
+        ] {
+            let one = Sections::new(base.clone(), &[], &[with_options(kind, "/srv", words)]);
+            assert!(!one.follows_links_everywhere(), "{kind} {words:?}");
+        }
+        // The server's own Options count too.
+        let mut none = base.clone();
+        none.core.options =
+            Options::merge(&Options::server_default(), &options(&[&["None"]]).unwrap());
+        assert!(!Sections::new(none, &[], &[]).follows_links_everywhere());
+    }
+
     #[test]
     fn section_matching_as_httpd() {
         // Mirrors experiments with apache2 2.4.71 (SetEnv per section,

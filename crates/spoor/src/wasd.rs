@@ -547,6 +547,36 @@ mod tests {
     }
 
     #[test]
+    fn mapped_roots() {
+        let m = rules(&[
+            (MapScope::All, Verb::Pass, "/ht_root/doc/*", None),
+            (
+                MapScope::All,
+                Verb::Pass,
+                "/one",
+                Some("/web/files/one.html"),
+            ),
+            (MapScope::All, Verb::Map, "/old/*", Some("/new/*")),
+            (MapScope::All, Verb::Pass, "/new/*", Some("/web/new/*")),
+            (MapScope::All, Verb::Pass, "/*/x/*", Some("/*/y/*")),
+            (MapScope::All, Verb::Pass, "/*", Some("/web/*")),
+        ]);
+        let root = |p: &str| match m.map_rooted(Some(("a", 80)), p.as_bytes()) {
+            (Mapped::File(f), n) => String::from_utf8(f[..n].to_vec()).unwrap(),
+            (Mapped::Fail, _) => "FAIL".into(),
+        };
+        // The template's fixed part (case kept as the path wrote it).
+        assert_eq!(root("/HT_ROOT/doc/a/b.html"), "/HT_ROOT/doc");
+        // No wildcard: the file's own directory.
+        assert_eq!(root("/one"), "/web/files");
+        // After a `map`, the `pass` rule's result.
+        assert_eq!(root("/old/a/b"), "/web/new");
+        // A wildcard in the first component: the ServerRoot itself.
+        assert_eq!(root("/q/x/r"), "");
+        assert_eq!(root("/index.html"), "/web");
+    }
+
+    #[test]
     fn service_sections_and_unknown_services() {
         let m = rules(&[
             (

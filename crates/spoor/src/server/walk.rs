@@ -616,3 +616,170 @@ impl Connection {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A scratch tree, removed on drop.
+    struct Tree(std::path::PathBuf);
+
+    impl Tree {
+        fn new() -> Tree {
+            static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "spoor-walk-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            let _ = std::fs::remove_dir_all(&p);
+            for d in ["a/b", "out"] {
+                std::fs::create_dir_all(p.join(d)).unwrap();
+            }
+            std::fs::write(p.join("a/b/f.txt"), "f").unwrap();
+            std::fs::write(p.join("out/o.txt"), "o").unwrap();
+            symlink("f.txt", p.join("a/b/l.txt")).unwrap();
+            symlink("../../out", p.join("a/b/outdir")).unwrap();
+            symlink("l.txt", p.join("a/b/chain.txt")).unwrap();
+            symlink("gone", p.join("a/b/dangling")).unwrap();
+            Tree(p)
+        }
+
+        fn path(&self, rel: &str) -> Vec<u8> {
+            self.0.join(rel).as_os_str().as_bytes().to_vec()
+        }
+    }
+
+    impl Drop for Tree {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn read(r: Reached) -> String {
+        let mut s = String::new();
+        io::Read::read_to_string(&mut r.file.unwrap(), &mut s).unwrap();
+        s
+    }
+
+    #[test]
+    fn checked_walk_judges_each_link_by_its_level() {
+        let t = Tree::new();
+        let b = t.path("a/b/");
+        // Links allowed only in a/b: followed there, chains included, to
+        // the file the link names, and relative to the link's directory.
+        let only_b = |d: &[u8]| if d == &b[..] { opt::SYM_LINKS } else { 0 };
+        assert_eq!(
+            read(checked(&t.path("a/b/l.txt"), None, &only_b, None).unwrap()),
+            "f"
+        );
+        assert_eq!(
+            read(checked(&t.path("a/b/chain.txt"), None, &only_b, None).unwrap()),
+            "f"
+        );
+        assert_eq!(
+            read(checked(&t.path("a/b/outdir/o.txt"), None, &only_b, None).unwrap()),
+            "o"
+        );
+        // Nowhere: refused, `upto` naming the link.
+        let none = |_: &[u8]| 0;
+        let link = t.path("a/b/outdir");
+        assert_eq!(
+            checked(&t.path("a/b/outdir/o.txt"), None, &none, None).unwrap_err(),
+            Refusal::Link {
+                upto: link.len(),
+                familiar: false
+            }
+        );
+        // Dangling: refused even where links are allowed.
+        let all = |_: &[u8]| opt::SYM_LINKS;
+        assert!(matches!(
+            checked(&t.path("a/b/dangling"), None, &all, None),
+            Err(Refusal::Link { .. })
+        ));
+        // Missing and path info: the walk stops where httpd's does.
+        let r = checked(&t.path("a/b/nothere/x"), None, &none, None).unwrap();
+        assert_eq!(r.cut, t.path("a/b/nothere").len());
+        assert_eq!(r.file.unwrap_err().raw_os_error(), Some(libc::ENOENT));
+        let r = checked(&t.path("a/b/f.txt/x"), None, &none, None).unwrap();
+        assert_eq!(r.cut, t.path("a/b/f.txt").len());
+        assert_eq!(r.file.unwrap_err().raw_os_error(), Some(libc::ENOTDIR));
+        // A directory: a handle and its status.
+        let r = checked(&t.path("a/b/"), None, &none, None).unwrap();
+        assert!(r.stat.unwrap().dir && r.file.is_ok());
+        // The shortcut of a sub-request in the same directory: a link to
+        // a file passes when the directory has FollowSymLinks, and is
+        // refused as AH00032 when it has neither option.
+        assert!(checked(&t.path("a/b/l.txt"), None, &none, Some(opt::SYM_LINKS)).is_ok());
+        assert_eq!(
+            checked(&t.path("a/b/l.txt"), None, &all, Some(0)).unwrap_err(),
+            Refusal::Link {
+                upto: t.path("a/b/l.txt").len(),
+                familiar: true
+            }
+        );
+    }
+
+    #[test]
+    fn owner_match_compares_link_and_target() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            // lchown to another user needs root (the suite runs as root).
+            return;
+        }
+        let t = Tree::new();
+        let owner = |_: &[u8]| opt::SYM_OWNER;
+        assert!(checked(&t.path("a/b/l.txt"), None, &owner, None).is_ok());
+        std::os::unix::fs::lchown(t.0.join("a/b/l.txt"), Some(65534), None).unwrap();
+        assert!(matches!(
+            checked(&t.path("a/b/l.txt"), None, &owner, None),
+            Err(Refusal::Link { .. })
+        ));
+        // With FollowSymLinks too, the owner check still applies.
+        let both = |_: &[u8]| opt::SYM_OWNER | opt::SYM_LINKS;
+        assert!(checked(&t.path("a/b/l.txt"), None, &both, None).is_err());
+        std::os::unix::fs::lchown(t.0.join("a/b/f.txt"), Some(65534), None).unwrap();
+        assert!(checked(&t.path("a/b/l.txt"), None, &owner, None).is_ok());
+    }
+
+    #[test]
+    fn free_walk_cuts_and_refuses_dangling_links() {
+        let t = Tree::new();
+        let root = t.path("a").len();
+        assert_eq!(
+            free(&t.path("a/b/nothere/x"), root),
+            Ok(t.path("a/b/nothere").len())
+        );
+        assert_eq!(
+            free(&t.path("a/b/l.txt/x"), root),
+            Ok(t.path("a/b/l.txt").len())
+        );
+        assert_eq!(
+            free(&t.path("a/b/dangling/x"), root),
+            Err(Refusal::Link {
+                upto: t.path("a/b/dangling").len(),
+                familiar: false
+            })
+        );
+    }
+
+    #[test]
+    fn beneath_keeps_links_inside_the_root() {
+        let t = Tree::new();
+        let a = t.path("a");
+        assert_eq!(read(beneath(&a, b"/b/l.txt").unwrap()), "f");
+        assert!(matches!(
+            beneath(&a, b"/b/outdir/o.txt"),
+            Err(Refusal::Link { .. })
+        ));
+        assert_eq!(
+            beneath(&a, b"/b/dangling")
+                .unwrap()
+                .file
+                .unwrap_err()
+                .raw_os_error(),
+            Some(libc::ENOENT)
+        );
+    }
+}
