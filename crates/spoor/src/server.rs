@@ -2666,6 +2666,9 @@ impl Connection {
         }
         self.bytes_in = 0;
         self.bytes_out = 0;
+        // A walk's descriptor no handler took (other methods) is not kept
+        // while the connection waits.
+        self.reply.walk.file = None;
         self.forensic_end();
     }
 }
