@@ -68,6 +68,9 @@ def conf(work, port, variant):
         lines.append(f"ForensicLog {work}/logs/forensic.log")
     if variant == "tracking":
         lines.append("CookieTracking on")
+    if variant == "nosymlinks":
+        # Links checked at every level: the descriptor walk of every path.
+        lines.append("Options -FollowSymLinks")
     return "\n".join(lines) + "\n"
 
 
@@ -332,7 +335,8 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tool", choices=["callgrind", "strace", "cpu", "ctx"], default="callgrind")
     ap.add_argument("--server", choices=["spoor", "nginx", "apache"], default="spoor")
-    ap.add_argument("--variant", choices=["log", "nolog", "buffered", "forensic", "tracking"],
+    ap.add_argument("--variant",
+                    choices=["log", "nolog", "buffered", "forensic", "tracking", "nosymlinks"],
                     default="log")
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--warmup", type=int, default=200)

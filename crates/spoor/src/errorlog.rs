@@ -361,6 +361,24 @@ impl LogIds {
         self.unique.as_ref().map(|u| &u[..])
     }
 
+    /// An internal redirect starts: returns the original request's ids
+    /// (for `%<L`) and leaves the final request without a request id
+    /// until a line is written for it, as httpd's new `request_rec` (the
+    /// connection's id and mod_unique_id's id stay).
+    pub fn start_redirect(&mut self) -> LogIds {
+        let orig = self.clone();
+        self.request = None;
+        orig
+    }
+
+    /// A redirect undone: the request keeps an id if either request had
+    /// one.
+    pub fn undo_redirect(&mut self, orig: &LogIds) {
+        if self.request.is_none() {
+            self.request = orig.request;
+        }
+    }
+
     /// `%L`: the request's id, if a line was written for it.
     pub fn request_id(&self) -> Option<&[u8]> {
         self.request

@@ -889,6 +889,22 @@ pub struct Sections {
     files: usize,
     /// Merged results by the set of matching sections.
     cache: Mutex<HashMap<u128, Arc<PerDir>>>,
+    /// Whether every directory level has `FollowSymLinks` without
+    /// `SymLinksIfOwnerMatch` (see [`Sections::follows_links_everywhere`]).
+    free_links: bool,
+}
+
+/// Whether merging `o` onto options that follow links unchecked keeps
+/// them so (the `+`/`-` forms neither remove `FollowSymLinks` nor add
+/// `SymLinksIfOwnerMatch`; an explicit set has the one without the other).
+fn keeps_free_links(o: &Options) -> bool {
+    if o.opts & opt::UNSET != 0 {
+        o.remove & opt::SYM_LINKS == 0
+            && o.add & opt::SYM_OWNER == 0
+            && (o.opts & opt::SYM_OWNER == 0)
+    } else {
+        o.opts & opt::SYM_LINKS != 0 && o.opts & opt::SYM_OWNER == 0
+    }
 }
 
 /// The most distinct section sets a server caches.
@@ -928,13 +944,49 @@ impl Sections {
             .chain(locs.cloned())
             .collect();
         let nf = all.iter().filter(|s| s.kind == SectionKind::Files).count();
+        let b = &base.core.options;
+        let free_links = b.opts & (opt::SYM_LINKS | opt::SYM_OWNER) == opt::SYM_LINKS
+            && keeps_free_links(b)
+            && all[..nd]
+                .iter()
+                .all(|s| keeps_free_links(&s.dir.core.options));
         Sections {
             base: Arc::new(base),
             all,
             dirs: nd,
             files: nf,
             cache: Mutex::new(HashMap::new()),
+            free_links,
         }
+    }
+
+    /// Whether symbolic links are followed unchecked at every level of
+    /// every directory walk of this server: the defaults have
+    /// `FollowSymLinks` without `SymLinksIfOwnerMatch` and no `<Directory>`
+    /// section (plain or regex) can take either state away, whatever
+    /// combination of them matches. Then a walk needs no check beyond the
+    /// one `stat` of the whole path (httpd skips its `lstat`s the same
+    /// way).
+    pub fn follows_links_everywhere(&self) -> bool {
+        self.free_links
+    }
+
+    /// The `Options` bits httpd's directory walk has in force at the
+    /// directory `dir` (absolute, ending with `/`): the server's defaults
+    /// with every matching plain `<Directory>` section merged in walk
+    /// order, as `core_opts_merge` accumulates them. A link found in
+    /// `dir` is judged by these. With `regex`, the matching regex
+    /// sections are merged too (the whole directory walk's result, which a
+    /// sub-request of the same directory is judged by).
+    pub fn walk_options(&self, dir: &[u8], regex: bool) -> u16 {
+        let mut o = self.base.core.options;
+        for s in &self.all[..self.dirs] {
+            let is_regex = matches!(s.matcher, Pattern::Regex(_));
+            if (regex || !is_regex) && s.matches(dir, b"") {
+                o = Options::merge(&o, &s.dir.core.options);
+            }
+        }
+        o.opts
     }
 
     /// Whether the server has any section (else every request gets the
@@ -1230,6 +1282,80 @@ mod tests {
             .collect();
         v.sort();
         v.join(",")
+    }
+
+    /// A `<Directory>`-kind section whose only content is one `Options`
+    /// line.
+    fn with_options(kind: &str, arg: &str, words: &[&str]) -> Section {
+        let mut s = section(kind, &[arg], "X");
+        s.dir.core.options = options(&[words]).unwrap();
+        s
+    }
+
+    #[test]
+    fn link_options_per_walk_level() {
+        use opt::{SYM_LINKS as L, SYM_OWNER as O};
+        let mut base = PerDir::default();
+        base.core.options = Options::server_default();
+        let bits =
+            |secs: &Sections, d: &str, rx: bool| secs.walk_options(d.as_bytes(), rx) & (L | O);
+        // Nothing said: links free everywhere, no walk needed.
+        let free = Sections::new(base.clone(), &[], &[]);
+        assert!(free.follows_links_everywhere());
+        assert_eq!(bits(&free, "/srv/htdocs/", false), L);
+        // Taken away at the root, given back below with +, owner match
+        // added deeper with a +/- pair; each level sees what is merged
+        // down to it.
+        let secs = Sections::new(
+            base.clone(),
+            &[],
+            &[
+                with_options(
+                    "Directory",
+                    "/srv/htdocs/sub",
+                    &["-FollowSymLinks", "+SymLinksIfOwnerMatch"],
+                ),
+                with_options("Directory", "/", &["-FollowSymLinks"]),
+                with_options("Directory", "/srv/htdocs", &["+FollowSymLinks"]),
+                with_options("DirectoryMatch", "/idx$", &["-FollowSymLinks"]),
+            ],
+        );
+        assert!(!secs.follows_links_everywhere());
+        assert_eq!(bits(&secs, "/", false), 0);
+        assert_eq!(bits(&secs, "/srv/", false), 0);
+        assert_eq!(bits(&secs, "/srv/htdocs/", false), L);
+        assert_eq!(bits(&secs, "/srv/htdocs/other/", false), L);
+        assert_eq!(bits(&secs, "/srv/htdocs/sub/", false), O);
+        assert_eq!(bits(&secs, "/srv/htdocs/sub/deeper/", false), O);
+        // Regex sections: not seen by the walk, seen by the shortcut.
+        assert_eq!(bits(&secs, "/srv/htdocs/idx/", false), L);
+        assert_eq!(bits(&secs, "/srv/htdocs/idx", true), 0);
+        // Sections that keep links free keep the server free.
+        let keeps = Sections::new(
+            base.clone(),
+            &[],
+            &[
+                with_options("Directory", "/", &["FollowSymLinks"]),
+                with_options("Directory", "/srv", &["+Indexes"]),
+                with_options("DirectoryMatch", "x", &["All"]),
+            ],
+        );
+        assert!(keeps.follows_links_everywhere());
+        // Any one that could take them away does not, regex or not.
+        for (kind, words) in [
+            ("Directory", &["None"][..]),
+            ("Directory", &["+SymLinksIfOwnerMatch"][..]),
+            ("Directory", &["FollowSymLinks", "SymLinksIfOwnerMatch"][..]),
+            ("DirectoryMatch", &["-FollowSymLinks"][..]),
+        ] {
+            let one = Sections::new(base.clone(), &[], &[with_options(kind, "/srv", words)]);
+            assert!(!one.follows_links_everywhere(), "{kind} {words:?}");
+        }
+        // The server's own Options count too.
+        let mut none = base.clone();
+        none.core.options =
+            Options::merge(&Options::server_default(), &options(&[&["None"]]).unwrap());
+        assert!(!Sections::new(none, &[], &[]).follows_links_everywhere());
     }
 
     #[test]

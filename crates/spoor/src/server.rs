@@ -42,6 +42,7 @@ mod dirhooks;
 mod errordoc;
 mod lookups;
 mod wait;
+mod walk;
 
 /// Bodies up to this size are sent in the same write as the header.
 const INLINE_BODY: u64 = 128 * 1024;
@@ -303,6 +304,11 @@ struct Reply {
     wasd_file: Option<Vec<u8>>,
     /// WASD: `[ServiceNotFoundURL]` redirect for an unknown service.
     wasd_redirect: Option<Vec<u8>>,
+    /// WASD: the length of the mapped root in `wasd_file` (links are
+    /// followed only below it).
+    wasd_root: Option<usize>,
+    /// The directory walk's descriptor and end (`server/walk.rs`).
+    walk: walk::State,
     /// The status of an error page that reading the body then replaced
     /// (413 after a 403 or 404): its "Additionally" paragraph is added.
     additionally: u16,
@@ -1820,7 +1826,12 @@ impl Connection {
         let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
         self.path.push(std::ffi::OsStr::from_bytes(&rel[1..]));
         self.reply.filename = true;
-        let mut file = match std::fs::File::open(&self.path) {
+        // A checked walk already opened what it checked (server/walk.rs).
+        let opened = match self.reply.walk.file.take() {
+            Some(r) => r,
+            None => std::fs::File::open(&self.path),
+        };
+        let mut file = match opened {
             Ok(f) => f,
             Err(e) => {
                 self.strip_path_info();
@@ -2633,6 +2644,7 @@ impl Connection {
                     bytes_sent: o.bytes_sent,
                     body_sent: o.bytes_sent > 0,
                     notes: &note_buf[..forensic_notes],
+                    log_id: o.log_ids.request_id(),
                     ..req.clone()
                 };
                 let rec = Record {
@@ -2655,6 +2667,9 @@ impl Connection {
         }
         self.bytes_in = 0;
         self.bytes_out = 0;
+        // A walk's descriptor no handler took (other methods) is not kept
+        // while the connection waits.
+        self.reply.walk.file = None;
         self.forensic_end();
     }
 }

@@ -222,6 +222,16 @@ impl MapRules {
 
     /// Maps the (decoded, normalised) request path for a service.
     pub fn map(&self, service: Option<(&str, u16)>, path: &[u8]) -> Mapped {
+        self.map_rooted(service, path).0
+    }
+
+    /// [`MapRules::map`], with the length of the mapped root: the
+    /// directory the `pass` rule's result (or template, without a result)
+    /// names before its first `*` (without a `*`, the file's directory).
+    /// The result starts with that text, so the length indexes it; 0 means
+    /// the ServerRoot itself. Symbolic links are followed only to targets
+    /// below this directory.
+    pub fn map_rooted(&self, service: Option<(&str, u16)>, path: &[u8]) -> (Mapped, usize) {
         let mut cur = path.to_vec();
         let mut caps = Vec::new();
         for r in self.applicable(service) {
@@ -229,24 +239,29 @@ impl MapRules {
                 continue;
             }
             match r.verb {
-                Verb::Fail => return Mapped::Fail,
+                Verb::Fail => return (Mapped::Fail, 0),
                 Verb::Pass | Verb::Map => {
                     let next = match &r.result {
                         Some(res) => substitute(res, &cur, &caps),
                         None => cur.clone(),
                     };
                     if r.verb == Verb::Pass {
-                        return if safe_path(&next) {
-                            Mapped::File(next)
-                        } else {
-                            Mapped::Fail
+                        if !safe_path(&next) {
+                            return (Mapped::Fail, 0);
+                        }
+                        let shape = r.result.as_deref().unwrap_or(&r.template);
+                        let fixed = match memchr::memchr(b'*', shape) {
+                            Some(i) => &shape[..i],
+                            None => &next[..],
                         };
+                        let root = memchr::memrchr(b'/', fixed).unwrap_or(0);
+                        return (Mapped::File(next), root);
                     }
                     cur = next;
                 }
             }
         }
-        Mapped::Fail
+        (Mapped::Fail, 0)
     }
 }
 
@@ -529,6 +544,36 @@ mod tests {
         );
         assert_eq!(f("/ht_root/local/x"), Mapped::Fail);
         assert_eq!(f("/index.html"), Mapped::File(b"/web/index.html".to_vec()));
+    }
+
+    #[test]
+    fn mapped_roots() {
+        let m = rules(&[
+            (MapScope::All, Verb::Pass, "/ht_root/doc/*", None),
+            (
+                MapScope::All,
+                Verb::Pass,
+                "/one",
+                Some("/web/files/one.html"),
+            ),
+            (MapScope::All, Verb::Map, "/old/*", Some("/new/*")),
+            (MapScope::All, Verb::Pass, "/new/*", Some("/web/new/*")),
+            (MapScope::All, Verb::Pass, "/*/x/*", Some("/*/y/*")),
+            (MapScope::All, Verb::Pass, "/*", Some("/web/*")),
+        ]);
+        let root = |p: &str| match m.map_rooted(Some(("a", 80)), p.as_bytes()) {
+            (Mapped::File(f), n) => String::from_utf8(f[..n].to_vec()).unwrap(),
+            (Mapped::Fail, _) => "FAIL".into(),
+        };
+        // The template's fixed part (case kept as the path wrote it).
+        assert_eq!(root("/HT_ROOT/doc/a/b.html"), "/HT_ROOT/doc");
+        // No wildcard: the file's own directory.
+        assert_eq!(root("/one"), "/web/files");
+        // After a `map`, the `pass` rule's result.
+        assert_eq!(root("/old/a/b"), "/web/new");
+        // A wildcard in the first component: the ServerRoot itself.
+        assert_eq!(root("/q/x/r"), "");
+        assert_eq!(root("/index.html"), "/web");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Differential conformance: a real apache2 (2.4.71, event MPM) and the
-//! `spoor` binary read the same httpd.conf text (apart from one `Define`
-//! line holding each one's port), receive the same raw request bytes in the
-//! same order, and must write the same access-log bytes.
+//! `spoor` binary read the same httpd.conf text (apart from two `Define`
+//! lines holding each one's port and ServerRoot), receive the same raw
+//! request bytes in the same order, and must write the same access-log
+//! bytes (and, for the symbolic-link cases, the same error-log messages:
+//! `apache_diff/symlinks.rs`).
 //!
 //! * The configuration, formats and document tree are in
 //!   `apache_diff/formats.rs`; the request cases in `apache_diff/cases.rs`.
@@ -57,6 +59,8 @@ mod known;
 mod lookups;
 #[path = "apache_diff/multipart.rs"]
 mod multipart;
+#[path = "apache_diff/symlinks.rs"]
+mod symlinks;
 #[path = "apache_diff/usertrack.rs"]
 mod usertrack;
 
@@ -170,8 +174,12 @@ fn write_root(root: &Path, port: u16) {
         std::fs::write(&p, data).unwrap();
         set_mtime(&p);
     }
+    symlinks::files(root);
     std::fs::write(root.join("conf/mime.types"), formats::MIME_TYPES).unwrap();
-    let conf = formats::config(port, MODULES) + &usertrack::config(MODULES) + &lookups::config();
+    let conf = formats::config(port, MODULES)
+        + &usertrack::config(MODULES)
+        + &lookups::config()
+        + &symlinks::config(root);
     std::fs::write(root.join("conf/httpd.conf"), conf).unwrap();
     // apache2's children run as nobody: the tree must be readable.
     for entry in walk(root) {
@@ -185,6 +193,7 @@ fn write_root(root: &Path, port: u16) {
     std::fs::write(&secret, b"root only\n").unwrap();
     set_mtime(&secret);
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    symlinks::links(root);
 }
 
 fn walk(p: &Path) -> Vec<PathBuf> {
@@ -583,6 +592,9 @@ impl Masker {
 
     fn mask(&self, file: &str, line: &[u8], root: &Path, port: u16, fids: &mut FidMap) -> Vec<u8> {
         let mut l: Vec<u8> = line.to_vec();
+        if file.starts_with("elog_") {
+            l = symlinks::mask_error_line(line);
+        }
         if is_forensic_log(file) && matches!(line.first(), Some(b'+' | b'-')) {
             let end = memchr::memchr(b'|', line).unwrap_or(line.len());
             l = line[..1].to_vec();
@@ -705,6 +717,7 @@ fn apache_differential() {
     let mut cases = cases::cases();
     cases.extend(usertrack::cases());
     cases.extend(lookups::cases());
+    cases.extend(symlinks::cases());
     let fmts = formats::formats();
     {
         let names: BTreeSet<&str> = cases.iter().map(|c| c.name.as_str()).collect();

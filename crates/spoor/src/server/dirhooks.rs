@@ -8,6 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use spoor_log::Field;
 
+use super::walk::{self, Walk};
 use super::{fill_fields, Connection};
 use crate::errorlog::{Extra, Level, Module};
 use crate::http::request::FIELDS_MAX;
@@ -37,6 +38,15 @@ impl Connection {
         }
         self.reply.walked = true;
         self.file_meta = None;
+        self.reply.walk.file = None;
+        // An internal redirect may take the walk's shortcut in the
+        // directory the original request's walk ended in.
+        let first_dir = if self.reply.redirect.is_some() {
+            std::mem::take(&mut self.reply.walk.dir)
+        } else {
+            self.reply.walk.dir.clear();
+            Vec::new()
+        };
         if let Some(w) = self.cfg.wasd.clone() {
             if self.uri != b"*" && !self.uri.is_empty() && !self.wasd_map(&w) {
                 return false;
@@ -44,8 +54,11 @@ impl Connection {
         }
         if self.uri != b"*" && !self.uri.is_empty() {
             // httpd maps every method's URI to a file (`%f`).
-            self.map_file();
             self.reply.filename = true;
+            if !self.map_file(&first_dir) {
+                self.reply.access_denied = true;
+                return false;
+            }
             // httpd's directory walk stats the path component by component:
             // one longer than NAME_MAX fails (ENAMETOOLONG) with 403 before
             // the fixups, and AH00036 names the path up to it.
@@ -91,6 +104,7 @@ impl Connection {
     fn wasd_map(&mut self, w: &crate::wasd::WasdSite) -> bool {
         // An internal redirect maps its own path.
         self.reply.wasd_file = None;
+        self.reply.wasd_root = None;
         if self.reply.wasd_unknown {
             if let Some(loc) = w.not_found_location() {
                 self.reply.wasd_redirect = Some(loc);
@@ -103,12 +117,13 @@ impl Connection {
             w.service(self.reply.server)
                 .map(|s| (s.host.as_str(), s.port))
         };
-        match w.map.map(service, &self.uri) {
-            crate::wasd::Mapped::File(f) => {
+        match w.map.map_rooted(service, &self.uri) {
+            (crate::wasd::Mapped::File(f), root) => {
                 self.reply.wasd_file = Some(f);
+                self.reply.wasd_root = Some(root);
                 true
             }
-            crate::wasd::Mapped::Fail => false,
+            (crate::wasd::Mapped::Fail, _) => false,
         }
     }
 
@@ -152,19 +167,74 @@ impl Connection {
 
     /// `r->filename` as httpd's directory walk leaves it: the document
     /// root joined with the URI path, cut after the first component that
-    /// does not exist or is not a directory (the rest is path info).
-    fn map_file(&mut self) {
+    /// does not exist or is not a directory (the rest is path info), with
+    /// `Options FollowSymLinks`/`SymLinksIfOwnerMatch` enforced as the walk
+    /// goes (`server/walk.rs`). `first_dir`: for an internal redirect, the
+    /// directory the original request's walk ended in. Returns false when
+    /// the walk refused the path (logged; the caller answers 403).
+    fn map_file(&mut self, first_dir: &[u8]) -> bool {
         self.path.as_mut_os_string().clear();
-        self.path.push(&self.cfg.servers[self.reply.server].root);
+        let root = &self.cfg.servers[self.reply.server].root;
+        self.path.push(root);
+        let root_len = root_len(root.as_os_str().as_bytes());
         let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
         self.path.push(std::ffi::OsStr::from_bytes(&rel[1..]));
-        // Kept for the handler, as httpd keeps `r->finfo` (the file is
-        // opened, not stat'ed again).
-        self.file_meta = std::fs::metadata(&self.path)
-            .ok()
-            .map(|m| super::FileStat::of(&m));
-        if self.file_meta.is_none() {
-            self.strip_path_info();
+        let mode = self.walk_mode();
+        if mode == Walk::Free {
+            // Kept for the handler, as httpd keeps `r->finfo` (the file is
+            // opened, not stat'ed again). With links free everywhere this
+            // one stat is the whole walk when the path exists.
+            self.file_meta = std::fs::metadata(&self.path)
+                .ok()
+                .map(|m| super::FileStat::of(&m));
+            if self.file_meta.is_none() {
+                match walk::free(self.path.as_os_str().as_bytes(), root_len) {
+                    Ok(cut) => self.cut_path(cut),
+                    Err(r) => {
+                        self.walk_refused(&r);
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+        let path = self.path.as_os_str().as_bytes();
+        let familiar = (mode == Walk::Checked
+            && !first_dir.is_empty()
+            && parent(path) == first_dir)
+            .then(|| {
+                self.cfg.servers[self.reply.server]
+                    .sections
+                    .walk_options(first_dir, true)
+            });
+        match self.walk_path(mode, path, root_len, familiar) {
+            Ok(r) => {
+                self.cut_path(r.cut);
+                if r.file.is_ok() {
+                    self.file_meta = r.stat;
+                }
+                self.reply.walk.file = Some(r.file);
+            }
+            Err(r) => {
+                self.walk_refused(&r);
+                return false;
+            }
+        }
+        // Where the walk ended, for a later redirect's shortcut.
+        let p = self.path.as_os_str().as_bytes();
+        self.reply.walk.dir = if self.file_meta.is_some_and(|m| m.dir) {
+            p.to_vec()
+        } else {
+            parent(p).to_vec()
+        };
+        true
+    }
+
+    /// Cuts `self.path` to its first `cut` bytes.
+    fn cut_path(&mut self, cut: usize) {
+        let p = self.path.as_os_str().as_bytes();
+        if cut < p.len() {
+            self.path = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&p[..cut]));
         }
     }
 
@@ -241,6 +311,15 @@ impl Connection {
                 self.path.clone_from(&dir_path);
                 self.path.push(name);
             }
+            // The sub-request's directory walk, before its access check.
+            let walked = match self.index_walk(&dir_path) {
+                Ok(w) => w,
+                Err(r) => {
+                    self.walk_refused(&r);
+                    refused = 403;
+                    continue;
+                }
+            };
             let sub = if srv.sections.has_sections() {
                 srv.sections
                     .lookup(self.path.as_os_str().as_bytes(), &self.uri)
@@ -252,7 +331,7 @@ impl Connection {
                 refused = 403;
                 continue;
             }
-            let found = std::fs::File::open(&self.path).and_then(|f| {
+            let found = walked.and_then(|f| {
                 let m = f.metadata()?;
                 Ok((f, m))
             });
@@ -273,6 +352,76 @@ impl Connection {
         } else {
             Index::Missing
         }
+    }
+}
+
+impl Connection {
+    /// The walk of a `DirectoryIndex` candidate in `self.path` (the
+    /// directory it is looked for in: `dir`): the file opened as the
+    /// handler would open it, or the walk's refusal.
+    fn index_walk(
+        &self,
+        dir: &std::path::Path,
+    ) -> Result<std::io::Result<std::fs::File>, walk::Refusal> {
+        let path = self.path.as_os_str().as_bytes();
+        let mut mode = self.walk_mode();
+        if mode == Walk::Free {
+            return match std::fs::File::open(&self.path) {
+                // A dangling link: the sub-request's walk lstats each
+                // component when the stat fails, and refuses it.
+                Err(e)
+                    if e.raw_os_error() == Some(libc::ENOENT)
+                        && std::fs::symlink_metadata(&self.path)
+                            .is_ok_and(|m| m.file_type().is_symlink()) =>
+                {
+                    Err(walk::Refusal::Link {
+                        upto: path.len(),
+                        familiar: false,
+                    })
+                }
+                r => Ok(r),
+            };
+        }
+        let srv = &self.cfg.servers[self.reply.server];
+        let root_len = root_len(srv.root.as_os_str().as_bytes());
+        let mut d = dir.as_os_str().as_bytes().to_vec();
+        if d.last() != Some(&b'/') {
+            d.push(b'/');
+        }
+        if let Walk::Beneath(r) = mode {
+            // A name from the root is looked for below the ServerRoot.
+            if !path.starts_with(&d) {
+                mode = Walk::Beneath(0);
+            } else {
+                mode = Walk::Beneath(r);
+            }
+        }
+        let familiar = (mode == Walk::Checked && parent(path) == &d[..])
+            .then(|| srv.sections.walk_options(&d, true));
+        let r = self.walk_path(mode, path, root_len, familiar)?;
+        Ok(match r.file {
+            Ok(f) if r.cut == path.len() => Ok(f),
+            Ok(_) => Err(std::io::Error::from_raw_os_error(libc::ENOTDIR)),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// The length of a document root's bytes that the joined path starts with
+/// (its trailing slashes left out: `/` is 0).
+fn root_len(root: &[u8]) -> usize {
+    let mut n = root.len();
+    while n > 0 && root[n - 1] == b'/' {
+        n -= 1;
+    }
+    n
+}
+
+/// A path's directory, with its trailing slash (`/a/b` → `/a/`).
+fn parent(p: &[u8]) -> &[u8] {
+    match memchr::memrchr(b'/', p) {
+        Some(i) => &p[..=i],
+        None => b"",
     }
 }
 

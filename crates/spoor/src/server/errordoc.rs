@@ -56,6 +56,8 @@ pub(super) struct Orig {
     /// mod_usertrack: the original's new cookie (header name and value),
     /// still sent before the final request's own.
     pub set_cookie: Option<(&'static [u8], Vec<u8>)>,
+    /// `%<L`: the original request's log ids.
+    pub log_ids: crate::errorlog::LogIds,
 }
 
 /// What `error_response` should do for a status.
@@ -137,6 +139,7 @@ impl Connection {
             return;
         };
         let o = *o;
+        self.ids.undo_redirect(&o.log_ids);
         self.uri = o.uri;
         self.reply.query = o.query;
         self.reply.filename = o.filename.is_some();
@@ -219,6 +222,7 @@ impl Connection {
                 .then(|| self.path.as_os_str().as_bytes().to_vec()),
             handler: self.reply.handler.take(),
             env: EnvTable::new(),
+            log_ids: self.ids.start_redirect(),
             ..Orig::default()
         };
         // mod_mime typed the original's file before the error (unless

@@ -430,7 +430,13 @@ application/gzip gz\n";
 /// `-D NAME` for a group only if `spoor -t` accepts the configuration with
 /// it; a refused group is a failure of its own and is left out of the run
 /// for both servers.
-pub const GROUPS: &[&str] = &["DIFF_ENV", "DIFF_ACCESS", "DIFF_LIMITS", "DIFF_ERRDOC"];
+pub const GROUPS: &[&str] = &[
+    "DIFF_ENV",
+    "DIFF_ACCESS",
+    "DIFF_LIMITS",
+    "DIFF_ERRDOC",
+    "DIFF_SYMLINKS",
+];
 
 fn conf_quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
@@ -442,7 +448,7 @@ pub fn config(port: u16, modules: &str) -> String {
     let mut c = String::new();
     c.push_str(&format!(
         "# Differential test configuration, read unchanged by apache2 and spoor.\n\
-         # The next line is the only one that differs between the two servers.\n\
+         # The next line differs between the two servers (so does DIFF_SL,\n         # apache_diff/symlinks.rs).\n\
          Define DIFF_PORT {port}\n\
          \n\
          # Both servers, started as root, serve as nobody.\n\
