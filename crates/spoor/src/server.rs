@@ -804,8 +804,15 @@ impl Connection {
             }
             (Some(m), Some(t))
                 if &self.buf[m.clone()] == b"CONNECT"
-                    && uri::connect_target(&self.buf[t.clone()]) =>
+                    && !uri::connect_target(&self.buf[t.clone()]) =>
             {
+                // httpd parses a CONNECT target as an authority only; one
+                // that is not is refused with 400 and stays whole as the
+                // URI (no query split off, nothing decoded).
+                self.uri.extend_from_slice(&self.buf[t.clone()]);
+                self.reply.uri_error = 400;
+            }
+            (Some(m), Some(t)) if &self.buf[m.clone()] == b"CONNECT" => {
                 // httpd: the authority stands for the Host header, the
                 // path is `/`.
                 self.uri.push(b'/');
@@ -1143,6 +1150,9 @@ impl Connection {
         match self.reply.uri_error {
             _ if fixed => {}
             400 => self.error_response(400, Detail::None, http09),
+            // A path httpd refuses to map (`%2F`, `%00`) is answered 404
+            // before any handler looks at the method, whatever it is.
+            404 => self.error_response(404, Detail::None, http09),
             _ if self.reply.wasd_redirect.is_some() => {
                 let loc = self.reply.wasd_redirect.take().unwrap_or_default();
                 self.error_response(302, Detail::Location(&loc), http09);
@@ -1168,7 +1178,6 @@ impl Connection {
                 }
                 self.error_response(status, Detail::Method(&m), http09);
             }
-            404 => self.error_response(404, Detail::None, http09),
             _ if self.uri == b"*" => self.error_response(400, Detail::None, http09),
             _ => {
                 if self.static_file(head_only, http09).await {

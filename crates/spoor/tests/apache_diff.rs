@@ -55,6 +55,8 @@ mod formats;
 mod known;
 #[path = "apache_diff/lookups.rs"]
 mod lookups;
+#[path = "apache_diff/methods.rs"]
+mod methods;
 #[path = "apache_diff/multipart.rs"]
 mod multipart;
 #[path = "apache_diff/usertrack.rs"]
@@ -699,6 +701,7 @@ fn apache_differential() {
     let mut cases = cases::cases();
     cases.extend(usertrack::cases());
     cases.extend(lookups::cases());
+    cases.extend(methods::cases());
     let fmts = formats::formats();
     {
         let names: BTreeSet<&str> = cases.iter().map(|c| c.name.as_str()).collect();
