@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 
 use crate::config::CanonicalName;
 use crate::errorlog::{Extra, Level, LogIds, Module};
-use crate::http::chunked::Chunked;
+use crate::http::chunked::{ChunkError, Chunked};
 use crate::http::pages::{self, Detail};
 use crate::http::request::{Head, HeadError, Parse, Version};
 use crate::http::{date, uri};
@@ -258,6 +258,9 @@ struct Reply {
     line_masked: bool,
     /// The body goes out without a Content-Length.
     no_length: bool,
+    /// A malformed chunked body was refused: httpd's input filter sends
+    /// that 400 page itself, without a Content-Length.
+    bad_chunk: bool,
     /// Response header values: name and range in the response buffer.
     headers_out: Vec<(&'static [u8], Range<usize>)>,
     content_type: Option<Range<usize>>,
@@ -313,13 +316,18 @@ struct Reply {
 
 /// Why a request body could not be read.
 enum BodyError {
-    /// Malformed or cut short (400).
+    /// Cut short, or the connection failed (400).
     Bad,
+    /// A malformed chunked body (400 from httpd's input filter).
+    BadChunk,
     /// `Timeout` passed waiting for body bytes (408).
     Timeout,
     /// Over `LimitRequestBody`: the length announced or read so far, and
     /// the limit.
     TooLarge(u64, u64),
+    /// A chunk size beyond a signed 64-bit offset, or a chunk-size line
+    /// over `LimitRequestFieldSize` (413, as httpd's overflow).
+    Overflow,
 }
 
 struct Connection {
@@ -1070,23 +1078,31 @@ impl Connection {
         // The request body is read and thrown away before answering, so
         // the connection can stay open.
         let read = self.discard_body(body_start, expect_continue).await;
-        if let Err(BodyError::TooLarge(n, limit)) = read {
-            // LimitRequestBody: 413 (with an error page already chosen,
-            // 403 or 404, as its "Additionally" paragraph), no cookie.
+        if let Err(e @ (BodyError::TooLarge(..) | BodyError::Overflow)) = read {
+            // LimitRequestBody or a chunk-size overflow: 413 (with an
+            // error page already chosen, 403 or 404, as its "Additionally"
+            // paragraph), no cookie.
             self.reply.set_cookie = None;
             self.uri_error_log();
-            let (ah, what): (&str, &[u8]) = if self.head.chunked {
-                ("AH01591", b"Read content length of ")
+            if let BodyError::TooLarge(n, limit) = e {
+                let (ah, what): (&str, &[u8]) = if self.head.chunked {
+                    ("AH01591", b"Read content length of ")
+                } else {
+                    ("AH01588", b"Requested content-length of ")
+                };
+                self.elog(Module::Http, Level::Info, Extra::default(), ah, |_, m| {
+                    let mut ib = itoa::Buffer::new();
+                    m.extend_from_slice(what);
+                    m.extend_from_slice(ib.format(n).as_bytes());
+                    m.extend_from_slice(b" is larger than the configured limit of ");
+                    m.extend_from_slice(ib.format(limit).as_bytes());
+                });
             } else {
-                ("AH01588", b"Requested content-length of ")
-            };
-            self.elog(Module::Http, Level::Info, Extra::default(), ah, |_, m| {
-                let mut ib = itoa::Buffer::new();
-                m.extend_from_slice(what);
-                m.extend_from_slice(ib.format(n).as_bytes());
-                m.extend_from_slice(b" is larger than the configured limit of ");
-                m.extend_from_slice(ib.format(limit).as_bytes());
-            });
+                let e = Extra::errno(libc::ENOSPC);
+                self.elog(Module::Http, Level::Info, e, "AH01590", |_, m| {
+                    m.extend_from_slice(b"Error reading/parsing chunk (overflow) ")
+                });
+            }
             self.reply.additionally = match self.reply.uri_error {
                 0 if denied => 403,
                 s => s,
@@ -1124,7 +1140,8 @@ impl Connection {
             // (the note stays).
             self.reply.set_cookie = None;
             let timeout = matches!(e, BodyError::Timeout);
-            if self.head.chunked && !self.reply.aborted && !self.reply.body_eof && !timeout {
+            if matches!(e, BodyError::BadChunk) {
+                self.reply.bad_chunk = true;
                 let e = Extra::errno(libc::EINVAL);
                 self.elog(Module::Http, Level::Info, e, "AH01590", |_, m| {
                     m.extend_from_slice(b"Error reading/parsing chunk  ")
@@ -1314,7 +1331,11 @@ impl Connection {
             self.cfg.servers[self.reply.server].sections.base()
         };
         let limit = dir.core.limit_request_body.unwrap_or(1 << 30);
-        let mut chunked = self.head.chunked.then(|| Chunked::with_limit(limit));
+        let line_limit = self.cfg.servers[self.reply.server].conn.limits.field_size as u64;
+        let mut chunked = self
+            .head
+            .chunked
+            .then(|| Chunked::with_limit(limit).line_limit(line_limit));
         let mut left = if chunked.is_some() {
             u64::MAX
         } else {
@@ -1343,7 +1364,20 @@ impl Connection {
             let avail = &self.buf[self.pos..self.end];
             let used = match &mut chunked {
                 Some(c) => {
-                    let n = c.feed(avail).map_err(|_| BodyError::Bad)?;
+                    let n = match c.feed(avail) {
+                        Ok(n) => n,
+                        Err(e) => {
+                            // httpd read the offending line whole: it
+                            // counts in %I.
+                            let used = c.used_before_error();
+                            self.pos += used;
+                            self.bytes_in += used as u64;
+                            return Err(match e {
+                                ChunkError::Invalid => BodyError::BadChunk,
+                                ChunkError::Overflow => BodyError::Overflow,
+                            });
+                        }
+                    };
                     if c.over_limit() {
                         self.pos += n;
                         self.bytes_in += n as u64;
@@ -1647,7 +1681,9 @@ impl Connection {
                     .method
                     .as_ref()
                     .is_none_or(|m| &self.buf[m.clone()] != b"TRACE");
-            if apache416 || apache413 {
+            // So does the 400 for a malformed chunked body.
+            let apache400 = status == 400 && self.reply.bad_chunk && wasd.is_none();
+            if apache416 || apache413 || apache400 {
                 self.reply.no_length = !head_only;
             } else if !head_only {
                 header_num(

@@ -702,6 +702,7 @@ fn apache_differential() {
     cases.extend(usertrack::cases());
     cases.extend(lookups::cases());
     cases.extend(methods::cases());
+    cases.extend(methods::length_cases());
     let fmts = formats::formats();
     {
         let names: BTreeSet<&str> = cases.iter().map(|c| c.name.as_str()).collect();

@@ -9,10 +9,6 @@
 /// `(case name, why it differs)`.
 pub const KNOWN: &[(&str, &str)] = &[
     (
-        "forensic bad chunk",
-        "a malformed chunked body: httpd maps the file first (%f), runs SetEnv and sends its 400 without Content-Length, and counts %I differently (the forensic records match)",
-    ),
-    (
         "line nul in line",
         "a NUL byte in the request line: httpd cuts %r at it (C string), spoor keeps the bytes escaped (documented deviation)",
     ),

@@ -7,6 +7,11 @@
 //! log, so the status, the page length, the response headers the formats
 //! record and the per-directory work done (environment, file name) must
 //! all agree with apache2's.
+//!
+//! Then body lengths at the edges of what httpd can count: Content-Length
+//! values and chunk sizes around 2^63, leading zeros, and chunk-size
+//! lines httpd refuses (white space, control characters, over
+//! `LimitRequestFieldSize`).
 
 use crate::cases::{rq, Case};
 
@@ -71,8 +76,16 @@ pub const SHAPES: &[(&str, &str)] = &[
     ("absolute", "http://main.test/index.html"),
 ];
 
-/// The protocol variants: (name, protocol, header lines, body).
-const VARIANTS: &[(&str, &str, &[&[u8]], &[u8])] = &[
+/// A protocol variant: (name, protocol, header lines, body).
+type Variant = (
+    &'static str,
+    &'static str,
+    &'static [&'static [u8]],
+    &'static [u8],
+);
+
+/// The protocol variants.
+const VARIANTS: &[Variant] = &[
     ("1.1", "HTTP/1.1", &[b"Host: main.test"], b""),
     (
         "1.1 body",
@@ -109,3 +122,92 @@ pub fn cases() -> Vec<Case> {
     v
 }
 
+/// Content-Length values and chunk-size lines at httpd's edges, each
+/// named `lengths <what>`.
+pub fn length_cases() -> Vec<Case> {
+    let mut v = Vec::new();
+    let mut push = |name: String, addr: u8, bytes: Vec<u8>| {
+        v.push(Case {
+            name: format!("lengths {name}"),
+            addr,
+            steps: vec![bytes],
+            records: 1,
+            hold: false,
+        })
+    };
+    // (length, body): over the main server's LimitRequestBody (20), at
+    // and past a signed 64-bit offset, with leading zeros.
+    let lengths: &[(&str, &[u8])] = &[
+        ("9223372036854775807", b""),
+        ("9223372036854775808", b""),
+        ("18446744073709551616", b""),
+        ("99999999999999999999999", b""),
+        ("0000000000000000000000005", b"hello"),
+        ("1000000000000000000", b"hello"),
+    ];
+    for (n, body) in lengths {
+        for (m, t) in [("POST", "/index.html"), ("GET", "/missing.html")] {
+            let line = format!("{m} {t} HTTP/1.1");
+            let cl = format!("Content-Length: {n}");
+            push(
+                format!("{m} {t} content-length {n}"),
+                2,
+                rq(line.as_bytes(), &[b"Host: main.test", cl.as_bytes()], body),
+            );
+        }
+        // LimitRequestBody 0 (none): the length itself decides.
+        let cl = format!("Content-Length: {n}");
+        push(
+            format!("unlimited content-length {n}"),
+            1,
+            rq(
+                b"POST /index.html HTTP/1.1",
+                &[b"Host: lim-off.test", cl.as_bytes()],
+                body,
+            ),
+        );
+    }
+    let long_ext = format!("1;{}\r\na\r\n0\r\n\r\n", "e".repeat(1100));
+    let chunks: &[(&str, &[u8])] = &[
+        ("2^63", b"8000000000000000\r\nabc"),
+        ("2^63-1", b"7fffffffffffffff\r\nabc"),
+        ("2^64", b"10000000000000000\r\nabc"),
+        ("16 f", b"ffffffffffffffff\r\nabc"),
+        ("zeros then 2^63", b"00008000000000000000\r\nabc"),
+        ("second chunk 2^63", b"3\r\nabc\r\n8000000000000000;x=1\r\n"),
+        (
+            "leading zeros",
+            b"000000000000000000000003\r\nabc\r\n0\r\n\r\n",
+        ),
+        ("ten spaces", b"3          \r\nabc\r\n0\r\n\r\n"),
+        ("eleven spaces", b"3           \r\nabc\r\n0\r\n\r\n"),
+        ("space digit", b"3 3\r\nabc\r\n0\r\n\r\n"),
+        ("tab ext", b"3\t;a=b\tc\r\nabc\r\n0\r\n\r\n"),
+        ("control in ext", b"3;a\x01b\r\nabc\r\n0\r\n\r\n"),
+        ("del in ext", b"3;a\x7f\r\nabc\r\n0\r\n\r\n"),
+        ("high byte in ext", b"3;a\xe9\r\nabc\r\n0\r\n\r\n"),
+        ("bare lf", b"3\nabc\r\n0\r\n\r\n"),
+        ("long ext", long_ext.as_bytes()),
+    ];
+    for (name, body) in chunks {
+        push(
+            format!("chunk {name}"),
+            2,
+            rq(
+                b"POST /index.html HTTP/1.1",
+                &[b"Host: main.test", b"Transfer-Encoding: chunked"],
+                body,
+            ),
+        );
+        push(
+            format!("chunk {name} unlimited"),
+            1,
+            rq(
+                b"POST /index.html HTTP/1.1",
+                &[b"Host: lim-off.test", b"Transfer-Encoding: chunked"],
+                body,
+            ),
+        );
+    }
+    v
+}
