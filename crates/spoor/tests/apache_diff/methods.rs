@@ -2,7 +2,8 @@
 //! registers (`ap_method_registry_init` in httpd's http_protocol.c) and a
 //! few it does not, sent to the main server (127.0.0.2) against each
 //! shape of target a scanner or an attacker sends, as HTTP/1.1 with a
-//! Host, as HTTP/1.1 with a small body, and as HTTP/1.0 without a Host.
+//! Host, as HTTP/1.1 with a small body (with a length, and chunked), and
+//! as HTTP/1.0 without a Host.
 //! Each case is one request and one record; the harness compares every
 //! log, so the status, the page length, the response headers the formats
 //! record and the per-directory work done (environment, file name) must
@@ -72,6 +73,9 @@ pub const SHAPES: &[(&str, &str)] = &[
     ("missing path info", "/missing.html/extra"),
     ("dir path info", "/sub/extra"),
     ("denied", "/noindex/x.txt"),
+    ("dot segments", "/sub/../index.html"),
+    ("errdoc local", "/ed/local/missing.html"),
+    ("errdoc denied", "/ed/deny2/x.html"),
     ("star", "*"),
     ("absolute", "http://main.test/index.html"),
 ];
@@ -92,6 +96,12 @@ const VARIANTS: &[Variant] = &[
         "HTTP/1.1",
         &[b"Host: main.test", b"Content-Length: 5"],
         b"hello",
+    ),
+    (
+        "1.1 chunked",
+        "HTTP/1.1",
+        &[b"Host: main.test", b"Transfer-Encoding: chunked"],
+        b"5\r\nhello\r\n0\r\n\r\n",
     ),
     ("1.0", "HTTP/1.0", &[], b""),
 ];
