@@ -4,7 +4,9 @@
 //! same order, and must write the same access-log bytes.
 //!
 //! * The configuration, formats and document tree are in
-//!   `apache_diff/formats.rs`; the request cases in `apache_diff/cases.rs`.
+//!   `apache_diff/formats.rs`; the request cases in `apache_diff/cases.rs`
+//!   (and `methods.rs`: every method crossed with target shapes, and body
+//!   lengths at httpd's edges).
 //! * Both servers run at once, each in its own temporary ServerRoot, with
 //!   TZ=UTC. Each case is sent to apache2, then to spoor; after each case the
 //!   harness waits for the case's records in `logs/sync.log` (a GlobalLog)
