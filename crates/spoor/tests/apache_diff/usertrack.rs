@@ -469,4 +469,16 @@ fn netscape_dates_in_every_month() {
     let masked = mask_line(line, &mut CookieMasks::default());
     let text = String::from_utf8_lossy(&masked);
     assert!(text.ends_with("expires=<request+60s>"), "{text}");
+    // The other server's request a second later, with its own expiry: the
+    // same after masking; an expiry one second off its request time is
+    // not.
+    let later = b"1796374826\t9\tut.test\t200\tGET /\t-\t-\tApache=2.9; path=/; expires=Fri, 04-Dec-26 09:01:26 GMT";
+    let off = b"1796374826\t9\tut.test\t200\tGET /\t-\t-\tApache=2.9; path=/; expires=Fri, 04-Dec-26 09:01:27 GMT";
+    let cut = |l: &[u8]| {
+        let m = mask_line(l, &mut CookieMasks::default());
+        let t = String::from_utf8_lossy(&m).into_owned();
+        t[t.find("expires=").unwrap()..].to_string()
+    };
+    assert_eq!(cut(line), cut(later));
+    assert_ne!(cut(line), cut(off));
 }
