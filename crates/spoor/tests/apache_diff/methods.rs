@@ -177,6 +177,35 @@ pub fn length_cases() -> Vec<Case> {
             ),
         );
     }
+    // Framing refused before the Host is looked at, sent to a virtual
+    // host on 127.0.0.1 whose server is not the address's default: the
+    // default server must answer as in httpd.
+    let framing: &[(&str, &[&[u8]])] = &[
+        ("two lengths", &[b"Content-Length: 5", b"Content-Length: 5"]),
+        ("length list", &[b"Content-Length: 5, 5"]),
+        ("negative length", &[b"Content-Length: -1"]),
+        ("plus length", &[b"Content-Length: +5"]),
+        ("huge length", &[b"Content-Length: 99999999999999999999"]),
+        ("gzip coding", &[b"Transfer-Encoding: gzip"]),
+        ("two codings", &[b"Transfer-Encoding: gzip, chunked"]),
+    ];
+    for (name, hs) in framing {
+        for (hname, host) in [("host first", true), ("host last", false)] {
+            let mut all: Vec<&[u8]> = Vec::new();
+            if host {
+                all.push(b"Host: lim-off.test");
+            }
+            all.extend_from_slice(hs);
+            if !host {
+                all.push(b"Host: lim-off.test");
+            }
+            push(
+                format!("framing {name} {hname}"),
+                1,
+                rq(b"POST /index.html HTTP/1.1", &all, b"hello"),
+            );
+        }
+    }
     let long_ext = format!("1;{}\r\na\r\n0\r\n\r\n", "e".repeat(1100));
     let chunks: &[(&str, &[u8])] = &[
         ("2^63", b"8000000000000000\r\nabc"),
