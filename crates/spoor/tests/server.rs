@@ -440,6 +440,34 @@ fn chunked_bodies_are_discarded() {
     assert_eq!(s.log(1), [line("POST /alpha.txt HTTP/1.1", 400, "266")]);
 }
 
+#[test]
+fn unmappable_paths_are_404_whatever_the_method() {
+    // httpd refuses to map an encoded slash or NUL before any handler
+    // looks at the method: 404 for every method, known or not.
+    let s = Server::start();
+    for (m, t) in [
+        ("PUT", "/alpha.txt%00"),
+        ("PROPFIND", "/a%2fb"),
+        ("FOO", "/a%2Fb"),
+        ("OPTIONS", "/alpha.txt%00"),
+        ("TRACE", "/a%2fb"),
+        ("get", "/alpha.txt%00"),
+    ] {
+        let req = format!("{m} {t} HTTP/1.1");
+        let r = s.exchange(format!("{req}\r\nHost: a\r\n\r\n").as_bytes());
+        assert!(r.starts_with("HTTP/1.1 404 Not Found\r\n"), "{req}: {r}");
+        assert!(!head_of(&r).contains("Allow:"), "{req}: {r}");
+        assert_eq!(s.log(1), [line(&req, 404, "236")]);
+    }
+    // The same methods on a mappable missing path: 405 and 501.
+    let r = s.exchange(b"PROPFIND /missing HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(r.starts_with("HTTP/1.1 405 "), "{r}");
+    assert_eq!(s.log(1), [line("PROPFIND /missing HTTP/1.1", 405, "265")]);
+    let r = s.exchange(b"FOO /missing HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(r.starts_with("HTTP/1.1 501 "), "{r}");
+    assert_eq!(s.log(1), [line("FOO /missing HTTP/1.1", 501, "242")]);
+}
+
 /// The head of a response, without its body.
 fn head_of(r: &str) -> &str {
     &r[..r.find("\r\n\r\n").unwrap_or(r.len())]
