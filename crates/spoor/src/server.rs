@@ -261,6 +261,9 @@ struct Reply {
     /// A malformed chunked body was refused: httpd's input filter sends
     /// that 400 page itself, without a Content-Length.
     bad_chunk: bool,
+    /// A TRACE with a body was refused before the body was read (its 413
+    /// page, unlike the body filter's, has a Content-Length).
+    trace_refused: bool,
     /// Response header values: name and range in the response buffer.
     headers_out: Vec<(&'static [u8], Range<usize>)>,
     content_type: Option<Range<usize>>,
@@ -1069,6 +1072,7 @@ impl Connection {
             && (self.head.chunked || self.head.content_length.unwrap_or(0) > 0)
         {
             self.reply.note = Some(b"TRACE with a request body is not allowed");
+            self.reply.trace_refused = true;
             self.error_response(413, Detail::Method(b"TRACE"), http09);
             self.send_out().await;
             self.log().await;
@@ -1078,6 +1082,18 @@ impl Connection {
         // The request body is read and thrown away before answering, so
         // the connection can stay open.
         let read = self.discard_body(body_start, expect_continue).await;
+        if read.is_err()
+            && !early_answer
+            && !denied
+            && self.reply.uri_error == 0
+            && self.uri.last() == Some(&b'/')
+            && std::fs::metadata(&self.path).is_ok_and(|m| m.is_dir())
+        {
+            // httpd reads the body in the handler, after mod_dir's fixup
+            // has made a directory's request its index's (URI, file name,
+            // per-directory settings): the body's error is the index's.
+            let _ = self.directory_index();
+        }
         if let Err(e @ (BodyError::TooLarge(..) | BodyError::Overflow)) = read {
             // LimitRequestBody or a chunk-size overflow: 413 (with an
             // error page already chosen, 403 or 404, as its "Additionally"
@@ -1111,9 +1127,16 @@ impl Connection {
             // only the 413 page goes out.
             let mut first = 0;
             if self.reply.additionally != 0 {
-                let mut page = Vec::new();
-                pages::error_body(self.reply.additionally, Detail::None, &mut page);
-                first = page.len() as u64;
+                // The first page is the ErrorDocument text when one is
+                // set for its status, else the built-in page.
+                first = match self.custom_response(self.reply.additionally) {
+                    errordoc::Custom::Text(t) => t.len() as u64,
+                    _ => {
+                        let mut page = Vec::new();
+                        pages::error_body(self.reply.additionally, Detail::None, &mut page);
+                        page.len() as u64
+                    }
+                };
             } else if self.uri != b"*"
                 && !self.uri.is_empty()
                 && self.uri.last() != Some(&b'/')
@@ -1674,13 +1697,7 @@ impl Connection {
             let chunked = apache416 && !head_only && self.head.version == Version::Http11;
             // Its 413 goes out without a length on a connection it closes
             // (the one refusing a TRACE with a body has one).
-            let apache413 = status == 413
-                && wasd.is_none()
-                && self
-                    .head
-                    .method
-                    .as_ref()
-                    .is_none_or(|m| &self.buf[m.clone()] != b"TRACE");
+            let apache413 = status == 413 && wasd.is_none() && !self.reply.trace_refused;
             // So does the 400 for a malformed chunked body.
             let apache400 = status == 400 && self.reply.bad_chunk && wasd.is_none();
             if apache416 || apache413 || apache400 {

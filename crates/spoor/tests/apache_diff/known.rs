@@ -29,6 +29,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "LimitRequestBody with a local ErrorDocument 404 pending: httpd redirects internally first and the final request fails with 413 (orig 404, %b -, Content-Length 0); spoor answers 413 on the original request",
     ),
     (
+        "lengths trace nul chunk 2^63",
+        "as \"limits body encoded slash 25\": the body's 413 (a chunk-size overflow) comes after httpd's internal redirect to the local ErrorDocument 404; spoor answers it on the original request",
+    ),
+    (
         "te and cl",
         "Transfer-Encoding with Content-Length: httpd serves it (spoor refuses, documented deviation)",
     ),
