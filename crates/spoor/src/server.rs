@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 
 use crate::config::CanonicalName;
 use crate::errorlog::{Extra, Level, LogIds, Module};
-use crate::http::chunked::Chunked;
+use crate::http::chunked::{ChunkError, Chunked};
 use crate::http::pages::{self, Detail};
 use crate::http::request::{Head, HeadError, Parse, Version};
 use crate::http::{date, uri};
@@ -261,6 +261,12 @@ struct Reply {
     line_masked: bool,
     /// The body goes out without a Content-Length.
     no_length: bool,
+    /// A malformed chunked body was refused: httpd's input filter sends
+    /// that 400 page itself, without a Content-Length.
+    bad_chunk: bool,
+    /// A TRACE with a body was refused before the body was read (its 413
+    /// page, unlike the body filter's, has a Content-Length).
+    trace_refused: bool,
     /// Response header values: name and range in the response buffer.
     headers_out: Vec<(&'static [u8], Range<usize>)>,
     content_type: Option<Range<usize>>,
@@ -321,13 +327,18 @@ struct Reply {
 
 /// Why a request body could not be read.
 enum BodyError {
-    /// Malformed or cut short (400).
+    /// Cut short, or the connection failed (400).
     Bad,
+    /// A malformed chunked body (400 from httpd's input filter).
+    BadChunk,
     /// `Timeout` passed waiting for body bytes (408).
     Timeout,
     /// Over `LimitRequestBody`: the length announced or read so far, and
     /// the limit.
     TooLarge(u64, u64),
+    /// A chunk size beyond a signed 64-bit offset, or a chunk-size line
+    /// over `LimitRequestFieldSize` (413, as httpd's overflow).
+    Overflow,
 }
 
 struct Connection {
@@ -812,8 +823,15 @@ impl Connection {
             }
             (Some(m), Some(t))
                 if &self.buf[m.clone()] == b"CONNECT"
-                    && uri::connect_target(&self.buf[t.clone()]) =>
+                    && !uri::connect_target(&self.buf[t.clone()]) =>
             {
+                // httpd parses a CONNECT target as an authority only; one
+                // that is not is refused with 400 and stays whole as the
+                // URI (no query split off, nothing decoded).
+                self.uri.extend_from_slice(&self.buf[t.clone()]);
+                self.reply.uri_error = 400;
+            }
+            (Some(m), Some(t)) if &self.buf[m.clone()] == b"CONNECT" => {
                 // httpd: the authority stands for the Host header, the
                 // path is `/`.
                 self.uri.push(b'/');
@@ -1062,6 +1080,7 @@ impl Connection {
             && (self.head.chunked || self.head.content_length.unwrap_or(0) > 0)
         {
             self.reply.note = Some(b"TRACE with a request body is not allowed");
+            self.reply.trace_refused = true;
             self.error_response(413, Detail::Method(b"TRACE"), http09);
             self.send_out().await;
             self.log().await;
@@ -1071,23 +1090,43 @@ impl Connection {
         // The request body is read and thrown away before answering, so
         // the connection can stay open.
         let read = self.discard_body(body_start, expect_continue).await;
-        if let Err(BodyError::TooLarge(n, limit)) = read {
-            // LimitRequestBody: 413 (with an error page already chosen,
-            // 403 or 404, as its "Additionally" paragraph), no cookie.
+        if read.is_err()
+            && !early_answer
+            && !denied
+            && self.reply.uri_error == 0
+            && self.uri.last() == Some(&b'/')
+            && std::fs::metadata(&self.path).is_ok_and(|m| m.is_dir())
+        {
+            // httpd reads the body in the handler, after mod_dir's fixup
+            // has made a directory's request its index's (URI, file name,
+            // per-directory settings): the body's error is the index's.
+            let _ = self.directory_index();
+        }
+        if let Err(e @ (BodyError::TooLarge(..) | BodyError::Overflow)) = read {
+            // LimitRequestBody or a chunk-size overflow: 413 (with an
+            // error page already chosen, 403 or 404, as its "Additionally"
+            // paragraph), no cookie.
             self.reply.set_cookie = None;
             self.uri_error_log();
-            let (ah, what): (&str, &[u8]) = if self.head.chunked {
-                ("AH01591", b"Read content length of ")
+            if let BodyError::TooLarge(n, limit) = e {
+                let (ah, what): (&str, &[u8]) = if self.head.chunked {
+                    ("AH01591", b"Read content length of ")
+                } else {
+                    ("AH01588", b"Requested content-length of ")
+                };
+                self.elog(Module::Http, Level::Info, Extra::default(), ah, |_, m| {
+                    let mut ib = itoa::Buffer::new();
+                    m.extend_from_slice(what);
+                    m.extend_from_slice(ib.format(n).as_bytes());
+                    m.extend_from_slice(b" is larger than the configured limit of ");
+                    m.extend_from_slice(ib.format(limit).as_bytes());
+                });
             } else {
-                ("AH01588", b"Requested content-length of ")
-            };
-            self.elog(Module::Http, Level::Info, Extra::default(), ah, |_, m| {
-                let mut ib = itoa::Buffer::new();
-                m.extend_from_slice(what);
-                m.extend_from_slice(ib.format(n).as_bytes());
-                m.extend_from_slice(b" is larger than the configured limit of ");
-                m.extend_from_slice(ib.format(limit).as_bytes());
-            });
+                let e = Extra::errno(libc::ENOSPC);
+                self.elog(Module::Http, Level::Info, e, "AH01590", |_, m| {
+                    m.extend_from_slice(b"Error reading/parsing chunk (overflow) ")
+                });
+            }
             self.reply.additionally = match self.reply.uri_error {
                 0 if denied => 403,
                 s => s,
@@ -1096,9 +1135,16 @@ impl Connection {
             // only the 413 page goes out.
             let mut first = 0;
             if self.reply.additionally != 0 {
-                let mut page = Vec::new();
-                pages::error_body(self.reply.additionally, Detail::None, &mut page);
-                first = page.len() as u64;
+                // The first page is the ErrorDocument text when one is
+                // set for its status, else the built-in page.
+                first = match self.custom_response(self.reply.additionally) {
+                    errordoc::Custom::Text(t) => t.len() as u64,
+                    _ => {
+                        let mut page = Vec::new();
+                        pages::error_body(self.reply.additionally, Detail::None, &mut page);
+                        page.len() as u64
+                    }
+                };
             } else if self.uri != b"*"
                 && !self.uri.is_empty()
                 && self.uri.last() != Some(&b'/')
@@ -1125,7 +1171,8 @@ impl Connection {
             // (the note stays).
             self.reply.set_cookie = None;
             let timeout = matches!(e, BodyError::Timeout);
-            if self.head.chunked && !self.reply.aborted && !self.reply.body_eof && !timeout {
+            if matches!(e, BodyError::BadChunk) {
+                self.reply.bad_chunk = true;
                 let e = Extra::errno(libc::EINVAL);
                 self.elog(Module::Http, Level::Info, e, "AH01590", |_, m| {
                     m.extend_from_slice(b"Error reading/parsing chunk  ")
@@ -1151,6 +1198,9 @@ impl Connection {
         match self.reply.uri_error {
             _ if fixed => {}
             400 => self.error_response(400, Detail::None, http09),
+            // A path httpd refuses to map (`%2F`, `%00`) is answered 404
+            // before any handler looks at the method, whatever it is.
+            404 => self.error_response(404, Detail::None, http09),
             _ if self.reply.wasd_redirect.is_some() => {
                 let loc = self.reply.wasd_redirect.take().unwrap_or_default();
                 self.error_response(302, Detail::Location(&loc), http09);
@@ -1176,7 +1226,6 @@ impl Connection {
                 }
                 self.error_response(status, Detail::Method(&m), http09);
             }
-            404 => self.error_response(404, Detail::None, http09),
             _ if self.uri == b"*" => self.error_response(400, Detail::None, http09),
             _ => {
                 if self.static_file(head_only, http09).await {
@@ -1313,7 +1362,11 @@ impl Connection {
             self.cfg.servers[self.reply.server].sections.base()
         };
         let limit = dir.core.limit_request_body.unwrap_or(1 << 30);
-        let mut chunked = self.head.chunked.then(|| Chunked::with_limit(limit));
+        let line_limit = self.cfg.servers[self.reply.server].conn.limits.field_size as u64;
+        let mut chunked = self
+            .head
+            .chunked
+            .then(|| Chunked::with_limit(limit).line_limit(line_limit));
         let mut left = if chunked.is_some() {
             u64::MAX
         } else {
@@ -1342,7 +1395,20 @@ impl Connection {
             let avail = &self.buf[self.pos..self.end];
             let used = match &mut chunked {
                 Some(c) => {
-                    let n = c.feed(avail).map_err(|_| BodyError::Bad)?;
+                    let n = match c.feed(avail) {
+                        Ok(n) => n,
+                        Err(e) => {
+                            // httpd read the offending line whole: it
+                            // counts in %I.
+                            let used = c.used_before_error();
+                            self.pos += used;
+                            self.bytes_in += used as u64;
+                            return Err(match e {
+                                ChunkError::Invalid => BodyError::BadChunk,
+                                ChunkError::Overflow => BodyError::Overflow,
+                            });
+                        }
+                    };
                     if c.over_limit() {
                         self.pos += n;
                         self.bytes_in += n as u64;
@@ -1639,14 +1705,10 @@ impl Connection {
             let chunked = apache416 && !head_only && self.head.version == Version::Http11;
             // Its 413 goes out without a length on a connection it closes
             // (the one refusing a TRACE with a body has one).
-            let apache413 = status == 413
-                && wasd.is_none()
-                && self
-                    .head
-                    .method
-                    .as_ref()
-                    .is_none_or(|m| &self.buf[m.clone()] != b"TRACE");
-            if apache416 || apache413 {
+            let apache413 = status == 413 && wasd.is_none() && !self.reply.trace_refused;
+            // So does the 400 for a malformed chunked body.
+            let apache400 = status == 400 && self.reply.bad_chunk && wasd.is_none();
+            if apache416 || apache413 || apache400 {
                 self.reply.no_length = !head_only;
             } else if !head_only {
                 header_num(

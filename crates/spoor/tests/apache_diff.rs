@@ -6,7 +6,9 @@
 //! `apache_diff/symlinks.rs`).
 //!
 //! * The configuration, formats and document tree are in
-//!   `apache_diff/formats.rs`; the request cases in `apache_diff/cases.rs`.
+//!   `apache_diff/formats.rs`; the request cases in `apache_diff/cases.rs`
+//!   (and `methods.rs`: every method crossed with target shapes, and body
+//!   lengths at httpd's edges).
 //! * Both servers run at once, each in its own temporary ServerRoot, with
 //!   TZ=UTC. Each case is sent to apache2, then to spoor; after each case the
 //!   harness waits for the case's records in `logs/sync.log` (a GlobalLog)
@@ -57,6 +59,8 @@ mod formats;
 mod known;
 #[path = "apache_diff/lookups.rs"]
 mod lookups;
+#[path = "apache_diff/methods.rs"]
+mod methods;
 #[path = "apache_diff/multipart.rs"]
 mod multipart;
 #[path = "apache_diff/symlinks.rs"]
@@ -718,6 +722,8 @@ fn apache_differential() {
     cases.extend(usertrack::cases());
     cases.extend(lookups::cases());
     cases.extend(symlinks::cases());
+    cases.extend(methods::cases());
+    cases.extend(methods::length_cases());
     let fmts = formats::formats();
     {
         let names: BTreeSet<&str> = cases.iter().map(|c| c.name.as_str()).collect();

@@ -448,6 +448,84 @@ fn chunked_bodies_are_discarded() {
 }
 
 #[test]
+fn unmappable_paths_are_404_whatever_the_method() {
+    // httpd refuses to map an encoded slash or NUL before any handler
+    // looks at the method: 404 for every method, known or not.
+    let s = Server::start();
+    for (m, t) in [
+        ("PUT", "/alpha.txt%00"),
+        ("PROPFIND", "/a%2fb"),
+        ("FOO", "/a%2Fb"),
+        ("OPTIONS", "/alpha.txt%00"),
+        ("TRACE", "/a%2fb"),
+        ("get", "/alpha.txt%00"),
+    ] {
+        let req = format!("{m} {t} HTTP/1.1");
+        let r = s.exchange(format!("{req}\r\nHost: a\r\n\r\n").as_bytes());
+        assert!(r.starts_with("HTTP/1.1 404 Not Found\r\n"), "{req}: {r}");
+        assert!(!head_of(&r).contains("Allow:"), "{req}: {r}");
+        assert_eq!(s.log(1), [line(&req, 404, "236")]);
+    }
+    // The same methods on a mappable missing path: 405 and 501.
+    let r = s.exchange(b"PROPFIND /missing HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(r.starts_with("HTTP/1.1 405 "), "{r}");
+    assert_eq!(s.log(1), [line("PROPFIND /missing HTTP/1.1", 405, "265")]);
+    let r = s.exchange(b"FOO /missing HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(r.starts_with("HTTP/1.1 501 "), "{r}");
+    assert_eq!(s.log(1), [line("FOO /missing HTTP/1.1", 501, "242")]);
+}
+
+/// The head of a response, without its body.
+fn head_of(r: &str) -> &str {
+    &r[..r.find("\r\n\r\n").unwrap_or(r.len())]
+}
+
+#[test]
+fn body_lengths_at_the_edges_of_an_offset() {
+    let s = Server::start();
+    let post = |extra: &str| {
+        s.exchange(format!("POST /alpha.txt HTTP/1.1\r\nHost: a\r\n{extra}").as_bytes())
+    };
+    // The largest length httpd can hold is over the default
+    // LimitRequestBody (1 GiB): 413, before any body byte; one more is
+    // not a length at all: 400.
+    let r = post("Content-Length: 9223372036854775807\r\n\r\n");
+    assert!(r.starts_with("HTTP/1.1 413 "), "{r}");
+    assert!(!head_of(&r).contains("Content-Length"), "{r}");
+    assert_eq!(s.log(1), [line("POST /alpha.txt HTTP/1.1", 413, "356")]);
+    let r = post("Content-Length: 9223372036854775808\r\n\r\n");
+    assert!(r.starts_with("HTTP/1.1 400 "), "{r}");
+    assert!(head_of(&r).contains("Content-Length: 266"), "{r}");
+    assert_eq!(s.log(1), [line("POST /alpha.txt HTTP/1.1", 400, "266")]);
+    // Leading zeros do not count against a length.
+    let r = post("Content-Length: 00000000000000000000003\r\n\r\nabc");
+    assert!(r.starts_with("HTTP/1.1 200 "), "{r}");
+    assert_eq!(s.log(1), [line("POST /alpha.txt HTTP/1.1", 200, "26")]);
+    // A chunk size of 2^63 or a 17th significant digit overflows httpd's
+    // offset: 413 without a length; 2^63 - 1 is a size (the body then
+    // ends early: 400 with a length).
+    for size in [
+        "8000000000000000",
+        "10000000000000000",
+        "0008000000000000000",
+    ] {
+        let r = post(&format!("Transfer-Encoding: chunked\r\n\r\n{size}\r\nabc"));
+        assert!(r.starts_with("HTTP/1.1 413 "), "{size}: {r}");
+        assert!(!head_of(&r).contains("Content-Length"), "{r}");
+        assert_eq!(s.log(1), [line("POST /alpha.txt HTTP/1.1", 413, "356")]);
+    }
+    let r = post("Transfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nabc");
+    assert!(r.starts_with("HTTP/1.1 400 "), "{r}");
+    assert!(head_of(&r).contains("Content-Length: 266"), "{r}");
+    assert_eq!(s.log(1), [line("POST /alpha.txt HTTP/1.1", 400, "266")]);
+    // A malformed size line: httpd's filter sends its 400 without a length.
+    let r = post("Transfer-Encoding: chunked\r\n\r\n3 3\r\nabc\r\n0\r\n\r\n");
+    assert!(r.starts_with("HTTP/1.1 400 "), "{r}");
+    assert!(!head_of(&r).contains("Content-Length"), "{r}");
+    assert_eq!(s.log(1), [line("POST /alpha.txt HTTP/1.1", 400, "266")]);
+}
+
+#[test]
 fn expect_continue() {
     let s = Server::start();
     let mut c = s.connect();

@@ -156,7 +156,8 @@ pub struct Head {
     pub expect: Option<Range<usize>>,
     /// More than one `Expect` header was sent.
     pub expect_many: bool,
-    /// The value of the first `Host` header.
+    /// The value of the first `Host` header (None when the head was
+    /// refused for its framing, before httpd looks at the Host).
     pub host: Option<Range<usize>>,
     /// Refused as an HTTP/1.1 request without a `Host` field (httpd still
     /// chose the server by an absolute-form target's host).
@@ -700,18 +701,21 @@ impl Head {
             let name = &buf[n.clone()];
             let value = buf[v.clone()].trim_ascii();
             if name.eq_ignore_ascii_case(b"content-length") {
-                if cl_seen
-                    || value.is_empty()
-                    || value.len() > 18
-                    || !value.iter().all(u8::is_ascii_digit)
-                {
+                // httpd's strict length: decimal digits only (leading
+                // zeros allowed), at most a signed 64-bit offset; more is
+                // refused with 400 before the body is looked at.
+                let len = strict_length(value);
+                if cl_seen || len.is_none() {
+                    // httpd refuses it before the Host is looked at: the
+                    // connection's default server answers.
+                    self.host = None;
                     return Parse::Error(HeadError::Bad);
                 }
                 cl_seen = true;
-                self.content_length =
-                    Some(value.iter().fold(0u64, |a, &b| a * 10 + (b - b'0') as u64));
+                self.content_length = len;
             } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
                 if te_seen || !value.eq_ignore_ascii_case(b"chunked") {
+                    self.host = None;
                     return Parse::Error(HeadError::Bad);
                 }
                 te_seen = true;
@@ -764,6 +768,21 @@ fn protocol_version_any(p: &[u8]) -> bool {
     p.len() == 8
         && p[..4].eq_ignore_ascii_case(b"HTTP")
         && protocol_version(&[b"HTTP", &p[4..]].concat()).is_some()
+}
+
+/// A `Content-Length` value as httpd's `ap_parse_strict_length` takes it:
+/// one or more ASCII digits and nothing else, with a value that fits a
+/// signed 64-bit offset.
+pub fn strict_length(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    value
+        .iter()
+        .try_fold(0u64, |a, &b| {
+            a.checked_mul(10)?.checked_add((b - b'0') as u64)
+        })
+        .filter(|&n| n <= i64::MAX as u64)
 }
 
 /// Whether a Host value is well formed as httpd's `fix_hostname` checks
@@ -827,6 +846,38 @@ mod tests {
             .iter()
             .find(|(n, _)| b[n.clone()].eq_ignore_ascii_case(name))
             .map(|(_, v)| b[v.clone()].to_vec())
+    }
+
+    #[test]
+    fn content_length_as_httpd() {
+        assert_eq!(strict_length(b"0"), Some(0));
+        assert_eq!(strict_length(b"000000000000000000000000005"), Some(5));
+        assert_eq!(strict_length(b"9223372036854775807"), Some(i64::MAX as u64));
+        for bad in [
+            &b"9223372036854775808"[..],
+            b"18446744073709551616",
+            b"99999999999999999999999",
+            b"",
+            b"+5",
+            b"-5",
+            b"5 5",
+            b"0x5",
+        ] {
+            assert_eq!(
+                strict_length(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // A length the server cannot take is refused with the head.
+        let (r, ..) =
+            p(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9223372036854775808\r\n\r\n");
+        assert_eq!(r, Parse::Error(HeadError::Bad));
+        let (r, h, _) =
+            p(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9223372036854775807\r\n\r\n");
+        assert_eq!(r, Parse::Done);
+        assert_eq!(h.content_length, Some(i64::MAX as u64));
     }
 
     #[test]

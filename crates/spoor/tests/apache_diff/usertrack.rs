@@ -393,7 +393,12 @@ fn netscape_secs(s: &str) -> Option<(i64, bool)> {
     let (wd, rest) = s.split_once(", ")?;
     let mut p = rest.split(['-', ' ', ':']);
     let d: i64 = p.next()?.parse().ok()?;
-    let mon = MONTHS.iter().position(|m| Some(*m) == p.next())? as i64 + 1;
+    // The month name is taken once, then looked up (a lookup that took
+    // the next part for every month tried matched only January, so every
+    // other date was left unmasked and compared as wall-clock text, which
+    // differs whenever the two servers' requests straddle a second).
+    let mon_name = p.next()?;
+    let mon = MONTHS.iter().position(|m| *m == mon_name)? as i64 + 1;
     let yy: i64 = p.next()?.parse().ok()?;
     let y = if yy < 70 { 2000 + yy } else { 1900 + yy };
     let (h, mi, se): (i64, i64, i64) = (
@@ -440,4 +445,40 @@ pub fn mask_line(line: &[u8], masks: &mut CookieMasks) -> Vec<u8> {
     let mut out = b"<MASKED>\t<MASKED>\t".to_vec();
     out.extend_from_slice(&rest);
     out
+}
+
+#[test]
+fn netscape_dates_in_every_month() {
+    // 2026-01-01 00:00:00 UTC is 1767225600 and a Thursday.
+    assert_eq!(
+        netscape_secs("Thu, 01-Jan-26 00:00:00"),
+        Some((1_767_225_600, true))
+    );
+    // 2026-12-04 09:01:25 UTC, a Friday.
+    assert_eq!(
+        netscape_secs("Fri, 04-Dec-26 09:01:25"),
+        Some((1_796_374_885, true))
+    );
+    assert_eq!(
+        netscape_secs("Sat, 04-Dec-26 09:01:25"),
+        Some((1_796_374_885, false))
+    );
+    assert_eq!(netscape_secs("Fri, 04-Dez-26 09:01:25"), None);
+    // A line whose cookie expires 60 s after the request time (%{sec}t).
+    let line = b"1796374825\t123\tut.test\t200\tGET /\t-\t-\tApache=1.7b; path=/; expires=Fri, 04-Dec-26 09:01:25 GMT";
+    let masked = mask_line(line, &mut CookieMasks::default());
+    let text = String::from_utf8_lossy(&masked);
+    assert!(text.ends_with("expires=<request+60s>"), "{text}");
+    // The other server's request a second later, with its own expiry: the
+    // same after masking; an expiry one second off its request time is
+    // not.
+    let later = b"1796374826\t9\tut.test\t200\tGET /\t-\t-\tApache=2.9; path=/; expires=Fri, 04-Dec-26 09:01:26 GMT";
+    let off = b"1796374826\t9\tut.test\t200\tGET /\t-\t-\tApache=2.9; path=/; expires=Fri, 04-Dec-26 09:01:27 GMT";
+    let cut = |l: &[u8]| {
+        let m = mask_line(l, &mut CookieMasks::default());
+        let t = String::from_utf8_lossy(&m).into_owned();
+        t[t.find("expires=").unwrap()..].to_string()
+    };
+    assert_eq!(cut(line), cut(later));
+    assert_ne!(cut(line), cut(off));
 }
