@@ -241,6 +241,12 @@ async fn run(
     pid_file: Option<PathBuf>,
 ) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
+    // Handlers first: a SIGHUP sent as soon as the server says it listens
+    // must reload it, not end it.
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut usr1 = signal(SignalKind::user_defined1())?;
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut listeners = Listeners::start(&addrs, current.clone(), rx)?;
     if let Some(p) = &pid_file {
@@ -251,10 +257,6 @@ async fn run(
         current: current.clone(),
         pid_file,
     };
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    let mut usr1 = signal(SignalKind::user_defined1())?;
     let mut reloads = Reloader::new(Duration::from_secs(state.cli.reload_timeout));
     loop {
         tokio::select! {

@@ -271,10 +271,16 @@ fn a_changed_listen_moves_the_port_and_pid_file() {
     std::fs::write(&conf, good(p1, "PidFile logs/a.pid\n")).unwrap();
     let s = Spoor::start(&t.0, 1);
     let pid = format!("{}\n", s.child.id());
-    assert_eq!(
-        std::fs::read_to_string(t.0.join("logs/a.pid")).unwrap(),
-        pid
-    );
+    // Written just after the sockets are bound.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(t.0.join("logs/a.pid"))
+        .ok()
+        .as_ref()
+        != Some(&pid)
+    {
+        assert!(Instant::now() < deadline, "no pid file");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(get(p1), "HTTP/1.1 200 OK");
     // A keep-alive connection accepted on p1 before the move.
     let mut ka = TcpStream::connect(("127.0.0.1", p1)).unwrap();
@@ -400,5 +406,27 @@ fn check_mode_refuses_the_same_configurations_at_once() {
              {d}/fifo denied by server: not a regular file\n",
             d = t.0.display()
         )
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_while_a_reload_hangs() {
+    let t = site("term");
+    let port = free_port();
+    let conf = t.0.join("spoor.conf");
+    std::fs::write(&conf, good(port, "")).unwrap();
+    mkfifo(&t.0.join("fifo"));
+    let s = Spoor::start(&t.0, 1);
+    // The reload blocks opening a log FIFO nobody reads.
+    std::fs::write(&conf, good(port, "CustomLog fifo \"%U\"\n")).unwrap();
+    s.signal(libc::SIGHUP);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(get(port), "HTTP/1.1 200 OK");
+    let start = Instant::now();
+    s.stop();
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        std::fs::read_to_string(t.0.join("logs/access.log")).unwrap(),
+        "/index.html 200\n"
     );
 }
