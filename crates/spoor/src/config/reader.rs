@@ -39,10 +39,17 @@ pub const MAX_FILE_LEN: u64 = 32 * 1024 * 1024;
 /// (the main file and every file included, counted each time it is read).
 pub const MAX_TOTAL_LEN: u64 = 64 * 1024 * 1024;
 
-/// The most bytes of directive text after `${VAR}` substitution, over all
-/// lines together (one line may not grow past [`super::MAX_LINE_LEN`]).
-/// This stops a `Define` that doubles itself line after line.
+/// The most bytes the directives of one configuration may take after
+/// `${VAR}` substitution: their text, plus for each directive the name of
+/// its file and [`WORD_COST`] bytes per argument (one line may not grow
+/// past [`super::MAX_LINE_LEN`]). This stops a `Define` that doubles
+/// itself line after line, and a file of many one-letter arguments, at a
+/// small multiple of the bound in memory.
 pub const MAX_EXPANDED_LEN: usize = 64 * 1024 * 1024;
+
+/// What one argument word is charged against [`MAX_EXPANDED_LEN`] beside
+/// its text (the size of a `String`).
+pub const WORD_COST: usize = std::mem::size_of::<String>();
 
 /// The most directive lines (sections, `Define`s and `Include`s counted)
 /// one configuration may hold.
@@ -223,6 +230,20 @@ fn append(stack: &mut [Directive], out: &mut Vec<Directive>, d: Directive) {
     }
 }
 
+/// An upper bound of the number of words `split_words` finds in `s`.
+fn word_starts(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_space = true;
+    for &b in s.as_bytes() {
+        let space = super::tokenize::is_space(b as char);
+        if in_space && !space {
+            n += 1;
+        }
+        in_space = space;
+    }
+    n
+}
+
 /// Whether a path is longer than the system takes (`PATH_MAX`, or one
 /// component longer than `NAME_MAX`).
 fn name_too_long(p: &Path) -> bool {
@@ -392,17 +413,23 @@ impl<'o> Reader<'o> {
             return Err(too_long(fc));
         }
         out.push_str(rest);
-        self.expanded = self.expanded.saturating_add(out.len());
+        self.charge(fc, line, out.len())?;
+        Ok(out)
+    }
+
+    /// Counts `bytes` more against [`MAX_EXPANDED_LEN`].
+    fn charge(&mut self, fc: &FileCtx, line: usize, bytes: usize) -> Result<(), ConfigError> {
+        self.expanded = self.expanded.saturating_add(bytes);
         if self.expanded > MAX_EXPANDED_LEN {
             return Err(fc.err(
                 line,
                 format!(
-                    "The configuration grows past {MAX_EXPANDED_LEN} bytes after ${{}} \
-                     substitution (spoor's limit)"
+                    "The configuration's directives take more than {MAX_EXPANDED_LEN} bytes \
+                     after ${{}} substitution (spoor's limit)"
                 ),
             ));
         }
-        Ok(out)
+        Ok(())
     }
 
     fn read_text(&mut self, text: &str, file: &Path) -> Result<Vec<Directive>, ConfigError> {
@@ -545,6 +572,14 @@ impl<'o> Reader<'o> {
                 ),
             ));
         }
+        // Charged before the arguments are split: at most one word starts
+        // at each space-to-non-space change.
+        let words = word_starts(rest);
+        self.charge(
+            fc,
+            n,
+            fc.path.as_os_str().len() + words.saturating_mul(WORD_COST),
+        )?;
         if let Some(inner) = cmd.strip_prefix("</") {
             let Some(parent) = stack.last() else {
                 return Err(fc.err(n, format!("{cmd} without matching <{inner} section")));

@@ -1052,10 +1052,31 @@ fn define_expansion_is_bounded() {
     let e = err(&text);
     assert!(
         e.ends_with(
-            ": The configuration grows past 67108864 bytes after ${} substitution (spoor's limit)"
+            ": The configuration's directives take more than 67108864 bytes after ${} \
+             substitution (spoor's limit)"
         ),
         "{e}"
     );
+    // Many one-letter arguments cost more than their text: 13,631,496
+    // bytes a line (text, file name, 24 bytes a word), so line 5 is past.
+    let e = err(&format!("X {}\n", "a ".repeat(1 << 19)).repeat(8));
+    assert_eq!(
+        e,
+        "Syntax error on line 5 of t.conf: The configuration's directives take more than \
+         67108864 bytes after ${} substitution (spoor's limit)"
+    );
+    // So does the name of a file with a long path, once per directive.
+    let mut fs = MemFs::new();
+    let long = format!("/srv/{}x.conf", format!("{}/", "d".repeat(200)).repeat(19));
+    fs.add_file(&long, "A\n".repeat(20_000));
+    fs.add_file("/srv/main.conf", format!("Include {long}\n"));
+    let e = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap_err();
+    assert!(e
+        .message()
+        .ends_with(" bytes after ${} substitution (spoor's limit)"));
+    // The Include line costs 3,838 + 14 + 24 bytes, each `A` 1 + 3,830:
+    // the 17,517th passes 64 MiB.
+    assert_eq!(e.line(), 17_517);
     // A line of `${` with no `}` is passed through unchanged, quickly.
     let start = std::time::Instant::now();
     let line = format!("X {}\n", "${".repeat(1 << 20));
