@@ -394,6 +394,29 @@ fn check_mode_refuses_the_same_configurations_at_once() {
              /dev/zero: AH00554: Access to file /dev/zero denied by server: not a regular file\n"
         )
     );
+    // TypesConfig is read by the same rules.
+    assert_eq!(
+        run(&good(port, "TypesConfig fifo\n")),
+        format!(
+            "spoor: could not open mime types config file {d}/fifo: AH00554: Access to file \
+             {d}/fifo denied by server: not a regular file\n",
+            d = t.0.display()
+        )
+    );
+    // So is a WASD configuration.
+    let out = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["-t", "--wasd", "fifo", "-d"])
+        .arg(&t.0)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "spoor: could not open configuration file {d}/fifo: AH00554: Access to file \
+             {d}/fifo denied by server: not a regular file\n",
+            d = t.0.display()
+        )
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_spoor"))
         .args(["-t", "-f", "fifo", "-d"])
         .arg(&t.0)
