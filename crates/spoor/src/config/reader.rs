@@ -20,8 +20,9 @@ pub const MAX_INCLUDE_DEPTH: usize = 128;
 
 /// How deeply directories included whole (and the wildcard components of
 /// `Include` paths) may nest, across `Include`s; httpd's source names the
-/// same number for directories. A symbolic link from a directory to
-/// itself stops here.
+/// same number for directories. A directory that contains itself through
+/// a symbolic link ends here at the latest (the system's limit on links
+/// in one path, `ELOOP`, usually ends it first).
 pub const MAX_DIR_DEPTH: usize = 128;
 
 /// The most sections (of any kind, `<IfDefine>` and the skipped body of a
