@@ -63,6 +63,11 @@ pub struct Cli {
     /// `User`/`Group` (default: nobody/nogroup).
     #[arg(long = "allow-root")]
     pub allow_root: bool,
+    /// The longest a reload (SIGHUP, SIGUSR1) may take, in seconds; past
+    /// it the old configuration keeps serving.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::reload::DEFAULT_RELOAD_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub reload_timeout: u64,
     /// A subcommand; without one, spoor runs the server.
     #[command(subcommand)]
     pub command: Option<Command>,

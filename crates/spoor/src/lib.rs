@@ -24,6 +24,9 @@
 //! * [`forensic`]: `ForensicLog` and mod_unique_id's `UNIQUE_ID`;
 //! * [`vhost`]: choosing the virtual host for a request;
 //! * [`usertrack`]: mod_usertrack's tracking cookie;
+//! * [`listeners`]: the listening sockets and how a reload changes them;
+//! * [`reload`]: configuration work on its own thread, reloads with a
+//!   time bound;
 //! * [`site`]: the running configuration built from the model (logs opened,
 //!   formats resolved);
 //! * [`privileges`]: `User` and `Group`, the privilege drop of a server
@@ -43,10 +46,12 @@ pub mod dns;
 pub mod errorlog;
 pub mod forensic;
 pub mod http;
+pub mod listeners;
 pub mod mime;
 pub mod perdir;
 pub mod periodic_log;
 pub mod privileges;
+pub mod reload;
 pub mod server;
 pub mod setenv;
 pub mod site;

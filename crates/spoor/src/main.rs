@@ -2,17 +2,24 @@
 //! (an httpd.conf with `-f`, else the embedded default), binds the
 //! listeners, runs the server on a multi-threaded tokio runtime, reloads on
 //! SIGHUP/SIGUSR1 and stops cleanly on SIGTERM or SIGINT.
+//!
+//! Configurations are read, checked and built on a thread of their own
+//! (`spoor::reload`), at start-up and on a reload; a reload has a time
+//! bound and changes the listening sockets (`spoor::listeners`).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use spoor::cli::Cli;
-use spoor::config::{read_config, ReadOptions, Settings};
+use spoor::config::{escape_log, read_config, ConfigError, ReadOptions, Settings};
+use spoor::listeners::{listen_addrs, Listeners};
 use spoor::privileges::{self, Plan};
-use spoor::server::{self, Config, Current};
+use spoor::reload::{on_config_thread, Finished, Refused, Reloader};
+use spoor::server::{Config, Current};
 use spoor::site;
 use spoor_log::sink::{Sink, SinkOptions};
 
@@ -24,22 +31,89 @@ struct Loaded {
     plan: Plan,
 }
 
-/// Reads, checks and opens a configuration (`-f`, else `--wasd`); on a
-/// reload `previous` is the configuration in force, whose logs are kept
-/// where they cannot be opened again. The error is ready to print.
-fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, String> {
+/// Why a configuration could not be loaded.
+#[derive(Debug)]
+enum LoadError {
+    /// An error in the configuration files.
+    Config(ConfigError),
+    /// Anything else (a log that cannot be opened…), without the `spoor: `
+    /// prefix.
+    Other(String),
+}
+
+/// A privileges decision's error (its text may start with `spoor: `).
+fn privilege_error(e: String) -> LoadError {
+    LoadError::Other(e.strip_prefix("spoor: ").map(str::to_string).unwrap_or(e))
+}
+
+impl From<ConfigError> for LoadError {
+    fn from(e: ConfigError) -> Self {
+        LoadError::Config(e)
+    }
+}
+
+/// The most bytes of a reason a reload failure line shows.
+const MAX_REASON: usize = 4096;
+
+impl LoadError {
+    /// The text `-t` and start-up print (as `apache2 -t` prints it; may be
+    /// several lines).
+    fn render(&self) -> String {
+        match self {
+            LoadError::Config(e) => e.render("spoor"),
+            LoadError::Other(m) => format!("spoor: {m}"),
+        }
+    }
+
+    /// One line: `FILE:LINE: MESSAGE` (`FILE: MESSAGE` for a whole file),
+    /// control characters escaped, cut at [`MAX_REASON`] bytes.
+    fn one_line(&self) -> String {
+        let s = match self {
+            LoadError::Config(e) if e.line() == 0 => {
+                escape_log(&format!("{}: {}", e.file().display(), e.message()))
+            }
+            LoadError::Config(e) => escape_log(&format!(
+                "{}:{}: {}",
+                e.file().display(),
+                e.line(),
+                e.message()
+            )),
+            LoadError::Other(m) => escape_log(m),
+        };
+        cut(s, MAX_REASON)
+    }
+}
+
+/// `s` cut to at most `max` bytes (on a character boundary), with `…`
+/// when something was cut.
+fn cut(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut i = max;
+        while !s.is_char_boundary(i) {
+            i -= 1;
+        }
+        s.truncate(i);
+        s.push('…');
+    }
+    s
+}
+
+/// Reads, checks and opens a configuration (`-f`, else `--wasd`).
+/// On a reload `previous` is the configuration in force, whose logs are
+/// kept where they cannot be opened again after the privilege drop.
+fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, LoadError> {
     let root = match &cli.server_root {
         Some(r) => r.clone(),
-        None => std::env::current_dir().map_err(|e| format!("spoor: current directory: {e}"))?,
+        None => std::env::current_dir()
+            .map_err(|e| LoadError::Other(format!("current directory: {e}")))?,
     };
     if cli.config_file.is_none() {
-        let settings = spoor::config::read_wasd(file, cli.wasd_map.as_deref(), &root)
-            .map_err(|e| e.render("spoor"))?;
+        let settings = spoor::config::read_wasd(file, cli.wasd_map.as_deref(), &root)?;
         for w in &settings.warnings {
             eprintln!("spoor: {w}");
         }
-        let plan = privileges::plan(None, None, cli.allow_root)?;
-        let config = site::build_reusing(&settings, previous).map_err(|e| format!("spoor: {e}"))?;
+        let plan = privileges::plan(None, None, cli.allow_root).map_err(privilege_error)?;
+        let config = site::build_reusing(&settings, previous).map_err(LoadError::Other)?;
         return Ok(Loaded {
             settings,
             config,
@@ -48,11 +122,11 @@ fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, Str
     }
     let mut opts = ReadOptions::new(root);
     opts.defines.extend(cli.defines.iter().cloned());
-    let cfg = read_config(file, &opts).map_err(|e| e.render("spoor"))?;
+    let cfg = read_config(file, &opts)?;
     for w in &cfg.warnings {
         eprintln!("{w}");
     }
-    let settings = Settings::from_config(&cfg).map_err(|e| e.render("spoor"))?;
+    let settings = Settings::from_config(&cfg)?;
     // The model's own warnings (an ignored 401 ErrorDocument URL, a
     // SetEnvIf attribute httpd warns about, …): `file:line: message`.
     for w in &settings.warnings {
@@ -62,8 +136,9 @@ fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, Str
         settings.user.as_ref(),
         settings.group.as_ref(),
         cli.allow_root,
-    )?;
-    let config = site::build_reusing(&settings, previous).map_err(|e| format!("spoor: {e}"))?;
+    )
+    .map_err(privilege_error)?;
+    let config = site::build_reusing(&settings, previous).map_err(LoadError::Other)?;
     Ok(Loaded {
         settings,
         config,
@@ -71,19 +146,39 @@ fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, Str
     })
 }
 
-fn listen_addrs(settings: &Settings) -> Vec<SocketAddr> {
-    let mut v = Vec::new();
-    for &(ip, port) in &settings.listen {
-        match ip {
-            Some(ip) => v.push(SocketAddr::new(ip, port)),
-            // `Listen 80`: every address; IPv4 and IPv6 both, as httpd.
-            None => {
-                v.push(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port));
-                v.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port));
-            }
+/// What a start-up or a reload needs: the running configuration, the
+/// addresses to listen on and the pid file.
+struct Prepared {
+    config: Config,
+    addrs: Vec<SocketAddr>,
+    pid_file: Option<PathBuf>,
+    /// What becomes of root's privileges.
+    plan: Plan,
+}
+
+/// Loads the configuration the command line names (`-f`, `--wasd`, else
+/// the embedded default); `previous` as for [`load`].
+fn prepare(cli: &Cli, previous: Option<&Config>) -> Result<Prepared, LoadError> {
+    match cli.config_file.as_ref().or(cli.wasd_file.as_ref()) {
+        Some(file) => {
+            let l = load(file, cli, previous)?;
+            Ok(Prepared {
+                addrs: listen_addrs(&l.settings.listen),
+                pid_file: l.settings.pid_file,
+                config: l.config,
+                plan: l.plan,
+            })
+        }
+        None => {
+            let plan = privileges::plan(None, None, cli.allow_root).map_err(privilege_error)?;
+            Ok(Prepared {
+                config: default_config(cli, previous).map_err(LoadError::Other)?,
+                addrs: vec![cli.listen],
+                pid_file: None,
+                plan,
+            })
         }
     }
-    v
 }
 
 fn main() -> ExitCode {
@@ -95,40 +190,31 @@ fn main() -> ExitCode {
         println!("Server version: spoor/{}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    let (config, addrs, pid_file, plan) = match cli.config_file.as_ref().or(cli.wasd_file.as_ref())
-    {
-        Some(file) => match load(file, &cli, None) {
-            Ok(l) => {
-                let addrs = listen_addrs(&l.settings);
-                if addrs.is_empty() && !cli.test_config {
-                    eprintln!(
-                        "spoor: AH00015: Unable to open logs: no listening sockets available, shutting down"
-                    );
-                    return ExitCode::FAILURE;
-                }
-                (l.config, addrs, l.settings.pid_file, l.plan)
-            }
-            Err(e) => {
-                eprint!("{e}");
-                if !e.ends_with('\n') {
-                    eprintln!();
-                }
+    let loaded = match on_config_thread(|| prepare(&cli, None)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("spoor: could not start the configuration thread: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (config, addrs, pid_file, plan) = match loaded {
+        Ok(p) => {
+            if p.addrs.is_empty() && !cli.test_config {
+                eprintln!(
+                    "spoor: AH00015: Unable to open logs: no listening sockets available, shutting down"
+                );
                 return ExitCode::FAILURE;
             }
-        },
-        None => match privileges::plan(None, None, cli.allow_root) {
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::FAILURE;
+            (p.config, p.addrs, p.pid_file, p.plan)
+        }
+        Err(e) => {
+            let e = e.render();
+            eprint!("{e}");
+            if !e.ends_with('\n') {
+                eprintln!();
             }
-            Ok(plan) => match default_config(&cli, None) {
-                Ok(c) => (c, vec![cli.listen], None, plan),
-                Err(e) => {
-                    eprintln!("spoor: {e}");
-                    return ExitCode::FAILURE;
-                }
-            },
-        },
+            return ExitCode::FAILURE;
+        }
     };
     if cli.test_config {
         eprintln!("Syntax OK");
@@ -153,10 +239,7 @@ fn main() -> ExitCode {
         }
     };
     let current = Arc::new(Current::new(config));
-    let result = runtime.block_on(run(cli, current, addrs, pid_file.clone(), plan));
-    if let Some(p) = &pid_file {
-        let _ = std::fs::remove_file(p);
-    }
+    let result = runtime.block_on(run(cli, current, addrs, pid_file, plan));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -194,56 +277,42 @@ async fn run(
     plan: Plan,
 ) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut listeners = Vec::new();
-    for a in &addrs {
-        let l = bind(*a).map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!("AH00072: make_sock: could not bind to address {a}: {e}"),
-            )
-        })?;
-        eprintln!("spoor: listening on {}", l.local_addr()?);
-        listeners.push(l);
-    }
+    // Handlers first: a SIGHUP sent as soon as the server says it listens
+    // must reload it, not end it.
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut usr1 = signal(SignalKind::user_defined1())?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let mut listeners = Listeners::start(&addrs, current.clone(), rx)?;
     if let Some(p) = &pid_file {
         std::fs::write(p, format!("{}\n", std::process::id()))?;
     }
-    // Started as root: everything privileged is done, give root up before
+    // Started as root: everything privileged is done (sockets bound, logs
+    // open, piped loggers started, pid file written); give root up before
     // the first connection is accepted.
     privileges::drop_to(&plan).map_err(std::io::Error::other)?;
     if let Plan::Drop(id) = &plan {
         eprintln!("spoor: serving as {id}");
     }
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    let mut usr1 = signal(SignalKind::user_defined1())?;
-    let reload_current = current.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = term.recv() => break,
-                _ = int.recv() => break,
-                _ = hup.recv() => reload(&cli, &reload_current),
-                _ = usr1.recv() => reload(&cli, &reload_current),
-            }
-        }
-        let _ = tx.send(true);
-        // Keep the sender alive so connections see the flag, not a closed
-        // channel.
-        std::future::pending::<()>().await;
-    });
-    let mut tasks = tokio::task::JoinSet::new();
-    for l in listeners {
-        tasks.spawn(server::serve(l, current.clone(), rx.clone()));
-    }
-    let mut result = Ok(());
-    while let Some(r) = tasks.join_next().await {
-        if let Ok(Err(e)) = r {
-            result = Err(e);
+    let mut state = Running {
+        cli: Arc::new(cli),
+        current: current.clone(),
+        pid_file,
+    };
+    let mut reloads = Reloader::new(Duration::from_secs(state.cli.reload_timeout));
+    loop {
+        tokio::select! {
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            _ = hup.recv() => state.start_reload(&mut reloads),
+            _ = usr1.recv() => state.start_reload(&mut reloads),
+            r = reloads.finished() => state.finish_reload(r, &mut listeners),
         }
     }
+    // The sender stays alive until every connection has seen the flag.
+    let _ = tx.send(true);
+    let result = listeners.wait().await;
     // Every connection is done: flush buffered logs and let piped loggers
     // drain before exiting.
     for s in &current.get().sinks {
@@ -252,63 +321,81 @@ async fn run(
         }
     }
     spoor::forensic::close(&current.get());
+    if let Some(p) = &state.pid_file {
+        let _ = std::fs::remove_file(p);
+    }
+    drop(tx);
     result
 }
 
-/// Re-reads the configuration and reopens the logs. A configuration that
-/// fails keeps the old one serving.
-fn reload(cli: &Cli, current: &Current) {
-    match cli.config_file.as_ref().or(cli.wasd_file.as_ref()) {
-        Some(file) => match load(file, cli, Some(&current.get())) {
-            Ok(l) => {
-                current.replace(l.config);
-                eprintln!("spoor: configuration reloaded, logs reopened");
-            }
-            Err(e) => {
-                eprint!("{e}");
-                eprintln!("spoor: the new configuration failed; the old one keeps serving");
-            }
-        },
-        None => match default_config(cli, Some(&current.get())) {
-            Ok(c) => current.replace(c),
-            Err(e) => eprintln!("spoor: reload failed, keeping the old configuration: {e}"),
-        },
-    }
+/// What the signal loop keeps between reloads.
+struct Running {
+    cli: Arc<Cli>,
+    current: Arc<Current>,
+    /// The pid file written last (removed at exit).
+    pid_file: Option<PathBuf>,
 }
 
-/// Binds a listening socket with SO_REUSEADDR (an IPv6 wildcard socket is
-/// IPv6-only, so `Listen 80` can bind both families).
-fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    let sock = match addr {
-        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
-        SocketAddr::V6(_) => {
-            let s = tokio::net::TcpSocket::new_v6()?;
-            set_v6only(&s)?;
-            s
+/// The line every failed reload prints, and only it.
+fn reload_failed(why: &str) {
+    eprintln!("spoor: reload failed, the old configuration keeps serving: {why}");
+}
+
+impl Running {
+    /// Starts reading the configuration again on its own thread, unless a
+    /// reload is still running.
+    fn start_reload(&self, reloads: &mut Reloader<Result<Prepared, LoadError>>) {
+        let cli = self.cli.clone();
+        let previous = self.current.get();
+        match reloads.start(move || prepare(&cli, Some(&previous))) {
+            Ok(()) => {}
+            Err(Refused::Busy) => eprintln!(
+                "spoor: reload refused, the previous reload is still running; the current \
+                 configuration keeps serving"
+            ),
+            Err(Refused::Spawn(e)) => {
+                reload_failed(&format!("could not start the configuration thread: {e}"))
+            }
         }
-    };
-    sock.set_reuseaddr(true)?;
-    sock.bind(addr)?;
-    sock.listen(511)
-}
+    }
 
-fn set_v6only(s: &tokio::net::TcpSocket) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let one: libc::c_int = 1;
-    // SAFETY: a valid socket descriptor and a pointer to an int of the
-    // right size for IPV6_V6ONLY.
-    let r = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::IPPROTO_IPV6,
-            libc::IPV6_V6ONLY,
-            (&one as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
+    /// Puts a finished reload into effect: new listeners bound, the pid
+    /// file written, the configuration swapped for new connections, removed
+    /// listeners stopped. Any failure leaves everything as it was.
+    fn finish_reload(
+        &mut self,
+        r: Finished<Result<Prepared, LoadError>>,
+        listeners: &mut Listeners,
+    ) {
+        let p = match r {
+            Finished::Done(Ok(p)) => p,
+            Finished::Done(Err(e)) => return reload_failed(&e.one_line()),
+            Finished::TimedOut => {
+                return reload_failed(&format!(
+                    "not done after {} s (--reload-timeout); it is abandoned, and a reload \
+                     before it ends is refused",
+                    self.cli.reload_timeout
+                ))
+            }
+            Finished::Panicked => return reload_failed("the configuration thread panicked"),
+        };
+        let change = match listeners.prepare(&p.addrs) {
+            Ok(c) => c,
+            Err(e) => return reload_failed(&escape_log(&e)),
+        };
+        // httpd writes the pid file named by the new configuration on every
+        // restart and leaves an old one in place.
+        if let Some(f) = &p.pid_file {
+            if let Err(e) = std::fs::write(f, format!("{}\n", std::process::id())) {
+                return reload_failed(&escape_log(&format!(
+                    "AH00099: could not create {}: {e}",
+                    f.display()
+                )));
+            }
+            self.pid_file = Some(f.clone());
+        }
+        self.current.replace(p.config);
+        listeners.apply(change);
+        eprintln!("spoor: configuration reloaded, logs reopened");
     }
 }

@@ -115,9 +115,23 @@ impl MimeTable {
         MimeTable { map }
     }
 
-    /// Reads a `mime.types` file (TypesConfig).
-    pub fn from_file(path: &std::path::Path) -> std::io::Result<MimeTable> {
-        Ok(MimeTable::parse(&std::fs::read_to_string(path)?))
+    /// Reads a `mime.types` file (TypesConfig) by the configuration
+    /// reader's rules: a regular file only (httpd's AH00554 otherwise),
+    /// opened without blocking, at most [`crate::config::MAX_FILE_LEN`]
+    /// bytes; the error is the reason, ready to print.
+    pub fn from_file(path: &std::path::Path) -> Result<MimeTable, String> {
+        use crate::config::{read_config_file, ReadError, MAX_FILE_LEN};
+        match read_config_file(path, MAX_FILE_LEN) {
+            Ok(bytes) => Ok(MimeTable::parse(&String::from_utf8_lossy(&bytes))),
+            Err(ReadError::Io(e)) => Err(e.to_string()),
+            Err(ReadError::NotRegular) => Err(format!(
+                "AH00554: Access to file {} denied by server: not a regular file",
+                path.display()
+            )),
+            Err(ReadError::TooLarge) => {
+                Err(format!("larger than {MAX_FILE_LEN} bytes (spoor's limit)"))
+            }
+        }
     }
 
     /// `/etc/mime.types` if it can be read, else [`MimeTable::builtin`].

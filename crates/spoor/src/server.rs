@@ -179,9 +179,22 @@ impl Current {
 pub async fn serve(
     listener: TcpListener,
     current: Arc<Current>,
+    shutdown: watch::Receiver<bool>,
+) -> io::Result<()> {
+    serve_until(listener, current, shutdown, std::future::pending()).await
+}
+
+/// Like [`serve`], and also stops accepting when `stop` completes (a
+/// reload that removed this address); the connections already accepted
+/// are finished either way, and stopped only by `shutdown`.
+pub async fn serve_until(
+    listener: TcpListener,
+    current: Arc<Current>,
     mut shutdown: watch::Receiver<bool>,
+    stop: impl std::future::Future<Output = ()>,
 ) -> io::Result<()> {
     let mut tasks = JoinSet::new();
+    let mut stop = std::pin::pin!(stop);
     loop {
         while tasks.try_join_next().is_some() {}
         if *shutdown.borrow() {
@@ -202,6 +215,7 @@ pub async fn serve(
                 }
             },
             r = shutdown.changed() => if r.is_err() { break },
+            () = &mut stop => break,
         }
     }
     drop(listener);

@@ -12,6 +12,7 @@
 //! directives nobody handles.
 
 mod error;
+mod fs;
 mod glob;
 mod model;
 mod modules;
@@ -24,12 +25,17 @@ mod wasd;
 mod tests;
 
 pub use error::{escape_log, ConfigError, Phase, Warning};
+pub use fs::{read_config_file, ConfigFs, Kind, MemFs, ReadError, RealFs};
 pub use model::{
     CanonicalName, HostnameLookups, Limits, LogSpec, PerDir, ResolvedLog, Section, SectionKind,
     Server, Settings, Signature, Tokens, VhostAddr, KNOWN,
 };
 pub use modules::{native_module, native_module_names, NativeModule, NATIVE_MODULES};
-pub use reader::{read_config, read_config_str, Config, ReadOptions, MAX_INCLUDE_DEPTH};
+pub use reader::{
+    read_config, read_config_in, read_config_str, Config, ReadOptions, MAX_DEFINES, MAX_DIRECTIVES,
+    MAX_DIR_DEPTH, MAX_EXPANDED_LEN, MAX_FILES, MAX_FILE_LEN, MAX_INCLUDE_DEPTH, MAX_NESTING,
+    MAX_TOTAL_LEN, MAX_WARNINGS,
+};
 pub use tokenize::{split_words, MAX_LINE_LEN};
 pub use tree::{
     check_known_directives, section_missing_args_message, section_missing_bracket_message,

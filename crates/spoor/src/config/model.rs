@@ -806,11 +806,16 @@ impl Settings {
                     .apply(&d.args)
                     .map_err(|m| ConfigError::directive(d, m))?;
                 // Each LogLevel line applies after the ones before it.
+                // (Appended in place: a copy per line would make many
+                // LogLevel lines quadratic.)
                 let args = d.args.join(" ");
-                srv.log_level = Some(match srv.log_level.take() {
-                    Some(prev) => format!("{prev} {args}"),
-                    None => args,
-                });
+                match &mut srv.log_level {
+                    Some(prev) => {
+                        prev.push(' ');
+                        prev.push_str(&args);
+                    }
+                    None => srv.log_level = Some(args),
+                }
             }
             "timeout" => {
                 server_only(d)?;

@@ -766,6 +766,7 @@ fn include_recursion_limit() {
     d.write("self.conf", "Include self.conf\n");
     let e = read_main(&d, "Include self.conf\n").unwrap_err();
     let s = show(&d, &e);
+    eprintln!("{s}");
     assert!(s.starts_with(
         "Syntax error on line 1 of R/main.conf: Syntax error on line 1 of R/self.conf: "
     ));
@@ -875,4 +876,340 @@ fn handler_errors_use_directive_location() {
         e.to_string(),
         "AH00526: Syntax error on line 2 of t.conf:\n<VirtualHost> directive requires additional arguments"
     );
+}
+
+// The reader's bounds. httpd has none of these but AH00554 (checked:
+// `Include /dev/zero` gives `AH00554: Access to file /dev/zero denied by
+// server: not a regular file` and then `Could not open configuration file
+// /dev/zero: Bad file descriptor`; `Include` of a FIFO blocks for ever;
+// 100,000 nested `<IfDefine>` crash it); the messages are spoor's own.
+
+fn nested_ifdefine(n: usize, cond: &str) -> String {
+    format!(
+        "{}Inner\n{}",
+        format!("<IfDefine {cond}>\n").repeat(n),
+        "</IfDefine>\n".repeat(n)
+    )
+}
+
+#[test]
+fn nesting_is_bounded_with_file_and_line() {
+    // Up to the limit, true sections are transparent.
+    let c = ok(&nested_ifdefine(MAX_NESTING, "!NOPE"));
+    assert_eq!(names(&c), vec!["Inner"]);
+    // One more, 2,000 and 100,000: refused at the first section too many,
+    // true or false (the body of a false one is skipped but still counted).
+    for n in [MAX_NESTING + 1, 2_000, 100_000] {
+        for cond in ["!NOPE", "NOPE"] {
+            let e = read(&nested_ifdefine(n, cond)).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "Syntax error on line 257 of t.conf: <IfDefine> nested too deeply: at most 256 \
+                 sections may be open at once (spoor's limit)",
+                "{n} {cond}"
+            );
+            assert_eq!(e.line(), 257);
+        }
+    }
+    // Other sections count too, inside conditional ones and across
+    // includes.
+    let text = format!("<IfDefine !X>\n{}", "<Directory /x>\n".repeat(MAX_NESTING));
+    assert_eq!(
+        err(&text),
+        "Syntax error on line 257 of t.conf: <Directory> nested too deeply: at most 256 \
+         sections may be open at once (spoor's limit)"
+    );
+    let d = TempDir::new();
+    d.write("inner.conf", &"<Location />\n".repeat(200));
+    let main = format!("{}Include inner.conf\n", "<Directory />\n".repeat(100));
+    let e = read_main(&d, &main).unwrap_err();
+    assert_eq!(
+        show(&d, &e),
+        "Syntax error on line 101 of R/main.conf: Syntax error on line 157 of R/inner.conf: \
+         <Location> nested too deeply: at most 256 sections may be open at once (spoor's limit)"
+    );
+    // Closed sections free their places again.
+    let many = "<Directory />\n</Directory>\n".repeat(MAX_NESTING * 4);
+    assert_eq!(ok(&many).directives.len(), MAX_NESTING * 4);
+}
+
+fn mkfifo(p: &Path) {
+    let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+#[test]
+fn only_regular_files_are_read() {
+    let d = TempDir::new();
+    let fifo = d.0.join("fifo");
+    mkfifo(&fifo);
+    let start = std::time::Instant::now();
+    for target in ["/dev/zero", "fifo"] {
+        for verb in ["Include", "IncludeOptional"] {
+            let e = read_main(&d, &format!("A\n{verb} {target}\n")).unwrap_err();
+            let full = if target == "fifo" { "R/fifo" } else { target };
+            assert_eq!(
+                show(&d, &e),
+                format!(
+                    "Syntax error on line 2 of R/main.conf: Could not open configuration file \
+                     {full}: AH00554: Access to file {full} denied by server: not a regular file"
+                )
+            );
+            assert_eq!((e.file(), e.line()), (d.0.join("main.conf").as_path(), 2));
+        }
+    }
+    // A FIFO inside an included directory, and as the main file.
+    d.write("dir/a.conf", "A\n");
+    fs::rename(&fifo, d.0.join("dir/b.fifo")).unwrap();
+    let e = read_main(&d, "Include dir\n").unwrap_err();
+    assert!(show(&d, &e)
+        .ends_with("AH00554: Access to file R/dir/b.fifo denied by server: not a regular file"));
+    let mut o = opts();
+    o.server_root = d.0.clone();
+    let e = read_config(Path::new("dir/b.fifo"), &o).unwrap_err();
+    assert_eq!(
+        e.render("apache2").replace(&d.0.display().to_string(), "R"),
+        "apache2: Could not open configuration file R/dir/b.fifo: AH00554: Access to file \
+         R/dir/b.fifo denied by server: not a regular file"
+    );
+    // Nothing blocked on the FIFO without a writer.
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    // httpd allows /dev/null by name.
+    let c = read_main(&d, "A\nInclude /dev/null\nB\n").unwrap();
+    assert_eq!(names(&c), vec!["A", "B"]);
+}
+
+fn mem_opts() -> ReadOptions {
+    let mut o = opts();
+    o.server_root = PathBuf::from("/srv");
+    o
+}
+
+#[test]
+fn file_sizes_are_bounded() {
+    let mut fs = MemFs::new();
+    let big = vec![b'#'; MAX_FILE_LEN as usize + 1];
+    fs.add_file("/srv/big.conf", big);
+    fs.add_file("/srv/main.conf", "A\nInclude big.conf\n");
+    let e = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Syntax error on line 2 of /srv/main.conf: Could not open configuration file \
+         /srv/big.conf: larger than 33554432 bytes (spoor's limit)"
+    );
+    let e = read_config_in(&fs, Path::new("big.conf"), &mem_opts()).unwrap_err();
+    assert_eq!(
+        e.render("spoor"),
+        "spoor: Could not open configuration file /srv/big.conf: larger than 33554432 bytes \
+         (spoor's limit)"
+    );
+    // A file just under the limit is fine once, not four times.
+    let mut fs = MemFs::new();
+    fs.add_file("/srv/part.conf", "#\n".repeat(10 << 20));
+    fs.add_file(
+        "/srv/main.conf",
+        "Include part.conf\nA\nInclude part.conf\n",
+    );
+    let c = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap();
+    assert_eq!(names(&c), vec!["A"]);
+    fs.add_file(
+        "/srv/main.conf",
+        "Include part.conf\nInclude part.conf\nInclude part.conf\nInclude part.conf\n",
+    );
+    let e = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Syntax error on line 4 of /srv/main.conf: Could not open configuration file \
+         /srv/part.conf: the configuration's files hold more than 67108864 bytes together \
+         (spoor's limit)"
+    );
+}
+
+#[test]
+fn define_expansion_is_bounded() {
+    // Each line doubles the value: without a bound, 40 lines make a
+    // terabyte.
+    let mut text = String::from("Define V0 0123456789abcdef\n");
+    for i in 1..=40 {
+        text.push_str(&format!("Define V{i} ${{V{}}}${{V{}}}\n", i - 1, i - 1));
+    }
+    let start = std::time::Instant::now();
+    // 16 << 20 is the first line past 16 MiB - 1 (line 21: V20 = 16 MiB).
+    assert_eq!(
+        err(&text),
+        "Syntax error on line 21 of t.conf: Line too long after ${} substitution: more than \
+         16777215 bytes (spoor's limit)"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    // Many lines that each stay under the line limit: the total stops them.
+    let mut text = String::from("Define H 0123456789abcdef\n");
+    for i in 0..19 {
+        text.push_str(&format!("Define H{i} ${{H}}${{H}}\nDefine H ${{H{i}}}\n"));
+    }
+    // H is now 16 * 2^19 = 8 MiB; each `X ${H}` line adds 8 MiB.
+    text.push_str(&"X ${H}\n".repeat(10));
+    let e = err(&text);
+    assert!(
+        e.ends_with(
+            ": The configuration's directives take more than 67108864 bytes after ${} \
+             substitution (spoor's limit)"
+        ),
+        "{e}"
+    );
+    // Many one-letter arguments cost more than their text: 13,631,496
+    // bytes a line (text, file name, 24 bytes a word), so line 5 is past.
+    let e = err(&format!("X {}\n", "a ".repeat(1 << 19)).repeat(8));
+    assert_eq!(
+        e,
+        "Syntax error on line 5 of t.conf: The configuration's directives take more than \
+         67108864 bytes after ${} substitution (spoor's limit)"
+    );
+    // So does the name of a file with a long path, once per directive.
+    let mut fs = MemFs::new();
+    let long = format!("/srv/{}x.conf", format!("{}/", "d".repeat(200)).repeat(19));
+    fs.add_file(&long, "A\n".repeat(20_000));
+    fs.add_file("/srv/main.conf", format!("Include {long}\n"));
+    let e = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap_err();
+    assert!(e
+        .message()
+        .ends_with(" bytes after ${} substitution (spoor's limit)"));
+    // The Include line costs 3,838 + 14 + 24 bytes, each `A` 1 + 3,830:
+    // the 17,517th passes 64 MiB.
+    assert_eq!(e.line(), 17_517);
+    // A line of `${` with no `}` is passed through unchanged, quickly.
+    let start = std::time::Instant::now();
+    let line = format!("X {}\n", "${".repeat(1 << 20));
+    let c = ok(&line);
+    assert_eq!(c.directives[0].raw_args.len(), 2 << 20);
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn counts_are_bounded() {
+    // Directives.
+    let e = err(&"A\n".repeat(MAX_DIRECTIVES + 1));
+    assert_eq!(
+        e,
+        "Syntax error on line 500001 of t.conf: more than 500000 directives in one \
+         configuration (spoor's limit)"
+    );
+    ok(&"A\n".repeat(MAX_DIRECTIVES));
+    // Defined names.
+    let defs: String = (0..=MAX_DEFINES)
+        .map(|i| format!("Define N{i}\n"))
+        .collect();
+    assert_eq!(
+        err(&defs),
+        "Syntax error on line 10001 of t.conf: more than 10000 names defined at once \
+         (spoor's limit)"
+    );
+    // Warnings for undefined names: the first 100 and a count.
+    let c = ok(&"X ${NOPE}\n".repeat(150));
+    assert_eq!(c.warnings.len(), MAX_WARNINGS + 1);
+    assert_eq!(
+        c.warnings[99].message,
+        "AH00111: Config variable ${NOPE} is not defined"
+    );
+    assert_eq!(
+        c.warnings[100].message,
+        "50 more warnings like these were not shown"
+    );
+    // Files and directory entries.
+    let mut fs = MemFs::new();
+    for i in 0..=MAX_FILES {
+        fs.add_file(format!("/srv/d/{i:06}.conf"), "");
+    }
+    fs.add_file("/srv/main.conf", "Include d\n");
+    let e = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Syntax error on line 1 of /srv/main.conf: Could not open configuration file /srv/d: \
+         more than 100000 files and directory entries in one configuration (spoor's limit)"
+    );
+}
+
+#[test]
+fn directory_recursion_is_bounded() {
+    // A directory linking to itself ends with the system's ELOOP.
+    let d = TempDir::new();
+    d.write("sites/a.conf", "A\n");
+    std::os::unix::fs::symlink(".", d.0.join("sites/loop")).unwrap();
+    let e = read_main(&d, "Include sites\n").unwrap_err();
+    let loops = "/loop".repeat(41);
+    assert_eq!(
+        show(&d, &e),
+        format!(
+            "Syntax error on line 1 of R/main.conf: Could not open configuration file \
+             R/sites{loops}: Too many levels of symbolic links"
+        )
+    );
+    // Deeper than 128 directories (no links needed in memory), whole or
+    // through wildcard components.
+    let mut fs = MemFs::new();
+    let deep = "/d".repeat(130);
+    fs.add_file(format!("/srv/top{deep}/a.conf"), "A\n");
+    fs.add_file("/srv/main.conf", "Include top\n");
+    let e = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap_err();
+    let at = format!("/srv/top{}", "/d".repeat(128));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "Syntax error on line 1 of /srv/main.conf: Directory {at} exceeds the maximum \
+             include directory nesting level of 128; there appears to be a recursion"
+        )
+    );
+    fs.add_file(
+        "/srv/main.conf",
+        format!("Include top{}/a.conf\n", "/*".repeat(130)),
+    );
+    let e = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "Syntax error on line 1 of /srv/main.conf: Directory {at} exceeds the maximum \
+             include directory nesting level of 128; there appears to be a recursion"
+        )
+    );
+    fs.add_file(
+        "/srv/main.conf",
+        format!("Include top{}/a.conf\n", "/*".repeat(128)),
+    );
+    let e = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap_err();
+    // 128 levels are allowed (and lead to a file that is not there).
+    assert!(
+        e.to_string()
+            .ends_with("/d/a.conf: No such file or directory"),
+        "{e}"
+    );
+    // A name longer than the system takes is refused before matching.
+    let start = std::time::Instant::now();
+    let e = read_main(&d, &format!("Include /x/{}*\n", "[".repeat(1 << 20))).unwrap_err();
+    assert!(show(&d, &e).ends_with("*: File name too long"));
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    let e = read_main(&d, &format!("Include {}.conf\n", "a".repeat(300))).unwrap_err();
+    assert!(
+        show(&d, &e).ends_with(".conf: File name too long"),
+        "{}",
+        show(&d, &e)
+    );
+}
+
+#[test]
+fn memory_file_system_reads_like_the_real_one() {
+    let mut fs = MemFs::new();
+    fs.add_file("/srv/main.conf", "A\nInclude conf.d/*.conf\nIncludeOptional nope/*.conf\n<IfFile conf.d>\nB\n</IfFile>\nInclude fifo\n");
+    fs.add_file("/srv/conf.d/2.conf", "C\n");
+    fs.add_file("/srv/conf.d/1.conf", "D\n");
+    fs.add_file("/srv/conf.d/x.txt", "E\n");
+    fs.add_special("/srv/fifo");
+    let e = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Syntax error on line 7 of /srv/main.conf: Could not open configuration file /srv/fifo: \
+         AH00554: Access to file /srv/fifo denied by server: not a regular file"
+    );
+    fs.add_file("/srv/fifo", "F\n");
+    let c = read_config_in(&fs, Path::new("main.conf"), &mem_opts()).unwrap();
+    assert_eq!(names(&c), vec!["A", "D", "C", "B", "F"]);
 }

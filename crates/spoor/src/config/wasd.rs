@@ -45,6 +45,8 @@ use spoor_log::wasd_log::{plan, HostPatterns, LogNaming, ServiceName};
 use spoor_log::wasd_track::{TrackDomain, TrackSettings};
 use spoor_log::{Escaping, Format};
 
+use super::fs::ReadError;
+use super::reader::MAX_FILE_LEN;
 use super::{
     Config, ConfigError, Directive, HostnameLookups, LogSpec, Server, Settings, VhostAddr,
 };
@@ -511,11 +513,21 @@ pub fn read_wasd(
         } else {
             server_root.join(p)
         };
-        let text = std::fs::read(&p).map_err(|e| {
+        // The same rules as the httpd.conf reader: regular files only,
+        // opened without blocking, at most MAX_FILE_LEN bytes.
+        let text = super::fs::read_config_file(&p, MAX_FILE_LEN).map_err(|e| {
+            let why = match e {
+                ReadError::Io(e) => e.to_string(),
+                ReadError::NotRegular => format!(
+                    "AH00554: Access to file {} denied by server: not a regular file",
+                    p.display()
+                ),
+                ReadError::TooLarge => format!("larger than {MAX_FILE_LEN} bytes (spoor's limit)"),
+            };
             ConfigError::file_level(
                 &p,
                 0,
-                format!("could not open configuration file {}: {e}", p.display()),
+                format!("could not open configuration file {}: {why}", p.display()),
             )
         })?;
         Ok((p, String::from_utf8_lossy(&text).into_owned()))

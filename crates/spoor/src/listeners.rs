@@ -1,0 +1,279 @@
+//! The set of listening sockets and how a reload changes it, as httpd's
+//! graceful restart does: an address in both the old and the new
+//! configuration keeps its socket (nothing queued on it is lost), a new
+//! address is bound before anything else changes, and a removed one stops
+//! accepting while the connections it accepted finish.
+//!
+//! A change is made in two steps so that a reload can still fail after
+//! the first: [`Listeners::prepare`] binds every new address (one that
+//! cannot be bound fails the whole change, and the sockets bound so far
+//! are closed again), [`Listeners::apply`] starts serving on them and
+//! stops the removed ones.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinSet;
+
+use crate::server::{self, Current};
+
+/// The socket addresses `Listen` directives ask for, in order: `Listen
+/// 80` (no address) is the IPv6 and the IPv4 wildcard address, as httpd
+/// binds it.
+pub fn listen_addrs(listen: &[(Option<IpAddr>, u16)]) -> Vec<SocketAddr> {
+    let mut v = Vec::new();
+    for &(ip, port) in listen {
+        match ip {
+            Some(ip) => v.push(SocketAddr::new(ip, port)),
+            None => {
+                v.push(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port));
+                v.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port));
+            }
+        }
+    }
+    v
+}
+
+/// Binds a listening socket with SO_REUSEADDR (an IPv6 wildcard socket is
+/// IPv6-only, so `Listen 80` can bind both families). The error names the
+/// address with httpd's AH00072 wording. Must be called inside the tokio
+/// runtime.
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    bind_socket(addr).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("AH00072: make_sock: could not bind to address {addr}: {e}"),
+        )
+    })
+}
+
+fn bind_socket(addr: SocketAddr) -> io::Result<TcpListener> {
+    let sock = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => {
+            let s = tokio::net::TcpSocket::new_v6()?;
+            set_v6only(&s)?;
+            s
+        }
+    };
+    sock.set_reuseaddr(true)?;
+    sock.bind(addr)?;
+    sock.listen(511)
+}
+
+fn set_v6only(s: &tokio::net::TcpSocket) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let one: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor and a pointer to an int of the
+    // right size for IPV6_V6ONLY.
+    let r = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_V6ONLY,
+            (&one as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// One address being served.
+struct Active {
+    addr: SocketAddr,
+    /// Dropping or sending stops the accept loop of this address.
+    stop: oneshot::Sender<()>,
+}
+
+/// The listening sockets being served, each by its own accept loop.
+pub struct Listeners {
+    active: Vec<Active>,
+    current: Arc<Current>,
+    shutdown: watch::Receiver<bool>,
+    tasks: JoinSet<io::Result<()>>,
+}
+
+/// New sockets bound by [`Listeners::prepare`] and the addresses to stop,
+/// not yet in effect. Dropping it closes the new sockets.
+pub struct Change {
+    new: Vec<(SocketAddr, TcpListener)>,
+    removed: Vec<SocketAddr>,
+}
+
+impl Change {
+    /// Whether the change does nothing.
+    pub fn is_empty(&self) -> bool {
+        self.new.is_empty() && self.removed.is_empty()
+    }
+}
+
+impl Listeners {
+    /// Binds every address (the first that fails is the error) and starts
+    /// serving them with the configuration in `current`; connections stop
+    /// when `shutdown` becomes true. Prints `spoor: listening on ADDR` for
+    /// each.
+    pub fn start(
+        addrs: &[SocketAddr],
+        current: Arc<Current>,
+        shutdown: watch::Receiver<bool>,
+    ) -> io::Result<Listeners> {
+        let mut l = Listeners {
+            active: Vec::new(),
+            current,
+            shutdown,
+            tasks: JoinSet::new(),
+        };
+        let mut bound = Vec::new();
+        for &a in addrs {
+            bound.push((a, bind(a)?));
+        }
+        l.apply(Change {
+            new: bound,
+            removed: Vec::new(),
+        });
+        Ok(l)
+    }
+
+    /// The addresses served now, in the order they were bound.
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        self.active.iter().map(|a| a.addr).collect()
+    }
+
+    /// Binds the addresses of `addrs` not served yet and lists the served
+    /// ones `addrs` no longer names. Nothing changes for the running server
+    /// until [`Listeners::apply`]; the error (httpd's AH00072 for a socket
+    /// that cannot be bound, AH00015 for no address at all) is one line.
+    pub fn prepare(&self, addrs: &[SocketAddr]) -> Result<Change, String> {
+        if addrs.is_empty() {
+            return Err("AH00015: Unable to open logs: no listening sockets available".to_owned());
+        }
+        let mut new = Vec::new();
+        for &a in addrs {
+            if self.active.iter().any(|x| x.addr == a) || new.iter().any(|(x, _)| *x == a) {
+                continue;
+            }
+            // On failure `new` is dropped, closing what was bound so far.
+            new.push((a, bind(a).map_err(|e| e.to_string())?));
+        }
+        let removed = self
+            .active
+            .iter()
+            .map(|x| x.addr)
+            .filter(|a| !addrs.contains(a))
+            .collect();
+        Ok(Change { new, removed })
+    }
+
+    /// Puts a prepared change into effect: serves the new sockets
+    /// (`spoor: listening on ADDR`) and stops accepting on the removed
+    /// addresses (`spoor: no longer listening on ADDR`); connections they
+    /// accepted finish normally.
+    pub fn apply(&mut self, change: Change) {
+        for addr in change.removed {
+            if let Some(i) = self.active.iter().position(|x| x.addr == addr) {
+                let a = self.active.remove(i);
+                let _ = a.stop.send(());
+                eprintln!("spoor: no longer listening on {addr}");
+            }
+        }
+        for (addr, l) in change.new {
+            let shown = l.local_addr().unwrap_or(addr);
+            eprintln!("spoor: listening on {shown}");
+            let (tx, rx) = oneshot::channel::<()>();
+            let stop = async move {
+                // A dropped sender stops the loop as a sent value does.
+                let _ = rx.await;
+            };
+            self.tasks.spawn(server::serve_until(
+                l,
+                self.current.clone(),
+                self.shutdown.clone(),
+                stop,
+            ));
+            self.active.push(Active { addr, stop: tx });
+        }
+    }
+
+    /// Waits until every accept loop, those stopped by reloads included,
+    /// has ended and its connections have finished (after `shutdown`
+    /// became true). The first error of an accept loop is returned.
+    pub async fn wait(mut self) -> io::Result<()> {
+        let mut result = Ok(());
+        // Keep the stop senders alive: dropping them would stop the loops
+        // before the shutdown flag is seen.
+        let _active = std::mem::take(&mut self.active);
+        while let Some(r) = self.tasks.join_next().await {
+            if let Ok(Err(e)) = r {
+                result = result.and(Err(e));
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_without_address_is_both_wildcards() {
+        let v = listen_addrs(&[(None, 80), (Some("127.0.0.1".parse().unwrap()), 81)]);
+        assert_eq!(
+            v,
+            vec![
+                "[::]:80".parse().unwrap(),
+                "0.0.0.0:80".parse().unwrap(),
+                "127.0.0.1:81".parse().unwrap()
+            ]
+        );
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    #[tokio::test]
+    async fn a_change_keeps_shared_addresses_and_fails_whole() {
+        let (_tx, rx) = watch::channel(false);
+        let cur = Arc::new(Current::new(server::Config::new(std::env::temp_dir())));
+        let a: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let b: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let mut l = Listeners::start(&[a], cur, rx).unwrap();
+        assert!(l.prepare(&[a]).unwrap().is_empty());
+        assert_eq!(
+            l.prepare(&[]).err().unwrap(),
+            "AH00015: Unable to open logs: no listening sockets available"
+        );
+        // An address someone else holds fails the change, and what the
+        // change had bound already is closed again.
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let h = held.local_addr().unwrap();
+        let e = l.prepare(&[a, b, h]).err().unwrap();
+        assert!(e.starts_with(&format!(
+            "AH00072: make_sock: could not bind to address {h}: "
+        )));
+        std::net::TcpListener::bind(b).expect("b was closed again");
+        // Moving from a to b: b is bound by prepare, a stops on apply.
+        let c = l.prepare(&[b]).unwrap();
+        assert!(std::net::TcpStream::connect(a).is_ok());
+        l.apply(c);
+        assert_eq!(l.addrs(), vec![b]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::net::TcpStream::connect(a).is_ok() {
+            assert!(std::time::Instant::now() < deadline, "a still accepts");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(std::net::TcpStream::connect(b).is_ok());
+    }
+}
