@@ -274,6 +274,15 @@ fn strict_number(s: &[u8]) -> Option<u64> {
 /// too when it moves the start back. When the merged ranges add up to
 /// more than the entity, the field is ignored.
 pub fn range_spec(value: &[u8], len: u64, parts: &mut Vec<(u64, u64)>) -> RangeSpec {
+    let spec = read_ranges(value, len, parts);
+    if spec == RangeSpec::Ignore || spec == RangeSpec::Unsatisfiable {
+        parts.clear();
+    }
+    spec
+}
+
+/// [`range_spec`] before `parts` is emptied for an ignored field.
+fn read_ranges(value: &[u8], len: u64, parts: &mut Vec<(u64, u64)>) -> RangeSpec {
     parts.clear();
     let Some(spec) = value
         .get(..6)
@@ -367,7 +376,6 @@ pub fn range_spec(value: &[u8], len: u64, parts: &mut Vec<(u64, u64)>) -> RangeS
     for &(a, b) in parts.iter() {
         sum += b - a + 1;
         if sum > len {
-            parts.clear();
             return RangeSpec::Ignore;
         }
     }
@@ -473,6 +481,7 @@ mod tests {
         assert_eq!(r(b"bytes=,0-1", 37), (Full, vec![]));
         assert_eq!(r(b"bytes=-0", 37), (Full, vec![]));
         assert_eq!(r(b"bytes=0-1,-0", 37), (Full, vec![]));
+        assert_eq!(r(b"bytes=0-1,5-6,9-9,x", 37), (Full, vec![]));
         assert_eq!(r(b"bytes=100-,0-1", 37), (Parts, vec![(0, 1)]));
         assert_eq!(r(b"bytes=5-6,0-", 37), (Parts, vec![(0, 36)]));
         assert_eq!(r(b"bytes=5-6,0-,x", 37), (Parts, vec![(0, 36)]));

@@ -598,15 +598,15 @@ pub fn cases() -> Vec<Case> {
     // ranges.test and its sections. The head limits of group DIFF_LIMITS
     // (a field of at most 1,000 bytes on 127.0.0.2, 600 on 127.0.0.1)
     // bound how many ranges one field can hold.
-    for (name, addr, host, m, proto, path, r) in range_limit_cases() {
-        let line = format!("{m} {path} {proto}");
-        let host = format!("Host: {host}");
+    for c in range_limit_cases() {
+        let line = format!("{} {} {}", c.method, c.path, c.proto);
+        let host = format!("Host: {}", c.host);
         let mut hs: Vec<&[u8]> = vec![host.as_bytes()];
-        let fields: Vec<String> = r.split('\n').map(|f| format!("Range: {f}")).collect();
+        let fields: Vec<String> = c.range.split('\n').map(|f| format!("Range: {f}")).collect();
         hs.extend(fields.iter().map(|f| f.as_bytes()));
         v.push(case(
-            format!("ranges {name}"),
-            addr,
+            format!("ranges {}", c.name),
+            c.addr,
             rq(line.as_bytes(), &hs, b""),
             1,
         ));
@@ -1564,21 +1564,31 @@ fn reversed(n: usize) -> String {
     format!("bytes={}", v.join(","))
 }
 
-/// The range-limit cases: (name, address, Host, method, protocol, path,
-/// Range fields separated by `\n`).
-#[allow(clippy::type_complexity)]
-fn range_limit_cases() -> Vec<(
-    String,
-    u8,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    String,
-)> {
+/// One range-limit case.
+struct RangeCase {
+    name: String,
+    addr: u8,
+    host: &'static str,
+    method: &'static str,
+    proto: &'static str,
+    path: &'static str,
+    /// The `Range` fields, separated by `\n`.
+    range: String,
+}
+
+/// The range-limit cases.
+fn range_limit_cases() -> Vec<RangeCase> {
     let mut v = Vec::new();
     let mut add = |name: &str, addr: u8, host: &'static str, path: &'static str, r: String| {
-        v.push((name.to_string(), addr, host, "GET", "HTTP/1.1", path, r));
+        v.push(RangeCase {
+            name: name.to_string(),
+            addr,
+            host,
+            method: "GET",
+            proto: "HTTP/1.1",
+            path,
+            range: r,
+        });
     };
     // The defaults (main server): MaxRanges 200.
     for n in [1, 2, 31, 32, 33, 199, 200, 201] {
@@ -1767,16 +1777,16 @@ fn range_limit_cases() -> Vec<(
     add("files 6 reversals", 1, rt, "/mr/x.r5", reversed(6));
     add("files 6 overlaps", 1, rt, "/mr/x.r5", overlapping(6));
     // Other methods and protocols with many parts (no length past 32).
-    let mut more = |name: &str, m: &'static str, proto: &'static str, n: usize| {
-        v.push((
-            name.to_string(),
-            2,
-            "main.test",
-            m,
+    let mut more = |name: &str, method: &'static str, proto: &'static str, n: usize| {
+        v.push(RangeCase {
+            name: name.to_string(),
+            addr: 2,
+            host: "main.test",
+            method,
             proto,
-            "/1k.bin",
-            distinct(n),
-        ));
+            path: "/1k.bin",
+            range: distinct(n),
+        });
     };
     more("head 2 parts", "HEAD", "HTTP/1.1", 2);
     more("head 33 parts", "HEAD", "HTTP/1.1", 33);
