@@ -612,6 +612,25 @@ pub fn cases() -> Vec<Case> {
         ));
     }
 
+    // A client closing the connection: httpd still chunks 33 parts, but
+    // not its 416 page (the connection was closed by the range answer).
+    for (name, r) in [
+        ("33 parts", distinct(33)),
+        ("unsatisfiable", "bytes=5000-".to_string()),
+    ] {
+        let h = format!("Range: {r}");
+        v.push(case(
+            format!("ranges close {name}"),
+            2,
+            rq(
+                b"GET /1k.bin HTTP/1.1",
+                &[b"Host: main.test", h.as_bytes(), b"Connection: close"],
+                b"",
+            ),
+            1,
+        ));
+    }
+
     // 11. Methods.
     let methods: &[Method] = &[
         (
