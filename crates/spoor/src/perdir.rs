@@ -410,7 +410,8 @@ impl Merge for ScopeEnv {
 #[derive(Clone, Debug, Default)]
 pub struct PerDir {
     /// Core: `Options`, `ErrorDocument`, `LimitRequestBody`,
-    /// `ServerSignature`.
+    /// `ServerSignature`, `HostnameLookups`, `UseCanonicalName`,
+    /// `MaxRanges`, `MaxRangeOverlaps`, `MaxRangeReversals`.
     pub core: CoreDir,
     /// mod_authz_core: `Require`.
     pub authz: AuthzDir,
