@@ -56,7 +56,10 @@ fuzz_target!(|data: &[u8]| {
     match spec {
         RangeSpec::Ignore => assert_eq!(got, ByteRange::Full),
         RangeSpec::Unsatisfiable => assert_eq!(got, ByteRange::Unsatisfiable),
-        RangeSpec::Ranges { overlaps, reversals } => {
+        RangeSpec::Ranges {
+            overlaps,
+            reversals,
+        } => {
             assert!(reversals <= overlaps);
             let within = |n: u64, m: Option<u64>| m.is_none_or(|m| n <= m);
             let ok = within(again.len() as u64, limits.ranges)

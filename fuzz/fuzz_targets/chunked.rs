@@ -47,7 +47,10 @@ fn run(body: &[u8], limit: u64, step: usize) -> Outcome {
                 }
                 if c.over_limit() {
                     assert!(c.data_len() > limit);
-                    assert!(c.data_len() - got <= limit, "over the limit before this read");
+                    assert!(
+                        c.data_len() - got <= limit,
+                        "over the limit before this read"
+                    );
                     break;
                 }
                 if c.is_done() {
@@ -67,7 +70,10 @@ fn run(body: &[u8], limit: u64, step: usize) -> Outcome {
     // A refused read counts its data but not its bytes as consumed.
     assert!(c.data_len() <= fed as u64, "more data than input");
     if !error {
-        assert!(c.data_len() <= consumed as u64, "more data than bytes consumed");
+        assert!(
+            c.data_len() <= consumed as u64,
+            "more data than bytes consumed"
+        );
     }
     assert!(c.trailers().len() <= TRAILERS_MAX, "trailers unbounded");
     Outcome {

@@ -49,13 +49,19 @@ fuzz_target!(|data: &[u8]| {
     }
     assert!(head.has_line);
     // httpd's limits let one byte more through than they say.
-    assert!(head.line.len() <= limits.line + 1, "request line over the limit");
+    assert!(
+        head.line.len() <= limits.line + 1,
+        "request line over the limit"
+    );
     if limits.fields > 0 {
         assert!(head.headers.len() <= limits.fields, "too many fields");
     }
     if head.version != Version::Http09 {
         for (n, v) in &head.headers {
-            assert!(n.end <= head.len && v.end <= head.len, "field past the head");
+            assert!(
+                n.end <= head.len && v.end <= head.len,
+                "field past the head"
+            );
             assert!(!n.is_empty(), "empty field name");
             let value = &buf[v.clone()];
             assert!(
@@ -72,7 +78,11 @@ fuzz_target!(|data: &[u8]| {
     let len = head.len;
     let mut alone = input[..len].to_vec();
     let mut again = Head::default();
-    assert_eq!(again.parse(&mut alone, &limits), Parse::Done, "head alone not done");
+    assert_eq!(
+        again.parse(&mut alone, &limits),
+        Parse::Done,
+        "head alone not done"
+    );
     assert_eq!(again.len, len);
     assert_eq!(again.headers, head.headers);
     assert_eq!(again.content_length, head.content_length);

@@ -15,15 +15,25 @@ fuzz_target!(|target: &[u8]| {
     let (mut uri, mut scratch) = (Vec::new(), Vec::new());
     let t = process(target, &mut uri, &mut scratch);
     if let Some(q) = &t.query {
-        assert!(q.start <= q.end && q.end <= target.len(), "query outside the target");
+        assert!(
+            q.start <= q.end && q.end <= target.len(),
+            "query outside the target"
+        );
     }
     if let Some(h) = &t.host {
-        assert!(h.start <= h.end && h.end <= target.len(), "host outside the target");
+        assert!(
+            h.start <= h.end && h.end <= target.len(),
+            "host outside the target"
+        );
     }
     if t.status == UriStatus::Bad || target == b"*" {
         return;
     }
-    assert_eq!(uri.first(), Some(&b'/'), "mapped path without a leading slash");
+    assert_eq!(
+        uri.first(),
+        Some(&b'/'),
+        "mapped path without a leading slash"
+    );
     if t.status != UriStatus::Ok {
         // `NotFound` (an encoded `/` or NUL) is answered 404, never mapped.
         return;
@@ -33,7 +43,10 @@ fuzz_target!(|target: &[u8]| {
     let segs: Vec<&[u8]> = uri[1..].split(|&b| b == b'/').collect();
     for (i, s) in segs.iter().enumerate() {
         assert!(*s != b"." && *s != b"..", "dot segment left in {uri:?}");
-        assert!(!s.is_empty() || i + 1 == segs.len(), "empty segment in {uri:?}");
+        assert!(
+            !s.is_empty() || i + 1 == segs.len(),
+            "empty segment in {uri:?}"
+        );
     }
     // Walking the segments from the root never goes above it.
     let mut depth = 0i64;
