@@ -6,7 +6,8 @@
 pub struct Case {
     /// Unique name, printed with mismatches.
     pub name: String,
-    /// 1 → 127.0.0.1 (the virtual hosts), 2 → 127.0.0.2 (the main server).
+    /// 1 → 127.0.0.1 (the virtual hosts), 2 → 127.0.0.2 (the main server),
+    /// 3 → 127.0.0.3 (group DIFF_RANGES: a host with httpd's head limits).
     pub addr: u8,
     /// Byte chunks written one after another; between two chunks the
     /// harness reads what the server sent (keep-alive sequences).
@@ -1795,6 +1796,24 @@ fn range_limit_cases() -> Vec<RangeCase> {
     add("files 5 reversals", 1, rt, "/mr/x.r5", reversed(5));
     add("files 6 reversals", 1, rt, "/mr/x.r5", reversed(6));
     add("files 6 overlaps", 1, rt, "/mr/x.r5", overlapping(6));
+    // 900 ranges (a 3,600-byte field): on 127.0.0.3, whose head limits
+    // are httpd's defaults. The whole file under the default MaxRanges;
+    // all 900 parts where it is unlimited, as httpd sends them.
+    add("900 parts", 3, "big.test", "/1k.bin", distinct(900));
+    add(
+        "900 parts unlimited",
+        3,
+        "big.test",
+        "/mr/unl/f.bin",
+        distinct(900),
+    );
+    add(
+        "900 overlaps unlimited",
+        3,
+        "big.test",
+        "/mr/unl/f.bin",
+        overlapping(900),
+    );
     // Other methods and protocols with many parts (no length past 32).
     let mut more = |name: &str, method: &'static str, proto: &'static str, n: usize| {
         v.push(RangeCase {

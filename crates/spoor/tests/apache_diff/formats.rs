@@ -719,6 +719,19 @@ pub fn config(port: u16, modules: &str) -> String {
          MaxRangeReversals 5abc\n\
          </Files>\n\
          </VirtualHost>\n\
+         # A third address whose default host has httpd's default head\n\
+         # limits, so that a field of 900 ranges can be read.\n\
+         Listen 127.0.0.3:${DIFF_PORT}\n\
+         <VirtualHost 127.0.0.3:${DIFF_PORT}>\n\
+         ServerName big.test\n\
+         LimitRequestLine 8190\n\
+         LimitRequestFieldSize 8190\n\
+         LimitRequestFields 100\n\
+         <Location /mr/unl>\n\
+         MaxRanges unlimited\n\
+         MaxRangeOverlaps unlimited\n\
+         </Location>\n\
+         </VirtualHost>\n\
          </IfDefine>\n\
          \n\
          <IfDefine DIFF_ERRDOC>\n\
