@@ -55,6 +55,7 @@ use std::sync::{Arc, Mutex};
 use crate::config::{CanonicalName, ConfigError, Directive, HostnameLookups, Signature};
 use crate::mime::MimeTable;
 use crate::setenv::ScopeEnv;
+use crate::static_files::{RangeLimit, RangeLimits};
 
 /// httpd's per-directory merge of one module's settings: `base` is the
 /// enclosing (or earlier) scope, `add` the enclosed (or later) one.
@@ -242,6 +243,12 @@ pub struct CoreDir {
     pub hostname_lookups: Option<HostnameLookups>,
     /// `UseCanonicalName`.
     pub canonical_name: Option<CanonicalName>,
+    /// `MaxRanges`.
+    pub max_ranges: Option<RangeLimit>,
+    /// `MaxRangeOverlaps`.
+    pub max_range_overlaps: Option<RangeLimit>,
+    /// `MaxRangeReversals`.
+    pub max_range_reversals: Option<RangeLimit>,
 }
 
 impl Merge for CoreDir {
@@ -260,11 +267,24 @@ impl Merge for CoreDir {
             signature: add.signature.or(base.signature),
             hostname_lookups: add.hostname_lookups.or(base.hostname_lookups),
             canonical_name: add.canonical_name.or(base.canonical_name),
+            max_ranges: add.max_ranges.or(base.max_ranges),
+            max_range_overlaps: add.max_range_overlaps.or(base.max_range_overlaps),
+            max_range_reversals: add.max_range_reversals.or(base.max_range_reversals),
         }
     }
 }
 
 impl CoreDir {
+    /// The `MaxRanges`, `MaxRangeOverlaps` and `MaxRangeReversals` in
+    /// force (httpd's defaults where unset).
+    pub fn range_limits(&self) -> RangeLimits {
+        RangeLimits::new(
+            self.max_ranges,
+            self.max_range_overlaps,
+            self.max_range_reversals,
+        )
+    }
+
     /// The `ErrorDocument` for `status`, if one is configured (`default`
     /// counts as none).
     pub fn error_document(&self, status: u16) -> Option<&ErrorDoc> {
@@ -390,7 +410,8 @@ impl Merge for ScopeEnv {
 #[derive(Clone, Debug, Default)]
 pub struct PerDir {
     /// Core: `Options`, `ErrorDocument`, `LimitRequestBody`,
-    /// `ServerSignature`.
+    /// `ServerSignature`, `HostnameLookups`, `UseCanonicalName`,
+    /// `MaxRanges`, `MaxRangeOverlaps`, `MaxRangeReversals`.
     pub core: CoreDir,
     /// mod_authz_core: `Require`.
     pub authz: AuthzDir,
@@ -443,6 +464,9 @@ impl PerDir {
                 | "serversignature"
                 | "hostnamelookups"
                 | "usecanonicalname"
+                | "maxranges"
+                | "maxrangeoverlaps"
+                | "maxrangereversals"
         )
     }
 
@@ -577,6 +601,29 @@ impl PerDir {
                     .filter(|v| *v <= i64::MAX as u64)
                     .ok_or_else(|| err("LimitRequestBody argument is not parsable.".into()))?;
                 self.core.limit_request_body = Some(v);
+            }
+            "maxranges" | "maxrangeoverlaps" | "maxrangereversals" => {
+                let (canonical, what) = match name {
+                    "maxranges" => ("MaxRanges", "Ranges"),
+                    "maxrangeoverlaps" => ("MaxRangeOverlaps", "overlaps in Ranges"),
+                    _ => ("MaxRangeReversals", "reversals in Ranges"),
+                };
+                if d.args.len() != 1 {
+                    return Err(err(format!(
+                        "{canonical} takes one argument, Maximum number of {what} in a request before returning the entire resource, or 0 for unlimited"
+                    )));
+                }
+                let v = RangeLimit::parse(&d.args[0]).ok_or_else(|| {
+                    err(format!(
+                        "{canonical} requires 'none', 'default', 'unlimited' or a positive integer"
+                    ))
+                })?;
+                let slot = match name {
+                    "maxranges" => &mut self.core.max_ranges,
+                    "maxrangeoverlaps" => &mut self.core.max_range_overlaps,
+                    _ => &mut self.core.max_range_reversals,
+                };
+                *slot = Some(v);
             }
             "serversignature" => {
                 if d.args.len() != 1 {
@@ -1240,6 +1287,25 @@ mod tests {
             run("LimitRequestBody", &["99999999999999999999"]).unwrap_err(),
             "LimitRequestBody argument is not parsable."
         );
+        let (p, _) = run("MaxRanges", &["NONE"]).unwrap();
+        assert!(p.core.range_limits().no_ranges());
+        let (p, _) = run("MaxRangeReversals", &["unlimited"]).unwrap();
+        assert_eq!(p.core.range_limits().reversals, None);
+        assert_eq!(
+            run("MaxRangeOverlaps", &["0"]).unwrap_err(),
+            "MaxRangeOverlaps requires 'none', 'default', 'unlimited' or a positive integer"
+        );
+        assert_eq!(
+            run("MaxRanges", &["1", "2"]).unwrap_err(),
+            "MaxRanges takes one argument, Maximum number of Ranges in a request before returning the entire resource, or 0 for unlimited"
+        );
+        // A scope's own value, `default` included, replaces its parent's.
+        let (server, _) = run("MaxRanges", &["3"]).unwrap();
+        let (section, _) = run("MaxRanges", &["default"]).unwrap();
+        let merged = PerDir::merge(&server, &section);
+        assert_eq!(merged.core.range_limits().ranges, Some(200));
+        let merged = PerDir::merge(&server, &PerDir::default());
+        assert_eq!(merged.core.range_limits().ranges, Some(3));
         assert_eq!(
             run("AddType", &["text/x"]).unwrap_err(),
             "AddType requires at least two arguments, a mime type followed by one or more file extensions"

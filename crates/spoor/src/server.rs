@@ -522,6 +522,11 @@ fn hex_len(n: usize, buf: &mut [u8; 16]) -> &[u8] {
     &buf[i..]
 }
 
+/// A `multipart/byteranges` answer with more parts than this goes out
+/// without a `Content-Length`, as httpd's (which passes the body on every
+/// 32 parts).
+const STREAMED_PARTS: usize = 32;
+
 /// The `multipart/byteranges` boundary, as httpd's: one random 64-bit
 /// number per process, in hex without leading zeros (so shorter than 16
 /// digits one time in 16).
@@ -1713,10 +1718,10 @@ impl Connection {
                 _ => {}
             }
             let head_only = self.head_is_head();
-            // httpd sends its 416 page without a length: chunked on
-            // HTTP/1.1, up to the close on HTTP/1.0 (a WASD report has one).
+            // httpd sends its 416 page without a length (a WASD report has
+            // one): chunked on HTTP/1.1 when the connection was to be kept
+            // (see below), else up to the close.
             let apache416 = status == 416 && wasd.is_none();
-            let chunked = apache416 && !head_only && self.head.version == Version::Http11;
             // Its 413 goes out without a length on a connection it closes
             // (the one refusing a TRACE with a body has one).
             let apache413 = status == 413 && wasd.is_none() && !self.reply.trace_refused;
@@ -1732,6 +1737,19 @@ impl Connection {
                     body.len() as u64,
                 );
             }
+            let mut kept = false;
+            if apache416 {
+                // httpd decides keep-alive twice for a 416 (the range
+                // response, then the error page): the count goes up twice,
+                // and only a connection the first decision kept gets a
+                // chunked page.
+                let (o, h) = (self.out.len(), self.reply.headers_out.len());
+                self.connection_headers();
+                kept = self.reply.keepalive;
+                self.out.truncate(o);
+                self.reply.headers_out.truncate(h);
+            }
+            let chunked = kept && !head_only && self.head.version == Version::Http11;
             if chunked {
                 header(
                     &mut self.out,
@@ -1739,14 +1757,6 @@ impl Connection {
                     b"Transfer-Encoding",
                     b"chunked",
                 );
-            }
-            if apache416 {
-                // httpd decides keep-alive twice for a 416 (the range
-                // response, then the error page): the count goes up twice.
-                let (o, h) = (self.out.len(), self.reply.headers_out.len());
-                self.connection_headers();
-                self.out.truncate(o);
-                self.reply.headers_out.truncate(h);
             }
             // A redirect standing in for an error that drops the
             // connection (ErrorDocument to a URL) still drops it.
@@ -1996,11 +2006,12 @@ impl Connection {
                 b"Content-Length",
                 len,
             );
+            let ar = self.accept_ranges();
             header(
                 &mut self.out,
                 &mut self.reply.headers_out,
                 b"Accept-Ranges",
-                b"bytes",
+                ar,
             );
             header(&mut self.out, &mut self.reply.headers_out, b"ETag", &tag);
             self.scratch = tag;
@@ -2064,12 +2075,32 @@ impl Connection {
             Condition::Proceed => {}
         }
         let mut parts = Vec::new();
-        let mut range = match maybe.then(|| self.req_header(b"Range")).flatten() {
-            Some(r) if !http09 && self.reply.error_status == 0 => {
-                static_files::byte_ranges(r, len, &mut parts)
+        let mut range = ByteRange::Full;
+        if maybe && !http09 && self.reply.error_status == 0 {
+            // Several `Range` fields are one value joined with ", ", as
+            // httpd reads them (which makes it unusable).
+            let b = &self.buf;
+            let mut values = self
+                .head
+                .headers
+                .iter()
+                .filter(|(n, _)| b[n.clone()].eq_ignore_ascii_case(b"Range"))
+                .map(|(_, v)| &b[v.clone()]);
+            if let Some(first) = values.next() {
+                let limits = self.dir.core.range_limits();
+                range = match values.next() {
+                    None => static_files::byte_ranges(first, len, &limits, &mut parts),
+                    Some(second) => {
+                        let mut joined = first.to_vec();
+                        for v in std::iter::once(second).chain(values) {
+                            joined.extend_from_slice(b", ");
+                            joined.extend_from_slice(v);
+                        }
+                        static_files::byte_ranges(&joined, len, &limits, &mut parts)
+                    }
+                };
             }
-            _ => ByteRange::Full,
-        };
+        }
         if range != ByteRange::Full {
             if let Some(ir) = self.req_header(b"If-Range") {
                 if !static_files::if_range_matches(ir, &tag, lm_s) {
@@ -2213,20 +2244,41 @@ impl Connection {
         let mut tail = b"\r\n--".to_vec();
         tail.extend_from_slice(boundary.as_bytes());
         tail.extend_from_slice(b"--\r\n");
-        let mut scratch = Vec::new();
-        let mut total = tail.len() as u64;
-        for &(a, b) in parts {
-            scratch.clear();
-            part_head(a, b, &mut scratch);
-            total += scratch.len() as u64 + (b - a + 1);
+        // httpd hands the body on after every 32 parts, and then no longer
+        // knows its length: chunked on HTTP/1.1 (unless the client waits
+        // for a `100 Continue`), up to the close on HTTP/1.0, no length on
+        // HEAD.
+        let streamed = parts.len() > STREAMED_PARTS;
+        let chunked = streamed
+            && !head_only
+            && self.head.version == Version::Http11
+            && !self.reply.expecting_100;
+        if streamed {
+            self.reply.no_length = !head_only;
+        } else {
+            let mut scratch = Vec::new();
+            let mut total = tail.len() as u64;
+            for &(a, b) in parts {
+                scratch.clear();
+                part_head(a, b, &mut scratch);
+                total += scratch.len() as u64 + (b - a + 1);
+            }
+            header_num(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                b"Content-Length",
+                total,
+            );
         }
-        header_num(
-            &mut self.out,
-            &mut self.reply.headers_out,
-            b"Content-Length",
-            total,
-        );
         self.connection_headers();
+        if chunked {
+            header(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                b"Transfer-Encoding",
+                b"chunked",
+            );
+        }
         let mut v = b"multipart/byteranges; boundary=".to_vec();
         v.extend_from_slice(boundary.as_bytes());
         self.content_type(&v);
@@ -2240,6 +2292,7 @@ impl Connection {
         let mut body = std::mem::take(&mut self.file_buf);
         body.clear();
         let mut sent = 0u64;
+        let mut framed = Vec::new();
         let mut ok = !self.reply.aborted;
         'parts: for (i, &(a, b)) in parts.iter().enumerate() {
             part_head(a, b, &mut body);
@@ -2258,12 +2311,26 @@ impl Connection {
                     body.extend_from_slice(&tail);
                 }
                 if body.len() >= FILE_CHUNK || last {
-                    let w = tokio::time::timeout(self.timeout, self.stream.write_all(&body));
+                    let data = if chunked {
+                        framed.clear();
+                        let mut n = [0u8; 16];
+                        framed.extend_from_slice(hex_len(body.len(), &mut n));
+                        framed.extend_from_slice(b"\r\n");
+                        framed.extend_from_slice(&body);
+                        framed.extend_from_slice(b"\r\n");
+                        if last {
+                            framed.extend_from_slice(b"0\r\n\r\n");
+                        }
+                        &framed
+                    } else {
+                        &body
+                    };
+                    let w = tokio::time::timeout(self.timeout, self.stream.write_all(data));
                     if !matches!(w.await, Ok(Ok(()))) {
                         ok = false;
                         break 'parts;
                     }
-                    self.bytes_out += body.len() as u64;
+                    self.bytes_out += data.len() as u64;
                     sent += body.len() as u64;
                     body.clear();
                 }
@@ -2277,6 +2344,15 @@ impl Connection {
         true
     }
 
+    /// The `Accept-Ranges` value: `none` under `MaxRanges none`.
+    fn accept_ranges(&self) -> &'static [u8] {
+        if self.dir.core.range_limits().no_ranges() {
+            b"none"
+        } else {
+            b"bytes"
+        }
+    }
+
     /// `Last-Modified`, `ETag`, `Accept-Ranges`.
     fn validators(&mut self, lm_s: i64, tag: &[u8]) {
         header(
@@ -2286,11 +2362,12 @@ impl Connection {
             &date::last_modified(lm_s),
         );
         header(&mut self.out, &mut self.reply.headers_out, b"ETag", tag);
+        let ar = self.accept_ranges();
         header(
             &mut self.out,
             &mut self.reply.headers_out,
             b"Accept-Ranges",
-            b"bytes",
+            ar,
         );
     }
 

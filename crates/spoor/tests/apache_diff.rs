@@ -214,7 +214,7 @@ fn walk(p: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A port free on both 127.0.0.1 and 127.0.0.2.
+/// A port free on 127.0.0.1, 127.0.0.2 and 127.0.0.3.
 fn free_port(avoid: u16) -> u16 {
     for _ in 0..100 {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -222,11 +222,12 @@ fn free_port(avoid: u16) -> u16 {
         if port == avoid {
             continue;
         }
-        if TcpListener::bind(("127.0.0.2", port)).is_ok() {
+        let others = ["127.0.0.2", "127.0.0.3"];
+        if others.iter().all(|a| TcpListener::bind((*a, port)).is_ok()) {
             return port;
         }
     }
-    panic!("no free port on 127.0.0.1 and 127.0.0.2");
+    panic!("no free port on 127.0.0.1, 127.0.0.2 and 127.0.0.3");
 }
 
 fn wait_listening(p: &mut Proc, port: u16, stderr_file: &Path) -> Result<(), String> {
@@ -842,10 +843,10 @@ fn apache_differential() {
             failed += 1;
             break;
         }
-        let ip = if c.addr == 1 {
-            "127.0.0.1"
-        } else {
-            "127.0.0.2"
+        let ip = match c.addr {
+            1 => "127.0.0.1",
+            3 => "127.0.0.3",
+            _ => "127.0.0.2",
         };
         let before = ap.counts.last().copied().unwrap_or(0);
         let page_case = lookups::PAGES.contains(&c.name.as_str());

@@ -431,3 +431,76 @@ fn vhost_timeouts_apply_per_phase() {
     assert!(log.contains("base.test 408 /index.html"), "{log}");
     assert!(log.contains("fast.test 408 /index.html"), "{log}");
 }
+
+/// `MaxRanges`, `MaxRangeOverlaps`, `MaxRangeReversals` under `-t`: the
+/// same verdict, line and message as `apache2 -t` for good and bad values
+/// in every scope httpd allows them.
+#[test]
+fn range_directives_as_apache2_t() {
+    const APACHE: &str = "/usr/sbin/apache2";
+    const MODULES: &str = "/usr/lib/apache2/modules";
+    if !Path::new(APACHE).exists() {
+        panic!("this test needs apache2 at {APACHE} (scripts/test-all installs it)");
+    }
+    let t = tempdir("ranges");
+    std::fs::create_dir_all(t.0.join("run")).unwrap();
+    let lines = [
+        "MaxRanges 0",
+        "MaxRanges -1",
+        "MaxRanges x",
+        "MaxRanges 12abc",
+        "MaxRanges none",
+        "MaxRanges DEFAULT",
+        "MaxRanges Unlimited",
+        "MaxRanges 1 2",
+        "MaxRanges",
+        "MaxRangeOverlaps 0",
+        "MaxRangeOverlaps none",
+        "MaxRangeOverlaps 3 4",
+        "MaxRangeReversals bogus",
+        "MaxRangeReversals 7",
+        "MaxRangeReversals",
+        "<VirtualHost 127.0.0.1:1>\nMaxRanges 5\nMaxRangeOverlaps 0\n</VirtualHost>",
+        "<Directory /x>\nMaxRanges none\n</Directory>",
+        "<Location /x>\nMaxRangeReversals -2\n</Location>",
+        "<Files x>\nMaxRangeOverlaps unlimited\n</Files>",
+    ];
+    let mut differ = Vec::new();
+    for line in lines {
+        let text = format!(
+            "<IfDefine APACHE>\n\
+             LoadModule mpm_event_module {MODULES}/mod_mpm_event.so\n\
+             DefaultRuntimeDir run\nPidFile run/apache2.pid\nErrorLog run/error.log\n\
+             </IfDefine>\n\
+             Listen 127.0.0.1:1\nServerName main.test\nDocumentRoot htdocs\n{line}\n"
+        );
+        let conf = t.0.join("ranges.conf");
+        std::fs::write(&conf, &text).unwrap();
+        let run = |cmd: &mut Command| {
+            let out = cmd
+                .arg("-t")
+                .arg("-f")
+                .arg(&conf)
+                .arg("-d")
+                .arg(&t.0)
+                .stdin(Stdio::null())
+                .output()
+                .expect("run -t");
+            if out.status.success() {
+                return "ok".to_string();
+            }
+            // `… line N of FILE:` then the message.
+            let err = String::from_utf8_lossy(&out.stderr).to_string();
+            let mut l = err.lines();
+            let head = l.next().unwrap_or("");
+            let at = head.split(" of ").next().unwrap_or("");
+            format!("{at}: {}", l.next().unwrap_or(""))
+        };
+        let a = run(Command::new(APACHE).args(["-D", "APACHE"]));
+        let s = run(&mut Command::new(env!("CARGO_BIN_EXE_spoor")));
+        if a != s {
+            differ.push(format!("{line:?}\n  apache2: {a}\n  spoor:   {s}"));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

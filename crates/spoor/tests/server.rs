@@ -343,6 +343,68 @@ fn ranges() {
     );
 }
 
+/// CVE-2011-3192's shape: many small ranges in one field. Past httpd's
+/// default `MaxRanges 200` the whole file goes out with a 200 instead of
+/// hundreds of multipart headers; past 32 parts the answer is chunked.
+#[test]
+fn many_ranges() {
+    let s = Server::start();
+    let data: Vec<u8> = (0..7957u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(s.root.join("big.bin"), &data).unwrap();
+    let ranges = |n: usize| {
+        let v: Vec<&str> = (0..n)
+            .map(|i| if i % 2 == 0 { "0-0" } else { "2-2" })
+            .collect();
+        format!(
+            "GET /big.bin HTTP/1.1\r\nHost: a\r\nRange: bytes={}\r\n\r\n",
+            v.join(",")
+        )
+    };
+    let r = s.exchange(ranges(900).as_bytes());
+    assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{}", &r[..200]);
+    assert!(r.contains("\r\nContent-Length: 7957\r\n"), "{}", &r[..200]);
+    // 200 parts are still served, chunked (the length is not known).
+    let r = s.exchange(ranges(200).as_bytes());
+    assert!(
+        r.starts_with("HTTP/1.1 206 Partial Content\r\n"),
+        "{}",
+        &r[..200]
+    );
+    assert!(
+        r.contains("\r\nTransfer-Encoding: chunked\r\n"),
+        "{}",
+        &r[..300]
+    );
+    assert!(!r.contains("\r\nContent-Length:"), "{}", &r[..300]);
+    assert_eq!(r.matches("\r\nContent-range: bytes ").count(), 200);
+    assert!(
+        r.ends_with("--\r\n\r\n0\r\n\r\n"),
+        "{}",
+        &r[r.len() - 100..]
+    );
+    // Overlapping ranges: 21 merges are over the default 20.
+    let over = |n: usize| {
+        let v: Vec<String> = (0..=n).map(|i| format!("{}-{}", i, i + 9)).collect();
+        format!(
+            "GET /big.bin HTTP/1.1\r\nHost: a\r\nRange: bytes={}\r\n\r\n",
+            v.join(",")
+        )
+    };
+    let r = s.exchange(over(20).as_bytes());
+    assert!(
+        r.contains("\r\nContent-Range: bytes 0-29/7957\r\n"),
+        "{}",
+        &r[..300]
+    );
+    let r = s.exchange(over(21).as_bytes());
+    assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{}", &r[..200]);
+    let log = s.log(4);
+    assert!(log[0].contains("\" 200 7957 "), "{log:?}");
+    assert!(log[1].contains("\" 206 "), "{log:?}");
+    assert!(log[2].contains("\" 206 30 "), "{log:?}");
+    assert!(log[3].contains("\" 200 7957 "), "{log:?}");
+}
+
 #[test]
 fn errors_and_directories() {
     let s = Server::start();

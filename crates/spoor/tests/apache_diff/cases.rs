@@ -6,7 +6,8 @@
 pub struct Case {
     /// Unique name, printed with mismatches.
     pub name: String,
-    /// 1 → 127.0.0.1 (the virtual hosts), 2 → 127.0.0.2 (the main server).
+    /// 1 → 127.0.0.1 (the virtual hosts), 2 → 127.0.0.2 (the main server),
+    /// 3 → 127.0.0.3 (group DIFF_RANGES: a host with httpd's head limits).
     pub addr: u8,
     /// Byte chunks written one after another; between two chunks the
     /// harness reads what the server sent (keep-alive sequences).
@@ -595,6 +596,44 @@ pub fn cases() -> Vec<Case> {
         ),
         1,
     ));
+
+    // 10b. Range limits (MaxRanges, MaxRangeOverlaps, MaxRangeReversals):
+    // httpd's defaults on the main server, group DIFF_RANGES's values on
+    // ranges.test and its sections. The head limits of group DIFF_LIMITS
+    // (a field of at most 1,000 bytes on 127.0.0.2, 600 on 127.0.0.1)
+    // bound how many ranges one field can hold.
+    for c in range_limit_cases() {
+        let line = format!("{} {} {}", c.method, c.path, c.proto);
+        let host = format!("Host: {}", c.host);
+        let mut hs: Vec<&[u8]> = vec![host.as_bytes()];
+        let fields: Vec<String> = c.range.split('\n').map(|f| format!("Range: {f}")).collect();
+        hs.extend(fields.iter().map(|f| f.as_bytes()));
+        v.push(case(
+            format!("ranges {}", c.name),
+            c.addr,
+            rq(line.as_bytes(), &hs, b""),
+            1,
+        ));
+    }
+
+    // A client closing the connection: httpd still chunks 33 parts, but
+    // not its 416 page (the connection was closed by the range answer).
+    for (name, r) in [
+        ("33 parts", distinct(33)),
+        ("unsatisfiable", "bytes=5000-".to_string()),
+    ] {
+        let h = format!("Range: {r}");
+        v.push(case(
+            format!("ranges close {name}"),
+            2,
+            rq(
+                b"GET /1k.bin HTTP/1.1",
+                &[b"Host: main.test", h.as_bytes(), b"Connection: close"],
+                b"",
+            ),
+            1,
+        ));
+    }
 
     // 11. Methods.
     let methods: &[Method] = &[
@@ -1520,5 +1559,279 @@ fn limit_cases() -> Vec<Case> {
         [ka("a.test"), ka("lim-off.test"), ka("a.test")].concat(),
         2,
     ));
+    v
+}
+
+/// `n` one-byte ranges that never merge (`0-0,2-2,0-0,…`): `n` parts.
+fn distinct(n: usize) -> String {
+    let v: Vec<&str> = (0..n)
+        .map(|i| if i % 2 == 0 { "0-0" } else { "2-2" })
+        .collect();
+    format!("bytes={}", v.join(","))
+}
+
+/// `n + 1` ranges each overlapping the one before: `n` overlaps, one
+/// part.
+fn overlapping(n: usize) -> String {
+    let v: Vec<String> = (0..=n).map(|i| format!("{}-{}", i, i + 9)).collect();
+    format!("bytes={}", v.join(","))
+}
+
+/// `n + 1` ranges each ending where the one before starts: `n` overlaps
+/// that are all reversals, one part.
+fn reversed(n: usize) -> String {
+    let v: Vec<String> = (0..=n)
+        .rev()
+        .map(|i| format!("{}-{}", i * 2, i * 2 + 1))
+        .collect();
+    format!("bytes={}", v.join(","))
+}
+
+/// One range-limit case.
+struct RangeCase {
+    name: String,
+    addr: u8,
+    host: &'static str,
+    method: &'static str,
+    proto: &'static str,
+    path: &'static str,
+    /// The `Range` fields, separated by `\n`.
+    range: String,
+}
+
+/// The range-limit cases.
+fn range_limit_cases() -> Vec<RangeCase> {
+    let mut v = Vec::new();
+    let mut add = |name: &str, addr: u8, host: &'static str, path: &'static str, r: String| {
+        v.push(RangeCase {
+            name: name.to_string(),
+            addr,
+            host,
+            method: "GET",
+            proto: "HTTP/1.1",
+            path,
+            range: r,
+        });
+    };
+    // The defaults (main server): MaxRanges 200.
+    for n in [1, 2, 31, 32, 33, 199, 200, 201] {
+        add(
+            &format!("default {n} parts"),
+            2,
+            "main.test",
+            "/1k.bin",
+            distinct(n),
+        );
+    }
+    add(
+        "default 20 overlaps",
+        2,
+        "main.test",
+        "/1k.bin",
+        overlapping(20),
+    );
+    add(
+        "default 21 overlaps",
+        2,
+        "main.test",
+        "/1k.bin",
+        overlapping(21),
+    );
+    add(
+        "default 20 reversals",
+        2,
+        "main.test",
+        "/1k.bin",
+        reversed(20),
+    );
+    add(
+        "default 21 reversals",
+        2,
+        "main.test",
+        "/1k.bin",
+        reversed(21),
+    );
+    // The shapes of a Range field.
+    let shapes: &[(&str, &str)] = &[
+        ("overlap", "bytes=0-9,5-14,10-19"),
+        ("inside", "bytes=0-99,10-19,0-99"),
+        ("reversed", "bytes=20-29,10-20,0-10"),
+        ("adjacent", "bytes=0-9,10-19,20-29"),
+        ("apart", "bytes=0-9,20-29,0-9"),
+        ("more than the file", "bytes=0-999,0-999"),
+        ("invalid after valid", "bytes=0-9,x-5"),
+        ("unsatisfiable after valid", "bytes=0-9,2000-3000"),
+        ("unsatisfiable only", "bytes=2000-3000,5000-"),
+        ("suffix zero", "bytes=0-9,-0"),
+        ("suffix and first", "bytes=-100,0-9"),
+        ("suffix beyond", "bytes=-5000"),
+        ("open and first", "bytes=500-,0-9"),
+        ("zero open wins", "bytes=500-600,0-,junk"),
+        ("open and suffix", "bytes=10-,-10"),
+        ("space after comma", "bytes=0-1, 3-4"),
+        ("space before", "bytes= 0-1"),
+        ("double comma", "bytes=0-1,,3-4"),
+        ("trailing comma", "bytes=0-1,"),
+        ("leading comma", "bytes=,0-1"),
+        ("leading zeros", "bytes=000-001,0010-0020"),
+        ("plus sign", "bytes=+1-2"),
+        ("huge number", "bytes=0-99999999999999999999"),
+        ("two fields", "bytes=0-1\nbytes=3-4"),
+        ("upper case", "BYTES=0-1,3-4"),
+    ];
+    for (name, r) in shapes {
+        add(
+            &format!("shape {name}"),
+            2,
+            "main.test",
+            "/1k.bin",
+            r.to_string(),
+        );
+    }
+    // ranges.test: MaxRanges 3, MaxRangeOverlaps 2, MaxRangeReversals 1.
+    let rt = "ranges.test";
+    add("vhost 3 parts", 1, rt, "/mr/f.bin", distinct(3));
+    add("vhost 4 parts", 1, rt, "/mr/f.bin", distinct(4));
+    add("vhost 2 overlaps", 1, rt, "/mr/f.bin", overlapping(2));
+    add("vhost 3 overlaps", 1, rt, "/mr/f.bin", overlapping(3));
+    add("vhost 1 reversal", 1, rt, "/mr/f.bin", reversed(1));
+    add("vhost 2 reversals", 1, rt, "/mr/f.bin", reversed(2));
+    add(
+        "vhost unsatisfiable",
+        1,
+        rt,
+        "/mr/f.bin",
+        "bytes=5000-".into(),
+    );
+    // <DirectoryMatch> MaxRanges none: no ranges, Accept-Ranges none.
+    add("none one", 1, rt, "/mr/none/f.bin", "bytes=0-9".into());
+    add(
+        "none two",
+        1,
+        rt,
+        "/mr/none/f.bin",
+        "bytes=0-9,20-29".into(),
+    );
+    add(
+        "none unsatisfiable",
+        1,
+        rt,
+        "/mr/none/f.bin",
+        "bytes=5000-".into(),
+    );
+    add("none no range", 1, rt, "/mr/none/f.bin", "bytes".into());
+    // <DirectoryMatch> unlimited (a field of 600 bytes holds ~140).
+    add("unlimited 140 parts", 1, rt, "/mr/unl/f.bin", distinct(140));
+    add(
+        "unlimited 40 overlaps",
+        1,
+        rt,
+        "/mr/unl/f.bin",
+        overlapping(40),
+    );
+    add(
+        "unlimited 40 reversals",
+        1,
+        rt,
+        "/mr/unl/f.bin",
+        reversed(40),
+    );
+    // <DirectoryMatch> default: back to 200/20/20 under the vhost's 3/2/1.
+    add(
+        "default again 4 parts",
+        1,
+        rt,
+        "/mr/dflt/f.bin",
+        distinct(4),
+    );
+    add(
+        "default again 20 overlaps",
+        1,
+        rt,
+        "/mr/dflt/f.bin",
+        overlapping(20),
+    );
+    add(
+        "default again 21 reversals",
+        1,
+        rt,
+        "/mr/dflt/f.bin",
+        reversed(21),
+    );
+    // <Location> MaxRanges 1.
+    add(
+        "one 1 part",
+        1,
+        rt,
+        "/mr/one/f.bin",
+        "bytes=0-9,10-19".into(),
+    );
+    add(
+        "one 2 parts",
+        1,
+        rt,
+        "/mr/one/f.bin",
+        "bytes=0-9,20-29".into(),
+    );
+    // <Location> no overlap, no reversal.
+    add(
+        "ov none apart",
+        1,
+        rt,
+        "/mr/ov/f.bin",
+        "bytes=0-9,20-29".into(),
+    );
+    add(
+        "ov none adjacent",
+        1,
+        rt,
+        "/mr/ov/f.bin",
+        "bytes=0-9,10-19".into(),
+    );
+    add(
+        "ov none inside",
+        1,
+        rt,
+        "/mr/ov/f.bin",
+        "bytes=0-99,10-19".into(),
+    );
+    // <Files> 5 overlaps and 5 reversals (`5abc` is 5, as atoi reads it).
+    add("files 5 reversals", 1, rt, "/mr/x.r5", reversed(5));
+    add("files 6 reversals", 1, rt, "/mr/x.r5", reversed(6));
+    add("files 6 overlaps", 1, rt, "/mr/x.r5", overlapping(6));
+    // 900 ranges (a 3,600-byte field): on 127.0.0.3, whose head limits
+    // are httpd's defaults. The whole file under the default MaxRanges;
+    // all 900 parts where it is unlimited, as httpd sends them.
+    add("900 parts", 3, "big.test", "/1k.bin", distinct(900));
+    add(
+        "900 parts unlimited",
+        3,
+        "big.test",
+        "/mr/unl/f.bin",
+        distinct(900),
+    );
+    add(
+        "900 overlaps unlimited",
+        3,
+        "big.test",
+        "/mr/unl/f.bin",
+        overlapping(900),
+    );
+    // Other methods and protocols with many parts (no length past 32).
+    let mut more = |name: &str, method: &'static str, proto: &'static str, n: usize| {
+        v.push(RangeCase {
+            name: name.to_string(),
+            addr: 2,
+            host: "main.test",
+            method,
+            proto,
+            path: "/1k.bin",
+            range: distinct(n),
+        });
+    };
+    more("head 2 parts", "HEAD", "HTTP/1.1", 2);
+    more("head 33 parts", "HEAD", "HTTP/1.1", 33);
+    more("http/1.0 33 parts", "GET", "HTTP/1.0", 33);
+    more("http/1.0 head 33 parts", "HEAD", "HTTP/1.0", 33);
     v
 }

@@ -387,11 +387,16 @@ pub fn formats() -> Vec<Fmt> {
     ]
 }
 
+/// 1,024 bytes that repeat only every 251.
+fn kib() -> Vec<u8> {
+    (0..1024u32).map(|i| (i % 251) as u8).collect()
+}
+
 /// The small document tree (path under htdocs, content).
 pub fn docs() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("index.html", b"<h1>spoor differential test</h1>\n".to_vec()),
-        ("1k.bin", (0..1024u32).map(|i| (i % 251) as u8).collect()),
+        ("1k.bin", kib()),
         ("empty.txt", Vec::new()),
         ("sub/index.html", b"<p>sub index</p>\n".to_vec()),
         ("sub/page.txt", b"a page in sub\n".to_vec()),
@@ -415,6 +420,14 @@ pub fn docs() -> Vec<(&'static str, Vec<u8>)> {
         ("pd/x.pd", b"pd typed\n".to_vec()),
         ("pd/x.txt.pdx", b"pd typed twice\n".to_vec()),
         ("pd/x.pd.txt", b"text last\n".to_vec()),
+        // The range-limit sections (group DIFF_RANGES).
+        ("mr/f.bin", kib()),
+        ("mr/none/f.bin", kib()),
+        ("mr/unl/f.bin", kib()),
+        ("mr/dflt/f.bin", kib()),
+        ("mr/one/f.bin", kib()),
+        ("mr/ov/f.bin", kib()),
+        ("mr/x.r5", kib()),
     ]
 }
 
@@ -436,6 +449,7 @@ pub const GROUPS: &[&str] = &[
     "DIFF_LIMITS",
     "DIFF_ERRDOC",
     "DIFF_SYMLINKS",
+    "DIFF_RANGES",
 ];
 
 fn conf_quote(s: &str) -> String {
@@ -671,6 +685,55 @@ pub fn config(port: u16, modules: &str) -> String {
          ServerName lim-max.test\n\
          MaxKeepAliveRequests 2\n\
          KeepAliveTimeout 4\n\
+         </VirtualHost>\n\
+         </IfDefine>\n\
+         \n\
+         # Range limits: the main server keeps httpd's defaults (200\n\
+         # ranges, 20 overlaps, 20 reversals); ranges.test sets its own,\n\
+         # and its sections change them again.\n\
+         <IfDefine DIFF_RANGES>\n\
+         <VirtualHost 127.0.0.1:${DIFF_PORT}>\n\
+         ServerName ranges.test\n\
+         MaxRanges 3\n\
+         MaxRangeOverlaps 2\n\
+         MaxRangeReversals 1\n\
+         <DirectoryMatch \"/htdocs/mr/none\">\n\
+         MaxRanges none\n\
+         </DirectoryMatch>\n\
+         <DirectoryMatch \"/htdocs/mr/unl\">\n\
+         MaxRanges unlimited\n\
+         MaxRangeOverlaps Unlimited\n\
+         MaxRangeReversals UNLIMITED\n\
+         </DirectoryMatch>\n\
+         <DirectoryMatch \"/htdocs/mr/dflt\">\n\
+         MaxRanges default\n\
+         MaxRangeOverlaps default\n\
+         MaxRangeReversals default\n\
+         </DirectoryMatch>\n\
+         <Location /mr/one>\n\
+         MaxRanges 1\n\
+         </Location>\n\
+         <Location /mr/ov>\n\
+         MaxRangeOverlaps none\n\
+         MaxRangeReversals none\n\
+         </Location>\n\
+         <Files \"*.r5\">\n\
+         MaxRangeOverlaps 5\n\
+         MaxRangeReversals 5abc\n\
+         </Files>\n\
+         </VirtualHost>\n\
+         # A third address whose default host has httpd's default head\n\
+         # limits, so that a field of 900 ranges can be read.\n\
+         Listen 127.0.0.3:${DIFF_PORT}\n\
+         <VirtualHost 127.0.0.3:${DIFF_PORT}>\n\
+         ServerName big.test\n\
+         LimitRequestLine 8190\n\
+         LimitRequestFieldSize 8190\n\
+         LimitRequestFields 100\n\
+         <Location /mr/unl>\n\
+         MaxRanges unlimited\n\
+         MaxRangeOverlaps unlimited\n\
+         </Location>\n\
          </VirtualHost>\n\
          </IfDefine>\n\
          \n\

@@ -13,7 +13,9 @@
 //! 16-digit boundary: the answer's length `C` (its `Content-Length`) with a
 //! boundary of `L` digits seen `k` times in the body becomes
 //! `C + (16 - L) * k`, wherever `C` stands as a whole number in that side's
-//! lines of the case. Any other difference in the length still shows. A
+//! lines of the case. An answer of more than 32 parts has no
+//! `Content-Length` (httpd streams it): `C` is then the length of its
+//! decoded chunked body, or of the bytes up to the close. Any other difference in the length still shows. A
 //! HEAD answer has no body to count `k` in: when either side's boundary
 //! is short in such a case, the length is masked as `<MULTIPART-LENGTH>`
 //! on both sides (the same length is compared normalised in the matching
@@ -47,6 +49,25 @@ fn count(hay: &[u8], needle: &[u8]) -> usize {
     n
 }
 
+/// The data of a chunked body (up to the last chunk, or as far as it
+/// goes).
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = find(b, b"\r\n") {
+        let size = std::str::from_utf8(&b[..eol])
+            .ok()
+            .and_then(|h| usize::from_str_radix(h.trim(), 16).ok());
+        let Some(size) = size.filter(|&n| n > 0) else {
+            break;
+        };
+        let data = &b[eol + 2..];
+        let take = size.min(data.len());
+        out.extend_from_slice(&data[..take]);
+        b = data.get(take + 2..).unwrap_or(&[]);
+    }
+    out
+}
+
 /// Every multipart/byteranges answer in the bytes a case received.
 pub fn answers(resp: &[u8]) -> Vec<Answer> {
     const CT: &[u8] = b"multipart/byteranges; boundary=";
@@ -66,7 +87,7 @@ pub fn answers(resp: &[u8]) -> Vec<Answer> {
             .unwrap_or(0);
         let head_end = find(&resp[start..], b"\r\n\r\n").map_or(resp.len(), |q| start + q + 4);
         let head = resp[head_start..head_end].to_ascii_lowercase();
-        let length = find(&head, b"\r\ncontent-length: ").and_then(|q| {
+        let mut length = find(&head, b"\r\ncontent-length: ").and_then(|q| {
             let v = &head[q + 18..];
             let e = v
                 .iter()
@@ -74,12 +95,25 @@ pub fn answers(resp: &[u8]) -> Vec<Answer> {
                 .unwrap_or(v.len());
             std::str::from_utf8(&v[..e]).ok()?.parse().ok()
         });
+        // Past 32 parts the answer has no length: chunked (the length is
+        // the decoded body's) or up to the close (the rest of the case).
+        let body = if find(&head, b"\r\ntransfer-encoding: chunked").is_some() {
+            let b = dechunk(&resp[head_end..]);
+            length = length.or(Some(b.len() as u64));
+            b
+        } else {
+            let b = resp[head_end..].to_vec();
+            if length.is_none() && !b.is_empty() {
+                length = Some(b.len() as u64);
+            }
+            b
+        };
         let mut marker = b"\r\n--".to_vec();
         marker.extend_from_slice(boundary);
         out.push(Answer {
             boundary_len: boundary.len(),
             length,
-            lines: count(&resp[head_end..], &marker),
+            lines: count(&body, &marker),
         });
         from = head_end;
     }
@@ -129,6 +163,28 @@ pub fn apply(line: &[u8], fixes: &[(u64, String)]) -> Vec<u8> {
         l = out;
     }
     l
+}
+
+#[test]
+fn chunked_answers() {
+    let b = "abcdef0123456789";
+    let mut resp = format!(
+        "HTTP/1.1 206 Partial Content\r\nTransfer-Encoding: chunked\r\nContent-Type: multipart/byteranges; boundary={b}\r\n\r\n"
+    )
+    .into_bytes();
+    // A chunk boundary inside the second marker.
+    let body = format!("\r\n--{b}\r\nx\r\n--{b}--\r\n");
+    let (one, two) = body.as_bytes().split_at(25);
+    for part in [one, two] {
+        resp.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        resp.extend_from_slice(part);
+        resp.extend_from_slice(b"\r\n");
+    }
+    resp.extend_from_slice(b"0\r\n\r\n");
+    let a = answers(&resp);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].length, Some(body.len() as u64));
+    assert_eq!(a[0].lines, 2);
 }
 
 #[test]
