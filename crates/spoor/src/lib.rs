@@ -10,6 +10,8 @@
 //!   (keep-alive, pipelining, timeouts, static files, logging);
 //! * [`static_files`]: entity tags, conditional requests and ranges;
 //! * [`mime`]: content types by extension;
+//! * [`notify`]: readiness, reloads and stopping told to systemd
+//!   (`sd_notify`, for a `Type=notify` unit);
 //! * `bufpool`: per-thread pools of connection buffers, so idle
 //!   keep-alive connections hold none;
 //! * [`cli`]: the command line;
@@ -48,6 +50,7 @@ pub mod forensic;
 pub mod http;
 pub mod listeners;
 pub mod mime;
+pub mod notify;
 pub mod perdir;
 pub mod periodic_log;
 pub mod privileges;

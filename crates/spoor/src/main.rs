@@ -182,6 +182,8 @@ fn prepare(cli: &Cli, previous: Option<&Config>) -> Result<Prepared, LoadError> 
 }
 
 fn main() -> ExitCode {
+    // Before any thread exists: it reads and clears $NOTIFY_SOCKET.
+    spoor::notify::init();
     let cli = Cli::parse();
     if let Some(spoor::cli::Command::CheckForensic(a)) = &cli.command {
         return spoor::check_forensic::run(a);
@@ -295,6 +297,7 @@ async fn run(
     if let Plan::Drop(id) = &plan {
         eprintln!("spoor: serving as {id}");
     }
+    spoor::notify::ready();
     let mut state = Running {
         cli: Arc::new(cli),
         current: current.clone(),
@@ -310,6 +313,7 @@ async fn run(
             r = reloads.finished() => state.finish_reload(r, &mut listeners),
         }
     }
+    spoor::notify::stopping();
     // The sender stays alive until every connection has seen the flag.
     let _ = tx.send(true);
     let result = listeners.wait().await;
@@ -339,6 +343,8 @@ struct Running {
 /// The line every failed reload prints, and only it.
 fn reload_failed(why: &str) {
     eprintln!("spoor: reload failed, the old configuration keeps serving: {why}");
+    // Serving goes on with the old configuration.
+    spoor::notify::ready();
 }
 
 impl Running {
@@ -348,7 +354,7 @@ impl Running {
         let cli = self.cli.clone();
         let previous = self.current.get();
         match reloads.start(move || prepare(&cli, Some(&previous))) {
-            Ok(()) => {}
+            Ok(()) => spoor::notify::reloading(),
             Err(Refused::Busy) => eprintln!(
                 "spoor: reload refused, the previous reload is still running; the current \
                  configuration keeps serving"
@@ -397,5 +403,6 @@ impl Running {
         self.current.replace(p.config);
         listeners.apply(change);
         eprintln!("spoor: configuration reloaded, logs reopened");
+        spoor::notify::ready();
     }
 }
