@@ -39,11 +39,15 @@ enum LoadError {
     /// Anything else (a log that cannot be opened…), without the `spoor: `
     /// prefix.
     Other(String),
+    /// A message already worded in full (a privileges decision that names
+    /// the file and line as `apache2 -t` does), printed as it is.
+    Plain(String),
 }
 
-/// A privileges decision's error (its text may start with `spoor: `).
+/// A privileges decision's error (worded in full, `spoor: ` prefix
+/// included where it has one).
 fn privilege_error(e: String) -> LoadError {
-    LoadError::Other(e.strip_prefix("spoor: ").map(str::to_string).unwrap_or(e))
+    LoadError::Plain(e)
 }
 
 impl From<ConfigError> for LoadError {
@@ -62,6 +66,7 @@ impl LoadError {
         match self {
             LoadError::Config(e) => e.render("spoor"),
             LoadError::Other(m) => format!("spoor: {m}"),
+            LoadError::Plain(m) => m.clone(),
         }
     }
 
@@ -79,6 +84,7 @@ impl LoadError {
                 e.message()
             )),
             LoadError::Other(m) => escape_log(m),
+            LoadError::Plain(m) => escape_log(m.strip_prefix("spoor: ").unwrap_or(m)),
         };
         cut(s, MAX_REASON)
     }
@@ -391,8 +397,16 @@ impl Running {
         };
         // httpd writes the pid file named by the new configuration on every
         // restart and leaves an old one in place.
-        if let Some(f) = &p.pid_file {
-            if let Err(e) = std::fs::write(f, format!("{}\n", std::process::id())) {
+        // A pid file that already holds this process's id is left alone:
+        // after the privilege drop the user may not be able to rewrite a
+        // file root wrote at start-up (httpd's parent stays root).
+        let pid_text = format!("{}\n", std::process::id());
+        if let Some(f) = p
+            .pid_file
+            .as_ref()
+            .filter(|f| std::fs::read_to_string(f).ok().as_deref() != Some(pid_text.as_str()))
+        {
+            if let Err(e) = std::fs::write(f, &pid_text) {
                 return reload_failed(&escape_log(&format!(
                     "AH00099: could not create {}: {e}",
                     f.display()

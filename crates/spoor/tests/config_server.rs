@@ -49,7 +49,8 @@ fn start(root: &Path, port: u16) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
         .args(["-f", "spoor.conf", "-d"])
         .arg(root)
-        .stderr(Stdio::null())
+        // Kept in the ServerRoot, so tests can wait for what it says.
+        .stderr(std::fs::File::create(root.join("stderr.txt")).unwrap())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -58,6 +59,20 @@ fn start(root: &Path, port: u16) -> Server {
         std::thread::sleep(Duration::from_millis(20));
     }
     Server(child)
+}
+
+/// Waits (bounded) until the server's standard error holds `n` lines
+/// containing `what`.
+fn wait_stderr(root: &Path, what: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(root.join("stderr.txt")).unwrap_or_default();
+        if text.lines().filter(|l| l.contains(what)).count() >= n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no '{what}' on stderr:\n{text}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn get(port: u16, host: &str, path: &str) -> String {
@@ -229,17 +244,20 @@ fn reload_reopens_logs_and_survives_a_bad_config() {
     get(port, "a.test", "/two");
     // SAFETY: signalling our own child.
     unsafe { libc::kill(s.0.id() as i32, libc::SIGHUP) };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !t.0.join("logs/a.log").exists() {
-        assert!(Instant::now() < deadline, "log not reopened");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // The new configuration serves once the reload says so (its logs are
+    // opened before it is swapped in).
+    wait_stderr(&t.0, "configuration reloaded", 1);
+    assert!(t.0.join("logs/a.log").exists(), "log not reopened");
     get(port, "a.test", "/three");
     // A broken configuration: reported, the old one keeps serving.
     std::fs::write(t.0.join("spoor.conf"), "Frobnicate\n").unwrap();
     // SAFETY: as above.
     unsafe { libc::kill(s.0.id() as i32, libc::SIGHUP) };
-    std::thread::sleep(Duration::from_millis(300));
+    wait_stderr(
+        &t.0,
+        "reload failed, the old configuration keeps serving",
+        1,
+    );
     assert!(get(port, "a.test", "/").contains("200 OK"));
     stop(s);
     assert_eq!(

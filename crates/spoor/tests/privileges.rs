@@ -60,7 +60,7 @@ impl Server {
     fn reload(&self) -> String {
         let count = |s: &str| {
             s.matches("configuration reloaded")
-                .chain(s.matches("the old one keeps serving"))
+                .chain(s.matches("reload failed, the old configuration keeps serving"))
                 .count()
         };
         let before = count(&self.stderr());
@@ -321,7 +321,10 @@ fn reload_after_the_drop() {
             && err.contains("rootlogs/new.log: Permission denied"),
         "{err}"
     );
-    assert!(err.contains("the old one keeps serving"), "{err}");
+    assert!(
+        err.contains("reload failed, the old configuration keeps serving"),
+        "{err}"
+    );
     status(port, "/three");
 
     // Another account cannot be taken on any more: refused, old one kept.
