@@ -61,6 +61,9 @@ impl LoadError {
     fn render(&self) -> String {
         match self {
             LoadError::Config(e) => e.render("spoor"),
+            // A syntax error found outside the parser (`User root`) is
+            // printed as the parser prints one, as httpd does.
+            LoadError::Other(m) if m.starts_with("AH00526: ") => m.clone(),
             LoadError::Other(m) => format!("spoor: {m}"),
         }
     }
@@ -391,8 +394,18 @@ impl Running {
         };
         // httpd writes the pid file named by the new configuration on every
         // restart and leaves an old one in place.
+        // A pid file that already holds this pid is left alone: after the
+        // privilege drop the server may no longer write the one it made
+        // as root, and rewriting the same bytes changes nothing.
         if let Some(f) = &p.pid_file {
-            if let Err(e) = std::fs::write(f, format!("{}\n", std::process::id())) {
+            let pid = format!("{}\n", std::process::id());
+            let same = std::fs::read(f).is_ok_and(|d| d == pid.as_bytes());
+            let written = if same {
+                Ok(())
+            } else {
+                std::fs::write(f, &pid)
+            };
+            if let Err(e) = written {
                 return reload_failed(&escape_log(&format!(
                     "AH00099: could not create {}: {e}",
                     f.display()
