@@ -1098,8 +1098,8 @@ fn apache_differential() {
                     failed += 1;
                     if let Some(k) = listed {
                         report.push(format!(
-                            "KNOWN CHANGED case {:?} log {file}: known.rs expects apache {:?} / spoor {:?}, the logs now differ in apache {} / spoor {}",
-                            c.name, k.apache, k.spoor, show(amid), show(smid)
+                            "KNOWN CHANGED case {:?} log {file}: known.rs expects apache {:?} / spoor {:?} ({}), the logs now differ in apache {} / spoor {}",
+                            c.name, k.apache, k.spoor, k.why, show(amid), show(smid)
                         ));
                     }
                     // The entry known.rs would need, if this difference

@@ -32,6 +32,8 @@ pub struct Known {
     pub apache: &'static str,
     /// What spoor writes in its place.
     pub spoor: &'static str,
+    /// Why (the case's reason).
+    pub why: &'static str,
 }
 
 /// Every listed (case, log) difference.
@@ -42,6 +44,7 @@ pub fn all() -> impl Iterator<Item = Known> {
             log,
             apache,
             spoor,
+            why: k.why,
         })
     })
 }
