@@ -520,3 +520,51 @@ fn range_directives_as_apache2_t() {
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
+
+/// `ServerTokens` through the binary: the `Server` header on the wire
+/// and the `ServerSignature On` footer of a built-in 404 page, for every
+/// keyword httpd takes (the shapes of its `Apache/2`, `Apache/2.4`,
+/// `Apache/2.4.x`, with spoor's name and version; the footer's port is
+/// the Host field's, 80 when it names none, as httpd's).
+#[test]
+fn server_tokens_on_the_wire() {
+    let v = env!("CARGO_PKG_VERSION");
+    let mut parts = v.split('.');
+    let (major, minor) = (parts.next().unwrap(), parts.next().unwrap());
+    let cases = [
+        ("Prod", "spoor".to_string()),
+        ("ProductOnly", "spoor".to_string()),
+        ("Major", format!("spoor/{major}")),
+        ("Minor", format!("spoor/{major}.{minor}")),
+        ("Min", format!("spoor/{v}")),
+        ("Minimal", format!("spoor/{v}")),
+        ("OS", format!("spoor/{v} (Unix)")),
+        ("Full", format!("spoor/{v} (Unix)")),
+    ];
+    for (keyword, want) in cases {
+        let t = tempdir("tokens");
+        let port = free_port();
+        std::fs::write(
+            t.0.join("spoor.conf"),
+            format!(
+                "Listen 127.0.0.1:{port}\nServerName main.test\nDocumentRoot htdocs\n\
+                 ServerTokens {keyword}\nServerSignature On\n"
+            ),
+        )
+        .unwrap();
+        let s = start(&t.0, port);
+        let page = get(port, "main.test", "/missing");
+        stop(s);
+        let head = page.split("\r\n\r\n").next().unwrap_or("");
+        assert!(
+            head.lines().any(|l| l == format!("Server: {want}")),
+            "ServerTokens {keyword}: {head}"
+        );
+        assert!(
+            page.contains(&format!(
+                "<address>{want} Server at main.test Port 80</address>"
+            )),
+            "ServerTokens {keyword}: {page}"
+        );
+    }
+}
