@@ -568,3 +568,30 @@ fn server_tokens_on_the_wire() {
         );
     }
 }
+
+/// SIGUSR1 (httpd's graceful restart) through the binary: the
+/// configuration is read again and the logs reopened by name, as SIGHUP.
+#[test]
+fn sigusr1_reopens_logs() {
+    let t = tempdir("usr1");
+    let port = free_port();
+    std::fs::write(t.0.join("spoor.conf"), config(port)).unwrap();
+    let s = start(&t.0, port);
+    get(port, "a.test", "/one");
+    std::fs::rename(t.0.join("logs/a.log"), t.0.join("logs/a.log.1")).unwrap();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(s.0.id() as i32, libc::SIGUSR1) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !read(&t.0, "spoor.stderr").contains("spoor: configuration reloaded, logs reopened") {
+        assert!(
+            Instant::now() < deadline,
+            "no reload after SIGUSR1: {}",
+            read(&t.0, "spoor.stderr")
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    get(port, "a.test", "/two");
+    stop(s);
+    assert_eq!(read(&t.0, "logs/a.log.1"), "A a.test /one 404\n");
+    assert_eq!(read(&t.0, "logs/a.log"), "A a.test /two 404\n");
+}
