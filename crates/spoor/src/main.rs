@@ -397,16 +397,18 @@ impl Running {
         };
         // httpd writes the pid file named by the new configuration on every
         // restart and leaves an old one in place.
-        // A pid file that already holds this process's id is left alone:
-        // after the privilege drop the user may not be able to rewrite a
-        // file root wrote at start-up (httpd's parent stays root).
-        let pid_text = format!("{}\n", std::process::id());
-        if let Some(f) = p
-            .pid_file
-            .as_ref()
-            .filter(|f| std::fs::read_to_string(f).ok().as_deref() != Some(pid_text.as_str()))
-        {
-            if let Err(e) = std::fs::write(f, &pid_text) {
+        // A pid file that already holds this pid is left alone: after the
+        // privilege drop the server may no longer write the one it made
+        // as root, and rewriting the same bytes changes nothing.
+        if let Some(f) = &p.pid_file {
+            let pid = format!("{}\n", std::process::id());
+            let same = std::fs::read(f).is_ok_and(|d| d == pid.as_bytes());
+            let written = if same {
+                Ok(())
+            } else {
+                std::fs::write(f, &pid)
+            };
+            if let Err(e) = written {
                 return reload_failed(&escape_log(&format!(
                     "AH00099: could not create {}: {e}",
                     f.display()

@@ -49,8 +49,7 @@ fn start(root: &Path, port: u16) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
         .args(["-f", "spoor.conf", "-d"])
         .arg(root)
-        // Kept in the ServerRoot, so tests can wait for what it says.
-        .stderr(std::fs::File::create(root.join("stderr.txt")).unwrap())
+        .stderr(std::fs::File::create(root.join("spoor.stderr")).unwrap())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -66,7 +65,7 @@ fn start(root: &Path, port: u16) -> Server {
 fn wait_stderr(root: &Path, what: &str, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let text = std::fs::read_to_string(root.join("stderr.txt")).unwrap_or_default();
+        let text = std::fs::read_to_string(root.join("spoor.stderr")).unwrap_or_default();
         if text.lines().filter(|l| l.contains(what)).count() >= n {
             return;
         }
@@ -253,16 +252,25 @@ fn reload_reopens_logs_and_survives_a_bad_config() {
     std::fs::write(t.0.join("spoor.conf"), "Frobnicate\n").unwrap();
     // SAFETY: as above.
     unsafe { libc::kill(s.0.id() as i32, libc::SIGHUP) };
-    wait_stderr(
-        &t.0,
-        "reload failed, the old configuration keeps serving",
-        1,
-    );
+    // Wait for spoor to say so on standard error, then check it serves.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !read(&t.0, "spoor.stderr")
+        .contains("spoor: reload failed, the old configuration keeps serving: ")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the failed reload was not reported: {}",
+            read(&t.0, "spoor.stderr")
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(get(port, "a.test", "/").contains("200 OK"));
     stop(s);
     assert_eq!(
         read(&t.0, "logs/a.log.1"),
-        "A a.test /one 404\nA a.test /two 404\n"
+        "A a.test /one 404\nA a.test /two 404\n",
+        "{}",
+        read(&t.0, "spoor.stderr")
     );
     assert_eq!(
         read(&t.0, "logs/a.log"),
@@ -432,8 +440,11 @@ fn vhost_timeouts_apply_per_phase() {
                     .last()
                     .map(|(i, _)| text[i + 9..i + 12].to_string())
                     .unwrap_or_default();
+                // A timeout never fires early (the clock starts after the
+                // last write, a little after the server's), but a loaded
+                // machine may close late: the window tells 1 s from 2 s.
                 assert!(
-                    (took - secs as f64).abs() < 0.6,
+                    took > secs as f64 - 0.3 && took < secs as f64 + 0.9,
                     "{name}: closed after {took:.2}s, expected {secs}s"
                 );
                 assert_eq!(last, status, "{name}: {text}");
@@ -521,4 +532,79 @@ fn range_directives_as_apache2_t() {
         }
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// `ServerTokens` through the binary: the `Server` header on the wire
+/// and the `ServerSignature On` footer of a built-in 404 page, for every
+/// keyword httpd takes (the shapes of its `Apache/2`, `Apache/2.4`,
+/// `Apache/2.4.x`, with spoor's name and version; the footer's port is
+/// the Host field's, 80 when it names none, as httpd's).
+#[test]
+fn server_tokens_on_the_wire() {
+    let v = env!("CARGO_PKG_VERSION");
+    let mut parts = v.split('.');
+    let (major, minor) = (parts.next().unwrap(), parts.next().unwrap());
+    let cases = [
+        ("Prod", "spoor".to_string()),
+        ("ProductOnly", "spoor".to_string()),
+        ("Major", format!("spoor/{major}")),
+        ("Minor", format!("spoor/{major}.{minor}")),
+        ("Min", format!("spoor/{v}")),
+        ("Minimal", format!("spoor/{v}")),
+        ("OS", format!("spoor/{v} (Unix)")),
+        ("Full", format!("spoor/{v} (Unix)")),
+    ];
+    for (keyword, want) in cases {
+        let t = tempdir("tokens");
+        let port = free_port();
+        std::fs::write(
+            t.0.join("spoor.conf"),
+            format!(
+                "Listen 127.0.0.1:{port}\nServerName main.test\nDocumentRoot htdocs\n\
+                 ServerTokens {keyword}\nServerSignature On\n"
+            ),
+        )
+        .unwrap();
+        let s = start(&t.0, port);
+        let page = get(port, "main.test", "/missing");
+        stop(s);
+        let head = page.split("\r\n\r\n").next().unwrap_or("");
+        assert!(
+            head.lines().any(|l| l == format!("Server: {want}")),
+            "ServerTokens {keyword}: {head}"
+        );
+        assert!(
+            page.contains(&format!(
+                "<address>{want} Server at main.test Port 80</address>"
+            )),
+            "ServerTokens {keyword}: {page}"
+        );
+    }
+}
+
+/// SIGUSR1 (httpd's graceful restart) through the binary: the
+/// configuration is read again and the logs reopened by name, as SIGHUP.
+#[test]
+fn sigusr1_reopens_logs() {
+    let t = tempdir("usr1");
+    let port = free_port();
+    std::fs::write(t.0.join("spoor.conf"), config(port)).unwrap();
+    let s = start(&t.0, port);
+    get(port, "a.test", "/one");
+    std::fs::rename(t.0.join("logs/a.log"), t.0.join("logs/a.log.1")).unwrap();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(s.0.id() as i32, libc::SIGUSR1) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !read(&t.0, "spoor.stderr").contains("spoor: configuration reloaded, logs reopened") {
+        assert!(
+            Instant::now() < deadline,
+            "no reload after SIGUSR1: {}",
+            read(&t.0, "spoor.stderr")
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    get(port, "a.test", "/two");
+    stop(s);
+    assert_eq!(read(&t.0, "logs/a.log.1"), "A a.test /one 404\n");
+    assert_eq!(read(&t.0, "logs/a.log"), "A a.test /two 404\n");
 }

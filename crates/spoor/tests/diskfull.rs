@@ -5,7 +5,8 @@
 //! count of lost records when the log can be written again, not one line
 //! per record; and whole + lost = requests. Plain and `BufferedLogs On`.
 //!
-//! Needs root to mount a small tmpfs (skipped with a message otherwise).
+//! Needs root to mount a small tmpfs (otherwise reported as skipped by
+//! `scripts/test-all`, and a failure under plain `cargo test`).
 //! Listens on 127.0.0.1 only; every wait is bounded; the server, the mount
 //! and the directories are removed at the end.
 
@@ -132,7 +133,10 @@ fn full_disk(buffered: bool) {
     );
     let mnt = dir.0.join("small");
     let Some(_mount) = Mount::tmpfs(&mnt, 64 * 4096) else {
-        eprintln!("SKIPPED full_disk ({tag}): cannot mount a tmpfs here (needs root)");
+        common::skip(
+            &format!("diskfull::full_disk ({tag})"),
+            "cannot mount a tmpfs here (needs root)",
+        );
         return;
     };
     let log = mnt.join("access.log");

@@ -1,6 +1,6 @@
 //! `ErrorLog` and `LogLevel` end to end: the error-log line shape httpd
 //! 2.4.71 writes, and `%L` / `%{c}L` set exactly for requests that got an
-//! error-log line.
+//! error-log line; `ErrorLog "|program"` delivery.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -220,4 +220,51 @@ fn loglevel_and_errorlog_refused_as_httpd() {
         assert!(!out.status.success(), "{conf}: {err}");
         assert!(err.contains(want), "{conf}: {err}");
     }
+}
+
+/// `ErrorLog "|program"` through the binary: the program gets the error
+/// lines on its standard input, in the shape a file gets them.
+#[test]
+fn errorlog_pipe_delivers_lines() {
+    let dir = tempdir("pipe");
+    let root = &dir.0;
+    let port = free_port();
+    let got = root.join("logs/piped.log");
+    let logger = root.join("logger.sh");
+    std::fs::write(
+        &logger,
+        format!("#!/bin/sh\nexec cat >> '{}'\n", got.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&logger, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        root.join("spoor.conf"),
+        format!(
+            "Listen 127.0.0.1:{port}\nServerName main.test\nDocumentRoot htdocs\n\
+             LogLevel info\nErrorLog \"|{}\"\n",
+            logger.display()
+        ),
+    )
+    .unwrap();
+    let server = start(root, port);
+    let answer = send(
+        port,
+        b"GET /nope HTTP/1.1\r\nHost: main.test\r\nConnection: close\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 404 "), "{answer}");
+    let lines = wait_lines(&got, 1);
+    drop(server);
+    let lines: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains("AH00128"))
+        .map(|l| mask(l))
+        .collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "[TIME] [core:info] [pid P:tid T] [client 127.0.0.1:PORT] AH00128: File does not exist: {}/htdocs/nope",
+            root.display()
+        )]
+    );
 }

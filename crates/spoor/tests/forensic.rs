@@ -108,6 +108,26 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Whether process `pid` has a child that has not exited (a zombie has).
+fn has_live_child(pid: u32) -> bool {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap_or_else(|e| panic!("cannot list the threads of {pid}: {e}"));
+    for task in tasks {
+        let children = task.unwrap().path().join("children");
+        let list = std::fs::read_to_string(&children)
+            .unwrap_or_else(|e| panic!("cannot read {children:?}: {e}"));
+        for child in list.split_whitespace() {
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+            // The state is the field after the parenthesised name.
+            let state = stat.rsplit(") ").next().and_then(|r| r.chars().next());
+            if matches!(state, Some(c) if c != 'Z' && c != 'X') {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 fn lines_starting(p: &Path, c: u8) -> usize {
     std::fs::read(p)
         .unwrap_or_default()
@@ -392,7 +412,10 @@ fn full_file_system_stops_the_server_unserved() {
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
     let mnt = dir.0.join("small");
     let Some(_mount) = Mount::tmpfs(&mnt, 16 * page) else {
-        eprintln!("SKIPPED full_file_system_stops_the_server_unserved: cannot mount a tmpfs here (needs root)");
+        common::skip(
+            "forensic::full_file_system_stops_the_server_unserved",
+            "cannot mount a tmpfs here (needs root)",
+        );
         return;
     };
     // Fill the file system up to one free page.
@@ -502,8 +525,9 @@ fn piped_logger_gone_stops_the_server_unserved() {
     wait_for("the logger's two lines", || {
         std::fs::read(&got).map_or(0, |d| d.len()) > 0
     });
-    // Let the logger finish exiting: its read end is then gone.
-    std::thread::sleep(Duration::from_millis(300));
+    // Wait for the logger to exit: its read end is then gone.
+    let pid = srv.0.as_ref().expect("spoor is running").id();
+    wait_for("the piped logger's exit", || !has_live_child(pid));
     let second = exchange(port, b"GET /index.html?second HTTP/1.0\r\n\r\n");
     assert!(second.is_empty(), "{:?}", String::from_utf8_lossy(&second));
     let st = srv.wait_exit(WAIT).expect("spoor did not exit");

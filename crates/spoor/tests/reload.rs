@@ -55,6 +55,11 @@ impl Spoor {
             let l = s.line();
             assert!(l.starts_with("spoor: listening on "), "{l}");
         }
+        // Started as root, spoor then says which account it serves as.
+        if common::is_root() {
+            let l = s.line();
+            assert!(l.starts_with("spoor: serving as user "), "{l}");
+        }
         s
     }
 
@@ -116,11 +121,18 @@ fn get(port: u16) -> String {
 }
 
 fn site(tag: &str) -> TempDir {
-    TempDir::create(
+    let t = TempDir::create(
         &format!("reload-{tag}"),
         &["htdocs", "logs"],
         &[("htdocs/index.html", "hello\n")],
-    )
+    );
+    // Started as root, spoor serves as nobody: a reload reopens the logs
+    // and writes pid files there as that account (a log made by root at
+    // start could not be reopened: made here, it is nobody's).
+    t.write("logs/access.log", "");
+    t.give_to_server("logs");
+    t.give_to_server("logs/access.log");
+    t
 }
 
 fn good(port: u16, extra: &str) -> String {
@@ -134,6 +146,8 @@ fn mkfifo(p: &Path) {
     let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // A reload after the privilege drop opens it as the server's account.
+    common::give_to_server(p);
 }
 
 const FAILED: &str = "spoor: reload failed, the old configuration keeps serving: ";
@@ -300,10 +314,13 @@ fn a_changed_listen_moves_the_port_and_pid_file() {
     assert_eq!(s.line(), format!("spoor: listening on 127.0.0.1:{p2}"));
     assert_eq!(s.line(), "spoor: configuration reloaded, logs reopened");
     assert_eq!(get(p2), "HTTP/1.1 200 OK");
-    assert!(
-        TcpStream::connect(("127.0.0.1", p1)).is_err(),
-        "p1 still accepts"
-    );
+    // The old listener closes when its accept loop has seen the stop,
+    // a moment after the line: wait (bounded) for p1 to refuse.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while TcpStream::connect(("127.0.0.1", p1)).is_ok() {
+        assert!(Instant::now() < deadline, "p1 still accepts");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // The connection accepted on p1 is still served.
     ka.write_all(req).unwrap();
     let n = ka.read(&mut buf).unwrap();

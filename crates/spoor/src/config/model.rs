@@ -70,8 +70,10 @@ pub enum Tokens {
     /// `spoor/x.y.z (Unix)`: httpd's default is Full; ours names the OS only.
     #[default]
     Full,
-    /// `spoor/x.y.z`
+    /// `spoor/x.y` (`Minor`)
     Minor,
+    /// `spoor/x.y.z` (`Min`, `Minimal`)
+    Minimal,
     /// `spoor`
     Prod,
     /// `spoor/x`
@@ -593,7 +595,8 @@ impl Settings {
                 nargs(d, 1, 1, "Tokens: Prod, Major, Minor, Min, OS, Full")?;
                 self.tokens = match d.args[0].to_ascii_lowercase().as_str() {
                     "os" => Tokens::Os,
-                    "min" | "minimal" | "minor" => Tokens::Minor,
+                    "min" | "minimal" => Tokens::Minimal,
+                    "minor" => Tokens::Minor,
                     "major" => Tokens::Major,
                     "prod" | "productonly" => Tokens::Prod,
                     _ => Tokens::Full,

@@ -61,7 +61,11 @@ pub fn banner(tokens: crate::config::Tokens) -> String {
     match tokens {
         Tokens::Prod => "spoor".to_string(),
         Tokens::Major => format!("spoor/{}", version.split('.').next().unwrap_or(version)),
-        Tokens::Minor => format!("spoor/{version}"),
+        Tokens::Minor => {
+            let minor: Vec<&str> = version.splitn(3, '.').take(2).collect();
+            format!("spoor/{}", minor.join("."))
+        }
+        Tokens::Minimal => format!("spoor/{version}"),
         Tokens::Os | Tokens::Full => format!("spoor/{version} (Unix)"),
     }
 }
@@ -270,7 +274,10 @@ mod tests {
             banner(Tokens::Major),
             format!("spoor/{}", v.split('.').next().unwrap())
         );
-        assert_eq!(banner(Tokens::Minor), format!("spoor/{v}"));
+        let mut parts = v.split('.');
+        let (major, minor) = (parts.next().unwrap(), parts.next().unwrap());
+        assert_eq!(banner(Tokens::Minor), format!("spoor/{major}.{minor}"));
+        assert_eq!(banner(Tokens::Minimal), format!("spoor/{v}"));
         assert_eq!(banner(Tokens::Full), format!("spoor/{v} (Unix)"));
     }
 

@@ -224,3 +224,29 @@ pub fn statvfs_avail(p: &Path) -> u64 {
     assert_eq!(unsafe { libc::statvfs(c.as_ptr(), &mut s) }, 0);
     s.f_bavail as u64 * s.f_bsize as u64
 }
+
+/// Records that `test` could not set itself up (`reason`) instead of
+/// letting it pass unseen.
+///
+/// Under `scripts/test-all` (which sets `SPOOR_TEST_SKIPS` to a file) the
+/// line `test: reason` is appended to that file and the caller returns;
+/// the script counts and names these in its summary line as skipped,
+/// never as passed. Run any other way, the test fails with the reason.
+pub fn skip(test: &str, reason: &str) {
+    use std::io::Write;
+    let Some(file) = std::env::var_os("SPOOR_TEST_SKIPS") else {
+        panic!(
+            "{test}: cannot run here: {reason} \
+             (scripts/test-all reports this as skipped)"
+        );
+    };
+    let line = format!("{test}: {reason}\n");
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)
+        .unwrap_or_else(|e| panic!("{test}: cannot record the skip in {file:?}: {e}"));
+    f.write_all(line.as_bytes())
+        .unwrap_or_else(|e| panic!("{test}: cannot record the skip in {file:?}: {e}"));
+    eprintln!("SKIPPED {line}");
+}
