@@ -41,6 +41,7 @@
 //! * [`wasd`]: WASD services, mapping rules and content types.
 
 mod bufpool;
+pub mod apachectl;
 pub mod check_forensic;
 pub mod cli;
 pub mod config;
