@@ -16,7 +16,7 @@ pub fn short_usage() -> String {
     "Usage: spoor [-D name] [-d directory] [-f file]\n\
      \x20             [-C \"directive\"] [-c \"directive\"]\n\
      \x20             [-k start|restart|graceful|graceful-stop|stop]\n\
-     \x20             [-v] [-V] [-h] [-l] [-t] [-M] [-X]\n\
+     \x20             [-v] [-V] [-h] [-l] [-t] [-S] [-M] [-X]\n\
      Options:\n\
      \x20 -D name            : define a name for use in <IfDefine name> directives\n\
      \x20 -d directory       : specify an alternate initial ServerRoot\n\
@@ -29,6 +29,7 @@ pub fn short_usage() -> String {
      \x20 -V                 : show compile settings\n\
      \x20 -h                 : list available command line options (this page)\n\
      \x20 -l                 : list compiled in modules\n\
+     \x20 -S                 : show the virtual-host map and main settings\n\
      \x20 -M                 : show all loaded modules\n\
      \x20 -t                 : run syntax check for config files\n\
      \x20 -X                 : debug mode (only one worker, do not detach)\n\
@@ -232,7 +233,10 @@ pub fn start_daemon(pid_file: &Path) -> ExitCode {
     while let Some(a) = it.next() {
         if a == "-k" {
             it.next();
-        } else if a.to_str().is_some_and(|s| s.starts_with("-k") && s.len() > 2) {
+        } else if a
+            .to_str()
+            .is_some_and(|s| s.starts_with("-k") && s.len() > 2)
+        {
         } else {
             args.push(a);
         }
@@ -262,7 +266,9 @@ pub fn start_daemon(pid_file: &Path) -> ExitCode {
     let start = Instant::now();
     loop {
         if let Ok(Some(st)) = child.try_wait() {
-            eprintln!("spoor: the server exited at start-up ({st}); run it without -k start to see why");
+            eprintln!(
+                "spoor: the server exited at start-up ({st}); run it without -k start to see why"
+            );
             return ExitCode::FAILURE;
         }
         if std::fs::read_to_string(pid_file).is_ok_and(|t| t.trim() == want) {
@@ -323,4 +329,153 @@ pub fn generate(
 /// httpd's `warn` level, shown unless LEVEL is more severe.
 pub fn show_warnings(level: Option<&str>) -> bool {
     !matches!(level, Some("emerg" | "alert" | "crit" | "error"))
+}
+
+/// One address's entry in the `-S` map: its text and the virtual hosts on
+/// it, in configuration order.
+struct AddrGroup<'s> {
+    text: String,
+    port: u16,
+    wildcard: bool,
+    servers: Vec<&'s crate::config::Server>,
+}
+
+/// The address as `-S` prints it: `IP:PORT`, `*` for a wildcard address
+/// or port, IPv6 in brackets.
+fn addr_text(a: &crate::config::VhostAddr) -> String {
+    let ip = match a.ip {
+        None => "*".to_string(),
+        Some(std::net::IpAddr::V6(v6)) => format!("[{v6}]"),
+        Some(ip) => ip.to_string(),
+    };
+    match a.port {
+        Some(p) => format!("{ip}:{p}"),
+        None => format!("{ip}:*"),
+    }
+}
+
+/// `-S`: the virtual-host map and the main server's run settings, in
+/// httpd's layout (`apache2 -S`). `defines` are the names defined at the
+/// end of reading, with their values.
+///
+/// Deviations, documented: addresses come in configuration order (httpd
+/// prints its address hash table's order, specific addresses before `*`
+/// ones, as spoor does); a virtual host without `ServerName` shows the
+/// main server's name (httpd looks its address up in DNS); there are no
+/// `Mutex` lines (spoor has no mutexes); `Main ErrorLog` is
+/// `standard error` without an `ErrorLog` (spoor's default) and `PidFile`
+/// is left out without a `PidFile`.
+pub fn dump_vhosts(s: &crate::config::Settings, defines: &[(String, Option<String>)]) -> String {
+    use std::fmt::Write as _;
+    let main_name = s.main.server_name.as_deref().unwrap_or("localhost");
+    let name_of = |v: &crate::config::Server| -> String {
+        v.server_name
+            .clone()
+            .unwrap_or_else(|| main_name.to_string())
+    };
+    let at = |v: &crate::config::Server| -> String {
+        match &v.defined_at {
+            Some((f, l)) => format!("({}:{l})", f.display()),
+            None => "(unknown)".to_string(),
+        }
+    };
+    let mut groups: Vec<AddrGroup<'_>> = Vec::new();
+    for v in &s.vhosts {
+        for a in &v.addrs {
+            let text = addr_text(a);
+            match groups.iter_mut().find(|g| g.text == text) {
+                Some(g) => g.servers.push(v),
+                None => groups.push(AddrGroup {
+                    text,
+                    port: a.port.unwrap_or(0),
+                    wildcard: a.ip.is_none(),
+                    servers: vec![v],
+                }),
+            }
+        }
+    }
+    // httpd lists specific addresses first, then the wildcard ones.
+    groups.sort_by_key(|g| g.wildcard);
+    let mut out = String::from("VirtualHost configuration:\n");
+    for g in &groups {
+        if let [v] = g.servers[..] {
+            let _ = writeln!(out, "{:<22} {} {}", g.text, name_of(v), at(v));
+            continue;
+        }
+        let _ = writeln!(out, "{:<22} is a NameVirtualHost", g.text);
+        let first = g.servers[0];
+        let _ = writeln!(
+            out,
+            "         default server {} {}",
+            name_of(first),
+            at(first)
+        );
+        for v in &g.servers {
+            let _ = writeln!(
+                out,
+                "         port {} namevhost {} {}",
+                g.port,
+                name_of(v),
+                at(v)
+            );
+            for a in &v.aliases {
+                let kind = if a.contains(['*', '?']) {
+                    "wild alias"
+                } else {
+                    "alias"
+                };
+                let _ = writeln!(out, "                 {kind} {a}");
+            }
+        }
+    }
+    let _ = writeln!(out, "ServerRoot: \"{}\"", s.server_root.display());
+    if let Some(d) = &s.main.document_root {
+        let _ = writeln!(out, "Main DocumentRoot: \"{}\"", d.display());
+    }
+    match &s.main.error_log {
+        Some(t) if t.starts_with('|') || t.starts_with("syslog") => {
+            let _ = writeln!(out, "Main ErrorLog: \"{t}\"");
+        }
+        Some(t) => {
+            let _ = writeln!(out, "Main ErrorLog: \"{}\"", s.root_relative(t).display());
+        }
+        None => out.push_str("Main ErrorLog: standard error\n"),
+    }
+    if let Some(p) = &s.pid_file {
+        let _ = writeln!(out, "PidFile: \"{}\"", p.display());
+    }
+    out.push_str("Define: DUMP_VHOSTS\nDefine: DUMP_RUN_CFG\n");
+    for (k, v) in defines {
+        if k == "DUMP_VHOSTS" || k == "DUMP_RUN_CFG" {
+            continue;
+        }
+        match v {
+            Some(v) => {
+                let _ = writeln!(out, "Define: {k}={v}");
+            }
+            None => {
+                let _ = writeln!(out, "Define: {k}");
+            }
+        }
+    }
+    use crate::privileges::{resolve_group, resolve_user, DEFAULT_GROUP, DEFAULT_USER};
+    let id_line =
+        |what: &str, id: Option<&crate::privileges::IdSetting>, name: &str, n| match (id, n) {
+            (Some(i), _) => format!("{what}: name=\"{}\" id={}\n", i.spec, i.id),
+            (None, Ok(n)) => format!("{what}: name=\"{name}\" id={n}\n"),
+            (None, Err(_)) => format!("{what}: name=\"{name}\" id=unknown\n"),
+        };
+    out.push_str(&id_line(
+        "User",
+        s.user.as_ref(),
+        DEFAULT_USER,
+        resolve_user(DEFAULT_USER),
+    ));
+    out.push_str(&id_line(
+        "Group",
+        s.group.as_ref(),
+        DEFAULT_GROUP,
+        resolve_group(DEFAULT_GROUP),
+    ));
+    out
 }

@@ -12,11 +12,7 @@ use clap::Parser;
 /// spoor: a web server whose access logs are byte-compatible with Apache
 /// httpd.
 #[derive(Debug, Parser)]
-#[command(
-    name = "spoor",
-    disable_version_flag = true,
-    disable_help_flag = true
-)]
+#[command(name = "spoor", disable_version_flag = true, disable_help_flag = true)]
 pub struct Cli {
     /// Print the version and exit.
     #[arg(short = 'v', long = "version")]
@@ -28,6 +24,10 @@ pub struct Cli {
     /// and exit.
     #[arg(short = 'l')]
     pub list_compiled: bool,
+    /// Read the configuration, print its virtual-host map and main
+    /// settings (httpd's `-S`) and exit.
+    #[arg(short = 'S')]
+    pub dump_vhosts: bool,
     /// Read the configuration, list its loaded modules (httpd's `-M`) and
     /// exit.
     #[arg(short = 'M')]

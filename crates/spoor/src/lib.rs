@@ -40,8 +40,8 @@
 //!   `[ErrorReportPath]`);
 //! * [`wasd`]: WASD services, mapping rules and content types.
 
-mod bufpool;
 pub mod apachectl;
+mod bufpool;
 pub mod check_forensic;
 pub mod cli;
 pub mod config;

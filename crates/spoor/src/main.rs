@@ -206,6 +206,32 @@ fn pid_file_of(cli: &Cli) -> Result<Option<PathBuf>, LoadError> {
     }
 }
 
+/// `-S`: the configuration read and checked (no logs opened), then its
+/// virtual-host map.
+fn dump_vhosts(cli: &Cli) -> Result<String, LoadError> {
+    let root = match &cli.server_root {
+        Some(r) => r.clone(),
+        None => std::env::current_dir()
+            .map_err(|e| LoadError::Other(format!("current directory: {e}")))?,
+    };
+    if let Some(file) = &cli.config_file {
+        let mut opts = ReadOptions::new(root);
+        opts.defines.extend(cli.defines.iter().cloned());
+        opts.pre_directives.clone_from(&cli.pre_directives);
+        opts.post_directives.clone_from(&cli.post_directives);
+        let cfg = read_config(file, &opts)?;
+        let s = Settings::from_config(&cfg)?;
+        Ok(spoor::apachectl::dump_vhosts(&s, &cfg.defines))
+    } else if let Some(file) = &cli.wasd_file {
+        let s = spoor::config::read_wasd(file, cli.wasd_map.as_deref(), &root)?;
+        Ok(spoor::apachectl::dump_vhosts(&s, &[]))
+    } else {
+        Err(LoadError::Other(
+            "-S needs a configuration (-f or --wasd)".to_string(),
+        ))
+    }
+}
+
 fn main() -> ExitCode {
     // Before any thread exists: it reads and clears $NOTIFY_SOCKET.
     spoor::notify::init();
@@ -262,7 +288,10 @@ fn main() -> ExitCode {
     if cli.debug {
         cli.threads = Some(1);
     }
-    let action = cli.signal.as_deref().and_then(spoor::apachectl::Action::parse);
+    let action = cli
+        .signal
+        .as_deref()
+        .and_then(spoor::apachectl::Action::parse);
     if let Some(action) = action {
         use spoor::apachectl::{signal_server, start_daemon, Outcome};
         let pid_file = match pid_file_of(&cli) {
@@ -313,6 +342,22 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if cli.dump_vhosts {
+        return match dump_vhosts(&cli) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                let e = e.render();
+                eprint!("{e}");
+                if !e.ends_with('\n') {
+                    eprintln!();
+                }
+                ExitCode::FAILURE
+            }
+        };
+    }
     if cli.list_loaded {
         print!("{}", spoor::apachectl::loaded_modules());
         return ExitCode::SUCCESS;
