@@ -54,7 +54,8 @@ pub struct Cli {
     /// `-E`; relative to the current directory).
     #[arg(short = 'E', value_name = "FILE")]
     pub startup_log: Option<PathBuf>,
-    /// Print httpd's short usage and exit.
+    /// Print httpd's short usage on standard error and exit with status 1
+    /// (as httpd does).
     #[arg(short = 'h')]
     pub short_help: bool,
     /// Print this help and exit.

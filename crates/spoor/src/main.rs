@@ -252,8 +252,9 @@ fn main() -> ExitCode {
         None => {}
     }
     if cli.short_help {
-        print!("{}", spoor::apachectl::short_usage());
-        return ExitCode::SUCCESS;
+        // As httpd: the usage on standard error, exit status 1.
+        eprint!("{}", spoor::apachectl::short_usage());
+        return ExitCode::FAILURE;
     }
     if cli.version {
         println!("Server version: spoor/{}", env!("CARGO_PKG_VERSION"));
