@@ -16,7 +16,7 @@ pub fn short_usage() -> String {
     "Usage: spoor [-D name] [-d directory] [-f file]\n\
      \x20             [-C \"directive\"] [-c \"directive\"]\n\
      \x20             [-k start|restart|graceful|graceful-stop|stop]\n\
-     \x20             [-v] [-V] [-h] [-l] [-t] [-S] [-M] [-X]\n\
+     \x20             [-v] [-V] [-h] [-l] [-L] [-t] [-S] [-M] [-X]\n\
      Options:\n\
      \x20 -D name            : define a name for use in <IfDefine name> directives\n\
      \x20 -d directory       : specify an alternate initial ServerRoot\n\
@@ -29,6 +29,7 @@ pub fn short_usage() -> String {
      \x20 -V                 : show compile settings\n\
      \x20 -h                 : list available command line options (this page)\n\
      \x20 -l                 : list compiled in modules\n\
+     \x20 -L                 : list available configuration directives\n\
      \x20 -S                 : show the virtual-host map and main settings\n\
      \x20 -M                 : show all loaded modules\n\
      \x20 -t                 : run syntax check for config files\n\
@@ -84,6 +85,22 @@ pub fn loaded_modules() -> String {
         s.push(' ');
         s.push_str(m.ident);
         s.push_str(" (static)\n");
+    }
+    s
+}
+
+/// `-L`: every directive spoor accepts, with its httpd module and where
+/// it may appear, in httpd's layout.
+pub fn list_directives() -> String {
+    let mut s = String::new();
+    for d in crate::config::DIRECTIVES {
+        s.push_str(&format!(
+            "{} ({})\n\t{}\n\t{}\n",
+            d.name,
+            d.module,
+            d.about,
+            d.context.describe()
+        ));
     }
     s
 }
@@ -478,4 +495,15 @@ pub fn dump_vhosts(s: &crate::config::Settings, defines: &[(String, Option<Strin
         resolve_group(DEFAULT_GROUP),
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{DIRECTIVES, KNOWN};
+
+    #[test]
+    fn every_known_directive_is_listed_once() {
+        let names: Vec<&str> = DIRECTIVES.iter().map(|d| d.name).collect();
+        assert_eq!(names, KNOWN);
+    }
 }

@@ -24,6 +24,10 @@ pub struct Cli {
     /// and exit.
     #[arg(short = 'l')]
     pub list_compiled: bool,
+    /// List every directive spoor accepts, with its module and where it
+    /// may appear (httpd's `-L`), and exit.
+    #[arg(short = 'L')]
+    pub list_directives: bool,
     /// Read the configuration, print its virtual-host map and main
     /// settings (httpd's `-S`) and exit.
     #[arg(short = 'S')]

@@ -264,6 +264,10 @@ fn main() -> ExitCode {
         print!("{}", spoor::apachectl::compile_settings());
         return ExitCode::SUCCESS;
     }
+    if cli.list_directives {
+        print!("{}", spoor::apachectl::list_directives());
+        return ExitCode::SUCCESS;
+    }
     if cli.list_compiled {
         print!("{}", spoor::apachectl::compiled_modules());
         return ExitCode::SUCCESS;
@@ -285,6 +289,12 @@ fn main() -> ExitCode {
             );
             return ExitCode::FAILURE;
         }
+    }
+    if cli.config_file.is_none()
+        && !(cli.pre_directives.is_empty() && cli.post_directives.is_empty())
+    {
+        eprintln!("spoor: -C and -c apply to an httpd.conf: they need -f FILE");
+        return ExitCode::FAILURE;
     }
     if cli.debug {
         cli.threads = Some(1);

@@ -66,7 +66,7 @@ fn short_usage_has_apaches_lines() {
     let mut compared = 0;
     for line in theirs.lines().filter(|l| l.starts_with("  -")) {
         let flag = &line[2..4];
-        if ["-L", "-T"].contains(&flag) || line.contains("-t -D") {
+        if flag == "-T" || line.contains("-t -D") {
             continue;
         }
         if flag == "-S" || flag == "-M" {
@@ -136,6 +136,83 @@ fn compiled_and_loaded_modules() {
         assert!(theirs.contains("\n authz_core_module (shared)\n"));
         assert!(theirs.contains("\n log_config_module (static)\n"));
         assert!(ours.contains("\n log_config_module (static)\n"));
+    }
+}
+
+#[test]
+fn directive_list_as_apache() {
+    let ours = text(&spoor(&["-L"]).stdout);
+    let entries = |t: &str| -> Vec<(String, String, Vec<String>)> {
+        let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+        for line in t.lines() {
+            if let Some(body) = line.strip_prefix('\t') {
+                if let Some(last) = out.last_mut() {
+                    last.2.push(body.to_string());
+                }
+            } else if let Some((name, module)) = line.rsplit_once(" (") {
+                out.push((
+                    name.to_string(),
+                    module.trim_end_matches(')').to_string(),
+                    vec![],
+                ));
+            }
+        }
+        out
+    };
+    let ours = entries(&ours);
+    assert_eq!(ours.len(), spoor::config::KNOWN.len());
+    for (name, _, body) in &ours {
+        assert_eq!(body.len(), 2, "{name}");
+        assert!(body[1].starts_with("Allowed in *.conf "), "{name}");
+    }
+    let t = TempDir::create("cli-l", &[], &[]);
+    let mut conf = apache_prefix();
+    for m in [
+        "log_forensic",
+        "usertrack",
+        "unique_id",
+        "setenvif",
+        "env",
+        "mime",
+        "dir",
+        "authz_core",
+    ] {
+        conf.push_str(&format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"));
+    }
+    t.write("l.conf", &conf);
+    let Some(a) = apache(&[
+        "-d",
+        t.0.to_str().unwrap(),
+        "-f",
+        "l.conf",
+        "-D",
+        "APACHE",
+        "-L",
+    ]) else {
+        return;
+    };
+    let theirs = entries(&text(&a.stdout));
+    for (name, module, body) in &ours {
+        let (_, their_module, their_body) = theirs
+            .iter()
+            .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+            .unwrap_or_else(|| panic!("{name} not in apache2 -L"));
+        // Listen belongs to httpd's MPM; spoor has none.
+        if name != "Listen" {
+            assert_eq!(module, their_module, "{name}");
+        }
+        // The same context, less the .htaccess part spoor does not read.
+        assert!(
+            their_body[1].starts_with(&body[1]),
+            "{name}: {} / {}",
+            body[1],
+            their_body[1]
+        );
+        let rest = &their_body[1][body[1].len()..];
+        assert!(
+            rest.is_empty() || rest == " and in .htaccess",
+            "{name}: {rest}"
+        );
     }
 }
 
@@ -243,6 +320,13 @@ fn directives_before_and_after_the_file() {
             assert_eq!(pid_line(&a), pid_line(&s), "{extra:?}");
         }
     }
+    // Without an httpd.conf (embedded default, --wasd) they are refused.
+    let none = spoor(&["-c", "PidFile x.pid", "-t"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert_eq!(
+        text(&none.stderr),
+        "spoor: -C and -c apply to an httpd.conf: they need -f FILE\n"
+    );
     // An error in a -c directive names httpd's pseudo file.
     let args = ["-d", d, "-f", "sub/c.conf", "-c", "Bogus x", "-t"];
     let s = spoor(&args);
