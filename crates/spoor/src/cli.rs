@@ -135,6 +135,9 @@ pub enum Command {
     /// Print the manual page (roff, section 8) or a shell completion
     /// script for spoor.
     Generate {
+        /// Print help and exit.
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
         /// What to print.
         #[arg(value_enum)]
         what: Generated,

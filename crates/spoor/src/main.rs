@@ -238,7 +238,7 @@ fn main() -> ExitCode {
     let mut cli = Cli::parse();
     match &cli.command {
         Some(spoor::cli::Command::CheckForensic(a)) => return spoor::check_forensic::run(a),
-        Some(spoor::cli::Command::Generate { what }) => {
+        Some(spoor::cli::Command::Generate { what, .. }) => {
             use clap::CommandFactory;
             let mut out = std::io::stdout().lock();
             return match spoor::apachectl::generate(*what, Cli::command(), &mut out) {

@@ -81,6 +81,20 @@ fn short_usage_has_apaches_lines() {
 }
 
 #[test]
+fn long_help_and_subcommand_help() {
+    let top = spoor(&["--help"]);
+    assert!(top.status.success());
+    assert!(text(&top.stdout).contains("--threads <N>"));
+    for sub in ["check-forensic", "generate"] {
+        for flag in ["-h", "--help"] {
+            let h = spoor(&[sub, flag]);
+            assert!(h.status.success(), "{sub} {flag}: {}", text(&h.stderr));
+            assert!(text(&h.stdout).contains("Usage: spoor"), "{sub} {flag}");
+        }
+    }
+}
+
+#[test]
 fn compile_settings_layout() {
     let s = spoor(&["-V"]);
     assert!(s.status.success());
