@@ -453,6 +453,23 @@ fn k_start_graceful_restart_stop() {
         text(&k("graceful-stop").stdout),
         "spoor (no pid file) not running\n"
     );
+    // A stale pid file (its process gone): httpd's "(pid N?)" wording.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let stale = gone.id();
+    gone.wait().unwrap();
+    t.write("run/k.pid", &format!("{stale}\n"));
+    let stop = k("stop");
+    assert_eq!(
+        text(&stop.stdout),
+        format!("spoor (pid {stale}?) not running\n")
+    );
+    if let Some(a) = apache(&["-d", d, "-f", "k.conf", "-D", "APACHE", "-k", "stop"]) {
+        assert_eq!(
+            text(&a.stdout).replace("httpd", "spoor"),
+            text(&stop.stdout)
+        );
+    }
+    std::fs::remove_file(t.0.join("run/k.pid")).unwrap();
 
     let start = k("start");
     assert!(start.status.success(), "{}", text(&start.stderr));
