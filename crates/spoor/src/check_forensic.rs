@@ -48,6 +48,10 @@ Differences from check_forensic:
 #[derive(Debug, clap::Args)]
 #[command(about = "List the unfinished requests of forensic logs", long_about = LONG_ABOUT)]
 pub struct Args {
+    /// Print help (`-h`: a summary) and exit. Declared here because the
+    /// top-level command gives `-h` to httpd's short usage.
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
     /// Print a JSON object with counts and the unfinished requests decoded.
     #[arg(long)]
     pub json: bool,

@@ -1,6 +1,8 @@
-//! The command line, in the spirit of httpd's (`-f`, `-d`, `-t`, `-D`,
-//! `-v`) plus spoor's own options for running without a configuration file,
-//! and the `check-forensic` subcommand.
+//! The command line: httpd's flags (`-f`, `-d`, `-t`, `-D`, `-v`, `-V`,
+//! `-M`, `-l`, `-X`, `-C`, `-c`, `-k`, `-e`, `-E`, `-h`; see
+//! [`crate::apachectl`]) plus spoor's own options for running without a
+//! configuration file, and the `check-forensic` and `generate`
+//! subcommands.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,26 +12,76 @@ use clap::Parser;
 /// spoor: a web server whose access logs are byte-compatible with Apache
 /// httpd.
 #[derive(Debug, Parser)]
-#[command(name = "spoor", disable_version_flag = true)]
+#[command(name = "spoor", disable_version_flag = true, disable_help_flag = true)]
 pub struct Cli {
     /// Print the version and exit.
     #[arg(short = 'v', long = "version")]
     pub version: bool,
+    /// Print the compile settings (httpd's `-V` layout) and exit.
+    #[arg(short = 'V')]
+    pub compile_settings: bool,
+    /// List the modules spoor implements, all compiled in (httpd's `-l`),
+    /// and exit.
+    #[arg(short = 'l')]
+    pub list_compiled: bool,
+    /// List every directive spoor accepts, with its module and where it
+    /// may appear (httpd's `-L`), and exit.
+    #[arg(short = 'L')]
+    pub list_directives: bool,
+    /// Read the configuration, print its virtual-host map and main
+    /// settings (httpd's `-S`) and exit.
+    #[arg(short = 'S')]
+    pub dump_vhosts: bool,
+    /// Read the configuration, list its loaded modules (httpd's `-M`) and
+    /// exit.
+    #[arg(short = 'M')]
+    pub list_loaded: bool,
+    /// Debug mode: one worker thread, in the foreground (httpd's `-X`).
+    #[arg(short = 'X')]
+    pub debug: bool,
+    /// Control a running server through the configuration's PidFile, as
+    /// apachectl does: start (in the background), stop, restart (SIGHUP),
+    /// graceful (SIGUSR1), graceful-stop (SIGTERM: in-flight requests end).
+    #[arg(short = 'k', value_name = "ACTION", value_parser = ["start", "stop", "restart", "graceful", "graceful-stop"])]
+    pub signal: Option<String>,
+    /// A directive processed before the configuration file (repeatable).
+    #[arg(short = 'C', value_name = "DIRECTIVE")]
+    pub pre_directives: Vec<String>,
+    /// A directive processed after the configuration file (repeatable).
+    #[arg(short = 'c', value_name = "DIRECTIVE")]
+    pub post_directives: Vec<String>,
+    /// Start-up messages of this level or more severe are shown (httpd's
+    /// `-e`; one of LogLevel's names).
+    #[arg(short = 'e', value_name = "LEVEL", value_parser = ["emerg", "alert", "crit", "error", "warn", "notice", "info", "debug", "trace1", "trace2", "trace3", "trace4", "trace5", "trace6", "trace7", "trace8"])]
+    pub startup_level: Option<String>,
+    /// Append start-up messages to FILE instead of standard error (httpd's
+    /// `-E`; relative to the current directory).
+    #[arg(short = 'E', value_name = "FILE")]
+    pub startup_log: Option<PathBuf>,
+    /// Print httpd's short usage on standard error and exit with status 1
+    /// (as httpd does).
+    #[arg(short = 'h')]
+    pub short_help: bool,
+    /// Print this help and exit.
+    #[arg(long = "help", action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
     /// Read the configuration from FILE (Apache httpd.conf syntax); a
     /// relative name is taken from the ServerRoot.
     #[arg(short = 'f', value_name = "FILE")]
     pub config_file: Option<PathBuf>,
     /// Read a WASD configuration (HTTPD$CONFIG style: `[Directive] value`)
     /// from FILE instead of an httpd.conf; a relative name is taken from
-    /// the ServerRoot.
+    /// the ServerRoot (`-d`), as httpd takes `-f`.
     #[arg(long = "wasd", value_name = "FILE", conflicts_with = "config_file")]
     pub wasd_file: Option<PathBuf>,
     /// With --wasd: the WASD mapping rules (HTTPD$MAP: `pass`, `map`,
-    /// `fail`, `[[host:port]]` sections); without it every path maps to a
-    /// file below ServerRoot/htdocs.
+    /// `fail`, `[[host:port]]` sections; relative to the ServerRoot like
+    /// --wasd); without it every path maps to a file below
+    /// ServerRoot/htdocs.
     #[arg(long = "wasd-map", value_name = "FILE", requires = "wasd_file")]
     pub wasd_map: Option<PathBuf>,
-    /// The initial ServerRoot (default: the current directory).
+    /// The initial ServerRoot (default: the current directory); it must be
+    /// an existing directory.
     #[arg(short = 'd', value_name = "DIR")]
     pub server_root: Option<PathBuf>,
     /// Check the configuration and exit.
@@ -80,4 +132,27 @@ pub enum Command {
     /// check_forensic, over several files, with --json).
     #[command(long_about = crate::check_forensic::LONG_ABOUT)]
     CheckForensic(crate::check_forensic::Args),
+    /// Print the manual page (roff, section 8) or a shell completion
+    /// script for spoor.
+    Generate {
+        /// Print help and exit.
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+        /// What to print.
+        #[arg(value_enum)]
+        what: Generated,
+    },
+}
+
+/// What `spoor generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Generated {
+    /// The manual page spoor.8 (roff).
+    Man,
+    /// A bash completion script.
+    Bash,
+    /// A zsh completion script.
+    Zsh,
+    /// A fish completion script.
+    Fish,
 }

@@ -113,9 +113,10 @@ fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, Loa
         None => std::env::current_dir()
             .map_err(|e| LoadError::Other(format!("current directory: {e}")))?,
     };
+    let warn = spoor::apachectl::show_warnings(cli.startup_level.as_deref());
     if cli.config_file.is_none() {
         let settings = spoor::config::read_wasd(file, cli.wasd_map.as_deref(), &root)?;
-        for w in &settings.warnings {
+        for w in settings.warnings.iter().filter(|_| warn) {
             eprintln!("spoor: {w}");
         }
         let plan = privileges::plan(None, None, cli.allow_root).map_err(privilege_error)?;
@@ -128,14 +129,16 @@ fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, Loa
     }
     let mut opts = ReadOptions::new(root);
     opts.defines.extend(cli.defines.iter().cloned());
+    opts.pre_directives.clone_from(&cli.pre_directives);
+    opts.post_directives.clone_from(&cli.post_directives);
     let cfg = read_config(file, &opts)?;
-    for w in &cfg.warnings {
+    for w in cfg.warnings.iter().filter(|_| warn) {
         eprintln!("{w}");
     }
     let settings = Settings::from_config(&cfg)?;
     // The model's own warnings (an ignored 401 ErrorDocument URL, a
     // SetEnvIf attribute httpd warns about, …): `file:line: message`.
-    for w in &settings.warnings {
+    for w in settings.warnings.iter().filter(|_| warn) {
         eprintln!("{w}");
     }
     let plan = privileges::plan(
@@ -187,16 +190,148 @@ fn prepare(cli: &Cli, previous: Option<&Config>) -> Result<Prepared, LoadError> 
     }
 }
 
+/// The PidFile of the configuration the command line names, read and
+/// checked without opening logs or starting piped loggers (for `-k`).
+fn pid_file_of(cli: &Cli) -> Result<Option<PathBuf>, LoadError> {
+    let root = match &cli.server_root {
+        Some(r) => r.clone(),
+        None => std::env::current_dir()
+            .map_err(|e| LoadError::Other(format!("current directory: {e}")))?,
+    };
+    if let Some(file) = &cli.config_file {
+        let mut opts = ReadOptions::new(root);
+        opts.defines.extend(cli.defines.iter().cloned());
+        opts.pre_directives.clone_from(&cli.pre_directives);
+        opts.post_directives.clone_from(&cli.post_directives);
+        let cfg = read_config(file, &opts)?;
+        Ok(Settings::from_config(&cfg)?.pid_file)
+    } else if let Some(file) = &cli.wasd_file {
+        Ok(spoor::config::read_wasd(file, cli.wasd_map.as_deref(), &root)?.pid_file)
+    } else {
+        Ok(None)
+    }
+}
+
+/// `-S`: the configuration read and checked (no logs opened), then its
+/// virtual-host map.
+fn dump_vhosts(cli: &Cli) -> Result<String, LoadError> {
+    let root = match &cli.server_root {
+        Some(r) => r.clone(),
+        None => std::env::current_dir()
+            .map_err(|e| LoadError::Other(format!("current directory: {e}")))?,
+    };
+    if let Some(file) = &cli.config_file {
+        let mut opts = ReadOptions::new(root);
+        opts.defines.extend(cli.defines.iter().cloned());
+        opts.pre_directives.clone_from(&cli.pre_directives);
+        opts.post_directives.clone_from(&cli.post_directives);
+        let cfg = read_config(file, &opts)?;
+        let s = Settings::from_config(&cfg)?;
+        Ok(spoor::apachectl::dump_vhosts(&s, &cfg.defines))
+    } else if let Some(file) = &cli.wasd_file {
+        let s = spoor::config::read_wasd(file, cli.wasd_map.as_deref(), &root)?;
+        Ok(spoor::apachectl::dump_vhosts(&s, &[]))
+    } else {
+        Err(LoadError::Other(
+            "-S needs a configuration (-f or --wasd)".to_string(),
+        ))
+    }
+}
+
 fn main() -> ExitCode {
     // Before any thread exists: it reads and clears $NOTIFY_SOCKET.
     spoor::notify::init();
-    let cli = Cli::parse();
-    if let Some(spoor::cli::Command::CheckForensic(a)) = &cli.command {
-        return spoor::check_forensic::run(a);
+    let mut cli = Cli::parse();
+    match &cli.command {
+        Some(spoor::cli::Command::CheckForensic(a)) => return spoor::check_forensic::run(a),
+        Some(spoor::cli::Command::Generate { what, .. }) => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            return match spoor::apachectl::generate(*what, Cli::command(), &mut out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("spoor: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        None => {}
+    }
+    if cli.short_help {
+        // As httpd: the usage on standard error, exit status 1.
+        eprint!("{}", spoor::apachectl::short_usage());
+        return ExitCode::FAILURE;
     }
     if cli.version {
         println!("Server version: spoor/{}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
+    }
+    if cli.compile_settings {
+        print!("{}", spoor::apachectl::compile_settings());
+        return ExitCode::SUCCESS;
+    }
+    if cli.list_directives {
+        print!("{}", spoor::apachectl::list_directives());
+        return ExitCode::SUCCESS;
+    }
+    if cli.list_compiled {
+        print!("{}", spoor::apachectl::compiled_modules());
+        return ExitCode::SUCCESS;
+    }
+    if let Some(f) = &cli.startup_log {
+        if let Err(e) = spoor::apachectl::redirect_stderr(f) {
+            eprintln!("spoor: -E: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Some(d) = &cli.server_root {
+        // httpd only notices a missing -d directory when it opens a file
+        // below it; spoor refuses it at once, with the ServerRoot
+        // directive's message.
+        if !d.is_dir() {
+            eprintln!(
+                "spoor: -d {}: ServerRoot must be a valid directory",
+                d.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    if cli.config_file.is_none()
+        && !(cli.pre_directives.is_empty() && cli.post_directives.is_empty())
+    {
+        eprintln!("spoor: -C and -c apply to an httpd.conf: they need -f FILE");
+        return ExitCode::FAILURE;
+    }
+    if cli.debug {
+        cli.threads = Some(1);
+    }
+    let action = cli
+        .signal
+        .as_deref()
+        .and_then(spoor::apachectl::Action::parse);
+    if let Some(action) = action {
+        use spoor::apachectl::{signal_server, start_daemon, Outcome};
+        let pid_file = match pid_file_of(&cli) {
+            Ok(p) => p,
+            Err(e) => {
+                let e = e.render();
+                eprint!("{e}");
+                if !e.ends_with('\n') {
+                    eprintln!();
+                }
+                return ExitCode::FAILURE;
+            }
+        };
+        match signal_server(action, pid_file.as_deref()) {
+            Outcome::Exit(rc) => return ExitCode::from(rc),
+            Outcome::Start => match &pid_file {
+                Some(p) => return start_daemon(p),
+                None => {
+                    eprintln!("spoor: -k start needs a PidFile in the configuration");
+                    return ExitCode::FAILURE;
+                }
+            },
+        }
     }
     let loaded = match on_config_thread(|| prepare(&cli, None)) {
         Ok(r) => r,
@@ -224,6 +359,26 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if cli.dump_vhosts {
+        return match dump_vhosts(&cli) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                let e = e.render();
+                eprint!("{e}");
+                if !e.ends_with('\n') {
+                    eprintln!();
+                }
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if cli.list_loaded {
+        print!("{}", spoor::apachectl::loaded_modules());
+        return ExitCode::SUCCESS;
+    }
     if cli.test_config {
         eprintln!("Syntax OK");
         return ExitCode::SUCCESS;

@@ -27,8 +27,8 @@ mod tests;
 pub use error::{escape_log, ConfigError, Phase, Warning};
 pub use fs::{read_config_file, ConfigFs, Kind, MemFs, ReadError, RealFs};
 pub use model::{
-    CanonicalName, HostnameLookups, Limits, LogSpec, PerDir, ResolvedLog, Section, SectionKind,
-    Server, Settings, Signature, Tokens, VhostAddr, KNOWN,
+    CanonicalName, Context, DirectiveInfo, HostnameLookups, Limits, LogSpec, PerDir, ResolvedLog,
+    Section, SectionKind, Server, Settings, Signature, Tokens, VhostAddr, DIRECTIVES, KNOWN,
 };
 pub use modules::{native_module, native_module_names, NativeModule, NATIVE_MODULES};
 pub use reader::{

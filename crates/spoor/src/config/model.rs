@@ -297,6 +297,407 @@ pub struct ResolvedLog {
     pub format: Format,
 }
 
+/// Where a directive may appear, in `-L`'s words (spoor reads no
+/// `.htaccess` files, so none is listed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// The server and virtual-host level only.
+    Server,
+    /// Anywhere in the configuration files.
+    Anywhere,
+    /// Only inside `<Directory>`, `<Files>`, `<Location>` sections.
+    Inside,
+}
+
+impl Context {
+    /// httpd's `-L` line for the context.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Context::Server => {
+                "Allowed in *.conf only outside <Directory>, <Files>, <Location>, or <If>"
+            }
+            Context::Anywhere => "Allowed in *.conf anywhere",
+            Context::Inside => {
+                "Allowed in *.conf only inside <Directory>, <Files>, <Location>, or <If>"
+            }
+        }
+    }
+}
+
+/// One directive spoor accepts, as `spoor -L` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectiveInfo {
+    /// The name as [`KNOWN`] spells it (sections with `<`).
+    pub name: &'static str,
+    /// The source file of the httpd module that owns it (`Listen`, an MPM
+    /// directive in httpd, is listed under core.c: spoor has no MPM).
+    pub module: &'static str,
+    /// Where it may appear.
+    pub context: Context,
+    /// What it does, in a line.
+    pub about: &'static str,
+}
+
+/// Every directive in [`KNOWN`], in its order, with its module, context
+/// and a line about it (`spoor -L`; a unit test keeps the two lists equal
+/// and the contexts are those `apache2 -L` gives, less `.htaccess`).
+pub const DIRECTIVES: &[DirectiveInfo] = &[
+    DirectiveInfo {
+        name: "Listen",
+        module: "core.c",
+        context: Context::Server,
+        about: "An address and port (or a port) to accept connections on",
+    },
+    DirectiveInfo {
+        name: "PidFile",
+        module: "core.c",
+        context: Context::Server,
+        about: "The file the server's process id is written to",
+    },
+    DirectiveInfo {
+        name: "User",
+        module: "mod_unixd.c",
+        context: Context::Server,
+        about: "The account a server started as root serves as",
+    },
+    DirectiveInfo {
+        name: "Group",
+        module: "mod_unixd.c",
+        context: Context::Server,
+        about: "The group a server started as root serves as",
+    },
+    DirectiveInfo {
+        name: "BufferedLogs",
+        module: "mod_log_config.c",
+        context: Context::Server,
+        about: "Whether access log lines are buffered before being written",
+    },
+    DirectiveInfo {
+        name: "ServerTokens",
+        module: "core.c",
+        context: Context::Server,
+        about: "How much the Server response header says about the server",
+    },
+    DirectiveInfo {
+        name: "TypesConfig",
+        module: "mod_mime.c",
+        context: Context::Server,
+        about: "The file mapping file name extensions to content types",
+    },
+    DirectiveInfo {
+        name: "LoadModule",
+        module: "mod_so.c",
+        context: Context::Server,
+        about: "Accepted for the modules spoor implements itself; refused for any other",
+    },
+    DirectiveInfo {
+        name: "LimitRequestLine",
+        module: "core.c",
+        context: Context::Server,
+        about: "The longest request line accepted, in bytes",
+    },
+    DirectiveInfo {
+        name: "LimitRequestFieldSize",
+        module: "core.c",
+        context: Context::Server,
+        about: "The longest request header field accepted, in bytes",
+    },
+    DirectiveInfo {
+        name: "LimitRequestFields",
+        module: "core.c",
+        context: Context::Server,
+        about: "The most request header fields accepted",
+    },
+    DirectiveInfo {
+        name: "LimitRequestBody",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "The largest request body accepted, in bytes",
+    },
+    DirectiveInfo {
+        name: "ServerName",
+        module: "core.c",
+        context: Context::Server,
+        about: "The host name (and port) the server calls itself",
+    },
+    DirectiveInfo {
+        name: "ServerAlias",
+        module: "core.c",
+        context: Context::Server,
+        about: "Further names a virtual host answers to (wildcards allowed)",
+    },
+    DirectiveInfo {
+        name: "ServerAdmin",
+        module: "core.c",
+        context: Context::Server,
+        about: "The address shown to clients on error pages",
+    },
+    DirectiveInfo {
+        name: "DocumentRoot",
+        module: "core.c",
+        context: Context::Server,
+        about: "The directory the URL space is served from",
+    },
+    DirectiveInfo {
+        name: "LogFormat",
+        module: "mod_log_config.c",
+        context: Context::Server,
+        about: "An access log format, the default one or a named one",
+    },
+    DirectiveInfo {
+        name: "CustomLog",
+        module: "mod_log_config.c",
+        context: Context::Server,
+        about: "An access log: a file or piped program, a format, an optional condition",
+    },
+    DirectiveInfo {
+        name: "TransferLog",
+        module: "mod_log_config.c",
+        context: Context::Server,
+        about: "An access log in the server's default format",
+    },
+    DirectiveInfo {
+        name: "GlobalLog",
+        module: "mod_log_config.c",
+        context: Context::Server,
+        about: "An access log that every virtual host writes too",
+    },
+    DirectiveInfo {
+        name: "ErrorLog",
+        module: "core.c",
+        context: Context::Server,
+        about: "The error log: a file or a piped program",
+    },
+    DirectiveInfo {
+        name: "LogLevel",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "Which error log messages are written, overall or per module",
+    },
+    DirectiveInfo {
+        name: "ForensicLog",
+        module: "mod_log_forensic.c",
+        context: Context::Server,
+        about: "The forensic log: each request before and after it is handled",
+    },
+    DirectiveInfo {
+        name: "ServerSignature",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "The footer line of server-generated pages",
+    },
+    DirectiveInfo {
+        name: "UseCanonicalName",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "Where the server's own name and port come from for self-references",
+    },
+    DirectiveInfo {
+        name: "MaxRanges",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "The most ranges a Range request may ask for before the whole file is sent",
+    },
+    DirectiveInfo {
+        name: "MaxRangeOverlaps",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "The most overlapping ranges before the whole file is sent",
+    },
+    DirectiveInfo {
+        name: "MaxRangeReversals",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "The most ranges out of order before the whole file is sent",
+    },
+    DirectiveInfo {
+        name: "HostnameLookups",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "Whether client addresses are looked up in DNS for the logs",
+    },
+    DirectiveInfo {
+        name: "Timeout",
+        module: "core.c",
+        context: Context::Server,
+        about: "How long to wait for a client to send or receive",
+    },
+    DirectiveInfo {
+        name: "KeepAlive",
+        module: "http_core.c",
+        context: Context::Server,
+        about: "Whether connections stay open for further requests",
+    },
+    DirectiveInfo {
+        name: "KeepAliveTimeout",
+        module: "http_core.c",
+        context: Context::Server,
+        about: "How long an idle kept-alive connection waits for the next request",
+    },
+    DirectiveInfo {
+        name: "MaxKeepAliveRequests",
+        module: "http_core.c",
+        context: Context::Server,
+        about: "The most requests on one connection",
+    },
+    DirectiveInfo {
+        name: "Options",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "Which features apply in a directory (symbolic links and others)",
+    },
+    DirectiveInfo {
+        name: "Require",
+        module: "mod_authz_core.c",
+        context: Context::Inside,
+        about: "Who may access a resource (all granted, all denied)",
+    },
+    DirectiveInfo {
+        name: "DirectoryIndex",
+        module: "mod_dir.c",
+        context: Context::Anywhere,
+        about: "The files served for a request naming a directory",
+    },
+    DirectiveInfo {
+        name: "ErrorDocument",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "What is sent instead of the built-in page for a status",
+    },
+    DirectiveInfo {
+        name: "AddType",
+        module: "mod_mime.c",
+        context: Context::Anywhere,
+        about: "A content type for file name extensions",
+    },
+    DirectiveInfo {
+        name: "SetEnv",
+        module: "mod_env.c",
+        context: Context::Anywhere,
+        about: "Sets an environment variable for the request",
+    },
+    DirectiveInfo {
+        name: "UnsetEnv",
+        module: "mod_env.c",
+        context: Context::Anywhere,
+        about: "Removes an environment variable for the request",
+    },
+    DirectiveInfo {
+        name: "SetEnvIf",
+        module: "mod_setenvif.c",
+        context: Context::Anywhere,
+        about: "Sets variables when a request attribute matches a regular expression",
+    },
+    DirectiveInfo {
+        name: "SetEnvIfNoCase",
+        module: "mod_setenvif.c",
+        context: Context::Anywhere,
+        about: "SetEnvIf with a case-insensitive match",
+    },
+    DirectiveInfo {
+        name: "BrowserMatch",
+        module: "mod_setenvif.c",
+        context: Context::Anywhere,
+        about: "Sets variables when the User-Agent matches",
+    },
+    DirectiveInfo {
+        name: "BrowserMatchNoCase",
+        module: "mod_setenvif.c",
+        context: Context::Anywhere,
+        about: "BrowserMatch with a case-insensitive match",
+    },
+    DirectiveInfo {
+        name: "CookieTracking",
+        module: "mod_usertrack.c",
+        context: Context::Anywhere,
+        about: "Whether clients get a tracking cookie",
+    },
+    DirectiveInfo {
+        name: "CookieName",
+        module: "mod_usertrack.c",
+        context: Context::Anywhere,
+        about: "The tracking cookie's name",
+    },
+    DirectiveInfo {
+        name: "CookieDomain",
+        module: "mod_usertrack.c",
+        context: Context::Anywhere,
+        about: "The tracking cookie's Domain attribute",
+    },
+    DirectiveInfo {
+        name: "CookieExpires",
+        module: "mod_usertrack.c",
+        context: Context::Anywhere,
+        about: "How long the tracking cookie lasts",
+    },
+    DirectiveInfo {
+        name: "CookieStyle",
+        module: "mod_usertrack.c",
+        context: Context::Anywhere,
+        about: "The tracking cookie's syntax (Netscape, Cookie, Cookie2…)",
+    },
+    DirectiveInfo {
+        name: "CookieSameSite",
+        module: "mod_usertrack.c",
+        context: Context::Anywhere,
+        about: "The tracking cookie's SameSite attribute",
+    },
+    DirectiveInfo {
+        name: "CookieSecure",
+        module: "mod_usertrack.c",
+        context: Context::Anywhere,
+        about: "Whether the tracking cookie is marked Secure",
+    },
+    DirectiveInfo {
+        name: "CookieHttpOnly",
+        module: "mod_usertrack.c",
+        context: Context::Anywhere,
+        about: "Whether the tracking cookie is marked HttpOnly",
+    },
+    DirectiveInfo {
+        name: "<VirtualHost",
+        module: "core.c",
+        context: Context::Server,
+        about: "A section for a virtual host on one or more addresses",
+    },
+    DirectiveInfo {
+        name: "<Directory",
+        module: "core.c",
+        context: Context::Server,
+        about: "A section for a directory and those below it",
+    },
+    DirectiveInfo {
+        name: "<DirectoryMatch",
+        module: "core.c",
+        context: Context::Server,
+        about: "A section for directories matching a regular expression",
+    },
+    DirectiveInfo {
+        name: "<Location",
+        module: "core.c",
+        context: Context::Server,
+        about: "A section for a URL path and those below it",
+    },
+    DirectiveInfo {
+        name: "<LocationMatch",
+        module: "core.c",
+        context: Context::Server,
+        about: "A section for URL paths matching a regular expression",
+    },
+    DirectiveInfo {
+        name: "<Files",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "A section for file names matching a wildcard pattern",
+    },
+    DirectiveInfo {
+        name: "<FilesMatch",
+        module: "core.c",
+        context: Context::Anywhere,
+        about: "A section for file names matching a regular expression",
+    },
+];
+
 /// Directives spoor knows. Sections are spelled with `<`.
 pub const KNOWN: &[&str] = &[
     "Listen",

@@ -114,6 +114,11 @@ pub struct ReadOptions {
     /// Environment for `${VAR}` lookups after the defines; `None` means the
     /// process environment.
     pub env: Option<HashMap<String, String>>,
+    /// Directives read before the main file, one line each, like httpd's
+    /// `-C` (a `ServerRoot` among them applies to the main file's path).
+    pub pre_directives: Vec<String>,
+    /// Directives read after the main file, like httpd's `-c`.
+    pub post_directives: Vec<String>,
 }
 
 impl ReadOptions {
@@ -125,6 +130,8 @@ impl ReadOptions {
             defines: Vec::new(),
             modules: native_module_names(),
             env: None,
+            pre_directives: Vec::new(),
+            post_directives: Vec::new(),
         }
     }
 }
@@ -144,6 +151,9 @@ pub struct Config {
     pub warnings: Vec<Warning>,
 }
 
+/// The file name messages give for `-C`/`-c` directives (httpd's).
+pub const COMMAND_LINE: &str = "-c/-C directives";
+
 /// Reads the configuration file at `path` (relative to the server root if
 /// relative, as httpd treats `-f`), following `Include`s and evaluating
 /// `<IfDefine>`, `<IfModule>`, `<IfFile>`, `Define`, `UnDefine`,
@@ -162,9 +172,16 @@ pub fn read_config_in(
     opts: &ReadOptions,
 ) -> Result<Config, ConfigError> {
     let mut r = Reader::new(opts, fs);
-    let path = r.root_relative(path);
+    let cmdline = Path::new(COMMAND_LINE);
     let mut directives = Vec::new();
+    for d in &opts.pre_directives {
+        directives.extend(r.read_text(d, cmdline)?);
+    }
+    let path = r.root_relative(path);
     r.include_plain(&path, false, &mut directives)?;
+    for d in &opts.post_directives {
+        directives.extend(r.read_text(d, cmdline)?);
+    }
     Ok(r.finish(directives))
 }
 
