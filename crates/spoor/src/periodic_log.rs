@@ -265,6 +265,34 @@ mod tests {
         assert!(e.contains("takes two or three arguments"), "{e}");
     }
 
+    /// `-t`: the dated directory need not exist, the part of the path
+    /// before the first `%` must.
+    #[test]
+    fn check_dir_wants_the_fixed_part_only() {
+        let root = std::env::temp_dir().join(format!("spoor-checkdir-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("logs")).unwrap();
+        let text = format!(
+            "ServerRoot {}\nCustomLog logs/%Y-%m/a.log common period=monthly\n\
+             CustomLog missing/%Y-%m/a.log common period=monthly\n\
+             CustomLog logs/a_%Y.log common period=monthly\n",
+            root.display()
+        );
+        let s = settings(&text).unwrap();
+        let tz = TimeZone::UTC;
+        let check = |i: usize| check_dir(&s, &s.main.logs[i], Period::Monthly, &tz);
+        assert_eq!(check(0), Ok(()));
+        let e = check(1).unwrap_err();
+        assert!(
+            e.starts_with("AH02297: Cannot access directory '")
+                && e.contains("/missing/' for log file 'missing/%Y-%m/a.log'"),
+            "{e}"
+        );
+        assert_eq!(check(2), Ok(()));
+        assert!(!root.join("logs").read_dir().unwrap().any(|_| true));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
     #[test]
     fn wasd_plan_sinks() {
         use spoor_log::wasd_log::{plan, LogNaming, ServiceName};

@@ -238,6 +238,50 @@ fn httpd_conf_example_runs_as_printed() {
     assert_eq!(checked, 2);
 }
 
+/// The JSON example (with the first example's folders): the logged line
+/// is the JSON shown, its `time` that of the request.
+#[test]
+fn json_example_runs_as_printed() {
+    let text = readme();
+    let b = blocks(&text);
+    let ex = Example::new("json");
+    let first = &b[find(&b, "# site/spoor.conf") - 1];
+    for line in first.iter().filter(|l| l.starts_with("mkdir ")) {
+        ex.sh(line);
+    }
+    let conf = find(&b, "# site/json.conf");
+    ex.write_config(&b[conf]);
+    let start = &b[conf - 1];
+    assert_eq!(start.len(), 1, "{start:?}");
+    let secs = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let server = ex.start(&start[0]);
+    let curls = &b[conf + 1];
+    let before = secs();
+    assert_eq!(ex.sh(&curls[0]), "hello\n");
+    let after = secs();
+    let file = curls[1]
+        .strip_prefix("# -> in ")
+        .and_then(|f| f.strip_suffix(':'))
+        .unwrap();
+    let log = ex.wait_lines(file, 1);
+    drop(server);
+    let mut want: serde_json::Value =
+        serde_json::from_str(curls[2].strip_prefix("# ").unwrap()).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    let mut got: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    let time = got["time"].as_u64().unwrap();
+    assert!((before..=after).contains(&time), "{time}");
+    got["time"] = 0.into();
+    want["time"] = 0.into();
+    assert_eq!(got, want);
+}
+
 /// Today's date in UTC and the start of its period.
 fn today() -> Date {
     let us = std::time::SystemTime::now()
