@@ -30,7 +30,7 @@
 use std::fmt;
 use std::fs;
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -430,8 +430,9 @@ fn records(n: u64) -> String {
 /// ([`PeriodicName::fixed_dir`]), top down. Each new directory is made
 /// private (0700) first, then given its parent's owner and group (only
 /// when running as root: anyone else cannot give files away) and then its
-/// parent's permission bits, so it is never more open than the result.
-/// The fixed part itself is not created.
+/// parent's permission bits, so it is never more open than the result;
+/// both through a descriptor opened with `O_NOFOLLOW`. The fixed part
+/// itself is not created.
 fn create_dated_dirs(name: &PeriodicName, path: &Path) -> io::Result<()> {
     let Some(dir) = path.parent() else {
         return Ok(());
@@ -463,10 +464,17 @@ fn create_dated_dirs(name: &PeriodicName, path: &Path) -> io::Result<()> {
         cur.push(c);
         match fs::DirBuilder::new().mode(0o700).create(&cur) {
             Ok(()) => {
+                // Through a descriptor of the directory itself, so a
+                // symbolic link swapped in for it meanwhile is refused
+                // (O_NOFOLLOW) rather than followed by chown/chmod.
+                let d = fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                    .open(&cur)?;
                 if root {
-                    std::os::unix::fs::chown(&cur, Some(parent.uid()), Some(parent.gid()))?;
+                    std::os::unix::fs::fchown(&d, Some(parent.uid()), Some(parent.gid()))?;
                 }
-                fs::set_permissions(&cur, fs::Permissions::from_mode(parent.mode() & 0o7777))?;
+                d.set_permissions(fs::Permissions::from_mode(parent.mode() & 0o7777))?;
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => {
