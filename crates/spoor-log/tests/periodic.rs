@@ -7,11 +7,13 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 
 use jiff::civil::{date, Date, Weekday};
-use spoor_log::sink::{ManualClock, Period, PeriodicName, PeriodicSpec, Sink, SinkOptions};
+use spoor_log::sink::{
+    ManualClock, Period, PeriodicName, PeriodicSpec, Reporter, Sink, SinkOptions,
+};
 use spoor_log::wasd_log::{LogNaming, WasdLogName};
 use spoor_log::TimeZone;
 
@@ -401,6 +403,17 @@ fn wasd_named_periodic_file() {
     assert_eq!(b, b"three\n");
 }
 
+/// Sink options whose reporter keeps the messages.
+fn capturing() -> (SinkOptions, Arc<Mutex<Vec<String>>>) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    let opts = SinkOptions {
+        reporter: Reporter::new(move |m| g.lock().unwrap().push(m.to_string())),
+        ..SinkOptions::default()
+    };
+    (opts, got)
+}
+
 #[test]
 fn new_file_that_cannot_open_keeps_the_old_one() {
     let dir = TempDir::new("fail");
@@ -408,29 +421,144 @@ fn new_file_that_cannot_open_keeps_the_old_one() {
     let clock = Arc::new(ManualClock::new(at(&tz, date(2026, 5, 1), 23, 0, 0)));
     let spec = PeriodicSpec {
         period: Period::Daily,
-        // The day's directory must exist: the 2nd's does not.
         name: PeriodicName::Pattern(dir.0.join("%d/access.log")),
         time_zone: tz.clone(),
         clock: clock.clone(),
     };
-    fs::create_dir(dir.0.join("01")).unwrap();
-    let sink = Sink::periodic(spec, &SinkOptions::default()).unwrap();
+    // A regular file where the 2nd's directory would go: it cannot be
+    // created (whoever runs the test, root included).
+    fs::write(dir.0.join("02"), b"").unwrap();
+    let (opts, got) = capturing();
+    let sink = Sink::periodic(spec, &opts).unwrap();
     sink.write_record(b"a\n").unwrap();
     clock.set(at(&tz, date(2026, 5, 2), 0, 0, 1));
     let e = sink.write_record(b"b\n").unwrap_err();
     assert!(e.to_string().contains("still writing to"), "{e}");
-    // Retried a second later, not on every record.
+    // Retried a second later, not on every record, and reported once.
     sink.write_record(b"c\n").unwrap();
-    fs::create_dir(dir.0.join("02")).unwrap();
-    sink.write_record(b"d\n").unwrap();
     clock.advance(1_000_000);
-    sink.write_record(b"e\n").unwrap();
+    assert!(sink.write_record(b"d\n").is_err());
+    assert_eq!(got.lock().unwrap().len(), 1, "{:?}", got.lock().unwrap());
+    let first = got.lock().unwrap()[0].clone();
+    assert!(
+        first.contains(&format!("{}", dir.0.join("02/access.log").display()))
+            && first.contains("02 is not a directory")
+            && first.contains("still writing to"),
+        "{first}"
+    );
+    fs::remove_file(dir.0.join("02")).unwrap();
+    sink.write_record(b"e\n").unwrap(); // not yet a second later
+    clock.advance(1_000_000);
+    sink.write_record(b"f\n").unwrap();
     sink.close().unwrap();
     assert_eq!(
         fs::read(dir.0.join("01/access.log")).unwrap(),
-        b"a\nb\nc\nd\n"
+        b"a\nb\nc\nd\ne\n"
     );
-    assert_eq!(fs::read(dir.0.join("02/access.log")).unwrap(), b"e\n");
+    assert_eq!(fs::read(dir.0.join("02/access.log")).unwrap(), b"f\n");
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(
+        got[1],
+        format!(
+            "4 records went to {} while {} could not be opened",
+            dir.0.join("01/access.log").display(),
+            dir.0.join("02/access.log").display()
+        )
+    );
+}
+
+#[test]
+fn closed_while_the_new_file_cannot_open_reports_the_count() {
+    let dir = TempDir::new("failclose");
+    let tz = TimeZone::UTC;
+    let clock = Arc::new(ManualClock::new(at(&tz, date(2026, 5, 1), 23, 0, 0)));
+    let spec = PeriodicSpec {
+        period: Period::Daily,
+        name: PeriodicName::Pattern(dir.0.join("%d/access.log")),
+        time_zone: tz.clone(),
+        clock: clock.clone(),
+    };
+    fs::write(dir.0.join("02"), b"").unwrap();
+    let (opts, got) = capturing();
+    let sink = Sink::periodic(spec, &opts).unwrap();
+    clock.set(at(&tz, date(2026, 5, 2), 0, 0, 1));
+    let _ = sink.write_record(b"a\n");
+    sink.write_record(b"b\n").unwrap();
+    drop(sink);
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got[1].starts_with("2 records went to ") && got[1].ends_with("closed before it could be"),
+        "{}",
+        got[1]
+    );
+    assert_eq!(fs::read(dir.0.join("01/access.log")).unwrap(), b"a\nb\n");
+}
+
+/// `logs/%Y-%m/access.log`: the month's directory is created at the
+/// start and when the next month begins, with the mode of `logs/` (and,
+/// run as root, its owner and group); records land in their month.
+#[test]
+fn monthly_directories_are_created_like_their_parent() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = TempDir::new("mkdir");
+    let tz = TimeZone::UTC;
+    let logs = dir.0.join("logs");
+    fs::create_dir(&logs).unwrap();
+    fs::set_permissions(&logs, fs::Permissions::from_mode(0o2751)).unwrap();
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        std::os::unix::fs::chown(&logs, Some(65534), Some(65533)).unwrap();
+    }
+    let want = fs::metadata(&logs).unwrap();
+    let clock = Arc::new(ManualClock::new(at(&tz, date(2026, 11, 30), 23, 59, 59)));
+    let spec = PeriodicSpec {
+        period: Period::Monthly,
+        name: PeriodicName::Pattern(logs.join("%Y-%m/access.log")),
+        time_zone: tz.clone(),
+        clock: clock.clone(),
+    };
+    let (opts, got) = capturing();
+    let sink = Sink::periodic(spec, &opts).unwrap();
+    sink.write_record(b"nov\n").unwrap();
+    clock.advance(1_000_000);
+    sink.write_record(b"dec\n").unwrap();
+    sink.close().unwrap();
+    assert!(got.lock().unwrap().is_empty(), "{:?}", got.lock().unwrap());
+    for (month, line) in [("2026-11", "nov\n"), ("2026-12", "dec\n")] {
+        let d = logs.join(month);
+        let m = fs::metadata(&d).unwrap();
+        assert!(m.is_dir());
+        assert_eq!(m.mode() & 0o7777, 0o2751, "{month}");
+        if root {
+            assert_eq!((m.uid(), m.gid()), (want.uid(), want.gid()), "{month}");
+        } else {
+            assert_eq!(m.uid(), unsafe { libc::geteuid() }, "{month}");
+        }
+        assert_eq!(fs::read(d.join("access.log")).unwrap(), line.as_bytes());
+    }
+}
+
+/// Only the dated part is created: a missing fixed part fails the open.
+#[test]
+fn the_fixed_part_of_the_path_is_not_created() {
+    let dir = TempDir::new("fixed");
+    let tz = TimeZone::UTC;
+    let clock = Arc::new(ManualClock::new(at(&tz, date(2026, 11, 30), 12, 0, 0)));
+    let spec = PeriodicSpec {
+        period: Period::Monthly,
+        name: PeriodicName::Pattern(dir.0.join("missing/%Y-%m/access.log")),
+        time_zone: tz,
+        clock,
+    };
+    assert_eq!(
+        Sink::periodic(spec, &SinkOptions::default())
+            .unwrap_err()
+            .kind(),
+        std::io::ErrorKind::NotFound
+    );
+    assert!(!dir.0.join("missing").exists());
 }
 
 #[test]

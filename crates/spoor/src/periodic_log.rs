@@ -12,8 +12,11 @@
 //! first of the month). The file switches on the first record written after
 //! local midnight of a new period, inside the server, with no piped
 //! `rotatelogs`; no record is lost or written twice across the switch
-//! (see `spoor_log::sink::periodic`). httpd itself refuses `period=`, so a
-//! configuration that uses it is spoor-only.
+//! (see `spoor_log::sink::periodic`). Directories named by the date
+//! (`logs/%Y-%m/access.log`) are created at start-up and when a period
+//! begins, with the permissions (and, as root, the owner) of their parent;
+//! the part of the path before the first `%` must exist. httpd itself
+//! refuses `period=`, so a configuration that uses it is spoor-only.
 
 use std::path::PathBuf;
 
@@ -101,8 +104,10 @@ fn periodic_spec(
     }
 }
 
-/// Checks that the directory of the current period's file exists
-/// (httpd's AH02297 wording).
+/// Checks that the directory the log's files go into exists (httpd's
+/// AH02297 wording): for a pattern whose directories carry the date
+/// (`logs/%Y-%m/access.log`), its fixed part (`logs/`), since the dated
+/// ones are created when a period begins; else the file's directory.
 pub fn check_dir(
     settings: &Settings,
     spec: &LogSpec,
@@ -110,16 +115,20 @@ pub fn check_dir(
     tz: &TimeZone,
 ) -> Result<(), String> {
     let ps = periodic_spec(settings, spec, period, tz);
-    let dir = match &ps.name {
-        PeriodicName::Wasd(w) => w.dir.clone(),
-        PeriodicName::Pattern(p) => p.parent().map(PathBuf::from).unwrap_or_default(),
+    let (shown, must_exist) = match &ps.name {
+        PeriodicName::Wasd(w) => (w.dir.clone(), w.dir.clone()),
+        PeriodicName::Pattern(p) => {
+            let dir = p.parent().map(PathBuf::from).unwrap_or_default();
+            match ps.name.fixed_dir() {
+                Some(fixed) => (fixed.clone(), fixed),
+                None => (dir.clone(), dir),
+            }
+        }
     };
-    let first = ps.at(ps.clock.now_us()).1;
-    let first_dir = first.parent().map(PathBuf::from).unwrap_or_default();
-    if !first_dir.as_os_str().is_empty() && !first_dir.is_dir() {
+    if !must_exist.as_os_str().is_empty() && !must_exist.is_dir() {
         return Err(format!(
             "AH02297: Cannot access directory '{}/' for log file '{}' defined at {}:{}",
-            dir.display(),
+            shown.display(),
             spec.target,
             spec.file.display(),
             spec.line
@@ -254,6 +263,34 @@ mod tests {
         // Still at most one condition after the format.
         let e = err("CustomLog a%d combined period=daily env=a env=b\n");
         assert!(e.contains("takes two or three arguments"), "{e}");
+    }
+
+    /// `-t`: the dated directory need not exist, the part of the path
+    /// before the first `%` must.
+    #[test]
+    fn check_dir_wants_the_fixed_part_only() {
+        let root = std::env::temp_dir().join(format!("spoor-checkdir-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("logs")).unwrap();
+        let text = format!(
+            "ServerRoot {}\nCustomLog logs/%Y-%m/a.log common period=monthly\n\
+             CustomLog missing/%Y-%m/a.log common period=monthly\n\
+             CustomLog logs/a_%Y.log common period=monthly\n",
+            root.display()
+        );
+        let s = settings(&text).unwrap();
+        let tz = TimeZone::UTC;
+        let check = |i: usize| check_dir(&s, &s.main.logs[i], Period::Monthly, &tz);
+        assert_eq!(check(0), Ok(()));
+        let e = check(1).unwrap_err();
+        assert!(
+            e.starts_with("AH02297: Cannot access directory '")
+                && e.contains("/missing/' for log file 'missing/%Y-%m/a.log'"),
+            "{e}"
+        );
+        assert_eq!(check(2), Ok(()));
+        assert!(!root.join("logs").read_dir().unwrap().any(|_| true));
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

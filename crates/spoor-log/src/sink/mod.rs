@@ -327,15 +327,16 @@ impl Sink {
     /// Opens a periodic file: the file of the period `spec`'s clock is in
     /// now (created and appended to as [`Sink::file`]), switched to the
     /// next period's file by the first record written after that period
-    /// starts. If the new file cannot be opened, records keep going to the
-    /// old one, the write reports the error, and the switch is tried again
-    /// a second later.
+    /// starts. Directories named by the date are created as needed (module
+    /// [`periodic`]). If the new file cannot be opened, records keep going
+    /// to the old one and are counted, the reporter hears of it once, and
+    /// the switch is tried again a second later.
     pub fn periodic(spec: PeriodicSpec, opts: &SinkOptions) -> io::Result<Sink> {
         let name = match &spec.name {
             PeriodicName::Pattern(p) => p.display().to_string(),
             PeriodicName::Wasd(w) => w.dir.join(w.file_name(None)).display().to_string(),
         };
-        let (periodic, fd) = Periodic::open(spec, open_append)?;
+        let (periodic, fd) = Periodic::open(spec, &opts.reporter, open_append)?;
         let out = Out::new(Fd::Owned(fd), &name, &opts.reporter);
         Sink::build(name, Dest::Periodic { periodic, out }, opts)
     }
@@ -484,13 +485,15 @@ impl Sink {
         }
         let switched = match &self.inner.dest {
             Dest::Periodic { periodic, .. } if periodic.is_due() => {
+                // A failed switch is reported by the switch itself, once
+                // per run of failures, and tried again a second later.
                 let r = self.inner.switch_period();
-                if let Err(e) = &r {
-                    // At most once a second: a failed switch is tried
-                    // again a second later.
-                    self.inner.reporter.report(&e.to_string());
-                }
+                periodic.count_if_stale();
                 r
+            }
+            Dest::Periodic { periodic, .. } => {
+                periodic.count_if_stale();
+                Ok(())
             }
             _ => Ok(()),
         };

@@ -15,11 +15,24 @@
 //! the day itself for [`Period::Daily`], the latest given weekday on or
 //! before the day for [`Period::Weekly`], the first of the month for
 //! [`Period::Monthly`] (WASD's documented rules).
+//!
+//! Directories whose names come from the date (`logs/%Y-%m/access.log`)
+//! are created when a period's file is opened, at start-up and at each
+//! switch: every missing directory below the pattern's fixed part (the
+//! leading components without a `%`, which must exist) gets the
+//! permission bits of its parent and, when the process runs as root, its
+//! owner and group. If the new period's file cannot be opened (a directory
+//! that cannot be made, a full disk…), records keep going to the old file;
+//! the reporter hears once when that begins and once, with the number of
+//! records that went to the old file, when the switch succeeds or the
+//! sink closes.
 
 use std::fmt;
+use std::fs;
 use std::io;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -27,6 +40,7 @@ pub use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
+use super::fd::Reporter;
 use crate::time::{strftime, Tm};
 use crate::wasd_log::WasdLogName;
 
@@ -161,6 +175,26 @@ impl PeriodicName {
         }
     }
 
+    /// The part of the file's directory that does not depend on the date:
+    /// a pattern's leading components up to the first one with a `%` in
+    /// it. `None` when no directory component has a `%` (nothing to
+    /// create), and for WASD names (their directory is fixed).
+    pub fn fixed_dir(&self) -> Option<PathBuf> {
+        use std::os::unix::ffi::OsStrExt;
+        let PeriodicName::Pattern(p) = self else {
+            return None;
+        };
+        let dir = p.parent()?;
+        let mut fixed = PathBuf::new();
+        for c in dir.components() {
+            if c.as_os_str().as_bytes().contains(&b'%') {
+                return Some(fixed);
+            }
+            fixed.push(c);
+        }
+        None
+    }
+
     /// Whether a pattern changes with the date at all: it has a `%`
     /// conversion other than `%%`, `%n` and `%t`. WASD names always do.
     pub fn is_dated(&self) -> bool {
@@ -241,6 +275,13 @@ pub(super) struct Periodic {
     next_us: AtomicI64,
     /// The current file; the mutex also serialises switches.
     current: Mutex<PathBuf>,
+    /// Set while the current period's file could not be opened and
+    /// records go on into the previous period's file.
+    stale: AtomicBool,
+    /// Records written to the previous period's file since then.
+    stale_records: AtomicU64,
+    /// Where the start and the end of such a run are reported.
+    reporter: Reporter,
 }
 
 impl fmt::Debug for Periodic {
@@ -253,21 +294,36 @@ impl fmt::Debug for Periodic {
 }
 
 impl Periodic {
-    /// Opens the file of the period the clock is in.
+    /// Opens the file of the period the clock is in, creating its dated
+    /// directories first.
     pub(super) fn open(
         spec: PeriodicSpec,
+        reporter: &Reporter,
         open: impl Fn(&Path) -> io::Result<std::os::fd::OwnedFd>,
     ) -> io::Result<(Periodic, std::os::fd::OwnedFd)> {
         let (_, path, next) = spec.at(spec.clock.now_us());
+        create_dated_dirs(&spec.name, &path)?;
         let fd = open(&path)?;
         Ok((
             Periodic {
                 spec,
                 next_us: AtomicI64::new(next),
                 current: Mutex::new(path),
+                stale: AtomicBool::new(false),
+                stale_records: AtomicU64::new(0),
+                reporter: reporter.clone(),
             },
             fd,
         ))
+    }
+
+    /// Counts a record that goes to the previous period's file because
+    /// the current one could not be opened (one atomic load otherwise).
+    #[inline]
+    pub(super) fn count_if_stale(&self) {
+        if self.stale.load(Ordering::Relaxed) {
+            self.stale_records.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// The file records go to now.
@@ -286,8 +342,11 @@ impl Periodic {
 
     /// Runs `switch` with the new file when the period has ended, under
     /// the switch lock (so only one writer switches and the others wait
-    /// for it). If the new file cannot be opened the old one stays in use,
-    /// the next attempt is a second later, and the error is returned.
+    /// for it), after creating its dated directories. If the new file
+    /// cannot be opened the old one stays in use, the next attempt is a
+    /// second later, and the error is returned; the first failure of a
+    /// run is reported, later ones are not. A switch that succeeds after
+    /// failures reports how many records went to the old file meanwhile.
     pub(super) fn rotate(
         &self,
         open: impl Fn(&Path) -> io::Result<std::os::fd::OwnedFd>,
@@ -304,9 +363,18 @@ impl Periodic {
             self.next_us.store(next, Ordering::Release);
             return Ok(());
         }
-        match open(&path) {
+        match create_dated_dirs(&self.spec.name, &path).and_then(|()| open(&path)) {
             Ok(fd) => {
                 switch(fd);
+                if self.stale.swap(false, Ordering::Relaxed) {
+                    let n = self.stale_records.swap(0, Ordering::Relaxed);
+                    self.reporter.report(&format!(
+                        "{} went to {} while {} could not be opened",
+                        records(n),
+                        cur.display(),
+                        path.display()
+                    ));
+                }
                 *cur = path;
                 self.next_us.store(next, Ordering::Release);
                 Ok(())
@@ -314,17 +382,117 @@ impl Periodic {
             Err(e) => {
                 self.next_us
                     .store(now.saturating_add(1_000_000), Ordering::Release);
-                Err(io::Error::new(
+                let e = io::Error::new(
                     e.kind(),
                     format!(
                         "could not open the new log file {} ({e}); still writing to {}",
                         path.display(),
                         cur.display()
                     ),
-                ))
+                );
+                if !self.stale.swap(true, Ordering::Relaxed) {
+                    self.reporter.report(&format!(
+                        "{e} (tried again every second; the records are counted)"
+                    ));
+                }
+                Err(e)
             }
         }
     }
+}
+
+impl Drop for Periodic {
+    fn drop(&mut self) {
+        if *self.stale.get_mut() {
+            let n = *self.stale_records.get_mut();
+            let cur = self.current.get_mut().unwrap_or_else(|e| e.into_inner());
+            let (_, want, _) = self.spec.at(self.spec.clock.now_us());
+            self.reporter.report(&format!(
+                "{} went to {} while {} could not be opened; closed before it could be",
+                records(n),
+                cur.display(),
+                want.display()
+            ));
+        }
+    }
+}
+
+/// "1 record" / "N records".
+fn records(n: u64) -> String {
+    if n == 1 {
+        "1 record".to_string()
+    } else {
+        format!("{n} records")
+    }
+}
+
+/// Creates the missing directories of `path` below `name`'s fixed part
+/// ([`PeriodicName::fixed_dir`]), top down. Each new directory is made
+/// private (0700) first, then given its parent's owner and group (only
+/// when running as root: anyone else cannot give files away) and then its
+/// parent's permission bits, so it is never more open than the result;
+/// both through a descriptor opened with `O_NOFOLLOW`. The fixed part
+/// itself is not created.
+fn create_dated_dirs(name: &PeriodicName, path: &Path) -> io::Result<()> {
+    let Some(dir) = path.parent() else {
+        return Ok(());
+    };
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(()); // the usual case: one stat(2)
+    }
+    let Some(fixed) = name.fixed_dir() else {
+        return Ok(()); // opening the file reports the missing directory
+    };
+    let Ok(rest) = dir.strip_prefix(&fixed) else {
+        return Ok(());
+    };
+    let base = if fixed.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        fixed.as_path()
+    };
+    let mut parent = fs::metadata(base)?;
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut cur = fixed.clone();
+    for c in rest.components() {
+        let std::path::Component::Normal(c) = c else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("the date gave the directory name {}", dir.display()),
+            ));
+        };
+        cur.push(c);
+        match fs::DirBuilder::new().mode(0o700).create(&cur) {
+            Ok(()) => {
+                // Through a descriptor of the directory itself, so a
+                // symbolic link swapped in for it meanwhile is refused
+                // (O_NOFOLLOW) rather than followed by chown/chmod.
+                let d = fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                    .open(&cur)?;
+                if root {
+                    std::os::unix::fs::fchown(&d, Some(parent.uid()), Some(parent.gid()))?;
+                }
+                d.set_permissions(fs::Permissions::from_mode(parent.mode() & 0o7777))?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("could not create the directory {}: {e}", cur.display()),
+                ))
+            }
+        }
+        parent = fs::metadata(&cur)?;
+        if !parent.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", cur.display()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
