@@ -26,6 +26,7 @@ Connections are driven in lock step: one request on each of `--conns`
 connections, then the responses, so with several connections the server
 finds several sockets ready at once, as under wrk.
 
+    cargo build --profile profiling -p spoor   # symbols for callgrind
     bench/profile.py --tool callgrind --requests 2000
     bench/profile.py --tool strace --variant forensic --conns 8
 """
@@ -217,7 +218,9 @@ def ctx_switches(pid):
 
 
 def run(args):
-    binary = args.binary or os.path.join(ROOT, "target", "release", "spoor")
+    # The profiling profile keeps symbols and line tables, which
+    # callgrind_annotate needs; the release binary is stripped.
+    binary = args.binary or os.path.join(ROOT, "target", "profiling", "spoor")
     work = tempfile.mkdtemp(prefix="spoor-profile.")
     try:
         os.makedirs(f"{work}/htdocs")
@@ -344,7 +347,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--top", type=int, default=0, help="list the N costliest functions")
     ap.add_argument("--keep", help="copy the callgrind output here")
-    ap.add_argument("--binary", help="the spoor binary (default target/release/spoor)")
+    ap.add_argument("--binary", help="the spoor binary (default target/profiling/spoor, "
+                    "built by `cargo build --profile profiling -p spoor`)")
     run(ap.parse_args())
 
 

@@ -47,23 +47,16 @@ pub fn os_random(buf: &mut [u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Encodes 20 bytes as mod_unique_id does: 3-byte groups, most significant
-/// bits first, two zero bytes of padding, cut at 27 characters.
+/// Encodes 20 bytes as mod_unique_id does: base64url without padding
+/// (3-byte groups, most significant bits first; the last two bytes give
+/// 3 characters with 2 zero bits), 27 characters.
 pub fn encode(raw: &[u8; 20]) -> [u8; UNIQUE_ID_LEN] {
-    let mut padded = [0u8; 21];
-    padded[..20].copy_from_slice(raw);
+    use base64::Engine as _;
     let mut out = [0u8; UNIQUE_ID_LEN];
-    let mut k = 0;
-    for g in padded.chunks(3) {
-        let v = (g[0] as u32) << 16 | (g[1] as u32) << 8 | g[2] as u32;
-        for shift in [18, 12, 6, 0] {
-            if k == UNIQUE_ID_LEN {
-                return out;
-            }
-            out[k] = ALPHABET[((v >> shift) & 63) as usize];
-            k += 1;
-        }
-    }
+    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode_slice(raw, &mut out)
+        .expect("20 bytes are 27 characters");
+    debug_assert_eq!(n, UNIQUE_ID_LEN);
     out
 }
 
@@ -138,6 +131,51 @@ impl UniqueIds {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// The hand-written encoder spoor had before the `base64` crate: a
+    /// reference model the crate's output must equal.
+    fn encode_before_crate(raw: &[u8; 20]) -> [u8; UNIQUE_ID_LEN] {
+        let mut padded = [0u8; 21];
+        padded[..20].copy_from_slice(raw);
+        let mut out = [0u8; UNIQUE_ID_LEN];
+        let mut k = 0;
+        for g in padded.chunks(3) {
+            let v = (g[0] as u32) << 16 | (g[1] as u32) << 8 | g[2] as u32;
+            for shift in [18, 12, 6, 0] {
+                if k == UNIQUE_ID_LEN {
+                    return out;
+                }
+                out[k] = ALPHABET[((v >> shift) & 63) as usize];
+                k += 1;
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn crate_encoder_equals_the_hand_written_one(
+            raw in proptest::array::uniform20(proptest::num::u8::ANY)
+        ) {
+            proptest::prop_assert_eq!(encode(&raw), encode_before_crate(&raw));
+            proptest::prop_assert_eq!(decode(&encode(&raw)), Some(raw));
+        }
+    }
+
+    #[test]
+    fn crate_encoder_equals_the_hand_written_one_at_the_edges() {
+        for b in [0u8, 0x01, 0x3f, 0x7f, 0x80, 0xfb, 0xfc, 0xfe, 0xff] {
+            for pos in 0..20 {
+                let mut raw = [0u8; 20];
+                raw[pos] = b;
+                assert_eq!(encode(&raw), encode_before_crate(&raw));
+                let mut raw = [0xffu8; 20];
+                raw[pos] = b;
+                assert_eq!(encode(&raw), encode_before_crate(&raw));
+            }
+        }
+    }
 
     #[test]
     fn decodes_a_live_httpd_id() {

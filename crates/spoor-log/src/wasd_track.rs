@@ -44,6 +44,18 @@ pub const MULTI_SESSION_SECS: i64 = 365 * 86_400;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 
+/// The base64 engine for [`ALPHABET`], without padding.
+const TOKEN_ENGINE: base64::engine::GeneralPurpose = {
+    let alphabet = match base64::alphabet::Alphabet::new(match std::str::from_utf8(ALPHABET) {
+        Ok(s) => s,
+        Err(_) => panic!("the token alphabet is ASCII"),
+    }) {
+        Ok(a) => a,
+        Err(_) => panic!("the token alphabet has 64 distinct characters"),
+    };
+    base64::engine::GeneralPurpose::new(&alphabet, base64::engine::general_purpose::NO_PAD)
+};
+
 fn value_of(c: u8) -> Option<u8> {
     Some(match c {
         b'A'..=b'Z' => c - b'A',
@@ -66,20 +78,15 @@ impl std::fmt::Debug for Token {
 }
 
 impl Token {
-    /// Encodes 14 bytes.
+    /// Encodes 14 bytes: base64 in the token alphabet without padding
+    /// (the last two bytes give 3 characters with 2 zero bits).
     pub fn encode(b: &[u8; 14]) -> Token {
+        use base64::Engine as _;
         let mut out = [0u8; TOKEN_LEN];
-        let mut o = 0;
-        let mut push = |v: u32, n: usize| {
-            for k in 0..n {
-                out[o] = ALPHABET[((v >> (18 - 6 * k)) & 63) as usize];
-                o += 1;
-            }
-        };
-        for c in b[..12].chunks(3) {
-            push((c[0] as u32) << 16 | (c[1] as u32) << 8 | c[2] as u32, 4);
-        }
-        push((b[12] as u32) << 16 | (b[13] as u32) << 8, 3);
+        let n = TOKEN_ENGINE
+            .encode_slice(b, &mut out)
+            .expect("14 bytes are 19 characters");
+        debug_assert_eq!(n, TOKEN_LEN);
         Token(out)
     }
 
@@ -331,6 +338,49 @@ pub fn find_token<'a>(cookie_headers: impl IntoIterator<Item = &'a [u8]>) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hand-written encoder spoor had before the `base64` crate: a
+    /// reference model the crate's output must equal.
+    fn encode_before_crate(b: &[u8; 14]) -> [u8; TOKEN_LEN] {
+        let mut out = [0u8; TOKEN_LEN];
+        let mut o = 0;
+        let mut push = |v: u32, n: usize| {
+            for k in 0..n {
+                out[o] = ALPHABET[((v >> (18 - 6 * k)) & 63) as usize];
+                o += 1;
+            }
+        };
+        for c in b[..12].chunks(3) {
+            push((c[0] as u32) << 16 | (c[1] as u32) << 8 | c[2] as u32, 4);
+        }
+        push((b[12] as u32) << 16 | (b[13] as u32) << 8, 3);
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn crate_encoder_equals_the_hand_written_one(
+            b in proptest::array::uniform14(proptest::num::u8::ANY)
+        ) {
+            let t = Token::encode(&b);
+            proptest::prop_assert_eq!(t.as_bytes(), &encode_before_crate(&b)[..]);
+            proptest::prop_assert_eq!(Token::decode(t.as_bytes()), Some(b));
+        }
+    }
+
+    #[test]
+    fn crate_encoder_equals_the_hand_written_one_at_the_edges() {
+        for v in [0u8, 0x01, 0x3e, 0x3f, 0x7f, 0x80, 0xf8, 0xfc, 0xff] {
+            for pos in 0..14 {
+                for fill in [0u8, 0xff] {
+                    let mut b = [fill; 14];
+                    b[pos] = v;
+                    assert_eq!(Token::encode(&b).as_bytes(), &encode_before_crate(&b)[..]);
+                }
+            }
+        }
+    }
 
     #[test]
     fn documented_example_decodes() {

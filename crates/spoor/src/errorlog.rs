@@ -560,26 +560,54 @@ pub fn make_id(time_us: i64) -> [u8; 11] {
 }
 
 fn encode_id(id: u64) -> [u8; 11] {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = id.to_ne_bytes();
+    use base64::Engine as _;
     let mut out = [0u8; 11];
-    let mut o = 0;
-    for chunk in b.chunks(3) {
-        let n = chunk.len();
-        let v = (chunk[0] as u32) << 16
-            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
-            | *chunk.get(2).unwrap_or(&0) as u32;
-        for k in 0..=n {
-            out[o] = B64[((v >> (18 - 6 * k)) & 63) as usize];
-            o += 1;
-        }
-    }
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .encode_slice(id.to_ne_bytes(), &mut out)
+        .expect("8 bytes are 11 characters");
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hand-written encoder spoor had before the `base64` crate: a
+    /// reference model the crate's output must equal.
+    fn encode_id_before_crate(id: u64) -> [u8; 11] {
+        const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let b = id.to_ne_bytes();
+        let mut out = [0u8; 11];
+        let mut o = 0;
+        for chunk in b.chunks(3) {
+            let n = chunk.len();
+            let v = (chunk[0] as u32) << 16
+                | (*chunk.get(1).unwrap_or(&0) as u32) << 8
+                | *chunk.get(2).unwrap_or(&0) as u32;
+            for k in 0..=n {
+                out[o] = B64[((v >> (18 - 6 * k)) & 63) as usize];
+                o += 1;
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn crate_encoder_equals_the_hand_written_one(id in proptest::num::u64::ANY) {
+            proptest::prop_assert_eq!(encode_id(id), encode_id_before_crate(id));
+        }
+    }
+
+    #[test]
+    fn crate_encoder_equals_the_hand_written_one_at_the_edges() {
+        for shift in 0..64 {
+            for id in [1u64 << shift, !(1u64 << shift), (1u64 << shift) - 1] {
+                assert_eq!(encode_id(id), encode_id_before_crate(id));
+            }
+        }
+    }
 
     #[test]
     fn levels_parse_as_httpd() {

@@ -459,13 +459,23 @@ fn netscape_date(us: i64, out: &mut Vec<u8>) {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let secs = us / 1_000_000;
-    let days = secs.div_euclid(86400);
-    let tod = secs.rem_euclid(86400);
-    let (y, m, d) = civil_from_days(days);
-    let wday = (days + 4).rem_euclid(7) as usize;
-    let yy = (y - 1900) % 100;
-    let _ = write!(out, "{}, {d:02}-{}-", DAYS[wday], MONTHS[(m - 1) as usize]);
+    // jiff's range (years -9999..=9999) holds every time a cookie can
+    // expire at (now plus an i32 of seconds); clamping keeps the call total.
+    let secs = (us / 1_000_000).clamp(
+        jiff::Timestamp::MIN.as_second(),
+        jiff::Timestamp::MAX.as_second(),
+    );
+    let ts = jiff::Timestamp::from_second(secs).expect("clamped to jiff's range");
+    let dt = jiff::tz::TimeZone::UTC.to_datetime(ts);
+    let wday = dt.weekday().to_sunday_zero_offset() as usize;
+    let yy = (i64::from(dt.year()) - 1900) % 100;
+    let _ = write!(
+        out,
+        "{}, {:02}-{}-",
+        DAYS[wday],
+        dt.day(),
+        MONTHS[(dt.month() - 1) as usize]
+    );
     if yy < 0 {
         let _ = write!(out, "-{:02}", -yy);
     } else {
@@ -474,24 +484,10 @@ fn netscape_date(us: i64, out: &mut Vec<u8>) {
     let _ = write!(
         out,
         " {:02}:{:02}:{:02} GMT",
-        tod / 3600,
-        tod % 3600 / 60,
-        tod % 60
+        dt.hour(),
+        dt.minute(),
+        dt.second()
     );
-}
-
-/// (year, month 1-12, day 1-31) of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// Four bytes from the operating system's CSPRNG (`getrandom(2)`, read
@@ -691,6 +687,25 @@ mod tests {
         assert_eq!(t.find(b"a.b+c=1"), Some(6..7));
         assert_eq!(t.find(b"aXb+c=1"), None);
         assert_eq!(t.find(b"a.bbc=1"), None);
+    }
+
+    #[test]
+    fn netscape_dates_as_strftime() {
+        // Expected values from Python's strftime("%a, %d-%b-%y %H:%M:%S GMT").
+        for (secs, want) in [
+            (0i64, "Thu, 01-Jan-70 00:00:00 GMT"),
+            (951_827_696, "Tue, 29-Feb-00 12:34:56 GMT"),
+            (4_102_444_799, "Thu, 31-Dec-99 23:59:59 GMT"),
+            (-1, "Wed, 31-Dec-69 23:59:59 GMT"),
+        ] {
+            let mut out = Vec::new();
+            netscape_date(secs * 1_000_000, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{secs}");
+        }
+        // Sub-second parts are cut toward zero, as APR does.
+        let mut out = Vec::new();
+        netscape_date(-1, &mut out);
+        assert_eq!(out, b"Thu, 01-Jan-70 00:00:00 GMT");
     }
 
     #[test]
