@@ -222,6 +222,9 @@ def run(args):
     # callgrind_annotate needs; the release binary is stripped.
     binary = args.binary or os.path.join(ROOT, "target", "profiling", "spoor")
     work = tempfile.mkdtemp(prefix="spoor-profile.")
+    # Started as root, every server gives root up (spoor to nobody by
+    # default): the tree must be readable by that account.
+    os.chmod(work, 0o755)
     try:
         os.makedirs(f"{work}/htdocs")
         os.makedirs(f"{work}/logs")
