@@ -124,21 +124,44 @@ impl Listeners {
         current: Arc<Current>,
         shutdown: watch::Receiver<bool>,
     ) -> io::Result<Listeners> {
+        Ok(Listeners::serve(
+            Listeners::bind_all(addrs)?,
+            current,
+            shutdown,
+        ))
+    }
+
+    /// Binds every address (the first that fails is the error) without
+    /// accepting on any: the kernel queues connections until
+    /// [`Listeners::serve`] starts the accept loops, so start-up can bind
+    /// as root, give root up, and only then accept.
+    pub fn bind_all(addrs: &[SocketAddr]) -> io::Result<Change> {
+        let mut new = Vec::new();
+        for &a in addrs {
+            new.push((a, bind(a)?));
+        }
+        Ok(Change {
+            new,
+            removed: Vec::new(),
+        })
+    }
+
+    /// Starts serving sockets bound by [`Listeners::bind_all`] with the
+    /// configuration in `current`; connections stop when `shutdown`
+    /// becomes true. Prints `spoor: listening on ADDR` for each.
+    pub fn serve(
+        bound: Change,
+        current: Arc<Current>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Listeners {
         let mut l = Listeners {
             active: Vec::new(),
             current,
             shutdown,
             tasks: JoinSet::new(),
         };
-        let mut bound = Vec::new();
-        for &a in addrs {
-            bound.push((a, bind(a)?));
-        }
-        l.apply(Change {
-            new: bound,
-            removed: Vec::new(),
-        });
-        Ok(l)
+        l.apply(bound);
+        l
     }
 
     /// The addresses served now, in the order they were bound.

@@ -447,7 +447,9 @@ async fn run(
     let mut hup = signal(SignalKind::hangup())?;
     let mut usr1 = signal(SignalKind::user_defined1())?;
     let (tx, rx) = tokio::sync::watch::channel(false);
-    let mut listeners = Listeners::start(&addrs, current.clone(), rx)?;
+    // Bound now, accepted only once root is given up below: connections
+    // wait in the kernel's queue meanwhile.
+    let bound = Listeners::bind_all(&addrs)?;
     if let Some(p) = &pid_file {
         std::fs::write(p, format!("{}\n", std::process::id()))?;
     }
@@ -458,6 +460,7 @@ async fn run(
     if let Plan::Drop(id) = &plan {
         eprintln!("spoor: serving as {id}");
     }
+    let mut listeners = Listeners::serve(bound, current.clone(), rx);
     spoor::notify::ready();
     let mut state = Running {
         cli: Arc::new(cli),

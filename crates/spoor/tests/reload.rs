@@ -51,14 +51,16 @@ impl Spoor {
             }
         });
         let s = Spoor { child, lines: rx };
-        for _ in 0..listeners {
-            let l = s.line();
-            assert!(l.starts_with("spoor: listening on "), "{l}");
-        }
-        // Started as root, spoor then says which account it serves as.
+        // Started as root, spoor first says which account it serves as
+        // (root is given up before any socket accepts), then what it
+        // listens on.
         if common::is_root() {
             let l = s.line();
             assert!(l.starts_with("spoor: serving as user "), "{l}");
+        }
+        for _ in 0..listeners {
+            let l = s.line();
+            assert!(l.starts_with("spoor: listening on "), "{l}");
         }
         s
     }
