@@ -608,3 +608,83 @@ fn sigusr1_reopens_logs() {
     assert_eq!(read(&t.0, "logs/a.log.1"), "A a.test /one 404\n");
     assert_eq!(read(&t.0, "logs/a.log"), "A a.test /two 404\n");
 }
+
+/// `Include` (a wildcard, a directory, `IncludeOptional` with no match),
+/// `<IfModule>` (a module spoor provides, a missing one, negated) and
+/// `<IfFile>` (relative to the ServerRoot, negated), through the binary:
+/// exactly the directives of the true branches take effect.
+#[test]
+fn include_ifmodule_and_iffile_through_the_binary() {
+    let t = tempdir("incl");
+    let port = free_port();
+    for d in ["conf.d", "more"] {
+        std::fs::create_dir_all(t.0.join(d)).unwrap();
+    }
+    // Read in name order: a.conf defines the format b.conf uses.
+    std::fs::write(t.0.join("conf.d/a.conf"), "LogFormat \"INC %U %>s\" inc\n").unwrap();
+    std::fs::write(t.0.join("conf.d/b.conf"), "CustomLog logs/inc.log inc\n").unwrap();
+    std::fs::write(t.0.join("conf.d/ignored.txt"), "Frobnicate\n").unwrap();
+    std::fs::write(
+        t.0.join("more/m.conf"),
+        "CustomLog logs/dir.log \"DIR %U\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.0.join("spoor.conf"),
+        format!(
+            "Listen 127.0.0.1:{port}\n\
+             ServerName main.test\n\
+             DocumentRoot htdocs\n\
+             Include conf.d/*.conf\n\
+             Include more\n\
+             IncludeOptional nowhere/*.conf\n\
+             <IfModule log_config_module>\n\
+               CustomLog logs/mod.log \"MOD %U\"\n\
+             </IfModule>\n\
+             <IfModule no_such_module>\n\
+               Frobnicate on\n\
+               CustomLog logs/never1.log \"X\"\n\
+             </IfModule>\n\
+             <IfModule !no_such_module>\n\
+               CustomLog logs/notmod.log \"NOTMOD %U\"\n\
+             </IfModule>\n\
+             <IfFile htdocs/index.html>\n\
+               CustomLog logs/file.log \"FILE %U\"\n\
+             </IfFile>\n\
+             <IfFile !htdocs/index.html>\n\
+               CustomLog logs/never2.log \"X\"\n\
+             </IfFile>\n\
+             <IfFile !htdocs/missing.html>\n\
+               CustomLog logs/nofile.log \"NOFILE %U\"\n\
+             </IfFile>\n"
+        ),
+    )
+    .unwrap();
+    let out = spoor(&["-t", "-f", "spoor.conf"], &t.0);
+    assert!(out.status.success(), "{out:?}");
+    let s = start(&t.0, port);
+    assert!(get(port, "main.test", "/index.html").contains("200 OK"));
+    assert!(get(port, "main.test", "/gone").contains("404 Not Found"));
+    stop(s);
+    assert_eq!(
+        read(&t.0, "logs/inc.log"),
+        "INC /index.html 200\nINC /gone 404\n"
+    );
+    assert_eq!(read(&t.0, "logs/dir.log"), "DIR /index.html\nDIR /gone\n");
+    assert_eq!(read(&t.0, "logs/mod.log"), "MOD /index.html\nMOD /gone\n");
+    assert_eq!(
+        read(&t.0, "logs/notmod.log"),
+        "NOTMOD /index.html\nNOTMOD /gone\n"
+    );
+    assert_eq!(
+        read(&t.0, "logs/file.log"),
+        "FILE /index.html\nFILE /gone\n"
+    );
+    assert_eq!(
+        read(&t.0, "logs/nofile.log"),
+        "NOFILE /index.html\nNOFILE /gone\n"
+    );
+    for never in ["logs/never1.log", "logs/never2.log"] {
+        assert!(!t.0.join(never).exists(), "{never} was opened");
+    }
+}
