@@ -125,13 +125,25 @@ pub fn with_site(cfg: spoor::server::Config, f: impl FnOnce(u16)) {
     rt.shutdown_timeout(Duration::from_secs(5));
 }
 
-/// A loopback port nothing listens on at the moment of asking.
+/// A loopback port nothing listens on at the moment of asking, taken
+/// below the kernel's ephemeral range (`ip_local_port_range` starts at
+/// 32768 by default): a port the kernel hands out for `bind(0)` can also be
+/// picked as the source port of a client connection made meanwhile by a
+/// test running in parallel, and a server later listening on it then sees
+/// its first connection reset.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Spread processes apart (pid), and the ports one process asks for.
+    let start = std::process::id().wrapping_mul(7919);
+    for _ in 0..2000 {
+        let n = start.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed).wrapping_mul(104_729));
+        let port = 20_000 + (n % 12_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port between 20000 and 32000");
 }
 
 /// A running `spoor --wasd HTTPD_CONFIG.CONF [--wasd-map HTTPD_MAP.CONF]`
