@@ -104,15 +104,30 @@ fn cut(mut s: String, max: usize) -> String {
     s
 }
 
+/// The initial ServerRoot: `-d`, else the current directory.
+fn server_root(cli: &Cli) -> Result<PathBuf, LoadError> {
+    match &cli.server_root {
+        Some(r) => Ok(r.clone()),
+        None => {
+            std::env::current_dir().map_err(|e| LoadError::Other(format!("current directory: {e}")))
+        }
+    }
+}
+
+/// How the command line asks an httpd.conf to be read (`-D`, `-C`, `-c`).
+fn read_options(cli: &Cli, root: PathBuf) -> ReadOptions {
+    let mut opts = ReadOptions::new(root);
+    opts.defines.extend(cli.defines.iter().cloned());
+    opts.pre_directives.clone_from(&cli.pre_directives);
+    opts.post_directives.clone_from(&cli.post_directives);
+    opts
+}
+
 /// Reads, checks and opens a configuration (`-f`, else `--wasd`).
 /// On a reload `previous` is the configuration in force, whose logs are
 /// kept where they cannot be opened again after the privilege drop.
 fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, LoadError> {
-    let root = match &cli.server_root {
-        Some(r) => r.clone(),
-        None => std::env::current_dir()
-            .map_err(|e| LoadError::Other(format!("current directory: {e}")))?,
-    };
+    let root = server_root(cli)?;
     let warn = spoor::apachectl::show_warnings(cli.startup_level.as_deref());
     if cli.config_file.is_none() {
         let settings = spoor::config::read_wasd(file, cli.wasd_map.as_deref(), &root)?;
@@ -127,11 +142,7 @@ fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, Loa
             plan,
         });
     }
-    let mut opts = ReadOptions::new(root);
-    opts.defines.extend(cli.defines.iter().cloned());
-    opts.pre_directives.clone_from(&cli.pre_directives);
-    opts.post_directives.clone_from(&cli.post_directives);
-    let cfg = read_config(file, &opts)?;
+    let cfg = read_config(file, &read_options(cli, root))?;
     for w in cfg.warnings.iter().filter(|_| warn) {
         eprintln!("{w}");
     }
@@ -193,17 +204,9 @@ fn prepare(cli: &Cli, previous: Option<&Config>) -> Result<Prepared, LoadError> 
 /// The PidFile of the configuration the command line names, read and
 /// checked without opening logs or starting piped loggers (for `-k`).
 fn pid_file_of(cli: &Cli) -> Result<Option<PathBuf>, LoadError> {
-    let root = match &cli.server_root {
-        Some(r) => r.clone(),
-        None => std::env::current_dir()
-            .map_err(|e| LoadError::Other(format!("current directory: {e}")))?,
-    };
+    let root = server_root(cli)?;
     if let Some(file) = &cli.config_file {
-        let mut opts = ReadOptions::new(root);
-        opts.defines.extend(cli.defines.iter().cloned());
-        opts.pre_directives.clone_from(&cli.pre_directives);
-        opts.post_directives.clone_from(&cli.post_directives);
-        let cfg = read_config(file, &opts)?;
+        let cfg = read_config(file, &read_options(cli, root))?;
         Ok(Settings::from_config(&cfg)?.pid_file)
     } else if let Some(file) = &cli.wasd_file {
         Ok(spoor::config::read_wasd(file, cli.wasd_map.as_deref(), &root)?.pid_file)
@@ -215,17 +218,9 @@ fn pid_file_of(cli: &Cli) -> Result<Option<PathBuf>, LoadError> {
 /// `-S`: the configuration read and checked (no logs opened), then its
 /// virtual-host map.
 fn dump_vhosts(cli: &Cli) -> Result<String, LoadError> {
-    let root = match &cli.server_root {
-        Some(r) => r.clone(),
-        None => std::env::current_dir()
-            .map_err(|e| LoadError::Other(format!("current directory: {e}")))?,
-    };
+    let root = server_root(cli)?;
     if let Some(file) = &cli.config_file {
-        let mut opts = ReadOptions::new(root);
-        opts.defines.extend(cli.defines.iter().cloned());
-        opts.pre_directives.clone_from(&cli.pre_directives);
-        opts.post_directives.clone_from(&cli.post_directives);
-        let cfg = read_config(file, &opts)?;
+        let cfg = read_config(file, &read_options(cli, root))?;
         let s = Settings::from_config(&cfg)?;
         Ok(spoor::apachectl::dump_vhosts(&s, &cfg.defines))
     } else if let Some(file) = &cli.wasd_file {

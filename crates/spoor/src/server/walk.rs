@@ -369,12 +369,18 @@ pub(super) fn checked(
         }
     }
     // The whole path is a directory.
-    let st = fstat(&dir).map_err(|e| Refusal::Failed {
+    reached(dir, len)
+}
+
+/// The whole path, `len` bytes, reached as `fd`: its status, and the
+/// descriptor the handler uses.
+fn reached(fd: OwnedFd, len: usize) -> Result<Reached, Refusal> {
+    let st = fstat(&fd).map_err(|e| Refusal::Failed {
         upto: len,
         errno: errno_of(&e),
     })?;
     Ok(Reached {
-        file: Ok(File::from(dir)),
+        file: Ok(File::from(fd)),
         stat: Some(file_stat(&st)),
         cut: len,
     })
@@ -519,15 +525,7 @@ pub(super) fn beneath(root: &[u8], rel: &[u8]) -> Result<Reached, Refusal> {
     }
     // SAFETY: a fresh descriptor from openat2, owned by no one else.
     let f = unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) };
-    let st = fstat(&f).map_err(|e| Refusal::Failed {
-        upto: whole,
-        errno: errno_of(&e),
-    })?;
-    Ok(Reached {
-        file: Ok(File::from(f)),
-        stat: Some(file_stat(&st)),
-        cut: whole,
-    })
+    reached(f, whole)
 }
 
 impl Connection {
