@@ -12,13 +12,13 @@
 
 use std::sync::Arc;
 
-use super::Connection;
 use crate::config::{CanonicalName, HostnameLookups};
 use crate::perdir::PerDir;
+use crate::record::Cx;
 
 /// The client's name, as far as the connection knows it.
 #[derive(Clone, Debug, Default)]
-pub(super) enum RemoteHost {
+pub(crate) enum RemoteHost {
     /// Not asked yet.
     #[default]
     Unknown,
@@ -30,17 +30,17 @@ pub(super) enum RemoteHost {
 }
 
 /// What `SetEnvIf Remote_Host` sees: the name, else the address.
-pub(super) fn remote_value<'a>(host: &'a RemoteHost, ip: &'a str) -> &'a [u8] {
+pub(crate) fn remote_value<'a>(host: &'a RemoteHost, ip: &'a str) -> &'a [u8] {
     match host {
         RemoteHost::Name(n) => n.as_bytes(),
         _ => ip.as_bytes(),
     }
 }
 
-impl Connection {
+impl Cx {
     /// The per-directory settings in force for the current request: the
     /// walk's result once it ran, else the server's defaults.
-    pub(super) fn dir_conf(&self) -> &Arc<PerDir> {
+    pub(crate) fn dir_conf(&self) -> &Arc<PerDir> {
         if self.reply.walked {
             &self.dir
         } else {
@@ -50,7 +50,7 @@ impl Connection {
 
     /// Whether the client still has to be looked up under `lookups`
     /// (not asked yet on this connection, and lookups not off).
-    pub(super) fn remote_pending(&self, lookups: Option<HostnameLookups>) -> bool {
+    pub(crate) fn remote_pending(&self, lookups: Option<HostnameLookups>) -> bool {
         matches!(self.remote_host, RemoteHost::Unknown)
             && lookups.is_some_and(|l| l != HostnameLookups::Off)
     }
@@ -59,7 +59,7 @@ impl Connection {
     /// looks the client up unless that was done before or lookups are
     /// off. (The lookup's future is boxed: only the rare call pays for
     /// it, the request's own state stays small.)
-    pub(super) async fn lookup_remote(&mut self, lookups: Option<HostnameLookups>) {
+    pub(crate) async fn lookup_remote(&mut self, lookups: Option<HostnameLookups>) {
         if !self.remote_pending(lookups) {
             return;
         }
@@ -74,7 +74,7 @@ impl Connection {
     /// Whether `SetEnvIf` rules about to run under `lookups` need the
     /// client looked up first (one of them tests `Remote_Host`: httpd
     /// asks only then).
-    pub(super) fn rules_need_lookup(
+    pub(crate) fn rules_need_lookup(
         &self,
         rules: &crate::setenv::SetEnvIfRules,
         lookups: Option<HostnameLookups>,
@@ -85,14 +85,14 @@ impl Connection {
     /// Whether the access log needs a lookup first under the request's
     /// settings: the client's name (`HostnameLookups`), the local name
     /// (`UseCanonicalName DNS`).
-    pub(super) fn log_needs_lookup(&self) -> bool {
+    pub(crate) fn log_needs_lookup(&self) -> bool {
         let core = &self.dir_conf().core;
         self.remote_pending(core.hostname_lookups)
             || (core.canonical_name == Some(CanonicalName::Dns) && self.local_host.is_none())
     }
 
     /// The lookups [`Connection::log_needs_lookup`] asks for.
-    pub(super) async fn lookups_for_log(&mut self) {
+    pub(crate) async fn lookups_for_log(&mut self) {
         let core = &self.dir_conf().core;
         let (lookups, canonical) = (core.hostname_lookups, core.canonical_name);
         self.lookup_remote(lookups).await;
@@ -104,7 +104,7 @@ impl Connection {
     /// Whether the settings in force say `UseCanonicalName DNS` and the
     /// local name is not known yet (error pages and redirects built from
     /// here on need it: call [`Connection::lookup_local`]).
-    pub(super) fn local_pending(&self) -> bool {
+    pub(crate) fn local_pending(&self) -> bool {
         self.local_host.is_none() && self.dir_conf().core.canonical_name == Some(CanonicalName::Dns)
     }
 
@@ -112,7 +112,7 @@ impl Connection {
     /// looked up once per connection; without one, the name of the
     /// server handling the request when it was asked (kept for the
     /// connection, as httpd keeps it).
-    pub(super) async fn lookup_local(&mut self) {
+    pub(crate) async fn lookup_local(&mut self) {
         if self.local_host.is_some() {
             return;
         }
@@ -124,7 +124,7 @@ impl Connection {
 
     /// `ap_get_server_name`: the host name `%V` logs and self-referential
     /// URLs use, under the request's `UseCanonicalName`.
-    pub(super) fn server_name_for(&self, canonical: Option<CanonicalName>) -> &[u8] {
+    pub(crate) fn server_name_for(&self, canonical: Option<CanonicalName>) -> &[u8] {
         server_name(
             &self.cfg.servers[self.reply.server],
             &self.host_lc,
@@ -137,7 +137,7 @@ impl Connection {
 /// `ap_get_server_name` for a request to `srv` whose Host named
 /// `host_lc` (empty: none), on a connection whose local name is
 /// `local_host` (once looked up).
-pub(super) fn server_name<'a>(
+pub(crate) fn server_name<'a>(
     srv: &'a crate::site::ServerConf,
     host_lc: &'a [u8],
     local_host: &'a Option<Arc<str>>,

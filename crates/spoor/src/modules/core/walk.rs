@@ -68,13 +68,13 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-use super::{Connection, FileStat};
 use crate::errorlog::{Extra, Level, Module};
 use crate::perdir::opt;
+use crate::record::{Cx, FileStat};
 
 /// How a request's path is opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Walk {
+pub(crate) enum Walk {
     /// Links are followed unchecked at every level: the path is opened by
     /// name; only when it does not exist is it walked (with `lstat`), to
     /// find where it stops and refuse dangling links.
@@ -89,7 +89,7 @@ pub(super) enum Walk {
 /// Why a walk refused a path (403). `upto` is the length of the path up
 /// to and including the component at fault (httpd's `r->filename` then).
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Refusal {
+pub(crate) enum Refusal {
     /// AH00037 (AH00032 when `familiar`): a link not allowed, dangling, or
     /// owned by another user than its target.
     Link { upto: usize, familiar: bool },
@@ -103,26 +103,26 @@ pub(super) enum Refusal {
 
 /// What a walk that did not refuse found.
 #[derive(Debug)]
-pub(super) struct Reached {
+pub(crate) struct Reached {
     /// What opening the whole path for reading gives: the regular file
     /// checked, a directory (an `O_PATH` handle, good for `fstat`), or the
     /// error (`ENOENT`, `ENOTDIR`, `EACCES`…).
-    pub(super) file: io::Result<File>,
+    pub(crate) file: io::Result<File>,
     /// Its status when it was opened.
-    pub(super) stat: Option<FileStat>,
+    pub(crate) stat: Option<FileStat>,
     /// The length of the path httpd's walk leaves as the file name (the
     /// rest is path info).
-    pub(super) cut: usize,
+    pub(crate) cut: usize,
 }
 
 /// The per-request state of the walk.
 #[derive(Debug, Default)]
-pub(super) struct State {
+pub(crate) struct State {
     /// The checked walk's result, for the handler (never reopened by name).
-    pub(super) file: Option<io::Result<File>>,
+    pub(crate) file: Option<io::Result<File>>,
     /// The directory (with a trailing slash) the last walk ended in, for
     /// the shortcut of a later sub-request or redirect.
-    pub(super) dir: Vec<u8>,
+    pub(crate) dir: Vec<u8>,
 }
 
 fn err(errno: i32) -> io::Error {
@@ -231,7 +231,7 @@ fn missing_or_refused(e: io::Error, end: usize) -> Result<Reached, Refusal> {
 /// the directory before it, links judged by `opts_at(directory holding
 /// it, with a trailing slash)`. `familiar`: the options of the shortcut
 /// for the last component (see the module documentation).
-pub(super) fn checked(
+pub(crate) fn checked(
     path: &[u8],
     start: Option<OwnedFd>,
     opts_at: &dyn Fn(&[u8]) -> u16,
@@ -392,7 +392,7 @@ fn reached(fd: OwnedFd, len: usize) -> Result<Reached, Refusal> {
 /// where the file name stops (the rest is path info) and refuses what
 /// httpd refuses there: a dangling link (AH00037), a component that is
 /// neither file nor directory, one that cannot be searched.
-pub(super) fn free(path: &[u8], root_len: usize) -> Result<usize, Refusal> {
+pub(crate) fn free(path: &[u8], root_len: usize) -> Result<usize, Refusal> {
     let len = path.len();
     let mut i = root_len;
     let mut p = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&path[..root_len]));
@@ -454,7 +454,7 @@ struct OpenHow {
 
 /// WASD: opens `rel` (relative, no `..`) below the directory `root`,
 /// following links only while they stay below it.
-pub(super) fn beneath(root: &[u8], rel: &[u8]) -> Result<Reached, Refusal> {
+pub(crate) fn beneath(root: &[u8], rel: &[u8]) -> Result<Reached, Refusal> {
     let root: &[u8] = if root.is_empty() { b"/" } else { root };
     let rel = rel.strip_prefix(b"/").unwrap_or(rel);
     let whole = root.len() + 1 + rel.len();
@@ -528,9 +528,9 @@ pub(super) fn beneath(root: &[u8], rel: &[u8]) -> Result<Reached, Refusal> {
     reached(f, whole)
 }
 
-impl Connection {
+impl Cx {
     /// The mode of this request's walk.
-    pub(super) fn walk_mode(&self) -> Walk {
+    pub(crate) fn walk_mode(&self) -> Walk {
         if let Some(root) = self.reply.wasd_root {
             return Walk::Beneath(root);
         }
@@ -546,7 +546,7 @@ impl Connection {
 
     /// Walks `path` (the document root's length `root_len`) by `mode`,
     /// with the shortcut options `familiar`. The caller logs a refusal.
-    pub(super) fn walk_path(
+    pub(crate) fn walk_path(
         &self,
         mode: Walk,
         path: &[u8],
@@ -574,7 +574,7 @@ impl Connection {
 
     /// Logs a refusal (httpd's lines) and leaves `%f` as httpd's walk
     /// leaves `r->filename`.
-    pub(super) fn walk_refused(&mut self, r: &Refusal) {
+    pub(crate) fn walk_refused(&mut self, r: &Refusal) {
         let full = self.path.as_os_str().as_bytes().to_vec();
         let (upto, ah, errno) = match *r {
             Refusal::Link { upto, familiar } => {

@@ -26,12 +26,11 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 
 /// The connection's timer (see the module documentation).
 #[derive(Debug, Default)]
-pub(super) struct Deadline {
+pub(crate) struct Deadline {
     sleep: Option<Pin<Box<Sleep>>>,
     /// The end of the current wait.
     at: Option<Instant>,
@@ -73,7 +72,7 @@ impl Deadline {
 
 /// Polls `op` until it is ready; `None` once `limit` has passed since it
 /// first had to wait. `op` may end the wait early by returning `Ready`.
-pub(super) async fn timed<T>(
+pub(crate) async fn timed<T>(
     timer: &mut Deadline,
     limit: Duration,
     mut op: impl FnMut(&mut Context<'_>) -> Poll<T>,
@@ -92,32 +91,7 @@ pub(super) async fn timed<T>(
     .await
 }
 
-/// The server's shutdown flag as a connection sees it.
-#[derive(Debug)]
-pub(super) struct Stop {
-    rx: watch::Receiver<bool>,
-    /// The flag was already up when the connection was accepted.
-    at_start: bool,
-}
-
-impl Stop {
-    /// Wraps the receiver a connection was given.
-    pub(super) fn new(rx: watch::Receiver<bool>) -> Stop {
-        let at_start = *rx.borrow();
-        Stop { rx, at_start }
-    }
-
-    /// Whether the server is stopping: an atomic load while nothing was
-    /// sent (the flag only ever goes up).
-    pub(super) fn stopping(&self) -> bool {
-        self.at_start || (!matches!(self.rx.has_changed(), Ok(false)) && *self.rx.borrow())
-    }
-
-    /// A receiver of the same channel, for [`register`].
-    pub(super) fn receiver(&self) -> watch::Receiver<bool> {
-        self.rx.clone()
-    }
-}
+pub(crate) use crate::record::Stop;
 
 /// Polls `changed` (the shutdown channel's `changed()` future) once, which
 /// registers the calling task with the channel for the life of the
@@ -125,7 +99,7 @@ impl Stop {
 /// progress sees [`Stop::stopping`]. Every future of a task is polled with
 /// the task's own waker, so the registration stays valid; the caller keeps
 /// the future pinned until the connection ends and does not poll it again.
-pub(super) async fn register<F: Future>(changed: Pin<&mut F>) {
+pub(crate) async fn register<F: Future>(changed: Pin<&mut F>) {
     let mut changed = changed;
     poll_fn(|cx| {
         let _ = changed.as_mut().poll(cx);

@@ -9,13 +9,13 @@ use std::os::unix::ffi::OsStrExt;
 use spoor_log::Field;
 
 use super::walk::{self, Walk};
-use super::{fill_fields, Connection};
 use crate::errorlog::{Extra, Level, Module};
 use crate::http::request::FIELDS_MAX;
+use crate::record::{fill_fields, Cx};
 use crate::setenv::RequestView;
 
 /// What mod_dir's search for an index file found.
-pub(super) enum Index {
+pub(crate) enum Index {
     /// An index: `path`, `uri` and the per-directory settings now name it.
     Found(std::fs::File, std::fs::Metadata),
     /// None usable; an index refused with this status (403).
@@ -24,11 +24,11 @@ pub(super) enum Index {
     Missing,
 }
 
-impl Connection {
+impl Cx {
     /// httpd's map-to-storage and walks, header parser, access check and
     /// fixups for a request with a usable path. Returns false when access
     /// is denied (the caller answers 403; `%f` names the file).
-    pub(super) async fn per_dir_request(&mut self) -> bool {
+    pub(crate) async fn per_dir_request(&mut self) -> bool {
         // (The shared settings are not cloned when the connection already
         // holds them: reference counts touched by every request on every
         // thread cost cache-line transfers.)
@@ -129,7 +129,7 @@ impl Connection {
 
     /// httpd's translate step alone (TRACE, `OPTIONS *`): the document
     /// root joined with the URI, nothing cut (`*` becomes `root/*`).
-    pub(super) fn translate_only(&mut self) {
+    pub(crate) fn translate_only(&mut self) {
         self.path.as_mut_os_string().clear();
         self.path.push(&self.cfg.servers[self.reply.server].root);
         if self.uri == b"*" {
@@ -146,7 +146,7 @@ impl Connection {
     /// directory: the slash redirect, else the index (the request goes on
     /// as the index, or fails with the index's refusal). Returns whether
     /// the response is already built.
-    pub(super) fn dir_fixups(&mut self, http09: bool) -> bool {
+    pub(crate) fn dir_fixups(&mut self, http09: bool) -> bool {
         if self.uri == b"*" || !std::fs::metadata(&self.path).is_ok_and(|m| m.is_dir()) {
             return false;
         }
@@ -186,7 +186,7 @@ impl Connection {
             // one stat is the whole walk when the path exists.
             self.file_meta = std::fs::metadata(&self.path)
                 .ok()
-                .map(|m| super::FileStat::of(&m));
+                .map(|m| crate::record::FileStat::of(&m));
             if self.file_meta.is_none() {
                 match walk::free(self.path.as_os_str().as_bytes(), root_len) {
                     Ok(cut) => self.cut_path(cut),
@@ -248,7 +248,7 @@ impl Connection {
 
     /// Runs `SetEnvIf` rules on the request with `Request_URI` the
     /// current (decoded) URI path.
-    pub(super) fn apply_rules(&mut self, rules: &crate::setenv::SetEnvIfRules) {
+    pub(crate) fn apply_rules(&mut self, rules: &crate::setenv::SetEnvIfRules) {
         if rules.is_empty() {
             return;
         }
@@ -290,7 +290,7 @@ impl Connection {
     /// its own sections, access check and fixups; an index refused by
     /// `Require` is skipped, and its status is the answer when no other
     /// name is found.
-    pub(super) fn directory_index(&mut self) -> Index {
+    pub(crate) fn directory_index(&mut self) -> Index {
         let cfg = self.cfg.clone();
         let srv = &cfg.servers[self.reply.server];
         let dir = self.dir.clone();
@@ -355,7 +355,7 @@ impl Connection {
     }
 }
 
-impl Connection {
+impl Cx {
     /// The walk of a `DirectoryIndex` candidate in `self.path` (the
     /// directory it is looked for in: `dir`): the file opened as the
     /// handler would open it, or the walk's refusal.

@@ -22,14 +22,14 @@
 use std::ops::Range;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
-use super::Connection;
 use crate::http::uri;
 use crate::perdir::ErrorDoc;
+use crate::record::Cx;
 use crate::setenv::EnvTable;
 
 /// The original request of an internal redirect, as the log needs it.
 #[derive(Debug, Default)]
-pub(super) struct Orig {
+pub(crate) struct Orig {
     /// `%<U`.
     pub uri: Vec<u8>,
     /// `%<q` (a range of the read buffer).
@@ -61,7 +61,7 @@ pub(super) struct Orig {
 }
 
 /// What `error_response` should do for a status.
-pub(super) enum Custom {
+pub(crate) enum Custom {
     /// The built-in page.
     None,
     /// This text as the body.
@@ -80,9 +80,9 @@ pub(super) enum Custom {
     WasdFallback(u16),
 }
 
-impl Connection {
+impl Cx {
     /// The `ErrorDocument` in force for `status`.
-    pub(super) fn custom_response(&self, status: u16) -> Custom {
+    pub(crate) fn custom_response(&self, status: u16) -> Custom {
         if let Some(rep) = self.cfg.servers[self.report_server()].report.as_deref() {
             return match &self.reply.redirect {
                 // Anything but the page itself (an error, or the slash
@@ -114,7 +114,7 @@ impl Connection {
 
     /// Appends httpd's paragraph for an error met while serving an
     /// ErrorDocument to a built-in page (before `</body></html>`).
-    pub(super) fn additionally(status: u16, body: &mut Vec<u8>) {
+    pub(crate) fn additionally(status: u16, body: &mut Vec<u8>) {
         let tail = b"</body></html>\n";
         let at = if body.ends_with(tail) {
             body.len() - tail.len()
@@ -134,7 +134,7 @@ impl Connection {
     /// Undoes an internal redirect whose final request failed (WASD's
     /// `[ErrorReportPath]`): the connection describes the original
     /// request again, for the report and the log.
-    pub(super) fn undo_redirect(&mut self) {
+    pub(crate) fn undo_redirect(&mut self) {
         let Some(o) = self.reply.redirect.take() else {
             return;
         };
@@ -164,7 +164,7 @@ impl Connection {
     /// After a failed final request: the response just built belongs to
     /// the original request in the log; the final one logs `status` and
     /// no body.
-    pub(super) fn recursive_error_log(&mut self, status: u16) {
+    pub(crate) fn recursive_error_log(&mut self, status: u16) {
         let Some(o) = self.reply.redirect.as_mut() else {
             return;
         };
@@ -198,9 +198,9 @@ impl Connection {
     }
 
     /// The internal redirect to the local URL `url` for an error with
-    /// `status`. Returns true when the response was streamed (as
-    /// `static_file`); otherwise it is in `out`.
-    pub(super) async fn error_redirect(
+    /// `status`. Returns true when the response's body comes from a file
+    /// (as `static_file`); otherwise the response is in `out`.
+    pub(crate) async fn error_redirect(
         &mut self,
         status: u16,
         url: &str,
@@ -289,6 +289,6 @@ impl Connection {
         // The final request's fixups: mod_usertrack runs again (the
         // original's cookie header stays; the note is the final's).
         self.usertrack_redirect();
-        self.static_file(head_only, http09).await
+        self.static_file(head_only, http09)
     }
 }

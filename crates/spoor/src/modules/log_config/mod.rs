@@ -1,0 +1,3 @@
+//! The `log_config` module (httpd's mod_log_config).
+
+pub(crate) mod hooks;

@@ -1,0 +1,102 @@
+use std::io;
+
+use spoor_log::Field;
+
+use crate::errorlog::{Extra, Level, Module};
+use crate::http::request::Version;
+use crate::record::*;
+use crate::server::now_us;
+
+impl Cx {
+    /// The post-read-request step: `UNIQUE_ID` in the environment, and the
+    /// `+` record in the server's forensic log. A record that cannot be
+    /// written stops the server before the request is served.
+    pub(crate) fn forensic_begin(&mut self) {
+        if let Some(u) = self.ids.unique() {
+            let u = u.to_vec();
+            self.env.set(b"UNIQUE_ID", &u);
+        }
+        let Some(log) = &self.cfg.servers[self.reply.server].forensic else {
+            return;
+        };
+        let b = &self.buf[..];
+        let head = &self.head;
+        let empty: &[u8] = b"";
+        let mut fields_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
+        let mut fields_big: Vec<Field<'_>> = Vec::new();
+        let want = head.headers.len();
+        let fields: &mut [Field<'_>] = if want <= FIELDS_STACK {
+            &mut fields_small[..want]
+        } else {
+            fields_big.resize(want, (empty, empty));
+            &mut fields_big[..]
+        };
+        let n = fill_fields(b, head, fields, usize::MAX);
+        // An absolute-form target's host stands in for Host: the name in
+        // lower case without a trailing dot, the port as written.
+        let mut host = Vec::new();
+        // (An HTTP/0.9 request has no header table to change.)
+        let http09 = head.version == Version::Http09;
+        if let (true, false, Some(h)) = (self.reply.host_from_uri, http09, self.reply.vhost.clone())
+        {
+            let h = &b[h];
+            let split = if h.first() == Some(&b'[') {
+                memchr::memchr(b']', h).map_or(h.len(), |p| p + 1)
+            } else {
+                memchr::memrchr(b':', h).unwrap_or(h.len())
+            };
+            let name = &h[..split];
+            let name = name.strip_suffix(b".").unwrap_or(name);
+            host.extend(name.iter().map(u8::to_ascii_lowercase));
+            host.extend_from_slice(&h[split..]);
+        }
+        if !host.is_empty() {
+            if let Some(f) = fields[..n]
+                .iter_mut()
+                .find(|f| f.0.eq_ignore_ascii_case(b"Host"))
+            {
+                f.1 = &host[..];
+            }
+        }
+        // The request line as `%r` logs it (extra white space of an
+        // HTTP/0.9 line dropped).
+        let mut line = Vec::new();
+        let raw = &b[head.line.clone()];
+        let request_line = if head.rebuilt {
+            rebuild_line(b, head, &mut line);
+            &line[..]
+        } else {
+            raw
+        };
+        let time_s = now_us().div_euclid(1_000_000);
+        let unique = self.ids.unique();
+        let r = self
+            .forensic
+            .begin(log.clone(), unique, time_s, request_line, &fields[..n]);
+        if let Err(e) = r {
+            let log = self.cfg.servers[self.reply.server].forensic.clone();
+            self.forensic_failed(log.as_deref().expect("the log written to"), e);
+        }
+    }
+
+    /// After the access logs: the `-` record.
+    pub(crate) fn forensic_end(&mut self) {
+        if let Err((log, e)) = self.forensic.end() {
+            self.forensic_failed(&log, e);
+        }
+    }
+
+    /// A forensic record could not be written: report it and stop.
+    pub(crate) fn forensic_failed(
+        &mut self,
+        log: &spoor_log::forensic::ForensicLog,
+        e: io::Error,
+    ) -> ! {
+        let extra = e.raw_os_error().map_or(Extra::default(), Extra::errno);
+        let msg = crate::forensic::failure_message(log, &e);
+        self.elog(Module::LogForensic, Level::Crit, extra, "", |_, m| {
+            m.extend_from_slice(msg.as_bytes())
+        });
+        crate::forensic::stop(&self.cfg, log, &e)
+    }
+}

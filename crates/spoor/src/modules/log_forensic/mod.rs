@@ -1,0 +1,3 @@
+//! The `log_forensic` module (httpd's mod_log_forensic).
+
+pub(crate) mod hooks;

@@ -1,0 +1,3 @@
+//! The `mime` module (httpd's mod_mime).
+
+pub(crate) mod hooks;

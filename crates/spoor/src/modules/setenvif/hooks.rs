@@ -1,0 +1,46 @@
+use spoor_log::Field;
+
+use crate::modules::core::lookups::{self};
+use crate::record::*;
+use crate::setenv::RequestView;
+
+impl Cx {
+    /// The post-read-request step: runs the server's SetEnvIf rules on the
+    /// request as received.
+    pub(crate) fn set_env_early(&mut self) -> Result<(), crate::setenv::SubstitutionTooLong> {
+        if self.cfg.servers[self.reply.server].env.rules.is_empty() {
+            return Ok(());
+        }
+        let cfg = self.cfg.clone();
+        let rules = &cfg.servers[self.reply.server].env.rules;
+        let b = &self.buf[..];
+        let empty: &[u8] = b"";
+        let mut fields_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
+        let mut fields_big: Vec<Field<'_>> = Vec::new();
+        let fields: &mut [Field<'_>] = if self.head.headers.len() <= FIELDS_STACK {
+            &mut fields_small[..]
+        } else {
+            fields_big.resize(self.head.headers.len(), (empty, empty));
+            &mut fields_big[..]
+        };
+        let n = fill_fields(b, &self.head, fields, usize::MAX);
+        // Request_URI at this stage: the path as received, query removed.
+        let uri = match &self.head.target {
+            Some(t) => {
+                let t = &b[t.clone()];
+                &t[..memchr::memchr(b'?', t).unwrap_or(t.len())]
+            }
+            None => empty,
+        };
+        let view = RequestView {
+            remote_host: lookups::remote_value(&self.remote_host, &self.client_ip),
+            remote_addr: self.client_ip.as_bytes(),
+            server_addr: self.local_ip.as_bytes(),
+            method: self.head.method.clone().map_or(empty, |m| &b[m]),
+            protocol: &self.head.protocol_log,
+            uri,
+            headers: &fields[..n],
+        };
+        rules.apply(&view, &mut self.env)
+    }
+}

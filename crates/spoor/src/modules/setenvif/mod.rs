@@ -1,0 +1,3 @@
+//! The `setenvif` module (httpd's mod_setenvif).
+
+pub(crate) mod hooks;

@@ -1,0 +1,3 @@
+//! The `unique_id` module (httpd's mod_unique_id).
+
+pub(crate) mod hooks;

@@ -1,0 +1,43 @@
+use crate::record::*;
+
+impl Cx {
+    /// An internal redirect's final request: the original's note and
+    /// new cookie move to the original, and the fixup runs again (httpd:
+    /// a second Set-Cookie when the client sent none).
+    pub(crate) fn usertrack_redirect(&mut self) {
+        let tracked = self.reply.cookie;
+        let sent = self.reply.set_cookie.take();
+        if let Some(o) = self.reply.redirect.as_mut() {
+            o.cookie_note = tracked.then(|| self.cookie_note.clone());
+            o.set_cookie = sent.map(|n| (n, self.cookie_hdr.clone()));
+        }
+        self.reply.cookie = false;
+        self.usertrack();
+    }
+
+    /// The fixups step of mod_usertrack: recognise the client's cookie or
+    /// issue a new one.
+    pub(crate) fn usertrack(&mut self) {
+        let expires = self.cfg.servers[self.reply.server].cookie_expires;
+        let b = &self.buf;
+        let cookies = self
+            .head
+            .headers
+            .iter()
+            .filter(|(n, _)| b[n.clone()].eq_ignore_ascii_case(b"Cookie"))
+            .map(|(_, v)| &b[v.clone()]);
+        let done = crate::usertrack::fixup(
+            self.dir.usertrack.get(),
+            expires,
+            cookies,
+            self.reply.request_time_us,
+            &mut self.cookie_note,
+            &mut self.cookie_hdr,
+        );
+        self.reply.cookie = done != crate::usertrack::Fixup::Off;
+        self.reply.set_cookie = None;
+        if let crate::usertrack::Fixup::Issued(n) = done {
+            self.reply.set_cookie = Some(n);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The `usertrack` module (httpd's mod_usertrack).
+
+pub(crate) mod hooks;

@@ -1,0 +1,138 @@
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::bufpool::READ_BUF;
+use crate::http::chunked::{ChunkError, Chunked};
+use crate::http::request::Version;
+use crate::proto::h1::Connection;
+
+/// Why a request body could not be read.
+pub(crate) enum BodyError {
+    /// Cut short, or the connection failed (400).
+    Bad,
+    /// A malformed chunked body (400 from httpd's input filter).
+    BadChunk,
+    /// `Timeout` passed waiting for body bytes (408).
+    Timeout,
+    /// Over `LimitRequestBody`: the length announced or read so far, and
+    /// the limit.
+    TooLarge(u64, u64),
+    /// A chunk size beyond a signed 64-bit offset, or a chunk-size line
+    /// over `LimitRequestFieldSize` (413, as httpd's overflow).
+    Overflow,
+}
+
+impl Connection {
+    /// Reads and discards the request body that starts at `body_start`.
+    pub(crate) async fn discard_body(
+        &mut self,
+        body_start: usize,
+        expect_continue: bool,
+    ) -> Result<(), BodyError> {
+        // LimitRequestBody of the request's directory (httpd 2.4.71's
+        // default: 1 GiB; 0: none).
+        let dir = if self.reply.walked {
+            &self.dir
+        } else {
+            self.cfg.servers[self.reply.server].sections.base()
+        };
+        let limit = dir.core.limit_request_body.unwrap_or(1 << 30);
+        let line_limit = self.cfg.servers[self.reply.server].conn.limits.field_size as u64;
+        let mut chunked = self
+            .head
+            .chunked
+            .then(|| Chunked::with_limit(limit).line_limit(line_limit));
+        let mut left = if chunked.is_some() {
+            u64::MAX
+        } else {
+            self.head.content_length.unwrap_or(0)
+        };
+        self.pos = body_start;
+        if left == 0 {
+            return Ok(());
+        }
+        if chunked.is_none() && limit > 0 && left > limit {
+            // Refused on the announced length, before reading (or asking
+            // for) any of the body.
+            return Err(BodyError::TooLarge(left, limit));
+        }
+        if expect_continue && self.head.version == Version::Http11 {
+            self.reply.expecting_100 = false;
+            let msg: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+            if self.stream.write_all(msg).await.is_err() {
+                self.reply.aborted = true;
+                return Err(BodyError::Bad);
+            }
+            self.bytes_out += msg.len() as u64;
+        }
+        loop {
+            // Consume what is buffered.
+            let avail = &self.buf[self.pos..self.end];
+            let used = match &mut chunked {
+                Some(c) => {
+                    let n = match c.feed(avail) {
+                        Ok(n) => n,
+                        Err(e) => {
+                            // httpd read the offending line whole: it
+                            // counts in %I.
+                            let used = c.used_before_error();
+                            self.pos += used;
+                            self.bytes_in += used as u64;
+                            return Err(match e {
+                                ChunkError::Invalid => BodyError::BadChunk,
+                                ChunkError::Overflow => BodyError::Overflow,
+                            });
+                        }
+                    };
+                    if c.over_limit() {
+                        self.pos += n;
+                        self.bytes_in += n as u64;
+                        return Err(BodyError::TooLarge(c.data_len(), limit));
+                    }
+                    if c.is_done() {
+                        left = 0;
+                        // The trailer fields, for `%{..}^ti`.
+                        self.trailers.clear();
+                        self.trailers.extend_from_slice(c.trailers());
+                    }
+                    n
+                }
+                None => {
+                    let n = left.min(avail.len() as u64) as usize;
+                    left -= n as u64;
+                    n
+                }
+            };
+            self.pos += used;
+            self.bytes_in += used as u64;
+            if left == 0 {
+                return Ok(());
+            }
+            // Keep the head in place; reuse the space after it.
+            self.end = body_start;
+            self.pos = body_start;
+            if self.end == self.buf.len() {
+                self.cx.buf.resize(self.cx.buf.len() + READ_BUF, 0);
+            }
+            let read = tokio::time::timeout(
+                self.cx.timeout,
+                self.stream.read(&mut self.cx.buf[self.cx.end..]),
+            );
+            match read.await {
+                Ok(Ok(n)) if n > 0 => self.end += n,
+                Ok(Ok(_)) => {
+                    // The client stopped sending: httpd still answers 400
+                    // (the connection is not aborted) and logs no chunk
+                    // error.
+                    self.reply.body_eof = true;
+                    return Err(BodyError::Bad);
+                }
+                // The chosen server's Timeout passed: httpd answers 408.
+                Err(_) => return Err(BodyError::Timeout),
+                Ok(Err(_)) => {
+                    self.reply.aborted = true;
+                    return Err(BodyError::Bad);
+                }
+            }
+        }
+    }
+}

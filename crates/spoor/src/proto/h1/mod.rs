@@ -1,0 +1,387 @@
+pub(crate) mod body;
+pub(crate) mod output;
+pub(crate) mod request;
+pub(crate) mod wait;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use spoor_log::Renderer;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+use crate::bufpool::{self, READ_BUF};
+use crate::errorlog::{Extra, Level, LogIds, Module};
+use crate::http::pages::Detail;
+use crate::http::request::{Head, Parse};
+use crate::modules::core::lookups::RemoteHost;
+use crate::record::*;
+use crate::server::{now_us, Config};
+use crate::setenv::EnvTable;
+
+/// Bodies up to this size are sent in the same write as the header.
+pub(crate) const INLINE_BODY: u64 = 128 * 1024;
+/// Chunk size for larger files.
+pub(crate) const FILE_CHUNK: usize = 256 * 1024;
+/// The longest a lingering close waits for the client to finish sending.
+pub(crate) const LINGER_MAX: Duration = Duration::from_secs(2);
+/// The most bytes a lingering close reads and drops.
+pub(crate) const LINGER_BYTES: usize = 1 << 20;
+/// Empty lines httpd reads away between pipelined requests before it
+/// gives up on the connection.
+pub(crate) const PIPELINE_BLANK_LINES: usize = 10;
+/// The largest a read buffer may grow to (a head at the limits fits).
+pub(crate) const READ_BUF_MAX: usize = 2 * 1024 * 1024;
+/// How a wait for a request head ended.
+pub(crate) enum HeadWait {
+    /// The head parsed, or was refused.
+    Parsed(Parse),
+    /// The peer closed, an idle keep-alive connection timed out, the server
+    /// is stopping, or the socket failed: close without a word.
+    Closed,
+    /// `Timeout` passed with part of a request read.
+    Timeout,
+}
+
+/// One HTTP/1.1 connection: the transport, the timer of every wait for
+/// the client, the server's stop signal, and the records its requests
+/// fill in ([`Cx`], which the request phases see).
+pub(crate) struct Connection<T = TcpStream> {
+    pub(crate) stream: T,
+    /// The timer of every wait for the client (`Timeout`,
+    /// `KeepAliveTimeout`).
+    pub(crate) timer: wait::Deadline,
+    pub(crate) cx: Cx,
+}
+
+impl<T> std::ops::Deref for Connection<T> {
+    type Target = Cx;
+    fn deref(&self) -> &Cx {
+        &self.cx
+    }
+}
+
+impl<T> std::ops::DerefMut for Connection<T> {
+    fn deref_mut(&mut self) -> &mut Cx {
+        &mut self.cx
+    }
+}
+
+impl Connection {
+    pub(crate) fn new(
+        stream: TcpStream,
+        peer: SocketAddr,
+        local: SocketAddr,
+        cfg: Arc<Config>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Connection {
+        let renderer = Renderer::with_time_zone(cfg.time_zone.clone());
+        let base = if cfg.vhosts.is_empty() {
+            0
+        } else {
+            cfg.vhosts
+                .select(local.ip().to_canonical(), local.port(), None)
+                .map_or(0, |i| i + 1)
+        };
+        let base_conn = cfg.servers[base].conn;
+        let cx = Cx {
+            shutdown: wait::Stop::new(shutdown),
+            // Taken from the thread's pool when the first bytes arrive.
+            buf: Vec::new(),
+            pos: 0,
+            end: 0,
+            head: Head::default(),
+            out: Vec::new(),
+            line: Vec::new(),
+            rline: Vec::new(),
+            uri: Vec::with_capacity(128),
+            scratch: Vec::with_capacity(128),
+            path: PathBuf::new(),
+            file_meta: None,
+            ct_buf: Vec::new(),
+            file_buf: Vec::new(),
+            renderer,
+            reply: Reply::default(),
+            keepalives: 0,
+            served: 0,
+            bytes_in: 0,
+            bytes_out: 0,
+            client_ip: peer.ip().to_canonical().to_string(),
+            client_port: peer.port(),
+            peer_ip: peer.ip().to_canonical(),
+            remote_host: RemoteHost::Unknown,
+            local_host: None,
+            local_ip: local.ip().to_canonical().to_string(),
+            local_addr: local.ip().to_canonical(),
+            local_port: local.port(),
+            host_lc: Vec::with_capacity(64),
+            env: EnvTable::new(),
+            ids: LogIds::default(),
+            dir: cfg.servers[0].sections.base().clone(),
+            cfg,
+            track: Default::default(),
+            forensic: Default::default(),
+            cookie_note: Vec::new(),
+            cookie_hdr: Vec::new(),
+            base,
+            timeout: base_conn.timeout,
+            ka_wait: base_conn.keepalive_timeout,
+            trailers: Vec::new(),
+            body: None,
+        };
+        Connection {
+            stream,
+            timer: wait::Deadline::default(),
+            cx,
+        }
+    }
+
+    /// Serves the connection until it closes.
+    ///
+    /// (Not an `async fn`: one moves its arguments into locals of the
+    /// future, so the future would hold the connection twice; the block
+    /// uses the captured connection in place, which keeps an idle
+    /// connection's task about 1.6 KiB smaller.)
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn run(mut self) -> impl std::future::Future<Output = ()> + Send {
+        async move {
+            let mut rx = self.shutdown.receiver();
+            let changed = std::pin::pin!(rx.changed());
+            wait::register(changed).await;
+            loop {
+                // Move a pipelined remainder to the front.
+                if self.pos == self.end {
+                    self.pos = 0;
+                    self.end = 0;
+                } else if self.pos > 0 {
+                    self.cx.buf.copy_within(self.cx.pos..self.cx.end, 0);
+                    self.end -= self.pos;
+                    self.pos = 0;
+                }
+                if self.buf.len() > READ_BUF && self.end <= READ_BUF {
+                    self.buf.truncate(READ_BUF);
+                    self.buf.shrink_to(READ_BUF);
+                }
+                if self.pos == self.end {
+                    self.release_buffers();
+                }
+                let wait = self.read_head().await;
+                let keep = match wait {
+                    HeadWait::Closed => return,
+                    HeadWait::Timeout => {
+                        self.timed_out().await;
+                        self.linger().await;
+                        return;
+                    }
+                    HeadWait::Parsed(p) => self.request(p).await,
+                };
+                self.served += 1;
+                if !keep {
+                    self.linger().await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Closes the connection the way Apache's lingering close does: stop
+    /// sending, then read and drop what the client still sends for a short
+    /// while, so that unread request bytes do not make the kernel reset the
+    /// connection before the client has read the response.
+    pub(crate) async fn linger(&mut self) {
+        if self.reply.aborted || self.stream.shutdown().await.is_err() {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + LINGER_MAX;
+        let mut drained = 0usize;
+        while drained < LINGER_BYTES {
+            let read = tokio::time::timeout_at(deadline, self.stream.read(&mut self.cx.buf[..]));
+            match read.await {
+                Ok(Ok(n)) if n > 0 => drained += n,
+                _ => return,
+            }
+        }
+    }
+
+    /// Reads until a request head is complete or refused.
+    pub(crate) async fn read_head(&mut self) -> HeadWait {
+        let limits = self.cfg.servers[self.base].conn.limits;
+        loop {
+            if self.end > self.pos {
+                match self
+                    .cx
+                    .head
+                    .parse(&mut self.cx.buf[self.cx.pos..self.cx.end], &limits)
+                {
+                    Parse::Partial => {}
+                    Parse::Error(_) if self.head.short && self.read_ready() => continue,
+                    p => return HeadWait::Parsed(p),
+                }
+            }
+            let idle = self.end == self.pos;
+            if idle && self.shutdown.stopping() {
+                return HeadWait::Closed;
+            }
+            if self.buf.is_empty() {
+                if let Some(w) = self.wait_readable().await {
+                    return w;
+                }
+            }
+            if self.end == self.buf.len() {
+                if self.buf.len() >= READ_BUF_MAX {
+                    return HeadWait::Closed;
+                }
+                let n = (self.buf.len() * 2).min(READ_BUF_MAX);
+                self.buf.resize(n, 0);
+            }
+            let limit = if idle && self.served > 0 {
+                self.ka_wait
+            } else if self.line_read() {
+                // Header fields: the base server's Timeout.
+                self.cfg.servers[self.base].conn.timeout
+            } else {
+                self.timeout
+            };
+            // A wait for the next request also ends when the server stops.
+            let (stream, stop) = (&mut self.stream, &self.cx.shutdown);
+            let mut rb = tokio::io::ReadBuf::new(&mut self.cx.buf[self.cx.end..]);
+            let r = wait::timed(&mut self.timer, limit, |cx| {
+                if idle && stop.stopping() {
+                    return Poll::Ready(None);
+                }
+                Pin::new(&mut *stream)
+                    .poll_read(cx, &mut rb)
+                    .map(|r| Some(r.map(|()| rb.filled().len())))
+            })
+            .await;
+            match r {
+                Some(None) | Some(Some(Ok(0))) | Some(Some(Err(_))) => return HeadWait::Closed,
+                Some(Some(Ok(n))) => self.end += n,
+                None if idle && self.served > 0 => return HeadWait::Closed,
+                None => return HeadWait::Timeout,
+            }
+        }
+    }
+
+    /// Whether the unconsumed bytes hold a complete request line (after
+    /// any empty lines).
+    pub(crate) fn line_read(&self) -> bool {
+        let mut i = self.pos;
+        while let Some(lf) = memchr::memchr(b'\n', &self.buf[i..self.end]) {
+            let line = &self.buf[i..i + lf];
+            if !line.is_empty() && line != b"\r" {
+                return true;
+            }
+            i += lf + 1;
+        }
+        false
+    }
+
+    /// Reads whatever the peer has already sent, without waiting (httpd
+    /// decides on an over-long line with the bytes its read returned).
+    /// Returns whether anything was read.
+    pub(crate) fn read_ready(&mut self) -> bool {
+        let mut got = false;
+        loop {
+            if self.end == self.buf.len() {
+                if self.buf.len() >= READ_BUF_MAX {
+                    return got;
+                }
+                let n = (self.buf.len() * 2).min(READ_BUF_MAX);
+                self.buf.resize(n, 0);
+            }
+            match self.stream.try_read(&mut self.cx.buf[self.cx.end..]) {
+                Ok(n) if n > 0 => {
+                    self.end += n;
+                    got = true;
+                }
+                _ => return got,
+            }
+        }
+    }
+
+    /// `Timeout` passed while a request was being read. Like Apache: a
+    /// request line that never completed gets no answer; one whose header
+    /// never completed gets a 408, logged on any request; an incomplete
+    /// request line is logged on the first request of a connection only.
+    pub(crate) async fn timed_out(&mut self) {
+        let received = (self.end - self.pos) as u64;
+        self.bytes_in += received;
+        // Refused before the Host could choose a server: the base
+        // server's.
+        self.reply = Reply {
+            status: 408,
+            request_time_us: now_us(),
+            dash: true,
+            server: self.base,
+            ..Reply::default()
+        };
+        self.new_request_ids();
+        self.uri.clear();
+        // Re-parse to learn how far the head got (fields httpd stored
+        // are logged).
+        let limits = self.cfg.servers[self.base].conn.limits;
+        let p = self
+            .cx
+            .head
+            .parse(&mut self.cx.buf[self.cx.pos..self.cx.end], &limits);
+        self.cx
+            .head
+            .finish(&mut self.cx.buf[self.cx.pos..self.cx.end]);
+        let has_line = self.head.has_line && p == Parse::Partial && self.head.method.is_some();
+        if has_line {
+            self.reply.dash = false;
+            self.prepare_uri();
+            let src = Extra::src("protocol.c(1481)");
+            self.elog(Module::Core, Level::Debug, src, "AH00567", |_, m| {
+                m.extend_from_slice(b"request failed: error reading the headers")
+            });
+            self.error_response(408, Detail::None, false);
+            self.send_out().await;
+        } else {
+            self.head.has_line = false;
+        }
+        self.pos = self.end;
+        // A later request on the connection is logged only once its
+        // request line was read (httpd logs its 408 then).
+        if self.keepalives == 0 || has_line {
+            self.log().await;
+        }
+    }
+
+    /// Waits, holding no buffers, until the client sends something, then
+    /// takes a set. `Some` ends the wait as reading would have: the peer
+    /// went away, the server is stopping, or the timeout passed
+    /// (`KeepAliveTimeout` after a request, else `Timeout`).
+    pub(crate) async fn wait_readable(&mut self) -> Option<HeadWait> {
+        let limit = if self.served > 0 {
+            self.ka_wait
+        } else {
+            self.timeout
+        };
+        let (stream, stop) = (&self.stream, &self.cx.shutdown);
+        let r = wait::timed(&mut self.timer, limit, |cx| {
+            if stop.stopping() {
+                return Poll::Ready(None);
+            }
+            stream.poll_read_ready(cx).map(Some)
+        })
+        .await;
+        if matches!(r, Some(None)) {
+            return Some(HeadWait::Closed);
+        }
+        let b = bufpool::take();
+        (self.buf, self.out, self.line) = (b.buf, b.out, b.line);
+        match r {
+            Some(Some(Ok(()))) => None,
+            Some(_) => Some(HeadWait::Closed),
+            None if self.served > 0 => Some(HeadWait::Closed),
+            None => Some(HeadWait::Timeout),
+        }
+    }
+}

@@ -1,0 +1,419 @@
+pub(crate) mod errlog;
+pub(crate) mod response;
+
+use std::ops::Range;
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use spoor_log::{Field, Renderer};
+use tokio::sync::watch;
+
+use crate::bufpool::{self};
+use crate::errorlog::LogIds;
+use crate::http::request::Head;
+use crate::modules::core::lookups::RemoteHost;
+use crate::modules::core::{errordoc, walk};
+use crate::server::{now_us, Config};
+use crate::setenv::EnvTable;
+
+/// The `Allow` value Apache sends for static content.
+pub(crate) const ALLOW: &[u8] = b"GET,POST,OPTIONS,HEAD,TRACE";
+/// Methods Apache knows, which get 405 instead of 501 on static content.
+pub(crate) const KNOWN_METHODS: &[&[u8]] = &[
+    b"PUT",
+    b"DELETE",
+    b"CONNECT",
+    b"PATCH",
+    b"PROPFIND",
+    b"PROPPATCH",
+    b"MKCOL",
+    b"COPY",
+    b"MOVE",
+    b"LOCK",
+    b"UNLOCK",
+    b"VERSION-CONTROL",
+    b"CHECKOUT",
+    b"UNCHECKOUT",
+    b"CHECKIN",
+    b"UPDATE",
+    b"LABEL",
+    b"REPORT",
+    b"MKWORKSPACE",
+    b"MKACTIVITY",
+    b"BASELINE-CONTROL",
+    b"MERGE",
+];
+
+/// What the response to the current request says about itself, for the log.
+#[derive(Default)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) bytes_sent: u64,
+    pub(crate) keepalive: bool,
+    pub(crate) aborted: bool,
+    /// `%U` and `%m` print `-` (no request line could be parsed).
+    pub(crate) dash: bool,
+    /// `%f` is set (a file path was mapped).
+    pub(crate) filename: bool,
+    /// `%R`: the handler (`httpd/unix-directory` for a directory).
+    pub(crate) handler: Option<&'static [u8]>,
+    /// `vhost` is the host of an absolute-form target: `%{Host}i` logs it.
+    pub(crate) host_from_uri: bool,
+    /// `rline` holds the request line with a password masked.
+    pub(crate) line_masked: bool,
+    /// The body goes out without a Content-Length.
+    pub(crate) no_length: bool,
+    /// A malformed chunked body was refused: httpd's input filter sends
+    /// that 400 page itself, without a Content-Length.
+    pub(crate) bad_chunk: bool,
+    /// A TRACE with a body was refused before the body was read (its 413
+    /// page, unlike the body filter's, has a Content-Length).
+    pub(crate) trace_refused: bool,
+    /// Response header values: name and range in the response buffer.
+    pub(crate) headers_out: Vec<(&'static [u8], Range<usize>)>,
+    pub(crate) content_type: Option<Range<usize>>,
+    pub(crate) query: Option<Range<usize>>,
+    /// The server handling the request: 0 = main, else a virtual host.
+    pub(crate) server: usize,
+    pub(crate) vhost: Option<Range<usize>>,
+    /// 0, or the status the request target alone calls for (400, 404).
+    pub(crate) uri_error: u16,
+    /// httpd's `error-notes` for the request (`%{error-notes}n`).
+    pub(crate) note: Option<&'static [u8]>,
+    /// `Expect: 100-continue` was sent and no `100 Continue` went out:
+    /// httpd will not keep the connection.
+    pub(crate) expecting_100: bool,
+    pub(crate) request_time_us: i64,
+    /// mod_usertrack set the `cookie` note (`Connection::cookie_note`).
+    pub(crate) cookie: bool,
+    /// mod_usertrack's new-cookie header, sent with every response after
+    /// the fixups step (value in `Connection::cookie_hdr`).
+    pub(crate) set_cookie: Option<&'static [u8]>,
+    /// The per-directory walk ran (`Connection::dir` is this request's).
+    pub(crate) walked: bool,
+    /// An `ErrorDocument` redirect to carry out: (status, local URL).
+    pub(crate) pending_errdoc: Option<(u16, String)>,
+    /// After an internal redirect: the original request (this `Reply`
+    /// and the connection's `uri`/`path`/`env` describe the final one).
+    pub(crate) redirect: Option<Box<errordoc::Orig>>,
+    /// The final request's query (from the ErrorDocument URL).
+    pub(crate) final_query: Option<Vec<u8>>,
+    /// Nonzero while serving an ErrorDocument: the status to send.
+    pub(crate) error_status: u16,
+    /// The keep-alive count before a page later replaced by an
+    /// ErrorDocument redirect (so the response counts once).
+    pub(crate) keepalives_before: u32,
+    /// `Require` refused the request (its type was never looked up).
+    pub(crate) access_denied: bool,
+    /// WASD: the Host named no service (the base service serves it).
+    pub(crate) wasd_unknown: bool,
+    /// WASD: the file path the mapping rules gave (below the ServerRoot,
+    /// starting with `/`); `None`: the URI path under the server's root.
+    pub(crate) wasd_file: Option<Vec<u8>>,
+    /// WASD: `[ServiceNotFoundURL]` redirect for an unknown service.
+    pub(crate) wasd_redirect: Option<Vec<u8>>,
+    /// WASD: the length of the mapped root in `wasd_file` (links are
+    /// followed only below it).
+    pub(crate) wasd_root: Option<usize>,
+    /// The directory walk's descriptor and end (`server/walk.rs`).
+    pub(crate) walk: walk::State,
+    /// The status of an error page that reading the body then replaced
+    /// (413 after a 403 or 404): its "Additionally" paragraph is added.
+    pub(crate) additionally: u16,
+    /// The body ended early because the client closed its side.
+    pub(crate) body_eof: bool,
+    /// `out` is sent from here on: an HTTP/0.9 answer keeps the header
+    /// lines httpd records but does not send ahead of it.
+    pub(crate) send_from: usize,
+}
+/// The connection and request records: everything a request's phases
+/// read and write, apart from the transport and its timers (which the
+/// protocol layer, [`crate::proto::h1::Connection`], keeps).
+pub(crate) struct Cx {
+    pub(crate) cfg: Arc<Config>,
+    /// The server's stop signal (a stopping server keeps no connection).
+    pub(crate) shutdown: Stop,
+    /// Read buffer; bytes `pos..end` are unconsumed.
+    pub(crate) buf: Vec<u8>,
+    pub(crate) pos: usize,
+    pub(crate) end: usize,
+    pub(crate) head: Head,
+    pub(crate) out: Vec<u8>,
+    pub(crate) line: Vec<u8>,
+    /// A request line rebuilt for the log.
+    pub(crate) rline: Vec<u8>,
+    pub(crate) uri: Vec<u8>,
+    pub(crate) scratch: Vec<u8>,
+    pub(crate) path: PathBuf,
+    /// What the directory walk's stat of `path` found (httpd's
+    /// `r->finfo`), for the handler.
+    pub(crate) file_meta: Option<FileStat>,
+    /// The content type of the file being served.
+    pub(crate) ct_buf: Vec<u8>,
+    pub(crate) file_buf: Vec<u8>,
+    pub(crate) renderer: Renderer,
+    pub(crate) reply: Reply,
+    pub(crate) keepalives: u32,
+    pub(crate) served: u32,
+    pub(crate) bytes_in: u64,
+    pub(crate) bytes_out: u64,
+    pub(crate) client_ip: String,
+    pub(crate) client_port: u16,
+    /// The peer's address (IPv4-mapped addresses as IPv4).
+    pub(crate) peer_ip: std::net::IpAddr,
+    /// `HostnameLookups`: the client's name, once asked for.
+    pub(crate) remote_host: RemoteHost,
+    /// `UseCanonicalName DNS`: the local address's name, once asked for.
+    pub(crate) local_host: Option<Arc<str>>,
+    pub(crate) local_ip: String,
+    pub(crate) local_addr: std::net::IpAddr,
+    pub(crate) local_port: u16,
+    /// The request's host name, lower case, without the port.
+    pub(crate) host_lc: Vec<u8>,
+    /// The request's environment (SetEnvIf, SetEnv): `%{..}e`, `env=`.
+    pub(crate) env: EnvTable,
+    /// `%L` / `%{c}L`: set once an error-log line is written.
+    pub(crate) ids: LogIds,
+    /// The request's merged per-directory settings (see `dirhooks`).
+    pub(crate) dir: Arc<crate::perdir::PerDir>,
+    /// WASD access tracking of the current request.
+    pub(crate) track: crate::wasd_track::ConnTrack,
+    /// mod_log_forensic's state for the request in progress.
+    pub(crate) forensic: crate::forensic::Forensic,
+    /// mod_usertrack: the `cookie` note and the Set-Cookie value.
+    pub(crate) cookie_note: Vec<u8>,
+    pub(crate) cookie_hdr: Vec<u8>,
+    /// The connection's base server (the default for its local address):
+    /// its head limits and the Timeout for header fields (see
+    /// [`crate::site::ConnSettings`]).
+    pub(crate) base: usize,
+    /// The Timeout in force on the socket: the base server's, then the
+    /// server of the last request.
+    pub(crate) timeout: Duration,
+    /// The wait for the next request on a kept connection.
+    pub(crate) ka_wait: Duration,
+    /// The trailer section of the request's chunked body (`%{..}^ti`).
+    pub(crate) trailers: Vec<u8>,
+    /// The response body the handler planned, sent after the head in
+    /// `out` by the protocol layer (`None`: `out` is the whole response).
+    pub(crate) body: Option<Body>,
+}
+
+/// A response body that is not in the response buffer: what the handler
+/// chose, for the protocol layer to send.
+pub(crate) enum Body {
+    /// `count` bytes of `file` from `first`.
+    File {
+        file: std::fs::File,
+        first: u64,
+        count: u64,
+    },
+    /// A `multipart/byteranges` body of these ranges of a file of `len`
+    /// bytes with type `ct`; `chunked`: framed as chunks (no length
+    /// known on HTTP/1.1).
+    Multipart {
+        file: std::fs::File,
+        parts: Vec<(u64, u64)>,
+        len: u64,
+        ct: Option<Vec<u8>>,
+        chunked: bool,
+    },
+}
+
+/// What the handler needs of a file's status (a `Metadata` is five times
+/// the size, and the connection keeps this while a request is served).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FileStat {
+    pub(crate) len: u64,
+    /// Modification time in µs.
+    pub(crate) mtime_us: i64,
+    pub(crate) dir: bool,
+    pub(crate) file: bool,
+}
+
+impl FileStat {
+    pub(crate) fn of(m: &std::fs::Metadata) -> FileStat {
+        FileStat {
+            len: m.len(),
+            mtime_us: m.mtime() * 1_000_000 + m.mtime_nsec() / 1000,
+            dir: m.is_dir(),
+            file: m.is_file(),
+        }
+    }
+}
+
+/// Header fields kept on the stack when rendering; more go to the heap.
+/// (The table is filled anew for every request: a larger one costs its
+/// initialisation on every request, a request with more fields one
+/// allocation.)
+pub(crate) const FIELDS_STACK: usize = 32;
+/// Environment entries kept on the stack when rendering.
+pub(crate) const ENV_STACK: usize = 16;
+
+/// Points `fields` at the request's header lines in `buf` (at most `max`);
+/// returns how many were filled.
+pub(crate) fn fill_fields<'b>(
+    buf: &'b [u8],
+    head: &Head,
+    fields: &mut [Field<'b>],
+    max: usize,
+) -> usize {
+    let n = head.headers.len().min(max).min(fields.len());
+    for (slot, (hn, hv)) in fields.iter_mut().zip(head.headers.iter()).take(n) {
+        *slot = (&buf[hn.clone()], &buf[hv.clone()]);
+    }
+    n
+}
+
+/// The request line as httpd rebuilds it for the log: method, target and
+/// protocol joined by single spaces.
+pub(crate) fn rebuild_line(buf: &[u8], head: &Head, out: &mut Vec<u8>) {
+    out.clear();
+    if let Some(m) = &head.method {
+        out.extend_from_slice(&buf[m.clone()]);
+    }
+    if let Some(t) = &head.target {
+        out.push(b' ');
+        out.extend_from_slice(&buf[t.clone()]);
+    }
+    if let Some(p) = head.protocol.clone().filter(|p| !p.is_empty()) {
+        out.push(b' ');
+        out.extend_from_slice(&buf[p]);
+    }
+}
+
+/// Appends one response header line and remembers its value's place.
+pub(crate) fn header(
+    out: &mut Vec<u8>,
+    hdrs: &mut Vec<(&'static [u8], Range<usize>)>,
+    n: &'static [u8],
+    v: &[u8],
+) {
+    out.extend_from_slice(n);
+    out.extend_from_slice(b": ");
+    let s = out.len();
+    out.extend_from_slice(v);
+    hdrs.push((n, s..out.len()));
+    out.extend_from_slice(b"\r\n");
+}
+
+pub(crate) fn header_num(
+    out: &mut Vec<u8>,
+    hdrs: &mut Vec<(&'static [u8], Range<usize>)>,
+    n: &'static [u8],
+    v: u64,
+) {
+    header(out, hdrs, n, itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// Writes `n` in lower-case hex into `buf`; returns the digits.
+pub(crate) fn hex_len(n: usize, buf: &mut [u8; 16]) -> &[u8] {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut i = 16;
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = H[n & 15];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+/// A `multipart/byteranges` answer with more parts than this goes out
+/// without a `Content-Length`, as httpd's (which passes the body on every
+/// 32 parts).
+pub(crate) const STREAMED_PARTS: usize = 32;
+
+/// The `multipart/byteranges` boundary, as httpd's: one random 64-bit
+/// number per process, in hex without leading zeros (so shorter than 16
+/// digits one time in 16).
+pub(crate) fn multipart_boundary() -> &'static str {
+    static B: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    B.get_or_init(|| {
+        let mut r = [0u8; 8];
+        if crate::usertrack::fill_random(&mut r).is_none() {
+            // No randomness at all: the time will do for a separator.
+            r = (now_us() as u64)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .to_ne_bytes();
+        }
+        format!("{:x}", u64::from_ne_bytes(r))
+    })
+}
+
+/// Apache's `ap_status_drops_connection`.
+pub(crate) fn drops_connection(status: u16) -> bool {
+    matches!(status, 400 | 408 | 411 | 413 | 414 | 500 | 501 | 503)
+}
+
+/// Appends `s` with the bytes Apache's `ap_os_escape_path` escapes.
+pub(crate) fn escape_path(s: &[u8], out: &mut Vec<u8>) {
+    const H: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s {
+        let safe = b.is_ascii_alphanumeric() || b"$-_.+!*'(),:@&=~/;".contains(&b);
+        if safe {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[b'%', H[(b >> 4) as usize], H[(b & 15) as usize]]);
+        }
+    }
+}
+
+impl Cx {
+    /// The first request header called `name`.
+    pub(crate) fn req_header(&self, name: &[u8]) -> Option<&[u8]> {
+        self.head
+            .headers
+            .iter()
+            .find(|(n, _)| self.buf[n.clone()].eq_ignore_ascii_case(name))
+            .map(|(_, v)| &self.buf[v.clone()])
+    }
+
+    /// Hands the read, response, log-line and file buffers back while the
+    /// connection waits for a request (nothing unread is in the buffer).
+    pub(crate) fn release_buffers(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        bufpool::give(bufpool::Buffers {
+            buf: std::mem::take(&mut self.buf),
+            out: std::mem::take(&mut self.out),
+            line: std::mem::take(&mut self.line),
+        });
+        self.file_buf = Vec::new();
+        self.pos = 0;
+        self.end = 0;
+    }
+}
+
+/// The server's shutdown flag as a connection sees it.
+#[derive(Debug)]
+pub(crate) struct Stop {
+    rx: watch::Receiver<bool>,
+    /// The flag was already up when the connection was accepted.
+    at_start: bool,
+}
+
+impl Stop {
+    /// Wraps the receiver a connection was given.
+    pub(crate) fn new(rx: watch::Receiver<bool>) -> Stop {
+        let at_start = *rx.borrow();
+        Stop { rx, at_start }
+    }
+
+    /// Whether the server is stopping: an atomic load while nothing was
+    /// sent (the flag only ever goes up).
+    pub(crate) fn stopping(&self) -> bool {
+        self.at_start || (!matches!(self.rx.has_changed(), Ok(false)) && *self.rx.borrow())
+    }
+
+    /// A receiver of the same channel, for [`register`].
+    pub(crate) fn receiver(&self) -> watch::Receiver<bool> {
+        self.rx.clone()
+    }
+}
