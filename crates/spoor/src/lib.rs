@@ -48,6 +48,7 @@ pub mod config;
 pub mod dns;
 pub mod errorlog;
 pub mod forensic;
+mod hooks;
 pub mod http;
 pub mod listeners;
 pub mod mime;

@@ -394,5 +394,7 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
         unique_ids: settings.unique_id,
         wasd: settings.wasd.clone().map(std::sync::Arc::new),
         banner: crate::http::pages::banner(settings.tokens),
-    })
+        hooks: Default::default(),
+    }
+    .finish())
 }

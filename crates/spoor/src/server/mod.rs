@@ -48,6 +48,9 @@ pub struct Config {
     /// The server's name and version as `ServerTokens` shows them (the
     /// `Server` header and `ServerSignature` footers).
     pub banner: String,
+    /// Per request phase, the modules with work in it (built from the
+    /// rest of this configuration by [`Config::finish`]).
+    pub(crate) hooks: Arc<crate::hooks::Hooks>,
 }
 
 impl Config {
@@ -85,7 +88,16 @@ impl Config {
             unique_ids: false,
             wasd: None,
             banner: pages::banner(Default::default()),
+            hooks: Default::default(),
         }
+        .finish()
+    }
+
+    /// Builds the request phases' module lists for this configuration
+    /// (once, as every other part of it).
+    pub fn finish(mut self) -> Config {
+        self.hooks = Arc::new(crate::hooks::Hooks::build(&self));
+        self
     }
 }
 

@@ -10,6 +10,7 @@ use spoor_log::Field;
 
 use super::walk::{self, Walk};
 use crate::errorlog::{Extra, Level, Module};
+use crate::hooks::Flow;
 use crate::http::request::FIELDS_MAX;
 use crate::record::{fill_fields, Cx};
 use crate::setenv::RequestView;
@@ -25,10 +26,12 @@ pub(crate) enum Index {
 }
 
 impl Cx {
-    /// httpd's map-to-storage and walks, header parser, access check and
-    /// fixups for a request with a usable path. Returns false when access
-    /// is denied (the caller answers 403; `%f` names the file).
-    pub(crate) async fn per_dir_request(&mut self) -> bool {
+    /// httpd's translate-name and map-to-storage for a request with a
+    /// usable path: the WASD mapping, the file name, the directory walk
+    /// and the merged per-directory settings (`Cx::dir`). Refused
+    /// (403; `%f` names the file) by the mapping rules, the symbolic-link
+    /// checks or a component longer than NAME_MAX.
+    pub(crate) fn map_to_storage(&mut self) -> Flow {
         // (The shared settings are not cloned when the connection already
         // holds them: reference counts touched by every request on every
         // thread cost cache-line transfers.)
@@ -49,7 +52,7 @@ impl Cx {
         };
         if let Some(w) = self.cfg.wasd.clone() {
             if self.uri != b"*" && !self.uri.is_empty() && !self.wasd_map(&w) {
-                return false;
+                return Flow::Status(403);
             }
         }
         if self.uri != b"*" && !self.uri.is_empty() {
@@ -57,7 +60,7 @@ impl Cx {
             self.reply.filename = true;
             if !self.map_file(&first_dir) {
                 self.reply.access_denied = true;
-                return false;
+                return Flow::Status(403);
             }
             // httpd's directory walk stats the path component by component:
             // one longer than NAME_MAX fails (ENAMETOOLONG) with 403 before
@@ -73,28 +76,30 @@ impl Cx {
                     m.extend_from_slice(&fs);
                     m.extend_from_slice(b"')");
                 });
-                return false;
+                return Flow::Status(403);
             }
         }
         if self.uri != b"*" && self.cfg.servers[self.reply.server].sections.has_sections() {
             let cfg = self.cfg.clone();
             let sections = &cfg.servers[self.reply.server].sections;
             self.dir = sections.lookup(self.path.as_os_str().as_bytes(), &self.uri);
-            let lookups = self.dir.core.hostname_lookups;
-            if self.rules_need_lookup(&self.dir.env.rules, lookups) {
-                self.lookup_remote(lookups).await;
-            }
-            self.section_rules();
-            if self.dir.authz.denied() {
-                self.reply.access_denied = true;
-                self.reply.filename = true;
-                self.denied_log();
-                return false;
-            }
         }
-        // Fixups: SetEnv / UnsetEnv.
-        self.dir.env.settings.apply(&mut self.env);
-        true
+        Flow::Ok
+    }
+
+    /// mod_authz_core's check of `Require` in the sections that matched:
+    /// 403 with httpd's AH01630 line when it denies.
+    pub(crate) fn access_check(&mut self) -> Flow {
+        if self.uri != b"*"
+            && self.cfg.servers[self.reply.server].sections.has_sections()
+            && self.dir.authz.denied()
+        {
+            self.reply.access_denied = true;
+            self.reply.filename = true;
+            self.denied_log();
+            return Flow::Status(403);
+        }
+        Flow::Declined
     }
 
     /// WASD: an unknown service is redirected to `[ServiceNotFoundURL]`
@@ -241,7 +246,7 @@ impl Cx {
     /// The header-parser step: the `SetEnvIf` rules of the matching
     /// sections, on the request as mapped (`Request_URI` is the decoded
     /// path).
-    fn section_rules(&mut self) {
+    pub(crate) fn section_rules(&mut self) {
         let dir = self.dir.clone();
         self.apply_rules(&dir.env.rules);
     }

@@ -198,15 +198,11 @@ impl Cx {
     }
 
     /// The internal redirect to the local URL `url` for an error with
-    /// `status`. Returns true when the response's body comes from a file
-    /// (as `static_file`); otherwise the response is in `out`.
-    pub(crate) async fn error_redirect(
-        &mut self,
-        status: u16,
-        url: &str,
-        head_only: bool,
-        http09: bool,
-    ) -> bool {
+    /// `status`, up to its final request's post-read-request step: the
+    /// original request is kept in `reply.redirect` (httpd's `r->prev`),
+    /// the final one gets its URI, environment and log ids. The protocol
+    /// layer then runs the final request's phases.
+    pub(crate) fn start_error_redirect(&mut self, status: u16, url: &str) {
         let method: Vec<u8> = self
             .head
             .method
@@ -269,26 +265,5 @@ impl Cx {
             self.uri.clear();
             self.uri.push(b'/');
         }
-        // The final request's post-read-request step: the server's
-        // SetEnvIf rules, on the new URI.
-        let cfg = self.cfg.clone();
-        let rules = &cfg.servers[self.reply.server].env.rules;
-        let lookups = cfg.servers[self.reply.server]
-            .sections
-            .base()
-            .core
-            .hostname_lookups;
-        if self.rules_need_lookup(rules, lookups) {
-            self.lookup_remote(lookups).await;
-        }
-        self.apply_rules(rules);
-        if !self.per_dir_request().await {
-            self.error_response(403, crate::http::pages::Detail::None, http09);
-            return false;
-        }
-        // The final request's fixups: mod_usertrack runs again (the
-        // original's cookie header stays; the note is the final's).
-        self.usertrack_redirect();
-        self.static_file(head_only, http09)
     }
 }

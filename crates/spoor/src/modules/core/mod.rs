@@ -5,5 +5,6 @@
 pub(crate) mod dirhooks;
 pub(crate) mod errordoc;
 pub(crate) mod handler;
+pub(crate) mod hooks;
 pub(crate) mod lookups;
 pub(crate) mod walk;

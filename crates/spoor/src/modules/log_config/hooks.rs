@@ -2,22 +2,15 @@ use std::os::unix::ffi::OsStrExt;
 
 use spoor_log::{Conn, Field, Record, Request};
 
+use crate::hooks::{Module, Phase, Phases};
 use crate::modules::core::lookups::{self, RemoteHost};
 use crate::record::*;
 use crate::server::now_us;
+use crate::server::Config;
 
 impl Cx {
-    /// Logs the current request: first the name lookups its settings
-    /// call for, then [`Connection::write_log`].
-    pub(crate) async fn log(&mut self) {
-        if self.log_needs_lookup() {
-            self.lookups_for_log().await;
-        }
-        self.write_log();
-    }
-
-    /// Renders and writes the access-log line of the current request, then
-    /// resets the mod_logio counters.
+    /// Renders and writes the access-log line of the current request (the
+    /// protocol layer then resets the mod_logio counters).
     pub(crate) fn write_log(&mut self) {
         let end_us = now_us();
         let (client_port, local_port, keepalives) =
@@ -59,16 +52,10 @@ impl Cx {
         {
             // Excluded from the access logs only: the forensic log still
             // gets its `-` record.
-            self.bytes_in = 0;
-            self.bytes_out = 0;
-            self.forensic_end();
             return;
         }
         if srv.logs.is_empty() {
             // No access log: no record to build.
-            self.bytes_in = 0;
-            self.bytes_out = 0;
-            self.forensic_end();
             return;
         }
         let b = &buf[..];
@@ -292,11 +279,26 @@ impl Cx {
             // A failure is reported by the sink, once per run of failures.
             let _ = cfg.sinks[lu.sink].write_record(line);
         }
-        self.bytes_in = 0;
-        self.bytes_out = 0;
-        // A walk's descriptor no handler took (other methods) is not kept
-        // while the connection waits.
-        self.reply.walk.file = None;
-        self.forensic_end();
+    }
+}
+
+/// mod_log_config (with mod_logio's counters): the access logs.
+pub(crate) struct LogConfig;
+
+impl Module for LogConfig {
+    fn name(&self) -> &'static str {
+        "mod_log_config.c"
+    }
+
+    fn phases(&self, cfg: &Config) -> Phases {
+        if cfg.servers.iter().any(|s| !s.logs.is_empty()) {
+            Phases::NONE.with(Phase::LogTransaction)
+        } else {
+            Phases::NONE
+        }
+    }
+
+    fn log_transaction(&self, r: &mut Cx) {
+        r.write_log();
     }
 }

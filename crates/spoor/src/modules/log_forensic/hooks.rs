@@ -3,19 +3,16 @@ use std::io;
 use spoor_log::Field;
 
 use crate::errorlog::{Extra, Level, Module};
+use crate::hooks::{self, Flow, Phase, Phases, REALLY_FIRST, REALLY_LAST};
 use crate::http::request::Version;
 use crate::record::*;
 use crate::server::now_us;
+use crate::server::Config;
 
 impl Cx {
-    /// The post-read-request step: `UNIQUE_ID` in the environment, and the
-    /// `+` record in the server's forensic log. A record that cannot be
+    /// The post-read-request step: the `+` record in the server's forensic log. A record that cannot be
     /// written stops the server before the request is served.
     pub(crate) fn forensic_begin(&mut self) {
-        if let Some(u) = self.ids.unique() {
-            let u = u.to_vec();
-            self.env.set(b"UNIQUE_ID", &u);
-        }
         let Some(log) = &self.cfg.servers[self.reply.server].forensic else {
             return;
         };
@@ -98,5 +95,43 @@ impl Cx {
             m.extend_from_slice(msg.as_bytes())
         });
         crate::forensic::stop(&self.cfg, log, &e)
+    }
+}
+
+/// mod_log_forensic: `+` before the request is served, `-` after it is
+/// logged.
+pub(crate) struct LogForensic;
+
+impl hooks::Module for LogForensic {
+    fn name(&self) -> &'static str {
+        "mod_log_forensic.c"
+    }
+
+    fn phases(&self, cfg: &Config) -> Phases {
+        if cfg.servers.iter().any(|s| s.forensic.is_some()) {
+            Phases::NONE
+                .with(Phase::PostReadRequest)
+                .with(Phase::LogTransaction)
+        } else {
+            Phases::NONE
+        }
+    }
+
+    fn order(&self, p: Phase) -> i8 {
+        // First before the request, last after it (httpd's order).
+        if p == Phase::LogTransaction {
+            REALLY_LAST
+        } else {
+            REALLY_FIRST
+        }
+    }
+
+    fn post_read_request(&self, r: &mut Cx) -> Flow {
+        r.forensic_begin();
+        Flow::Declined
+    }
+
+    fn log_transaction(&self, r: &mut Cx) {
+        r.forensic_end();
     }
 }

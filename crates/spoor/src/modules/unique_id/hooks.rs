@@ -1,16 +1,46 @@
-use crate::record::*;
+//! mod_unique_id's hooks: a `UNIQUE_ID` for every request.
 
-impl Cx {
-    /// A request starts: fresh log ids and environment; with mod_unique_id
-    /// its UNIQUE_ID, stamped with the request's time (it is also `%L`).
-    pub(crate) fn new_request_ids(&mut self) {
-        self.ids.new_request();
-        self.env.clear();
-        self.forensic.reset();
-        if self.cfg.unique_ids {
-            let t = self.reply.request_time_us.div_euclid(1_000_000);
-            let id = spoor_log::unique_id::UniqueIds::global().next(t);
-            self.ids.set_unique(id);
+use crate::hooks::{Flow, Module, Phase, Phases, REALLY_FIRST};
+use crate::record::Cx;
+use crate::server::Config;
+
+/// mod_unique_id.
+pub(crate) struct UniqueId;
+
+impl Module for UniqueId {
+    fn name(&self) -> &'static str {
+        "mod_unique_id.c"
+    }
+
+    fn phases(&self, cfg: &Config) -> Phases {
+        if cfg.unique_ids {
+            Phases::NONE
+                .with(Phase::CreateRequest)
+                .with(Phase::PostReadRequest)
+        } else {
+            Phases::NONE
         }
+    }
+
+    fn order(&self, _p: Phase) -> i8 {
+        // Before mod_log_forensic, whose record carries the id.
+        REALLY_FIRST
+    }
+
+    /// The id, stamped with the request's time (it is also `%L`): every
+    /// request, a refused one included.
+    fn create_request(&self, r: &mut Cx) {
+        let t = r.reply.request_time_us.div_euclid(1_000_000);
+        let id = spoor_log::unique_id::UniqueIds::global().next(t);
+        r.ids.set_unique(id);
+    }
+
+    /// `UNIQUE_ID` in the environment.
+    fn post_read_request(&self, r: &mut Cx) -> Flow {
+        if let Some(u) = r.ids.unique() {
+            let u = u.to_vec();
+            r.env.set(b"UNIQUE_ID", &u);
+        }
+        Flow::Declined
     }
 }

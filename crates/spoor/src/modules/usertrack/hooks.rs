@@ -1,4 +1,6 @@
-use crate::record::*;
+use crate::hooks::{Flow, Module, Phase, Phases};
+use crate::record::Cx;
+use crate::server::Config;
 
 impl Cx {
     /// An internal redirect's final request: the original's note and
@@ -39,5 +41,32 @@ impl Cx {
         if let crate::usertrack::Fixup::Issued(n) = done {
             self.reply.set_cookie = Some(n);
         }
+    }
+}
+
+/// mod_usertrack: the tracking cookie, as a fixup.
+pub(crate) struct UserTrack;
+
+impl Module for UserTrack {
+    fn name(&self) -> &'static str {
+        "mod_usertrack.c"
+    }
+
+    fn phases(&self, cfg: &Config) -> Phases {
+        // (Tracking can be switched on in any section: the hook is cheap
+        // where it is off.)
+        let _ = cfg;
+        Phases::NONE.with(Phase::Fixups)
+    }
+
+    fn fixups(&self, r: &mut Cx) -> Flow {
+        if r.reply.redirect.is_some() {
+            // An internal redirect's final request.
+            r.usertrack_redirect();
+        } else if r.uri != b"*" {
+            // (A request for `*` is answered without it.)
+            r.usertrack();
+        }
+        Flow::Declined
     }
 }

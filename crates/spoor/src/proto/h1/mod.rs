@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use crate::bufpool::{self, READ_BUF};
 use crate::errorlog::{Extra, Level, LogIds, Module};
+use crate::hooks::{Flow, Hooks, Need, Phase};
 use crate::http::pages::Detail;
 use crate::http::request::{Head, Parse};
 use crate::modules::core::lookups::RemoteHost;
@@ -56,6 +57,9 @@ pub(crate) struct Connection<T = TcpStream> {
     /// The timer of every wait for the client (`Timeout`,
     /// `KeepAliveTimeout`).
     pub(crate) timer: wait::Deadline,
+    /// The request phases' module lists of the connection's
+    /// configuration.
+    pub(crate) hooks: Arc<Hooks>,
     pub(crate) cx: Cx,
 }
 
@@ -137,6 +141,7 @@ impl Connection {
         Connection {
             stream,
             timer: wait::Deadline::default(),
+            hooks: cx.cfg.hooks.clone(),
             cx,
         }
     }
@@ -321,7 +326,7 @@ impl Connection {
             server: self.base,
             ..Reply::default()
         };
-        self.new_request_ids();
+        self.new_request();
         self.uri.clear();
         // Re-parse to learn how far the head got (fields httpd stored
         // are logged).
@@ -383,5 +388,96 @@ impl Connection {
             None if self.served > 0 => Some(HeadWait::Closed),
             None => Some(HeadWait::Timeout),
         }
+    }
+
+    /// A request record starts: fresh log ids, environment and forensic
+    /// state, then the create-request hooks.
+    pub(crate) fn new_request(&mut self) {
+        self.cx.ids.new_request();
+        self.cx.env.clear();
+        self.cx.forensic.reset();
+        for m in self.hooks.list(Phase::CreateRequest) {
+            m.create_request(&mut self.cx);
+        }
+    }
+
+    /// Runs the hooks of `phase` (not create-request or log-transaction)
+    /// as httpd runs them: each in turn while they decline or (except in
+    /// map-to-storage, type checker and handler, where the first that
+    /// acts ends the phase) return `Ok`; a status ends it. A
+    /// hook that needs a name lookup gets it done and is called again.
+    pub(crate) async fn run_phase(&mut self, phase: Phase) -> Flow {
+        let run_first = matches!(
+            phase,
+            Phase::MapToStorage | Phase::TypeChecker | Phase::Handler
+        );
+        let list = self.hooks.list(phase);
+        let mut i = 0;
+        let mut retried = false;
+        while let Some(m) = list.get(i) {
+            let r = &mut self.cx;
+            let flow = match phase {
+                Phase::PostReadRequest => m.post_read_request(r),
+                Phase::MapToStorage => m.map_to_storage(r),
+                Phase::HeaderParser => m.header_parser(r),
+                Phase::AccessChecker => m.access_checker(r),
+                Phase::CheckUserId => m.check_user_id(r),
+                Phase::AuthChecker => m.auth_checker(r),
+                Phase::TypeChecker => m.type_checker(r),
+                Phase::Fixups => m.fixups(r),
+                Phase::Handler => m.handler(r),
+                Phase::CreateRequest | Phase::LogTransaction => Flow::Declined,
+            };
+            match flow {
+                Flow::Need(Need::RemoteHost(lookups)) if !retried => {
+                    self.cx.lookup_remote(lookups).await;
+                    retried = true;
+                    continue;
+                }
+                // Asked twice: the lookup cannot give more.
+                Flow::Need(_) | Flow::Declined => {}
+                Flow::Ok if !run_first => {}
+                other => return other,
+            }
+            i += 1;
+            retried = false;
+        }
+        Flow::Declined
+    }
+
+    /// httpd's steps from map-to-storage to the fixups, for a request with
+    /// a usable target. Returns false when it is refused (403, which the
+    /// caller answers; `%f` names the file).
+    pub(crate) async fn request_phases(&mut self) -> bool {
+        for phase in [
+            Phase::MapToStorage,
+            Phase::HeaderParser,
+            Phase::AccessChecker,
+            Phase::CheckUserId,
+            Phase::AuthChecker,
+            Phase::Fixups,
+        ] {
+            if let Flow::Status(_) = self.run_phase(phase).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Logs the current request: the name lookups its settings call for,
+    /// then the log-transaction hooks; then mod_logio's counters start
+    /// again.
+    pub(crate) async fn log(&mut self) {
+        if self.log_needs_lookup() {
+            self.lookups_for_log().await;
+        }
+        for m in self.hooks.list(Phase::LogTransaction) {
+            m.log_transaction(&mut self.cx);
+        }
+        self.cx.bytes_in = 0;
+        self.cx.bytes_out = 0;
+        // A walk's descriptor no handler took (other methods) is not kept
+        // while the connection waits.
+        self.cx.reply.walk.file = None;
     }
 }

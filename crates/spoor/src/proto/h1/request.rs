@@ -1,4 +1,5 @@
 use crate::errorlog::{Extra, Level, Module};
+use crate::hooks::{Flow, Phase};
 use crate::http::pages::{self, Detail};
 use crate::http::request::{HeadError, Parse, Version};
 use crate::http::uri;
@@ -23,7 +24,7 @@ impl Connection {
             ..Reply::default()
         };
         self.trailers.clear();
-        self.new_request_ids();
+        self.new_request();
         self.prepare_uri();
         if self.reply.vhost.is_none() {
             self.reply.vhost = self.head.host.clone();
@@ -164,12 +165,7 @@ impl Connection {
 
         // Post-read-request: mod_unique_id and mod_log_forensic first,
         // then SetEnvIf (which may ask for the client's name).
-        self.forensic_begin();
-        let base = self.dir_conf().core.hostname_lookups;
-        if self.rules_need_lookup(&self.cfg.servers[self.reply.server].env.rules, base) {
-            self.lookup_remote(base).await;
-        }
-        if self.set_env_early().is_err() {
+        if let Flow::Status(_) = self.run_phase(Phase::PostReadRequest).await {
             // A `$n` substitution over httpd's limit: 500, as AH01505.
             self.pos = body_start;
             self.error_response(500, Detail::None, http09);
@@ -194,18 +190,10 @@ impl Connection {
             }
             false
         } else {
-            self.reply.uri_error == 0 && !self.per_dir_request().await
+            self.reply.uri_error == 0 && !self.request_phases().await
         };
         if self.local_pending() {
             self.lookup_local().await;
-        }
-        // mod_usertrack's fixup (TRACE and `*` are answered before it).
-        if self.reply.uri_error == 0
-            && !denied
-            && self.uri != b"*"
-            && &self.buf[method.clone()] != b"TRACE"
-        {
-            self.usertrack();
         }
 
         // TraceEnable on: a TRACE with a body is refused (413) before the
@@ -330,7 +318,6 @@ impl Connection {
         if !is_get && !early_answer && !denied && self.reply.uri_error == 0 {
             fixed = self.dir_fixups(http09);
         }
-        let m = &self.buf[method.clone()];
         match self.reply.uri_error {
             _ if fixed => {}
             400 => self.error_response(400, Detail::None, http09),
@@ -342,29 +329,9 @@ impl Connection {
                 self.error_response(302, Detail::Location(&loc), http09);
             }
             _ if denied => self.error_response(403, Detail::None, http09),
-            _ if m == b"OPTIONS" => self.options(),
-            _ if m == b"TRACE" => self.trace(),
-            _ if !is_get => {
-                let m = m.to_vec();
-                let known = KNOWN_METHODS.contains(&&m[..]);
-                let status = if known { 405 } else { 501 };
-                if !known {
-                    self.elog(
-                        Module::Core,
-                        Level::Error,
-                        Extra::default(),
-                        "AH00135",
-                        |c, m| {
-                            m.extend_from_slice(b"Invalid method in request ");
-                            m.extend_from_slice(&c.buf[c.head.line.clone()]);
-                        },
-                    );
-                }
-                self.error_response(status, Detail::Method(&m), http09);
-            }
-            _ if self.uri == b"*" => self.error_response(400, Detail::None, http09),
             _ => {
-                if self.static_file(head_only, http09) {
+                let _ = self.run_phase(Phase::Handler).await;
+                if self.cx.body.is_some() {
                     // The body comes from the file.
                     self.send_response().await;
                     let from_file = self.reply.bytes_sent > 0;
@@ -385,6 +352,40 @@ impl Connection {
         }
         self.send_out().await;
         self.finish_request(false).await
+    }
+
+    /// The internal redirect to the local URL `url` for an error with
+    /// `status` (httpd's `ap_internal_redirect`): the final request's
+    /// post-read-request step (the server's SetEnvIf rules on the new
+    /// URI), its walk, access check and fixups, and the handler. Returns
+    /// true when the response's body comes from a file
+    /// ([`Cx::body`]); otherwise the response is in `out`.
+    pub(crate) async fn error_redirect(
+        &mut self,
+        status: u16,
+        url: &str,
+        head_only: bool,
+        http09: bool,
+    ) -> bool {
+        self.cx.start_error_redirect(status, url);
+        let cfg = self.cfg.clone();
+        let rules = &cfg.servers[self.reply.server].env.rules;
+        let lookups = cfg.servers[self.reply.server]
+            .sections
+            .base()
+            .core
+            .hostname_lookups;
+        if self.rules_need_lookup(rules, lookups) {
+            self.lookup_remote(lookups).await;
+        }
+        self.apply_rules(rules);
+        // (mod_usertrack's fixup sees the redirect: the original keeps
+        // its cookie header, the note is the final request's.)
+        if !self.request_phases().await {
+            self.error_response(403, crate::http::pages::Detail::None, http09);
+            return false;
+        }
+        self.static_file(head_only, http09)
     }
 
     /// Logs the request and, on a kept connection, looks at what the client

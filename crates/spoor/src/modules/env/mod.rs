@@ -1,0 +1,3 @@
+//! The `env` module (httpd's mod_env).
+
+pub(crate) mod hooks;
