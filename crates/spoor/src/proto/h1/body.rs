@@ -1,9 +1,8 @@
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
 use crate::bufpool::READ_BUF;
 use crate::http::chunked::{ChunkError, Chunked};
 use crate::http::request::Version;
-use crate::proto::h1::Connection;
+use crate::proto::h1::{wait, Connection};
+use crate::proto::Transport;
 
 /// Why a request body could not be read.
 pub(crate) enum BodyError {
@@ -21,7 +20,7 @@ pub(crate) enum BodyError {
     Overflow,
 }
 
-impl Connection {
+impl<T: Transport> Connection<T> {
     /// Reads and discards the request body that starts at `body_start`.
     pub(crate) async fn discard_body(
         &mut self,
@@ -58,7 +57,8 @@ impl Connection {
         if expect_continue && self.head.version == Version::Http11 {
             self.reply.expecting_100 = false;
             let msg: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
-            if self.stream.write_all(msg).await.is_err() {
+            let limit = self.cx.timeout;
+            if !wait::write_all(&mut self.stream, &mut self.timer, limit, msg).await {
                 self.reply.aborted = true;
                 return Err(BodyError::Bad);
             }
@@ -113,13 +113,11 @@ impl Connection {
             if self.end == self.buf.len() {
                 self.cx.buf.resize(self.cx.buf.len() + READ_BUF, 0);
             }
-            let read = tokio::time::timeout(
-                self.cx.timeout,
-                self.stream.read(&mut self.cx.buf[self.cx.end..]),
-            );
+            let buf = &mut self.cx.buf[self.cx.end..];
+            let read = wait::read(&mut self.stream, &mut self.timer, self.cx.timeout, buf);
             match read.await {
-                Ok(Ok(n)) if n > 0 => self.end += n,
-                Ok(Ok(_)) => {
+                Some(Ok(n)) if n > 0 => self.end += n,
+                Some(Ok(_)) => {
                     // The client stopped sending: httpd still answers 400
                     // (the connection is not aborted) and logs no chunk
                     // error.
@@ -127,8 +125,8 @@ impl Connection {
                     return Err(BodyError::Bad);
                 }
                 // The chosen server's Timeout passed: httpd answers 408.
-                Err(_) => return Err(BodyError::Timeout),
-                Ok(Err(_)) => {
+                None => return Err(BodyError::Timeout),
+                Some(Err(_)) => {
                     self.reply.aborted = true;
                     return Err(BodyError::Bad);
                 }

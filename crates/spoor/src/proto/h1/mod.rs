@@ -11,7 +11,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use spoor_log::Renderer;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
@@ -21,6 +21,7 @@ use crate::hooks::{Flow, Hooks, Need, Phase};
 use crate::http::pages::Detail;
 use crate::http::request::{Head, Parse};
 use crate::modules::core::lookups::RemoteHost;
+use crate::proto::Transport;
 use crate::record::*;
 use crate::server::{now_us, Config};
 use crate::setenv::EnvTable;
@@ -76,14 +77,14 @@ impl<T> std::ops::DerefMut for Connection<T> {
     }
 }
 
-impl Connection {
+impl<T: Transport> Connection<T> {
     pub(crate) fn new(
-        stream: TcpStream,
+        stream: T,
         peer: SocketAddr,
         local: SocketAddr,
         cfg: Arc<Config>,
         shutdown: watch::Receiver<bool>,
-    ) -> Connection {
+    ) -> Connection<T> {
         let renderer = Renderer::with_time_zone(cfg.time_zone.clone());
         let base = if cfg.vhosts.is_empty() {
             0
@@ -481,3 +482,6 @@ impl Connection {
         self.cx.reply.walk.file = None;
     }
 }
+
+#[cfg(test)]
+mod tests;

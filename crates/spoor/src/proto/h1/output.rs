@@ -2,14 +2,13 @@ use std::os::unix::fs::FileExt;
 use std::pin::Pin;
 use std::task::Poll;
 
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-
 use crate::modules::core::handler::{multipart_tail, part_head};
 use crate::proto::h1::{wait, Connection};
 use crate::proto::h1::{FILE_CHUNK, INLINE_BODY};
+use crate::proto::Transport;
 use crate::record::*;
 
-impl Connection {
+impl<T: Transport> Connection<T> {
     /// Sends `out` followed by `count` bytes of `file` from `first`. Small
     /// bodies go in the same write as the header.
     pub(crate) async fn send_file(&mut self, file: &std::fs::File, first: u64, count: u64) -> bool {
@@ -42,17 +41,15 @@ impl Connection {
                 }
                 Ok(r) => r,
             };
-            let w = tokio::time::timeout(
-                self.cx.timeout,
-                self.stream.write_all(&self.cx.file_buf[..read]),
-            );
+            let data = &self.cx.file_buf[..read];
+            let w = wait::write_all(&mut self.stream, &mut self.timer, self.cx.timeout, data);
             match w.await {
-                Ok(Ok(())) => {
+                true => {
                     self.bytes_out += read as u64;
                     self.reply.bytes_sent += read as u64;
                     off += read as u64;
                 }
-                _ => {
+                false => {
                     self.reply.aborted = true;
                     return true;
                 }
@@ -158,8 +155,8 @@ impl Connection {
                     } else {
                         &body
                     };
-                    let w = tokio::time::timeout(self.timeout, self.stream.write_all(data));
-                    if !matches!(w.await, Ok(Ok(()))) {
+                    let limit = self.cx.timeout;
+                    if !wait::write_all(&mut self.stream, &mut self.timer, limit, data).await {
                         ok = false;
                         break 'parts;
                     }

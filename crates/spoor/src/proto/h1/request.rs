@@ -7,10 +7,11 @@ use crate::modules::core::errordoc;
 use crate::proto::h1::body::BodyError;
 use crate::proto::h1::Connection;
 use crate::proto::h1::PIPELINE_BLANK_LINES;
+use crate::proto::Transport;
 use crate::record::*;
 use crate::server::now_us;
 
-impl Connection {
+impl<T: Transport> Connection<T> {
     /// Serves one parsed (or refused) request; returns whether to keep the
     /// connection.
     pub(crate) async fn request(&mut self, p: Parse) -> bool {

@@ -26,6 +26,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Sleep};
 
 /// The connection's timer (see the module documentation).
@@ -104,6 +105,45 @@ pub(crate) async fn register<F: Future>(changed: Pin<&mut F>) {
     poll_fn(|cx| {
         let _ = changed.as_mut().poll(cx);
         Poll::Ready(())
+    })
+    .await
+}
+
+/// Writes all of `data` to `stream`; false when the write fails or
+/// `limit` passes first (one bound for the whole write, on the
+/// connection's timer).
+pub(crate) async fn write_all<T: AsyncWrite + Unpin>(
+    stream: &mut T,
+    timer: &mut Deadline,
+    limit: Duration,
+    data: &[u8],
+) -> bool {
+    let mut done = 0;
+    let w = timed(timer, limit, |cx| loop {
+        if done == data.len() {
+            return Poll::Ready(true);
+        }
+        match Pin::new(&mut *stream).poll_write(cx, &data[done..]) {
+            Poll::Ready(Ok(n)) if n > 0 => done += n,
+            Poll::Ready(_) => return Poll::Ready(false),
+            Poll::Pending => return Poll::Pending,
+        }
+    });
+    w.await == Some(true)
+}
+
+/// Reads into `buf` from `stream`; `None` when `limit` passes first.
+pub(crate) async fn read<T: AsyncRead + Unpin>(
+    stream: &mut T,
+    timer: &mut Deadline,
+    limit: Duration,
+    buf: &mut [u8],
+) -> Option<std::io::Result<usize>> {
+    let mut rb = tokio::io::ReadBuf::new(buf);
+    timed(timer, limit, |cx| {
+        Pin::new(&mut *stream)
+            .poll_read(cx, &mut rb)
+            .map(|r| r.map(|()| rb.filled().len()))
     })
     .await
 }
