@@ -45,13 +45,18 @@ pub(crate) enum Phase {
     Fixups,
     /// The handler that produces the response (`handler`).
     Handler,
+    /// The response head on its way out (httpd's output filters, for
+    /// the head: a module may change the status's headers in
+    /// `reply.headers_out`; the protocol layer then writes the head from
+    /// the table).
+    OutputFilter,
     /// The response is complete (`log_transaction`).
     LogTransaction,
 }
 
 impl Phase {
     /// Every phase, in order.
-    pub(crate) const ALL: [Phase; 11] = [
+    pub(crate) const ALL: [Phase; 12] = [
         Phase::CreateRequest,
         Phase::PostReadRequest,
         Phase::MapToStorage,
@@ -62,6 +67,7 @@ impl Phase {
         Phase::TypeChecker,
         Phase::Fixups,
         Phase::Handler,
+        Phase::OutputFilter,
         Phase::LogTransaction,
     ];
 
@@ -78,6 +84,7 @@ impl Phase {
             Phase::TypeChecker => "type_checker",
             Phase::Fixups => "fixups",
             Phase::Handler => "handler",
+            Phase::OutputFilter => "output_filter",
             Phase::LogTransaction => "log_transaction",
         }
     }
@@ -197,6 +204,11 @@ pub(crate) trait Module: Sync {
         Flow::Declined
     }
 
+    /// The response head is about to be written: change
+    /// `r.reply.headers_out` (not for an HTTP/0.9 answer, which has no
+    /// head).
+    fn output_filter(&self, _r: &mut Cx) {}
+
     /// The response is complete.
     fn log_transaction(&self, _r: &mut Cx) {}
 }
@@ -227,7 +239,7 @@ pub(crate) const REALLY_LAST: i8 = 30;
 /// Per phase, the modules that have work in it under one configuration.
 #[derive(Default)]
 pub(crate) struct Hooks {
-    lists: [Vec<&'static dyn Module>; 11],
+    lists: [Vec<&'static dyn Module>; 12],
 }
 
 impl std::fmt::Debug for Hooks {
@@ -244,8 +256,13 @@ impl std::fmt::Debug for Hooks {
 impl Hooks {
     /// The lists for `cfg`.
     pub(crate) fn build(cfg: &Config) -> Hooks {
+        Hooks::build_from(cfg, modules())
+    }
+
+    /// The lists for `cfg` from these modules (tests add their own).
+    pub(crate) fn build_from(cfg: &Config, modules: &[&'static dyn Module]) -> Hooks {
         let mut hooks = Hooks::default();
-        for &m in modules() {
+        for &m in modules {
             let phases = m.phases(cfg);
             for p in Phase::ALL {
                 if phases.has(p) {

@@ -1,5 +1,6 @@
 pub(crate) mod errlog;
 pub(crate) mod response;
+pub(crate) mod table;
 
 use std::ops::Range;
 use std::os::unix::fs::MetadataExt;
@@ -15,6 +16,7 @@ use crate::errorlog::LogIds;
 use crate::http::request::Head;
 use crate::modules::core::lookups::RemoteHost;
 use crate::modules::core::{errordoc, walk};
+use crate::record::table::Table;
 use crate::server::{now_us, Config};
 use crate::setenv::EnvTable;
 
@@ -71,9 +73,11 @@ pub(crate) struct Reply {
     /// A TRACE with a body was refused before the body was read (its 413
     /// page, unlike the body filter's, has a Content-Length).
     pub(crate) trace_refused: bool,
-    /// Response header values: name and range in the response buffer.
-    pub(crate) headers_out: Vec<(&'static [u8], Range<usize>)>,
-    pub(crate) content_type: Option<Range<usize>>,
+    /// The response headers (httpd's `r->headers_out`; the `Date` and
+    /// `Server` lines the protocol adds are not in it).
+    pub(crate) headers_out: Table,
+    /// The `Content-Type` entry of `headers_out`.
+    pub(crate) content_type: Option<usize>,
     pub(crate) query: Option<Range<usize>>,
     /// The server handling the request: 0 = main, else a virtual host.
     pub(crate) server: usize,
@@ -127,6 +131,11 @@ pub(crate) struct Reply {
     /// `out` is sent from here on: an HTTP/0.9 answer keeps the header
     /// lines httpd records but does not send ahead of it.
     pub(crate) send_from: usize,
+    /// The length of the status line and the `Date` and `Server` lines
+    /// at the start of `out` (the head's part not in `headers_out`).
+    pub(crate) head_prefix: usize,
+    /// The output filters ran on this response's head.
+    pub(crate) filtered: bool,
 }
 /// The connection and request records: everything a request's phases
 /// read and write, apart from the transport and its timers (which the
@@ -184,6 +193,9 @@ pub(crate) struct Cx {
     pub(crate) forensic: crate::forensic::Forensic,
     /// mod_usertrack: the `cookie` note and the Set-Cookie value.
     pub(crate) cookie_note: Vec<u8>,
+    /// The request's notes (httpd's `r->notes`, `%{..}n`): what modules
+    /// leave for each other and the log.
+    pub(crate) notes: table::Table,
     pub(crate) cookie_hdr: Vec<u8>,
     /// The connection's base server (the default for its local address):
     /// its head limits and the Timeout for header fields (see
@@ -284,27 +296,19 @@ pub(crate) fn rebuild_line(buf: &[u8], head: &Head, out: &mut Vec<u8>) {
     }
 }
 
-/// Appends one response header line and remembers its value's place.
-pub(crate) fn header(
-    out: &mut Vec<u8>,
-    hdrs: &mut Vec<(&'static [u8], Range<usize>)>,
-    n: &'static [u8],
-    v: &[u8],
-) {
+/// Appends one response header line to the head being written in `out`
+/// and to the response-header table (what `%{..}o` and output filters
+/// see).
+pub(crate) fn header(out: &mut Vec<u8>, hdrs: &mut Table, n: &[u8], v: &[u8]) {
     out.extend_from_slice(n);
     out.extend_from_slice(b": ");
-    let s = out.len();
     out.extend_from_slice(v);
-    hdrs.push((n, s..out.len()));
     out.extend_from_slice(b"\r\n");
+    hdrs.add(n, v);
 }
 
-pub(crate) fn header_num(
-    out: &mut Vec<u8>,
-    hdrs: &mut Vec<(&'static [u8], Range<usize>)>,
-    n: &'static [u8],
-    v: u64,
-) {
+/// [`header`] with a decimal number as its value.
+pub(crate) fn header_num(out: &mut Vec<u8>, hdrs: &mut Table, n: &[u8], v: u64) {
     header(out, hdrs, n, itoa::Buffer::new().format(v).as_bytes());
 }
 

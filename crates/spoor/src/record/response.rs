@@ -27,6 +27,8 @@ impl Cx {
         self.out.extend_from_slice(b"\r\nServer: ");
         self.out.extend_from_slice(self.cfg.banner.as_bytes());
         self.out.extend_from_slice(b"\r\n");
+        self.reply.head_prefix = self.out.len();
+        self.reply.filtered = false;
         // httpd's err_headers_out (mod_usertrack's cookie) come first.
         if let Some((n, v)) = self
             .reply
@@ -135,7 +137,7 @@ impl Cx {
             b"Content-Type",
             v,
         );
-        self.reply.content_type = self.reply.headers_out.last().map(|h| h.1.clone());
+        self.reply.content_type = self.reply.headers_out.len().checked_sub(1);
     }
 
     /// Builds an error response in the response buffer: Apache's page, or
@@ -450,5 +452,26 @@ impl Cx {
             out.push(b':');
             out.extend_from_slice(itoa::Buffer::new().format(port).as_bytes());
         }
+    }
+
+    /// Writes the head in `out` again from `headers_out` (after the
+    /// output filters changed the table), keeping the status, `Date` and
+    /// `Server` lines and the body after the head.
+    pub(crate) fn rewrite_head(&mut self) {
+        let prefix = self.reply.head_prefix;
+        let Some(end) = memchr::memmem::find(&self.out, b"\r\n\r\n") else {
+            return;
+        };
+        if prefix == 0 || end + 2 < prefix {
+            return;
+        }
+        let mut head = std::mem::take(&mut self.scratch);
+        head.clear();
+        head.extend_from_slice(&self.out[..prefix]);
+        self.reply.headers_out.write_lines(&mut head);
+        head.extend_from_slice(b"\r\n");
+        self.out.splice(..end + 4, head.iter().copied());
+        self.scratch = head;
+        self.reply.content_type = self.reply.headers_out.position(b"Content-Type");
     }
 }

@@ -45,14 +45,14 @@ pub(crate) struct Orig {
     /// `%<b` (the body, when the final request failed).
     pub bytes_sent: u64,
     /// `%<{..}o` (when the final request failed).
-    pub headers_out: Vec<(&'static [u8], Vec<u8>)>,
+    pub headers_out: crate::record::table::Table,
     /// `%<{Content-Type}o`.
     pub content_type: Option<Vec<u8>>,
     /// The final request failed: its `%{Content-Type}o` (the type of its
     /// file name when it was looked for).
     pub final_content_type: Option<Vec<u8>>,
     /// mod_usertrack: the original's `cookie` note.
-    pub cookie_note: Option<Vec<u8>>,
+    pub notes: crate::record::table::Table,
     /// mod_usertrack: the original's new cookie (header name and value),
     /// still sent before the final request's own.
     pub set_cookie: Option<(&'static [u8], Vec<u8>)>,
@@ -150,11 +150,12 @@ impl Cx {
         self.env = o.env;
         self.reply.final_query = None;
         self.reply.error_status = 0;
-        // mod_usertrack: the original's note and cookie.
-        self.reply.cookie = o.cookie_note.is_some();
-        if let Some(c) = o.cookie_note {
-            self.cookie_note = c;
+        // The original's notes (mod_usertrack's among them) and cookie.
+        self.reply.cookie = o.notes.get(b"cookie").is_some();
+        if let Some(c) = o.notes.get(b"cookie") {
+            self.cookie_note = c.to_vec();
         }
+        self.notes = o.notes;
         self.reply.set_cookie = o.set_cookie.map(|(n, v)| {
             self.cookie_hdr = v;
             n
@@ -175,17 +176,11 @@ impl Cx {
             .as_ref()
             .is_some_and(|m| &self.buf[m.clone()] == b"HEAD");
         o.bytes_sent = if head { 0 } else { self.reply.bytes_sent };
-        o.headers_out = self
-            .reply
-            .headers_out
-            .iter()
-            .map(|(n, r)| (*n, self.out[r.clone()].to_vec()))
-            .collect();
+        o.headers_out = std::mem::take(&mut self.reply.headers_out);
         o.content_type = self
             .reply
             .content_type
-            .clone()
-            .map(|r| self.out[r].to_vec());
+            .map(|i| o.headers_out.value(i).to_vec());
         if status == 404 {
             let cfg = self.cfg.clone();
             let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
@@ -219,6 +214,7 @@ impl Cx {
             handler: self.reply.handler.take(),
             env: EnvTable::new(),
             log_ids: self.ids.start_redirect(),
+            notes: std::mem::take(&mut self.notes),
             ..Orig::default()
         };
         // mod_mime typed the original's file before the error (unless

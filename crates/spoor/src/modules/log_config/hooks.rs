@@ -19,7 +19,6 @@ impl Cx {
         let Cx {
             buf,
             head,
-            out,
             line,
             uri,
             renderer,
@@ -33,8 +32,7 @@ impl Cx {
             env,
             ids,
             track,
-            forensic,
-            cookie_note,
+            notes,
             cookie_hdr,
             dir,
             remote_host,
@@ -99,40 +97,52 @@ impl Cx {
             }
         }
         let trailer_fields: Vec<Field<'_>> = merged.iter().map(|(n, v)| (*n, &v[..])).collect();
-        let mut out_fields: [Field<'_>; 16] = [(empty, empty); 16];
-        let mut m = reply.headers_out.len().min(16);
-        for (slot, (hn, hv)) in out_fields.iter_mut().zip(reply.headers_out.iter()) {
-            *slot = (*hn, &out[hv.clone()]);
+        // The response headers (on the stack when few).
+        let want = reply.headers_out.len() + 1;
+        let mut out_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
+        let mut out_big: Vec<Field<'_>> = Vec::new();
+        let out_fields: &mut [Field<'_>] = if want <= FIELDS_STACK {
+            &mut out_small[..]
+        } else {
+            out_big.resize(want, (empty, empty));
+            &mut out_big[..]
+        };
+        let mut m = reply.headers_out.len();
+        for (slot, f) in out_fields.iter_mut().zip(reply.headers_out.iter()) {
+            *slot = f;
         }
         // HTTP/0.9 sends no headers, but httpd logs the tracking cookie.
         if let Some(n) = reply.set_cookie {
-            if m < 16 && !out_fields[..m].iter().any(|f| f.0 == n) {
+            if !out_fields[..m].iter().any(|f| f.0 == n) {
                 out_fields[m] = (n, &cookie_hdr[..]);
                 m += 1;
             }
         }
-        // Notes: mod_log_forensic's id, mod_usertrack's cookie; after an
-        // internal redirect the original's come first, then the final's.
-        let mut note_buf: [Field<'_>; 4] = [(empty, empty); 4];
-        let mut nn = 0;
-        if let Some(id) = forensic.note() {
-            note_buf[nn] = (b"forensic-id", id);
-            nn += 1;
-        }
-        if let Some(c) = reply.redirect.as_ref().and_then(|o| o.cookie_note.as_ref()) {
-            note_buf[nn] = (b"cookie", &c[..]);
-            nn += 1;
-        }
-        let forensic_notes = nn;
-        if reply.cookie {
-            note_buf[nn] = (b"cookie", &cookie_note[..]);
-            nn += 1;
+        // Notes: the request's table (mod_log_forensic's id,
+        // mod_usertrack's cookie), then httpd's `error-notes` for a
+        // refused head; after an internal redirect the original's table is
+        // its own.
+        let want = notes.len() + 1;
+        let mut note_small: [Field<'_>; 8] = [(empty, empty); 8];
+        let mut note_big: Vec<Field<'_>> = Vec::new();
+        let note_buf: &mut [Field<'_>] = if want <= 8 {
+            &mut note_small[..]
+        } else {
+            note_big.resize(want, (empty, empty));
+            &mut note_big[..]
+        };
+        let mut nn = notes.len();
+        for (slot, f) in note_buf.iter_mut().zip(notes.iter()) {
+            *slot = f;
         }
         if let Some(e) = reply.note {
-            // httpd's `error-notes` for a refused head.
             note_buf[nn] = (b"error-notes", e);
             nn += 1;
         }
+        let orig_notes: Vec<Field<'_>> = match reply.redirect.as_deref() {
+            Some(o) => o.notes.iter().collect(),
+            None => Vec::new(),
+        };
         let dash: &[u8] = b"-";
         if head.rebuilt && !reply.line_masked {
             // httpd logs the line rebuilt from its parts, single spaces.
@@ -211,7 +221,7 @@ impl Cx {
             handler: reply.handler,
             content_type: match reply.redirect.as_deref() {
                 Some(o) if o.final_content_type.is_some() => o.final_content_type.as_deref(),
-                _ => reply.content_type.clone().map(|r| &out[r]),
+                _ => reply.content_type.map(|i| reply.headers_out.value(i)),
             },
             headers_in: &fields[..n],
             headers_out: &out_fields[..m],
@@ -230,11 +240,7 @@ impl Cx {
             track_id: track.id(),
             // A redirect's final request starts with fresh notes (the
             // forensic id stays with the original).
-            notes: if redirected {
-                &note_buf[forensic_notes..nn]
-            } else {
-                &note_buf[..nn]
-            },
+            notes: &note_buf[..nn],
             ..Request::default()
         };
         let orig_env: Vec<Field<'_>>;
@@ -244,7 +250,7 @@ impl Cx {
             None => (Record::new(&conn, &req, end_us), &*env),
             Some(o) => {
                 orig_env = o.env.iter().collect();
-                orig_out = o.headers_out.iter().map(|(n, v)| (*n, &v[..])).collect();
+                orig_out = o.headers_out.iter().collect();
                 orig_req = Request {
                     env: &orig_env,
                     method,
@@ -257,7 +263,7 @@ impl Cx {
                     headers_out: &orig_out,
                     bytes_sent: o.bytes_sent,
                     body_sent: o.bytes_sent > 0,
-                    notes: &note_buf[..forensic_notes],
+                    notes: &orig_notes,
                     log_id: o.log_ids.request_id(),
                     ..req.clone()
                 };

@@ -74,6 +74,13 @@ impl Cx {
             let log = self.cfg.servers[self.reply.server].forensic.clone();
             self.forensic_failed(log.as_deref().expect("the log written to"), e);
         }
+        // `%{forensic-id}n`.
+        let Cx {
+            forensic, notes, ..
+        } = self;
+        if let Some(id) = forensic.note() {
+            notes.set(b"forensic-id", id);
+        }
     }
 
     /// After the access logs: the `-` record.

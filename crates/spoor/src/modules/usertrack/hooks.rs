@@ -3,14 +3,12 @@ use crate::record::Cx;
 use crate::server::Config;
 
 impl Cx {
-    /// An internal redirect's final request: the original's note and
-    /// new cookie move to the original, and the fixup runs again (httpd:
+    /// An internal redirect's final request: the original's new cookie
+    /// moves to the original (its note went with the original's notes), and the fixup runs again (httpd:
     /// a second Set-Cookie when the client sent none).
     pub(crate) fn usertrack_redirect(&mut self) {
-        let tracked = self.reply.cookie;
         let sent = self.reply.set_cookie.take();
         if let Some(o) = self.reply.redirect.as_mut() {
-            o.cookie_note = tracked.then(|| self.cookie_note.clone());
             o.set_cookie = sent.map(|n| (n, self.cookie_hdr.clone()));
         }
         self.reply.cookie = false;
@@ -37,6 +35,12 @@ impl Cx {
             &mut self.cookie_hdr,
         );
         self.reply.cookie = done != crate::usertrack::Fixup::Off;
+        // The `cookie` note (`%{cookie}n`).
+        if self.reply.cookie {
+            self.notes.set(b"cookie", &self.cookie_note);
+        } else {
+            self.notes.unset(b"cookie");
+        }
         self.reply.set_cookie = None;
         if let crate::usertrack::Fixup::Issued(n) = done {
             self.reply.set_cookie = Some(n);

@@ -132,6 +132,7 @@ impl<T: Transport> Connection<T> {
             track: Default::default(),
             forensic: Default::default(),
             cookie_note: Vec::new(),
+            notes: Default::default(),
             cookie_hdr: Vec::new(),
             base,
             timeout: base_conn.timeout,
@@ -396,6 +397,7 @@ impl<T: Transport> Connection<T> {
     pub(crate) fn new_request(&mut self) {
         self.cx.ids.new_request();
         self.cx.env.clear();
+        self.cx.notes.clear();
         self.cx.forensic.reset();
         for m in self.hooks.list(Phase::CreateRequest) {
             m.create_request(&mut self.cx);
@@ -427,7 +429,9 @@ impl<T: Transport> Connection<T> {
                 Phase::TypeChecker => m.type_checker(r),
                 Phase::Fixups => m.fixups(r),
                 Phase::Handler => m.handler(r),
-                Phase::CreateRequest | Phase::LogTransaction => Flow::Declined,
+                Phase::CreateRequest | Phase::OutputFilter | Phase::LogTransaction => {
+                    Flow::Declined
+                }
             };
             match flow {
                 Flow::Need(Need::RemoteHost(lookups)) if !retried => {

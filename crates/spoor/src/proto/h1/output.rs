@@ -2,6 +2,7 @@ use std::os::unix::fs::FileExt;
 use std::pin::Pin;
 use std::task::Poll;
 
+use crate::hooks::Phase;
 use crate::modules::core::handler::{multipart_tail, part_head};
 use crate::proto::h1::{wait, Connection};
 use crate::proto::h1::{FILE_CHUNK, INLINE_BODY};
@@ -60,6 +61,16 @@ impl<T: Transport> Connection<T> {
 
     /// Writes the response buffer.
     pub(crate) async fn send_out(&mut self) {
+        if !self.cx.reply.filtered && self.cx.reply.send_from == 0 {
+            self.cx.reply.filtered = true;
+            let filters = self.hooks.list(Phase::OutputFilter);
+            if !filters.is_empty() {
+                for m in filters {
+                    m.output_filter(&mut self.cx);
+                }
+                self.cx.rewrite_head();
+            }
+        }
         let from = self.reply.send_from.min(self.out.len());
         if self.out.len() == from {
             return;

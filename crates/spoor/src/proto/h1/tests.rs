@@ -12,6 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::sync::watch;
 
 use super::Connection;
+use crate::hooks::{Hooks, Module, Phase, Phases};
+use crate::record::Cx;
 use crate::server::Config;
 
 /// A document root with a few files and an access log in the common
@@ -23,6 +25,12 @@ struct Site {
 
 impl Site {
     fn new(name: &str) -> Site {
+        Site::with_modules(name, &[])
+    }
+
+    /// A site whose request phases also run `extra` (after the modules
+    /// spoor has).
+    fn with_modules(name: &str, extra: &[&'static dyn Module]) -> Site {
         let dir = std::env::temp_dir().join(format!("spoor-h1-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("root/sub")).unwrap();
@@ -34,8 +42,12 @@ impl Site {
         )];
         cfg.servers[0].logs[0].format =
             Format::apache("%a %>s %b \"%r\" %I %O %k").expect("the format compiles");
+        let mut cfg = cfg.finish();
+        let mut all = crate::hooks::modules().to_vec();
+        all.extend_from_slice(extra);
+        cfg.hooks = Arc::new(Hooks::build_from(&cfg, &all));
         Site {
-            cfg: Arc::new(cfg.finish()),
+            cfg: Arc::new(cfg),
             dir,
         }
     }
@@ -256,4 +268,65 @@ fn the_phase_lists_hold_only_what_the_configuration_uses() {
         "{hooks}"
     );
     assert!(hooks.contains("\"handler\": [\"core.c\"]"), "{hooks}");
+}
+
+/// A module of the test's own: an output filter that sets a header of
+/// any name, replaces one and removes another, as mod_headers will.
+struct HeaderEdit;
+
+impl Module for HeaderEdit {
+    fn name(&self) -> &'static str {
+        "mod_test_headers.c"
+    }
+
+    fn phases(&self, _cfg: &Config) -> Phases {
+        Phases::NONE.with(Phase::OutputFilter)
+    }
+
+    fn output_filter(&self, r: &mut Cx) {
+        let h = &mut r.reply.headers_out;
+        if h.get(b"Content-Type").is_some() {
+            h.set(b"Content-Type", b"text/x-edited");
+        }
+        h.unset(b"ETag");
+        h.set(b"X-Anything", b"any value");
+    }
+}
+
+#[test]
+fn an_output_filter_edits_the_response_head_and_the_log_sees_it() {
+    let mut site = Site::with_modules("filter", &[&HeaderEdit]);
+    let mut cfg = Config::new(site.dir.join("root"));
+    cfg.sinks = site.cfg.sinks.clone();
+    cfg.servers[0].logs[0].format =
+        Format::apache("%>s %b %{X-Anything}o %{ETag}o %{Content-Type}o").unwrap();
+    let mut cfg = cfg.finish();
+    let mut all = crate::hooks::modules().to_vec();
+    all.push(&HeaderEdit);
+    cfg.hooks = Arc::new(Hooks::build_from(&cfg, &all));
+    site.cfg = Arc::new(cfg);
+    let out = site.exchange(
+        b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let r = responses(&out);
+    assert_eq!(r.len(), 2, "{}", String::from_utf8_lossy(&out));
+    let (head, body) = &r[0];
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\nDate: "), "{head}");
+    assert!(
+        head.contains("\r\nContent-Type: text/x-edited\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.ends_with("\r\nX-Anything: any value\r\n\r\n"),
+        "{head}"
+    );
+    assert!(!head.contains("ETag"), "{head}");
+    assert_eq!(body, b"hello");
+    assert!(r[1].0.starts_with("HTTP/1.1 404 "));
+    assert!(r[1].0.contains("\r\nX-Anything: any value\r\n"));
+    assert_eq!(r[1].1.len(), 236, "the 404 page is whole");
+    let log = site.log();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines[0], "200 5 any value - text/x-edited", "{log}");
+    assert_eq!(lines[1], "404 236 any value - text/x-edited", "{log}");
 }
