@@ -231,22 +231,19 @@ impl Default for ServerErrorLog {
 /// virtual host without one shares the main server's. The error text is
 /// ready to print.
 pub fn open(settings: &Settings) -> Result<Vec<ServerErrorLog>, String> {
-    open_reusing(settings, None)
+    open_reusing(settings, [])
 }
 
-/// [`open`] for a reload: `previous` is the configuration in force, whose
-/// error logs are kept as [`crate::site::build_reusing`] keeps access logs
+/// [`open`] for a reload: `previous` are the error logs of the
+/// configuration in force, kept as [`crate::site::build_reusing`] keeps
+/// access logs
 /// (a piped logger with the same command keeps running; a file the
 /// unprivileged user may not open again keeps its descriptor).
 pub fn open_reusing(
     settings: &Settings,
-    previous: Option<&crate::server::Config>,
+    previous: impl IntoIterator<Item = Arc<Sink>>,
 ) -> Result<Vec<ServerErrorLog>, String> {
-    let mut kept = crate::site::Kept::new(
-        previous
-            .into_iter()
-            .flat_map(|p| p.servers.iter().map(|s| s.errorlog.sink.clone())),
-    );
+    let mut kept = crate::kept::Kept::new(previous);
     let opts = SinkOptions {
         working_dir: Some(settings.server_root.clone()),
         ..SinkOptions::default()
@@ -290,7 +287,7 @@ fn open_target(
     target: &str,
     vhost: Option<&Server>,
     opts: &SinkOptions,
-    kept: &mut crate::site::Kept<Sink>,
+    kept: &mut crate::kept::Kept<Sink>,
 ) -> Result<Arc<Sink>, String> {
     if let Some(rest) = target.strip_prefix('|') {
         let command = spoor_log::sink::PipedCommand::parse(rest);
@@ -320,7 +317,7 @@ fn open_target(
         }
     }
     let opened = Sink::file(&path, opts).map(Arc::new);
-    crate::site::keep_if_denied(opened, &path, || {
+    crate::kept::keep_if_denied(opened, &path, || {
         kept.take(|s| {
             s.piped_command().is_none() && s.current_path().as_deref() == Some(path.as_path())
         })

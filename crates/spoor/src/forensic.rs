@@ -35,7 +35,6 @@ use spoor_log::sink::tokenize_argv;
 use spoor_log::Field;
 
 use crate::config::Settings;
-use crate::server::Config;
 
 /// The exit status after a forensic record could not be written.
 pub const EXIT_STATUS: i32 = 1;
@@ -44,22 +43,19 @@ pub const EXIT_STATUS: i32 = 1;
 /// virtual hosts in order), `None` where there is none. The error text is
 /// httpd's (AH00650, AH00651) and is ready to print.
 pub fn open(settings: &Settings) -> Result<Vec<Option<Arc<ForensicLog>>>, String> {
-    open_reusing(settings, None)
+    open_reusing(settings, [])
 }
 
-/// [`open`] for a reload: `previous` is the configuration in force. A
+/// [`open`] for a reload: `previous` are the forensic logs of the
+/// configuration in force. A
 /// forensic pipe whose program is unchanged keeps running; a file the
 /// unprivileged user may not open again after the privilege drop keeps
 /// the descriptor in force (see [`crate::site::build_reusing`]).
 pub fn open_reusing(
     settings: &Settings,
-    previous: Option<&Config>,
+    previous: impl IntoIterator<Item = Arc<ForensicLog>>,
 ) -> Result<Vec<Option<Arc<ForensicLog>>>, String> {
-    let mut kept = crate::site::Kept::new(
-        previous
-            .into_iter()
-            .flat_map(|p| p.servers.iter().filter_map(|s| s.forensic.clone())),
-    );
+    let mut kept = crate::kept::Kept::new(previous);
     let main = settings.main.forensic_log.as_deref();
     let names = std::iter::once(main).chain(
         settings
@@ -75,7 +71,7 @@ pub fn open_reusing(
 fn open_one(
     settings: &Settings,
     name: &str,
-    kept: &mut crate::site::Kept<ForensicLog>,
+    kept: &mut crate::kept::Kept<ForensicLog>,
 ) -> Result<Arc<ForensicLog>, String> {
     match name.strip_prefix('|') {
         Some(rest) => {
@@ -94,7 +90,7 @@ fn open_one(
             let path = settings.root_relative(name);
             let opened = ForensicLog::file(&path).map(Arc::new);
             let display = path.display().to_string();
-            crate::site::keep_if_denied(opened, &path, || kept.take(|f| f.name() == display))
+            crate::kept::keep_if_denied(opened, &path, || kept.take(|f| f.name() == display))
                 .map_err(|e| {
                     format!(
                         "AH00651: could not open forensic log file {}.: {e}",
@@ -105,13 +101,11 @@ fn open_one(
     }
 }
 
-/// Closes every forensic log of `config` (piped programs read what is left
-/// and are reaped); for shutdown.
-pub fn close(config: &Config) {
-    for s in &config.servers {
-        if let Some(f) = &s.forensic {
-            f.close();
-        }
+/// Closes these forensic logs (piped programs read what is left and are
+/// reaped); for shutdown.
+pub fn close<'a>(logs: impl IntoIterator<Item = &'a Arc<ForensicLog>>) {
+    for f in logs {
+        f.close();
     }
 }
 
@@ -178,12 +172,12 @@ pub fn failure_message(log: &ForensicLog, e: &io::Error) -> String {
     )
 }
 
-/// Stops the process after a failed forensic write: access logs are
-/// flushed, then spoor exits with [`EXIT_STATUS`] without serving another
-/// byte.
-pub fn stop(config: &Config, log: &ForensicLog, e: &io::Error) -> ! {
+/// Stops the process after a failed forensic write: the access logs
+/// (`sinks`) are flushed, then spoor exits with [`EXIT_STATUS`] without
+/// serving another byte.
+pub fn stop(sinks: &[Arc<spoor_log::sink::Sink>], log: &ForensicLog, e: &io::Error) -> ! {
     eprintln!("spoor: {}", failure_message(log, e));
-    for s in &config.sinks {
+    for s in sinks {
         let _ = s.flush();
     }
     std::process::exit(EXIT_STATUS)

@@ -16,7 +16,7 @@
 
 use crate::config::HostnameLookups;
 use crate::record::Cx;
-use crate::server::Config;
+use crate::site::Config;
 
 /// The request phases, in the order httpd runs them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,7 +151,7 @@ pub(crate) trait Module: Sync {
     /// Where this module's hook for `p` runs among the others in that
     /// phase, as httpd's hook order: `REALLY_FIRST` -10, `FIRST` 0,
     /// `MIDDLE` 10, `LAST` 20, `REALLY_LAST` 30 (equal values keep the
-    /// order of [`modules`]).
+    /// order of [`crate::modules::all`]).
     fn order(&self, _p: Phase) -> i8 {
         MIDDLE
     }
@@ -213,22 +213,6 @@ pub(crate) trait Module: Sync {
     fn log_transaction(&self, _r: &mut Cx) {}
 }
 
-/// Every module with request-phase hooks (within a phase, ordered by
-/// [`Module::order`], then by this list).
-pub(crate) fn modules() -> &'static [&'static dyn Module] {
-    use crate::modules as m;
-    &[
-        &m::unique_id::hooks::UniqueId,
-        &m::log_forensic::hooks::LogForensic,
-        &m::setenvif::hooks::SetEnvIf,
-        &m::core::hooks::Core,
-        &m::authz_core::hooks::AuthzCore,
-        &m::env::hooks::Env,
-        &m::usertrack::hooks::UserTrack,
-        &m::log_config::hooks::LogConfig,
-    ]
-}
-
 /// httpd's `APR_HOOK_REALLY_FIRST`.
 pub(crate) const REALLY_FIRST: i8 = -10;
 /// httpd's `APR_HOOK_MIDDLE`.
@@ -254,13 +238,9 @@ impl std::fmt::Debug for Hooks {
 }
 
 impl Hooks {
-    /// The lists for `cfg`.
-    pub(crate) fn build(cfg: &Config) -> Hooks {
-        Hooks::build_from(cfg, modules())
-    }
-
-    /// The lists for `cfg` from these modules (tests add their own).
-    pub(crate) fn build_from(cfg: &Config, modules: &[&'static dyn Module]) -> Hooks {
+    /// The lists for `cfg` from `modules` (spoor's:
+    /// [`crate::modules::all`]; tests add their own).
+    pub(crate) fn build(cfg: &Config, modules: &[&'static dyn Module]) -> Hooks {
         let mut hooks = Hooks::default();
         for &m in modules {
             let phases = m.phases(cfg);

@@ -50,6 +50,7 @@ pub mod errorlog;
 pub mod forensic;
 mod hooks;
 pub mod http;
+pub mod kept;
 pub mod listeners;
 pub mod mime;
 mod modules;

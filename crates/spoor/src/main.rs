@@ -421,7 +421,7 @@ fn default_config(cli: &Cli, previous: Option<&Config>) -> Result<Config, String
     if let Some(path) = &cli.access_log {
         let opened = Sink::file(path, &SinkOptions::default()).map(Arc::new);
         config.sinks[0] =
-            site::keep_if_denied(opened, path, || previous.map(|p| p.sinks[0].clone()))
+            spoor::kept::keep_if_denied(opened, path, || previous.map(|p| p.sinks[0].clone()))
                 .map_err(|e| format!("could not open access log {}: {e}", path.display()))?;
     }
     Ok(config)
@@ -483,7 +483,8 @@ async fn run(
             eprintln!("spoor: closing {}: {e}", s.name());
         }
     }
-    spoor::forensic::close(&current.get());
+    let cfg = current.get();
+    spoor::forensic::close(cfg.servers.iter().filter_map(|s| s.forensic.as_ref()));
     if let Some(p) = &state.pid_file {
         let _ = std::fs::remove_file(p);
     }

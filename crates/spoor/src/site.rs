@@ -5,7 +5,6 @@
 //! and resolves each server's list of logs and formats once, so a request
 //! only picks its server and walks a short list.
 
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,9 +13,10 @@ use spoor_log::{Format, TimeZone};
 
 use crate::config::Settings;
 use crate::errorlog::ServerErrorLog;
+use crate::http::pages;
+use crate::kept::{keep_if_denied, Kept};
 use crate::mime::MimeTable;
 use crate::perdir::{opt, Merge, PerDir, Sections};
-use crate::server::Config;
 use crate::setenv::{LogCondition, ScopeEnv};
 use crate::vhost::Vhosts;
 use spoor_log::sink::{PipedCommand, Sink, SinkOptions};
@@ -167,61 +167,6 @@ pub(crate) fn system_host_name() -> String {
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
-/// The logs of the configuration in force, offered to a reload that
-/// builds the next one. Each can be taken once, so two log lines naming
-/// the same target keep getting a sink each.
-pub struct Kept<T> {
-    items: Vec<Option<Arc<T>>>,
-}
-
-impl<T> Kept<T> {
-    /// Offers `all` (the same sink listed twice is offered once).
-    pub fn new(all: impl IntoIterator<Item = Arc<T>>) -> Kept<T> {
-        let mut items: Vec<Option<Arc<T>>> = Vec::new();
-        for a in all {
-            if !items.iter().flatten().any(|b| Arc::ptr_eq(&a, b)) {
-                items.push(Some(a));
-            }
-        }
-        Kept { items }
-    }
-
-    /// Takes the first offered log `matches` accepts.
-    pub fn take(&mut self, matches: impl Fn(&T) -> bool) -> Option<Arc<T>> {
-        self.items
-            .iter_mut()
-            .find(|i| i.as_deref().is_some_and(&matches))
-            .and_then(Option::take)
-    }
-}
-
-/// A log file could not be opened again by a reload: after the privilege
-/// drop, a permission error on a file the configuration in force already
-/// writes keeps that descriptor (httpd's parent, still root, would reopen
-/// it), with one warning line; anything else is the reload's error.
-pub fn keep_if_denied<T>(
-    result: io::Result<Arc<T>>,
-    what: &Path,
-    kept: impl FnOnce() -> Option<Arc<T>>,
-) -> io::Result<Arc<T>> {
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            match (crate::privileges::in_force(), kept()) {
-                (Some(id), Some(k)) => {
-                    eprintln!(
-                        "spoor: warning: {} cannot be reopened as {id} ({e}); \
-                         the descriptor opened before the privilege drop stays in use",
-                        what.display()
-                    );
-                    Ok(k)
-                }
-                _ => Err(e),
-            }
-        }
-        r => r,
-    }
-}
-
 /// Builds the running configuration from the model; the error text is
 /// ready to print.
 pub fn build(settings: &Settings) -> Result<Config, String> {
@@ -323,8 +268,11 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
         .document_root
         .clone()
         .unwrap_or_else(|| settings.server_root.join("htdocs"));
-    let mut errorlogs = crate::errorlog::open_reusing(settings, previous)?.into_iter();
-    let mut forensics = crate::forensic::open_reusing(settings, previous)?.into_iter();
+    let old = previous.into_iter().flat_map(|p| p.servers.iter());
+    let old_errorlogs = old.clone().map(|s| s.errorlog.sink.clone());
+    let old_forensics = old.filter_map(|s| s.forensic.clone());
+    let mut errorlogs = crate::errorlog::open_reusing(settings, old_errorlogs)?.into_iter();
+    let mut forensics = crate::forensic::open_reusing(settings, old_forensics)?.into_iter();
     let mut servers = Vec::with_capacity(1 + settings.vhosts.len());
     for (i, list) in resolved.into_iter().enumerate() {
         let srv = if i == 0 {
@@ -394,7 +342,69 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
         unique_ids: settings.unique_id,
         wasd: settings.wasd.clone().map(std::sync::Arc::new),
         banner: crate::http::pages::banner(settings.tokens),
-        hooks: Default::default(),
+    })
+}
+
+/// Everything a server needs to run.
+#[derive(Debug)]
+pub struct Config {
+    /// The main server (index 0) and the virtual hosts, in order.
+    pub servers: Vec<ServerConf>,
+    /// Chooses the server for a request.
+    pub vhosts: Vhosts,
+    /// Every access log, opened; [`LogUse::sink`] indexes this.
+    pub sinks: Vec<Arc<Sink>>,
+    /// Content types.
+    pub mime: MimeTable,
+    /// The time zone log times are rendered in.
+    pub time_zone: TimeZone,
+    /// WASD `[LogExcludeHosts]`: clients whose requests are not logged.
+    pub log_exclude_hosts: spoor_log::wasd_log::HostPatterns,
+    /// mod_unique_id is loaded: requests get `UNIQUE_ID`.
+    pub unique_ids: bool,
+    /// A WASD configuration's services, mapping rules and content types
+    /// (`None` for the Apache dialect).
+    pub wasd: Option<Arc<crate::wasd::WasdSite>>,
+    /// The server's name and version as `ServerTokens` shows them (the
+    /// `Server` header and `ServerSignature` footers).
+    pub banner: String,
+}
+
+impl Config {
+    /// The embedded default: serve `root`, combined format to stdout,
+    /// Apache's default timeouts and limits.
+    pub fn new(root: PathBuf) -> Config {
+        Config {
+            servers: vec![ServerConf {
+                root,
+                server_name: "localhost".to_string(),
+                port: 80,
+                server_admin: pages::DEFAULT_ADMIN.to_string(),
+                logs: vec![LogUse {
+                    sink: 0,
+                    format: Format::apache(spoor_log::COMBINED)
+                        .expect("the combined format compiles"),
+                    condition: None,
+                }],
+                env: ScopeEnv::new(),
+                errorlog: Default::default(),
+                sections: crate::perdir::Sections::new(Default::default(), &[], &[]),
+                track: None,
+                forensic: None,
+                cookie_expires: 0,
+                report: None,
+                conn: Default::default(),
+            }],
+            vhosts: Vhosts::empty(),
+            sinks: vec![Arc::new(
+                Sink::stdout(&SinkOptions::default()).expect("standard output"),
+            )],
+            mime: MimeTable::system(),
+            time_zone: TimeZone::system(),
+            log_exclude_hosts: Default::default(),
+            unique_ids: false,
+            wasd: None,
+            banner: pages::banner(Default::default()),
+        }
     }
-    .finish())
 }

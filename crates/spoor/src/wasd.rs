@@ -3,7 +3,7 @@
 //! A WASD configuration (`spoor --wasd FILE`, read by
 //! [`crate::config::read_wasd`]) describes its site with three things the
 //! Apache dialect has no direct words for; this module holds them in the
-//! running configuration ([`crate::server::Config::wasd`]):
+//! running configuration ([`crate::site::Config::wasd`]):
 //!
 //! * **Services** (`[Service]`): each is a virtual server, chosen by the
 //!   request's `Host` among the services on the interface's address and

@@ -1,5 +1,5 @@
 pub(crate) mod errlog;
-pub(crate) mod response;
+
 pub(crate) mod table;
 
 use std::ops::Range;
@@ -11,14 +11,14 @@ use std::time::Duration;
 use spoor_log::{Field, Renderer};
 use tokio::sync::watch;
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use crate::bufpool::{self};
 use crate::errorlog::LogIds;
 use crate::http::request::Head;
-use crate::modules::core::lookups::RemoteHost;
-use crate::modules::core::{errordoc, walk};
 use crate::record::table::Table;
-use crate::server::{now_us, Config};
 use crate::setenv::EnvTable;
+use crate::site::Config;
 
 /// The `Allow` value Apache sends for static content.
 pub(crate) const ALLOW: &[u8] = b"GET,POST,OPTIONS,HEAD,TRACE";
@@ -101,7 +101,7 @@ pub(crate) struct Reply {
     pub(crate) pending_errdoc: Option<(u16, String)>,
     /// After an internal redirect: the original request (this `Reply`
     /// and the connection's `uri`/`path`/`env` describe the final one).
-    pub(crate) redirect: Option<Box<errordoc::Orig>>,
+    pub(crate) redirect: Option<Box<Orig>>,
     /// The final request's query (from the ErrorDocument URL).
     pub(crate) final_query: Option<Vec<u8>>,
     /// Nonzero while serving an ErrorDocument: the status to send.
@@ -122,7 +122,7 @@ pub(crate) struct Reply {
     /// followed only below it).
     pub(crate) wasd_root: Option<usize>,
     /// The directory walk's descriptor and end (`server/walk.rs`).
-    pub(crate) walk: walk::State,
+    pub(crate) walk: WalkState,
     /// The status of an error page that reading the body then replaced
     /// (413 after a 403 or 404): its "Additionally" paragraph is added.
     pub(crate) additionally: u16,
@@ -420,4 +420,90 @@ impl Stop {
     pub(crate) fn receiver(&self) -> watch::Receiver<bool> {
         self.rx.clone()
     }
+}
+
+/// The wall-clock time in µs since the epoch (0 before it). Read with
+/// `clock_gettime` directly: `SystemTime::now().duration_since(..)` costs
+/// three times the instructions, twice per request.
+pub(crate) fn now_us() -> i64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec for the call to write into;
+    // CLOCK_REALTIME always exists.
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
+    if r != 0 {
+        return SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64);
+    }
+    // (`time_t` and `c_long` are `i64` here, not on every target.)
+    #[allow(clippy::useless_conversion)]
+    let (sec, nsec) = (i64::from(ts.tv_sec), i64::from(ts.tv_nsec));
+    (sec * 1_000_000 + nsec / 1000).max(0)
+}
+
+/// The client's name, as far as the connection knows it.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum RemoteHost {
+    /// Not asked yet.
+    #[default]
+    Unknown,
+    /// Asked: no name (or one that failed the double-reverse check);
+    /// the address stands for it.
+    Unnamed,
+    /// Asked: this name (lower case).
+    Name(Arc<str>),
+}
+
+/// What `SetEnvIf Remote_Host` sees: the name, else the address.
+pub(crate) fn remote_value<'a>(host: &'a RemoteHost, ip: &'a str) -> &'a [u8] {
+    match host {
+        RemoteHost::Name(n) => n.as_bytes(),
+        _ => ip.as_bytes(),
+    }
+}
+
+/// The per-request state of the directory walk (`modules/core/walk.rs`).
+#[derive(Debug, Default)]
+pub(crate) struct WalkState {
+    /// The checked walk's result, for the handler (never reopened by name).
+    pub(crate) file: Option<std::io::Result<std::fs::File>>,
+    /// The directory (with a trailing slash) the last walk ended in, for
+    /// the shortcut of a later sub-request or redirect.
+    pub(crate) dir: Vec<u8>,
+}
+
+/// The original request of an internal redirect, as the log needs it.
+#[derive(Debug, Default)]
+pub(crate) struct Orig {
+    /// `%<U`.
+    pub uri: Vec<u8>,
+    /// `%<q` (a range of the read buffer).
+    pub query: Option<std::ops::Range<usize>>,
+    /// `%<s`.
+    pub status: u16,
+    /// `%<f`.
+    pub filename: Option<Vec<u8>>,
+    /// `%<R`.
+    pub handler: Option<&'static [u8]>,
+    /// `%<{..}e`, and the log conditions.
+    pub env: crate::setenv::EnvTable,
+    /// `%<b` (the body, when the final request failed).
+    pub bytes_sent: u64,
+    /// `%<{..}o` (when the final request failed).
+    pub headers_out: crate::record::table::Table,
+    /// `%<{Content-Type}o`.
+    pub content_type: Option<Vec<u8>>,
+    /// The final request failed: its `%{Content-Type}o` (the type of its
+    /// file name when it was looked for).
+    pub final_content_type: Option<Vec<u8>>,
+    /// mod_usertrack: the original's `cookie` note.
+    pub notes: crate::record::table::Table,
+    /// mod_usertrack: the original's new cookie (header name and value),
+    /// still sent before the final request's own.
+    pub set_cookie: Option<(&'static [u8], Vec<u8>)>,
+    /// `%<L`: the original request's log ids.
+    pub log_ids: crate::errorlog::LogIds,
 }

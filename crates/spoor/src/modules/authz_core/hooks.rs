@@ -2,7 +2,7 @@
 
 use crate::hooks::{Flow, Module, Phase, Phases};
 use crate::record::Cx;
-use crate::server::Config;
+use crate::site::Config;
 
 /// mod_authz_core (`Require all granted|denied`).
 pub(crate) struct AuthzCore;

@@ -19,7 +19,6 @@
 //! undone: the original request gets the internal report of its own
 //! status and is logged as if it had not been redirected.
 
-use std::ops::Range;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::http::uri;
@@ -27,38 +26,7 @@ use crate::perdir::ErrorDoc;
 use crate::record::Cx;
 use crate::setenv::EnvTable;
 
-/// The original request of an internal redirect, as the log needs it.
-#[derive(Debug, Default)]
-pub(crate) struct Orig {
-    /// `%<U`.
-    pub uri: Vec<u8>,
-    /// `%<q` (a range of the read buffer).
-    pub query: Option<Range<usize>>,
-    /// `%<s`.
-    pub status: u16,
-    /// `%<f`.
-    pub filename: Option<Vec<u8>>,
-    /// `%<R`.
-    pub handler: Option<&'static [u8]>,
-    /// `%<{..}e`, and the log conditions.
-    pub env: EnvTable,
-    /// `%<b` (the body, when the final request failed).
-    pub bytes_sent: u64,
-    /// `%<{..}o` (when the final request failed).
-    pub headers_out: crate::record::table::Table,
-    /// `%<{Content-Type}o`.
-    pub content_type: Option<Vec<u8>>,
-    /// The final request failed: its `%{Content-Type}o` (the type of its
-    /// file name when it was looked for).
-    pub final_content_type: Option<Vec<u8>>,
-    /// mod_usertrack: the original's `cookie` note.
-    pub notes: crate::record::table::Table,
-    /// mod_usertrack: the original's new cookie (header name and value),
-    /// still sent before the final request's own.
-    pub set_cookie: Option<(&'static [u8], Vec<u8>)>,
-    /// `%<L`: the original request's log ids.
-    pub log_ids: crate::errorlog::LogIds,
-}
+pub(crate) use crate::record::Orig;
 
 /// What `error_response` should do for a status.
 pub(crate) enum Custom {

@@ -7,7 +7,7 @@ use crate::hooks::{Flow, Module, Phase, Phases};
 use crate::http::pages::Detail;
 use crate::http::request::Version;
 use crate::record::{Cx, KNOWN_METHODS};
-use crate::server::Config;
+use crate::site::Config;
 
 /// httpd's core (core.c, http_core.c).
 pub(crate) struct Core;

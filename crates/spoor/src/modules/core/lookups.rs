@@ -16,26 +16,7 @@ use crate::config::{CanonicalName, HostnameLookups};
 use crate::perdir::PerDir;
 use crate::record::Cx;
 
-/// The client's name, as far as the connection knows it.
-#[derive(Clone, Debug, Default)]
-pub(crate) enum RemoteHost {
-    /// Not asked yet.
-    #[default]
-    Unknown,
-    /// Asked: no name (or one that failed the double-reverse check);
-    /// the address stands for it.
-    Unnamed,
-    /// Asked: this name (lower case).
-    Name(Arc<str>),
-}
-
-/// What `SetEnvIf Remote_Host` sees: the name, else the address.
-pub(crate) fn remote_value<'a>(host: &'a RemoteHost, ip: &'a str) -> &'a [u8] {
-    match host {
-        RemoteHost::Name(n) => n.as_bytes(),
-        _ => ip.as_bytes(),
-    }
-}
+pub(crate) use crate::record::{remote_value, RemoteHost};
 
 impl Cx {
     /// The per-directory settings in force for the current request: the

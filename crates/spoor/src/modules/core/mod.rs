@@ -7,4 +7,5 @@ pub(crate) mod errordoc;
 pub(crate) mod handler;
 pub(crate) mod hooks;
 pub(crate) mod lookups;
+pub(crate) mod response;
 pub(crate) mod walk;

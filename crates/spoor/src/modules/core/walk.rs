@@ -115,16 +115,6 @@ pub(crate) struct Reached {
     pub(crate) cut: usize,
 }
 
-/// The per-request state of the walk.
-#[derive(Debug, Default)]
-pub(crate) struct State {
-    /// The checked walk's result, for the handler (never reopened by name).
-    pub(crate) file: Option<io::Result<File>>,
-    /// The directory (with a trailing slash) the last walk ended in, for
-    /// the shortcut of a later sub-request or redirect.
-    pub(crate) dir: Vec<u8>,
-}
-
 fn err(errno: i32) -> io::Error {
     io::Error::from_raw_os_error(errno)
 }

@@ -2,7 +2,7 @@
 
 use crate::hooks::{Flow, Module, Phase, Phases};
 use crate::record::Cx;
-use crate::server::Config;
+use crate::site::Config;
 
 /// mod_env.
 pub(crate) struct Env;

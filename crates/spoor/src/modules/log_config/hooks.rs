@@ -4,9 +4,9 @@ use spoor_log::{Conn, Field, Record, Request};
 
 use crate::hooks::{Module, Phase, Phases};
 use crate::modules::core::lookups::{self, RemoteHost};
+use crate::record::now_us;
 use crate::record::*;
-use crate::server::now_us;
-use crate::server::Config;
+use crate::site::Config;
 
 impl Cx {
     /// Renders and writes the access-log line of the current request (the

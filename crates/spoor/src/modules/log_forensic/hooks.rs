@@ -5,9 +5,9 @@ use spoor_log::Field;
 use crate::errorlog::{Extra, Level, Module};
 use crate::hooks::{self, Flow, Phase, Phases, REALLY_FIRST, REALLY_LAST};
 use crate::http::request::Version;
+use crate::record::now_us;
 use crate::record::*;
-use crate::server::now_us;
-use crate::server::Config;
+use crate::site::Config;
 
 impl Cx {
     /// The post-read-request step: the `+` record in the server's forensic log. A record that cannot be
@@ -101,7 +101,7 @@ impl Cx {
         self.elog(Module::LogForensic, Level::Crit, extra, "", |_, m| {
             m.extend_from_slice(msg.as_bytes())
         });
-        crate::forensic::stop(&self.cfg, log, &e)
+        crate::forensic::stop(&self.cfg.sinks, log, &e)
     }
 }
 

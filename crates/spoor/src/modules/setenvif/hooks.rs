@@ -3,8 +3,8 @@ use spoor_log::Field;
 use crate::hooks::{Flow, Module, Need, Phase, Phases};
 use crate::modules::core::lookups::{self};
 use crate::record::*;
-use crate::server::Config;
 use crate::setenv::RequestView;
+use crate::site::Config;
 
 impl Cx {
     /// The post-read-request step: runs the server's SetEnvIf rules on the

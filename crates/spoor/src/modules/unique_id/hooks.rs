@@ -2,7 +2,7 @@
 
 use crate::hooks::{Flow, Module, Phase, Phases, REALLY_FIRST};
 use crate::record::Cx;
-use crate::server::Config;
+use crate::site::Config;
 
 /// mod_unique_id.
 pub(crate) struct UniqueId;

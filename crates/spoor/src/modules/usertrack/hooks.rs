@@ -1,6 +1,6 @@
 use crate::hooks::{Flow, Module, Phase, Phases};
 use crate::record::Cx;
-use crate::server::Config;
+use crate::site::Config;
 
 impl Cx {
     /// An internal redirect's final request: the original's new cookie

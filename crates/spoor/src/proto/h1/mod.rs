@@ -22,9 +22,10 @@ use crate::http::pages::Detail;
 use crate::http::request::{Head, Parse};
 use crate::modules::core::lookups::RemoteHost;
 use crate::proto::Transport;
+use crate::record::now_us;
 use crate::record::*;
-use crate::server::{now_us, Config};
 use crate::setenv::EnvTable;
+use crate::site::Config;
 
 /// Bodies up to this size are sent in the same write as the header.
 pub(crate) const INLINE_BODY: u64 = 128 * 1024;
@@ -83,6 +84,7 @@ impl<T: Transport> Connection<T> {
         peer: SocketAddr,
         local: SocketAddr,
         cfg: Arc<Config>,
+        hooks: Arc<Hooks>,
         shutdown: watch::Receiver<bool>,
     ) -> Connection<T> {
         let renderer = Renderer::with_time_zone(cfg.time_zone.clone());
@@ -143,7 +145,7 @@ impl<T: Transport> Connection<T> {
         Connection {
             stream,
             timer: wait::Deadline::default(),
-            hooks: cx.cfg.hooks.clone(),
+            hooks,
             cx,
         }
     }

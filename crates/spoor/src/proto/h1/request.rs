@@ -8,8 +8,8 @@ use crate::proto::h1::body::BodyError;
 use crate::proto::h1::Connection;
 use crate::proto::h1::PIPELINE_BLANK_LINES;
 use crate::proto::Transport;
+use crate::record::now_us;
 use crate::record::*;
-use crate::server::now_us;
 
 impl<T: Transport> Connection<T> {
     /// Serves one parsed (or refused) request; returns whether to keep the

@@ -14,13 +14,14 @@ use tokio::sync::watch;
 use super::Connection;
 use crate::hooks::{Hooks, Module, Phase, Phases};
 use crate::record::Cx;
-use crate::server::Config;
+use crate::site::Config;
 
 /// A document root with a few files and an access log in the common
 /// format, removed when dropped.
 struct Site {
     dir: PathBuf,
     cfg: Arc<Config>,
+    hooks: Arc<Hooks>,
 }
 
 impl Site {
@@ -42,12 +43,12 @@ impl Site {
         )];
         cfg.servers[0].logs[0].format =
             Format::apache("%a %>s %b \"%r\" %I %O %k").expect("the format compiles");
-        let mut cfg = cfg.finish();
-        let mut all = crate::hooks::modules().to_vec();
+        let mut all = crate::modules::all().to_vec();
         all.extend_from_slice(extra);
-        cfg.hooks = Arc::new(Hooks::build_from(&cfg, &all));
+        let hooks = Arc::new(Hooks::build(&cfg, &all));
         Site {
             cfg: Arc::new(cfg),
+            hooks,
             dir,
         }
     }
@@ -68,7 +69,14 @@ impl Site {
             let (_tx, rx) = watch::channel(false);
             let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
             let local: SocketAddr = "127.0.0.1:80".parse().unwrap();
-            let conn = Connection::new(server, peer, local, self.cfg.clone(), rx);
+            let conn = Connection::new(
+                server,
+                peer,
+                local,
+                self.cfg.clone(),
+                self.hooks.clone(),
+                rx,
+            );
             let task = tokio::spawn(conn.run());
             client.write_all(input).await.unwrap();
             client.shutdown().await.unwrap();
@@ -257,7 +265,7 @@ fn an_http09_request_gets_the_bare_body() {
 #[test]
 fn the_phase_lists_hold_only_what_the_configuration_uses() {
     let site = Site::new("hooks");
-    let hooks = format!("{:?}", site.cfg.hooks);
+    let hooks = format!("{:?}", site.hooks);
     // No forensic log, unique ids, SetEnvIf or sections here.
     assert!(!hooks.contains("mod_log_forensic"), "{hooks}");
     assert!(!hooks.contains("mod_unique_id"), "{hooks}");
@@ -300,10 +308,9 @@ fn an_output_filter_edits_the_response_head_and_the_log_sees_it() {
     cfg.sinks = site.cfg.sinks.clone();
     cfg.servers[0].logs[0].format =
         Format::apache("%>s %b %{X-Anything}o %{ETag}o %{Content-Type}o").unwrap();
-    let mut cfg = cfg.finish();
-    let mut all = crate::hooks::modules().to_vec();
+    let mut all = crate::modules::all().to_vec();
     all.push(&HeaderEdit);
-    cfg.hooks = Arc::new(Hooks::build_from(&cfg, &all));
+    site.hooks = Arc::new(Hooks::build(&cfg, &all));
     site.cfg = Arc::new(cfg);
     let out = site.exchange(
         b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
