@@ -10,6 +10,7 @@ pub(crate) mod mime;
 pub(crate) mod setenvif;
 pub(crate) mod unique_id;
 pub(crate) mod usertrack;
+pub(crate) mod wasd;
 
 use crate::hooks::Module;
 
@@ -21,6 +22,7 @@ pub(crate) fn all() -> &'static [&'static dyn Module] {
         &m::unique_id::hooks::UniqueId,
         &m::log_forensic::hooks::LogForensic,
         &m::setenvif::hooks::SetEnvIf,
+        &m::wasd::hooks::Wasd,
         &m::core::hooks::Core,
         &m::authz_core::hooks::AuthzCore,
         &m::env::hooks::Env,

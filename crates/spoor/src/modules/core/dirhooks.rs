@@ -26,12 +26,10 @@ pub(crate) enum Index {
 }
 
 impl Cx {
-    /// httpd's translate-name and map-to-storage for a request with a
-    /// usable path: the WASD mapping, the file name, the directory walk
-    /// and the merged per-directory settings (`Cx::dir`). Refused
-    /// (403; `%f` names the file) by the mapping rules, the symbolic-link
-    /// checks or a component longer than NAME_MAX.
-    pub(crate) fn map_to_storage(&mut self) -> Flow {
+    /// Before translate-name (httpd's `ap_process_request_internal`): the
+    /// request starts with its server's default per-directory settings,
+    /// nothing walked or opened yet.
+    pub(crate) fn start_walk(&mut self) {
         // (The shared settings are not cloned when the connection already
         // holds them: reference counts touched by every request on every
         // thread cost cache-line transfers.)
@@ -42,6 +40,14 @@ impl Cx {
         self.reply.walked = true;
         self.file_meta = None;
         self.reply.walk.file = None;
+    }
+
+    /// httpd's translate-name and map-to-storage for a request with a
+    /// usable path (after WASD's mapping, `modules/wasd`): the file name, the directory walk
+    /// and the merged per-directory settings (`Cx::dir`). Refused
+    /// (403; `%f` names the file) by the symbolic-link checks or a
+    /// component longer than NAME_MAX.
+    pub(crate) fn map_to_storage(&mut self) -> Flow {
         // An internal redirect may take the walk's shortcut in the
         // directory the original request's walk ended in.
         let first_dir = if self.reply.redirect.is_some() {
@@ -50,11 +56,6 @@ impl Cx {
             self.reply.walk.dir.clear();
             Vec::new()
         };
-        if let Some(w) = self.cfg.wasd.clone() {
-            if self.uri != b"*" && !self.uri.is_empty() && !self.wasd_map(&w) {
-                return Flow::Status(403);
-            }
-        }
         if self.uri != b"*" && !self.uri.is_empty() {
             // httpd maps every method's URI to a file (`%f`).
             self.reply.filename = true;
@@ -106,7 +107,7 @@ impl Cx {
     /// (when set); else the mapping rules of the request's service (only
     /// the rules for every service when it is unknown) give the file.
     /// Returns false when the rules refuse the path (403).
-    fn wasd_map(&mut self, w: &crate::wasd::WasdSite) -> bool {
+    pub(crate) fn wasd_map(&mut self, w: &crate::wasd::WasdSite) -> bool {
         // An internal redirect maps its own path.
         self.reply.wasd_file = None;
         self.reply.wasd_root = None;

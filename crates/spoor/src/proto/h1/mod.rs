@@ -456,6 +456,7 @@ impl<T: Transport> Connection<T> {
     /// a usable target. Returns false when it is refused (403, which the
     /// caller answers; `%f` names the file).
     pub(crate) async fn request_phases(&mut self) -> bool {
+        self.cx.start_walk();
         for phase in [
             Phase::MapToStorage,
             Phase::HeaderParser,
