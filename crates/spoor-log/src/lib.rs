@@ -47,6 +47,7 @@ pub mod hex;
 mod record;
 mod render;
 pub mod sink;
+pub mod sys;
 pub mod time;
 pub mod unique_id;
 mod wasd;
