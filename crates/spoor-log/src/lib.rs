@@ -43,6 +43,7 @@ mod cookie;
 pub mod escape;
 pub mod forensic;
 mod format;
+pub mod glob;
 pub mod hex;
 mod record;
 mod render;

@@ -10,6 +10,7 @@
 //! match wins, and when none matches the first host listed for the address
 //! is the default.
 
+use spoor_log::glob;
 use std::net::IpAddr;
 
 use crate::config::{Server, Settings};
@@ -92,7 +93,7 @@ impl Vhosts {
             for e in &candidates {
                 if e.aliases
                     .iter()
-                    .any(|a| wildcard_match(a.as_bytes(), host.as_bytes()))
+                    .any(|a| glob::matches(glob::SERVER_ALIAS, a.as_bytes(), host.as_bytes()))
                 {
                     return Some(e.index);
                 }
@@ -130,32 +131,6 @@ pub fn normalize_host(h: &[u8]) -> String {
     };
     let h = h.strip_suffix(b".").unwrap_or(h);
     String::from_utf8_lossy(h).to_ascii_lowercase()
-}
-
-/// Shell-style `*` and `?` matching, as ServerAlias uses it.
-pub fn wildcard_match(pat: &[u8], s: &[u8]) -> bool {
-    let (mut p, mut i) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while i < s.len() {
-        if p < pat.len() && (pat[p] == b'?' || pat[p] == s[i]) {
-            p += 1;
-            i += 1;
-        } else if p < pat.len() && pat[p] == b'*' {
-            star = Some(p);
-            mark = i;
-            p += 1;
-        } else if let Some(sp) = star {
-            p = sp + 1;
-            mark += 1;
-            i = mark;
-        } else {
-            return false;
-        }
-    }
-    while p < pat.len() && pat[p] == b'*' {
-        p += 1;
-    }
-    p == pat.len()
 }
 
 #[cfg(test)]
@@ -208,14 +183,5 @@ mod tests {
         assert_eq!(v.select(LO, 80, Some(b"star.test")), Some(1));
         let other: IpAddr = "127.0.0.2".parse().unwrap();
         assert_eq!(v.select(other, 80, Some(b"exact.test")), Some(0));
-    }
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard_match(b"*.example.com", b"www.example.com"));
-        assert!(!wildcard_match(b"*.example.com", b"example.com"));
-        assert!(wildcard_match(b"w?w.*", b"www.x"));
-        assert!(wildcard_match(b"*", b""));
-        assert!(!wildcard_match(b"a", b"ab"));
     }
 }

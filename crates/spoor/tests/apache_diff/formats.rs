@@ -560,6 +560,9 @@ pub fn config(port: u16, modules: &str) -> String {
          # apply; its `common` replaces the main server's.\n\
          <VirtualHost 127.0.0.1:${DIFF_PORT}>\n\
          ServerName b.test\n\
+         # Wildcard aliases: `?` is one character, case is ignored, and\n\
+         # `[` is a plain character (httpd only treats `*` and `?`).\n\
+         ServerAlias b?.alias.test *.UPPER.test [bc].br.test\n\
          DocumentRoot htdocs/sub\n\
          LogFormat \"B-DEFAULT %v %U %>s %b\"\n\
          LogFormat \"B-COMMON %h %>s %U\" common\n\
