@@ -85,15 +85,14 @@ impl Vhosts {
         };
         let first = candidates.first()?;
         if let Some(host) = host.map(normalize_host) {
+            // As httpd: the hosts in order, each by its name and then its
+            // aliases, so an earlier host's wildcard alias wins over a
+            // later host's exact name.
             for e in &candidates {
-                if e.name.as_deref() == Some(host.as_str()) {
-                    return Some(e.index);
-                }
-            }
-            for e in &candidates {
-                if e.aliases
-                    .iter()
-                    .any(|a| glob::matches(glob::SERVER_ALIAS, a.as_bytes(), host.as_bytes()))
+                if e.name.as_deref() == Some(host.as_str())
+                    || e.aliases
+                        .iter()
+                        .any(|a| glob::matches(glob::SERVER_ALIAS, a.as_bytes(), host.as_bytes()))
                 {
                     return Some(e.index);
                 }
@@ -172,6 +171,18 @@ mod tests {
         assert_eq!(v.select(LO, 81, Some(b"a.test")), Some(2));
         // No host for the address: the main server.
         assert_eq!(v.select(LO, 82, Some(b"a.test")), None);
+    }
+
+    #[test]
+    fn hosts_are_tried_in_order_name_and_aliases_together() {
+        // Checked with apache2: Host a.test goes to one.test, whose
+        // wildcard alias comes first, not to the later a.test.
+        let v = vhosts(
+            "<VirtualHost *:80>\nServerName one.test\nServerAlias *.test\n</VirtualHost>\n\
+             <VirtualHost *:80>\nServerName a.test\n</VirtualHost>\n",
+        );
+        assert_eq!(v.select(LO, 80, Some(b"a.test")), Some(0));
+        assert_eq!(v.select(LO, 80, Some(b"a.other")), Some(0));
     }
 
     #[test]

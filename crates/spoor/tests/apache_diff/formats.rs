@@ -601,6 +601,13 @@ pub fn config(port: u16, modules: &str) -> String {
          </IfDefine>\n\
          </VirtualHost>\n\
          \n\
+         # Named exactly as a Host that a.test's `*.wild.test` alias takes:\n\
+         # httpd tries each host in order, name and aliases together, so\n\
+         # a.test (earlier) wins and this one never serves x.wild.test.\n\
+         <VirtualHost 127.0.0.1:${DIFF_PORT}>\n\
+         ServerName x.wild.test\n\
+         </VirtualHost>\n\
+         \n\
          # Optional groups (see GROUPS in the harness).\n\
          <IfDefine DIFF_ENV>\n\
          SetEnv SPOOR_ENV \"env \\\"value\\\" \\\\ x\"\n\
