@@ -145,10 +145,10 @@ impl Renderer {
             Kind::LocalPort => num(out, c.local_port as u64),
             Kind::RemotePort => num(out, r.useragent_port as u64),
             Kind::Pid => num(out, self.pid as u64),
-            Kind::Tid => num(out, thread_id()),
+            Kind::Tid => num(out, crate::sys::thread_id()),
             Kind::HexTid => {
                 let mut buf = [0u8; 16];
-                let t = thread_id();
+                let t = crate::sys::thread_id();
                 let n = crate::hex::digits(t, &mut buf);
                 out.extend_from_slice(&buf[16 - n..]);
             }
@@ -329,12 +329,6 @@ impl Renderer {
             }
         }
     }
-}
-
-/// The current thread's id as httpd's `%{tid}P` prints it (`pthread_self`).
-fn thread_id() -> u64 {
-    // SAFETY: pthread_self has no preconditions and cannot fail.
-    unsafe { libc::pthread_self() as u64 }
 }
 
 /// `None` for an empty value.

@@ -17,6 +17,7 @@
 //! The functions here are pure; [`crate::sink::PeriodicName::Wasd`] uses
 //! them to name each period's file.
 
+use crate::glob;
 use std::path::PathBuf;
 
 use jiff::civil::Date;
@@ -242,34 +243,10 @@ impl HostPatterns {
     /// excluded.
     pub fn matches(&self, addr: &str, host: Option<&str>) -> bool {
         self.patterns.iter().any(|p| {
-            glob(p.as_bytes(), addr.as_bytes())
-                || host.is_some_and(|h| glob(p.as_bytes(), h.as_bytes()))
+            glob::matches(glob::WASD, p.as_bytes(), addr.as_bytes())
+                || host.is_some_and(|h| glob::matches(glob::WASD, p.as_bytes(), h.as_bytes()))
         })
     }
-}
-
-/// `*`-only wildcard match of a lower-case template against `s`, ignoring
-/// ASCII case; linear, backtracking to the last `*`. Used for
-/// `[LogExcludeHosts]` and the WASD mapping's `set` templates.
-pub fn glob(p: &[u8], s: &[u8]) -> bool {
-    let (mut pi, mut si) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while si < s.len() {
-        if pi < p.len() && p[pi] == b'*' {
-            star = Some((pi, si));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == s[si].to_ascii_lowercase() {
-            pi += 1;
-            si += 1;
-        } else if let Some((sp, ss)) = star {
-            pi = sp + 1;
-            si = ss + 1;
-            star = Some((sp, ss + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -436,26 +413,9 @@ mod tests {
         assert!(HostPatterns::parse(["*"]).matches("1.2.3.4", None));
     }
 
-    /// The obvious exponential matcher, as an oracle for [`glob`].
-    fn naive(p: &[u8], t: &[u8]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some((b'*', rest)) => (0..=t.len()).any(|i| naive(rest, &t[i..])),
-            Some((c, rest)) => {
-                t.first().is_some_and(|x| x.to_ascii_lowercase() == *c) && naive(rest, &t[1..])
-            }
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn glob_agrees_with_the_naive_matcher(p in "[a.*]{0,8}", t in "[aA.b]{0,10}") {
-            proptest::prop_assert_eq!(glob(p.as_bytes(), t.as_bytes()), naive(p.as_bytes(), t.as_bytes()));
-        }
-    }
-
     #[test]
     fn glob_edges() {
+        let glob = |p: &[u8], s: &[u8]| glob::matches(glob::WASD, p, s);
         assert!(glob(b"a*b*c", b"aXXbYYc"));
         assert!(!glob(b"a*b*c", b"aXXbYY"));
         assert!(glob(b"**", b""));

@@ -172,9 +172,7 @@ impl TokenGenerator {
     /// random source (`getrandom`).
     pub fn new() -> TokenGenerator {
         let mut seed = [0u8; 2];
-        // SAFETY: the buffer is valid for its length.
-        let n = unsafe { libc::getrandom(seed.as_mut_ptr().cast(), seed.len(), 0) };
-        if n != 2 {
+        if crate::sys::fill_random(&mut seed).is_err() {
             // No random source: the clock's nanoseconds stand in.
             let ns = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -550,8 +550,7 @@ pub fn escape(s: &[u8], out: &mut Vec<u8>) {
 /// without the final `=`.
 pub fn make_id(time_us: i64) -> [u8; 11] {
     let pid = std::process::id() as u64;
-    // SAFETY: pthread_self has no preconditions.
-    let thread = unsafe { libc::pthread_self() } as u64;
+    let thread = spoor_log::sys::thread_id();
     let id = (time_us as u64) ^ (pid << 40) ^ ((pid >> 24) << 56) ^ (thread << 32);
     encode_id(id)
 }

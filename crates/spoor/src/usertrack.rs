@@ -512,26 +512,7 @@ fn random_u32() -> Option<u32> {
 
 /// Fills `buf` from the operating system's CSPRNG.
 pub(crate) fn fill_random(buf: &mut [u8]) -> Option<()> {
-    let mut off = 0;
-    while off < buf.len() {
-        let rest = &mut buf[off..];
-        // SAFETY: the pointer and length describe `rest`, which is valid
-        // for writes for its whole length.
-        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
-        if n > 0 {
-            off += n as usize;
-            continue;
-        }
-        if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-            continue;
-        }
-        // No getrandom(2): the same generator through /dev/urandom.
-        use std::io::Read;
-        return std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| f.read_exact(&mut buf[off..]))
-            .ok();
-    }
-    Some(())
+    spoor_log::sys::fill_random(buf).ok()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! match wins, and when none matches the first host listed for the address
 //! is the default.
 
+use spoor_log::glob;
 use std::net::IpAddr;
 
 use crate::config::{Server, Settings};
@@ -84,15 +85,14 @@ impl Vhosts {
         };
         let first = candidates.first()?;
         if let Some(host) = host.map(normalize_host) {
+            // As httpd: the hosts in order, each by its name and then its
+            // aliases, so an earlier host's wildcard alias wins over a
+            // later host's exact name.
             for e in &candidates {
-                if e.name.as_deref() == Some(host.as_str()) {
-                    return Some(e.index);
-                }
-            }
-            for e in &candidates {
-                if e.aliases
-                    .iter()
-                    .any(|a| wildcard_match(a.as_bytes(), host.as_bytes()))
+                if e.name.as_deref() == Some(host.as_str())
+                    || e.aliases
+                        .iter()
+                        .any(|a| glob::matches(glob::SERVER_ALIAS, a.as_bytes(), host.as_bytes()))
                 {
                     return Some(e.index);
                 }
@@ -130,32 +130,6 @@ pub fn normalize_host(h: &[u8]) -> String {
     };
     let h = h.strip_suffix(b".").unwrap_or(h);
     String::from_utf8_lossy(h).to_ascii_lowercase()
-}
-
-/// Shell-style `*` and `?` matching, as ServerAlias uses it.
-pub fn wildcard_match(pat: &[u8], s: &[u8]) -> bool {
-    let (mut p, mut i) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while i < s.len() {
-        if p < pat.len() && (pat[p] == b'?' || pat[p] == s[i]) {
-            p += 1;
-            i += 1;
-        } else if p < pat.len() && pat[p] == b'*' {
-            star = Some(p);
-            mark = i;
-            p += 1;
-        } else if let Some(sp) = star {
-            p = sp + 1;
-            mark += 1;
-            i = mark;
-        } else {
-            return false;
-        }
-    }
-    while p < pat.len() && pat[p] == b'*' {
-        p += 1;
-    }
-    p == pat.len()
 }
 
 #[cfg(test)]
@@ -200,6 +174,18 @@ mod tests {
     }
 
     #[test]
+    fn hosts_are_tried_in_order_name_and_aliases_together() {
+        // Checked with apache2: Host a.test goes to one.test, whose
+        // wildcard alias comes first, not to the later a.test.
+        let v = vhosts(
+            "<VirtualHost *:80>\nServerName one.test\nServerAlias *.test\n</VirtualHost>\n\
+             <VirtualHost *:80>\nServerName a.test\n</VirtualHost>\n",
+        );
+        assert_eq!(v.select(LO, 80, Some(b"a.test")), Some(0));
+        assert_eq!(v.select(LO, 80, Some(b"a.other")), Some(0));
+    }
+
+    #[test]
     fn exact_address_beats_wildcard() {
         let v = vhosts(
             "<VirtualHost *:80>\nServerName star.test\n</VirtualHost>\n\
@@ -208,14 +194,5 @@ mod tests {
         assert_eq!(v.select(LO, 80, Some(b"star.test")), Some(1));
         let other: IpAddr = "127.0.0.2".parse().unwrap();
         assert_eq!(v.select(other, 80, Some(b"exact.test")), Some(0));
-    }
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard_match(b"*.example.com", b"www.example.com"));
-        assert!(!wildcard_match(b"*.example.com", b"example.com"));
-        assert!(wildcard_match(b"w?w.*", b"www.x"));
-        assert!(wildcard_match(b"*", b""));
-        assert!(!wildcard_match(b"a", b"ab"));
     }
 }

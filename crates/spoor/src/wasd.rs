@@ -29,6 +29,7 @@
 //! can; a path no `pass` or `map` rule maps is refused with 403, as a
 //! `fail` rule refuses it.
 
+use spoor_log::glob;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -235,7 +236,7 @@ impl MapRules {
         let mut cur = path.to_vec();
         let mut caps = Vec::new();
         for r in self.applicable(service) {
-            if !glob_capture(&r.template, &cur, &mut caps) {
+            if !glob::captures(glob::WASD, &r.template, &cur, &mut caps) {
                 continue;
             }
             match r.verb {
@@ -285,39 +286,6 @@ fn substitute(result: &[u8], s: &[u8], caps: &[(usize, usize)]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Matches `s` against a lower-case template with `*` wildcards, ignoring
-/// ASCII case; on success `caps` holds each `*`'s match (an earlier `*`
-/// matches as little as it can).
-pub fn glob_capture(pat: &[u8], s: &[u8], caps: &mut Vec<(usize, usize)>) -> bool {
-    caps.clear();
-    let (mut p, mut i) = (0, 0);
-    // The last star: its pattern position and capture index.
-    let mut star: Option<(usize, usize)> = None;
-    while i < s.len() {
-        if p < pat.len() && pat[p] == b'*' {
-            caps.push((i, i));
-            star = Some((p, caps.len() - 1));
-            p += 1;
-        } else if p < pat.len() && pat[p] == s[i].to_ascii_lowercase() {
-            p += 1;
-            i += 1;
-        } else if let Some((sp, k)) = star {
-            // Give the last star one more byte and retry after it.
-            caps.truncate(k + 1);
-            caps[k].1 += 1;
-            i = caps[k].1;
-            p = sp + 1;
-        } else {
-            return false;
-        }
-    }
-    while p < pat.len() && pat[p] == b'*' {
-        caps.push((s.len(), s.len()));
-        p += 1;
-    }
-    p == pat.len()
 }
 
 /// The number of `*` in a template or result.
@@ -431,7 +399,7 @@ mod tests {
 
     fn caps(pat: &str, s: &str) -> Option<Vec<String>> {
         let mut c = Vec::new();
-        glob_capture(pat.as_bytes(), s.as_bytes(), &mut c).then(|| {
+        glob::captures(glob::WASD, pat.as_bytes(), s.as_bytes(), &mut c).then(|| {
             c.iter()
                 .map(|&(a, e)| s[a..e].to_string())
                 .collect::<Vec<_>>()
@@ -500,7 +468,7 @@ mod tests {
         let mut matches = 0;
         for p in &pats {
             for s in &strs {
-                let got = glob_capture(p, s, &mut caps);
+                let got = glob::captures(glob::WASD, p, s, &mut caps);
                 assert_eq!(got, naive(p, s), "{p:?} {s:?}");
                 if got {
                     matches += 1;

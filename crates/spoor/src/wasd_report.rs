@@ -98,6 +98,7 @@
 //! static file: no SSI, and no error query string is added.
 
 use crate::http::pages::{self, escape_html, Detail};
+use spoor_log::glob;
 
 /// spoor's name and version, as reports and the `Server` header give it.
 pub const SOFTWARE: &str = concat!("spoor/", env!("CARGO_PKG_VERSION"));
@@ -261,7 +262,7 @@ impl WasdReport {
         self.rules
             .iter()
             .rev()
-            .find(|r| spoor_log::wasd_log::glob(r.template.as_bytes(), path))
+            .find(|r| glob::matches(glob::WASD, r.template.as_bytes(), path))
             .map_or(ReportLevel::Detailed, |r| r.level)
     }
 
@@ -768,7 +769,7 @@ mod tests {
 
     #[test]
     fn glob_matches_like_wasd_templates() {
-        use spoor_log::wasd_log::glob;
+        let glob = |p: &[u8], s: &[u8]| glob::matches(glob::WASD, p, s);
         assert!(glob(b"/*", b"/"));
         assert!(glob(b"/a*b", b"/a/x/b"));
         assert!(!glob(b"/a*b", b"/a/x/bc"));

@@ -84,6 +84,28 @@ impl Spoor {
         unsafe { libc::kill(self.child.id() as i32, sig) };
     }
 
+    /// Waits (at most 10 s) until one of spoor's threads is blocked
+    /// opening a FIFO that has no reader: the kernel reports such a
+    /// thread's wait channel as `wait_for_partner`.
+    fn wait_for_fifo_open(&self) {
+        let tasks = format!("/proc/{}/task", self.child.id());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let blocked = std::fs::read_dir(&tasks).unwrap().any(|t| {
+                std::fs::read_to_string(t.unwrap().path().join("wchan"))
+                    .is_ok_and(|w| w == "wait_for_partner")
+            });
+            if blocked {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no thread of spoor blocked opening the FIFO within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// VmRSS and VmHWM (peak) in KiB.
     fn memory(&self) -> (u64, u64) {
         let s = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
@@ -452,7 +474,7 @@ fn sigterm_stops_the_server_while_a_reload_hangs() {
     // The reload blocks opening a log FIFO nobody reads.
     std::fs::write(&conf, good(port, "CustomLog fifo \"%U\"\n")).unwrap();
     s.signal(libc::SIGHUP);
-    std::thread::sleep(Duration::from_millis(500));
+    s.wait_for_fifo_open();
     assert_eq!(get(port), "HTTP/1.1 200 OK");
     let start = Instant::now();
     s.stop();

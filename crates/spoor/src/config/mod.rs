@@ -13,7 +13,6 @@
 
 mod error;
 mod fs;
-mod glob;
 mod model;
 mod modules;
 mod reader;

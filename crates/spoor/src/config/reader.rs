@@ -3,13 +3,13 @@
 //! The behaviour follows Apache httpd 2.4.71 as observed with
 //! `apache2 -t` (see the tests for the cases checked).
 
+use spoor_log::glob;
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use super::error::{os_error_text, ConfigError, Warning};
 use super::fs::{ConfigFs, Kind, ReadError, RealFs};
-use super::glob;
 use super::modules::native_module_names;
 use super::tokenize::{next_word, split_words, Line, LineReader, MAX_LINE_LEN};
 use super::tree::{section_missing_args_message, section_missing_bracket_message, Directive};
@@ -688,7 +688,7 @@ impl<'o> Reader<'o> {
             }
             let mut found = Vec::new();
             self.depth += 1;
-            let r = if glob::has_wildcard(&args[0]) {
+            let r = if glob::has_wildcard(glob::INCLUDE, args[0].as_bytes()) {
                 self.include_glob(&path, optional, &mut found)
             } else {
                 self.include_plain(&path, optional, &mut found)
@@ -906,7 +906,10 @@ impl<'o> Reader<'o> {
     ) -> Result<(), ConfigError> {
         let text = path.to_string_lossy().into_owned();
         let comps: Vec<&str> = text.split('/').collect();
-        let Some(k) = comps.iter().position(|c| glob::has_wildcard(c)) else {
+        let Some(k) = comps
+            .iter()
+            .position(|c| glob::has_wildcard(glob::INCLUDE, c.as_bytes()))
+        else {
             return self.include_plain(path, optional, out);
         };
         let dir = match comps[..k].join("/") {
@@ -933,7 +936,7 @@ impl<'o> Reader<'o> {
         self.count_files(names.len(), &dir_path)?;
         let mut matched: Vec<String> = names
             .into_iter()
-            .filter(|n| glob::matches(pattern, n))
+            .filter(|n| glob::matches(glob::INCLUDE, pattern.as_bytes(), n.as_bytes()))
             .filter(|n| rest.is_empty() || self.is_dir(&dir_path.join(n)))
             .collect();
         matched.sort();

@@ -560,6 +560,9 @@ pub fn config(port: u16, modules: &str) -> String {
          # apply; its `common` replaces the main server's.\n\
          <VirtualHost 127.0.0.1:${DIFF_PORT}>\n\
          ServerName b.test\n\
+         # Wildcard aliases: `?` is one character, case is ignored, and\n\
+         # `[` is a plain character (httpd only treats `*` and `?`).\n\
+         ServerAlias b?.alias.test *.UPPER.test [bc].br.test\n\
          DocumentRoot htdocs/sub\n\
          LogFormat \"B-DEFAULT %v %U %>s %b\"\n\
          LogFormat \"B-COMMON %h %>s %U\" common\n\
@@ -596,6 +599,13 @@ pub fn config(port: u16, modules: &str) -> String {
          <IfDefine DIFF_ENV>\n\
          CustomLog logs/d_bots.log \"%{User-Agent}i\" env=is_bot\n\
          </IfDefine>\n\
+         </VirtualHost>\n\
+         \n\
+         # Named exactly as a Host that a.test's `*.wild.test` alias takes:\n\
+         # httpd tries each host in order, name and aliases together, so\n\
+         # a.test (earlier) wins and this one never serves x.wild.test.\n\
+         <VirtualHost 127.0.0.1:${DIFF_PORT}>\n\
+         ServerName x.wild.test\n\
          </VirtualHost>\n\
          \n\
          # Optional groups (see GROUPS in the harness).\n\

@@ -154,26 +154,58 @@ pub struct WasdSpoor(pub std::process::Child);
 impl WasdSpoor {
     /// Starts it and waits (at most 10 s) until `port` accepts.
     pub fn start(dir: &std::path::Path, port: u16, map: bool) -> WasdSpoor {
+        WasdSpoor::launch(dir, port, map, Stdio::null()).0
+    }
+
+    /// As [`WasdSpoor::start`], with spoor's standard error sent line by
+    /// line to the returned channel (read with [`next_line_starting`]).
+    pub fn start_reporting(
+        dir: &std::path::Path,
+        port: u16,
+        map: bool,
+    ) -> (WasdSpoor, std::sync::mpsc::Receiver<String>) {
+        let (s, err) = WasdSpoor::launch(dir, port, map, Stdio::piped());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let err = err.expect("a piped standard error");
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for l in std::io::BufReader::new(err).lines() {
+                let Ok(l) = l else { break };
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        (s, rx)
+    }
+
+    fn launch(
+        dir: &std::path::Path,
+        port: u16,
+        map: bool,
+        stderr: Stdio,
+    ) -> (WasdSpoor, Option<std::process::ChildStderr>) {
         use std::time::{Duration, Instant};
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_spoor"));
         cmd.arg("--wasd").arg("HTTPD_CONFIG.CONF");
         if map {
             cmd.arg("--wasd-map").arg("HTTPD_MAP.CONF");
         }
-        let child = cmd
+        let mut child = cmd
             .arg("-d")
             .arg(dir)
             .env("TZ", "UTC0")
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
+        let err = child.stderr.take();
         let s = WasdSpoor(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "spoor did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        s
+        (s, err)
     }
 
     /// SIGTERM, then waits for the exit (killing it after 10 s).
@@ -199,6 +231,21 @@ impl Drop for WasdSpoor {
     fn drop(&mut self) {
         if self.0.try_wait().ok().flatten().is_none() {
             self.terminate();
+        }
+    }
+}
+
+/// Skips lines of `lines` until one starts with `prefix` and returns it;
+/// panics if none comes within 20 s.
+pub fn next_line_starting(lines: &std::sync::mpsc::Receiver<String>, prefix: &str) -> String {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(l) if l.starts_with(prefix) => return l,
+            Ok(_) => {}
+            Err(e) => panic!("no line starting with {prefix:?} within 20 s: {e}"),
         }
     }
 }
