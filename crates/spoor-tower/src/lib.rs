@@ -1,0 +1,15 @@
+//! spoor-tower (documentation below is filled in later).
+#![deny(missing_docs)]
+
+mod access;
+mod context;
+mod nick;
+mod render;
+mod reqbody;
+pub mod unique_id;
+
+pub use access::{AccessLog, AccessLogService, Log, LogBody, LogHandle, ResponseFuture};
+pub use context::{ConnInfo, LogContext, RemoteUser, MAX_ENTRIES, MAX_VALUE};
+pub use nick::{nickname, NICKNAMES};
+pub use spoor_log::{sink, Escaping, Format, FormatError, Record, TimeZone};
+pub use unique_id::UniqueId;
