@@ -380,7 +380,7 @@ pub struct AccessLogService<S> {
 
 /// The connection addresses a request carries: [`ConnInfo`], else axum's
 /// `ConnectInfo<SocketAddr>` (feature `axum`).
-fn addresses(ext: &http::Extensions) -> (Option<SocketAddr>, Option<SocketAddr>) {
+pub(crate) fn addresses(ext: &http::Extensions) -> (Option<SocketAddr>, Option<SocketAddr>) {
     if let Some(c) = ext.get::<ConnInfo>() {
         return (Some(c.peer), c.local);
     }

@@ -55,6 +55,8 @@ pub(crate) struct Extra {
     pub(crate) vars: Vec<Var>,
     /// Request trailers (`%{NAME}^ti`), when the body had any.
     pub(crate) trailers_in: Option<HeaderMap>,
+    /// The WASD tracking token (`!ID`, COMMON's remote-ID slot).
+    pub(crate) track_id: Option<Box<[u8]>>,
 }
 
 /// One environment variable or note.
@@ -123,6 +125,12 @@ impl LogContext {
     /// Sets a request note (`%{NAME}n`).
     pub fn set_note(&self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
         self.0.extra().set(true, name.as_ref(), value.as_ref());
+    }
+
+    /// Sets the WASD tracking token (`!ID`, and the remote-ID slot of
+    /// the WASD COMMON formats), as [`WasdTrack`](crate::WasdTrack) does.
+    pub fn set_track_id(&self, token: impl AsRef<[u8]>) {
+        self.0.extra().track_id = Some(bounded(token.as_ref()));
     }
 
     /// The user set so far.

@@ -398,6 +398,7 @@ fn render_into(
         bytes_sent: done.bytes_sent,
         body_sent: done.body_sent,
         request_time_us: cap.start_us,
+        track_id: extra.track_id.as_deref(),
         ..Default::default()
     };
     let rec = Record::new(&conn, &req, end_us);
