@@ -159,11 +159,20 @@ impl Log {
     }
 }
 
+/// A fresh id for a layer's time zone.
+fn next_tz_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Settings shared by every request through one layer.
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
     pub(crate) logs: Vec<Log>,
     pub(crate) time_zone: TimeZone,
+    /// Names `time_zone` for the per-thread renderers (comparing zones
+    /// themselves costs a database lookup per line).
+    pub(crate) tz_id: u64,
     pub(crate) server_name: Option<Box<[u8]>>,
     pub(crate) server_port: Option<u16>,
 }
@@ -211,6 +220,7 @@ impl AccessLog {
             config: Arc::new(Config {
                 logs: Vec::new(),
                 time_zone: TimeZone::system(),
+                tz_id: next_tz_id(),
                 server_name: None,
                 server_port: None,
             }),
@@ -267,7 +277,9 @@ impl AccessLog {
 
     /// The time zone of `%t` and the other local times.
     pub fn time_zone(mut self, tz: TimeZone) -> AccessLog {
-        Arc::make_mut(&mut self.config).time_zone = tz;
+        let cfg = Arc::make_mut(&mut self.config);
+        cfg.time_zone = tz;
+        cfg.tz_id = next_tz_id();
         self
     }
 

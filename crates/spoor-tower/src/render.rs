@@ -178,8 +178,13 @@ struct Scratch {
     line: Vec<u8>,
     text: Vec<u8>,
     fields: Vec<Field<'static>>,
-    renderer: Option<Renderer>,
+    /// Renderers by the id of the layer time zone they render in (a few
+    /// layers may share a thread; the oldest goes beyond [`RENDERERS`]).
+    renderers: Vec<(u64, Renderer)>,
 }
+
+/// Most renderers kept per thread.
+const RENDERERS: usize = 8;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -243,7 +248,7 @@ fn render_into(
         line,
         text,
         fields,
-        renderer,
+        renderers,
     } = s;
     text.clear();
     let mark = |text: &mut Vec<u8>, f: &dyn Fn(&mut Vec<u8>)| {
@@ -402,10 +407,17 @@ fn render_into(
         ..Default::default()
     };
     let rec = Record::new(&conn, &req, end_us);
-    let renderer = match renderer {
-        Some(r) if r.time_zone() == &cfg.time_zone => r,
-        slot => slot.insert(Renderer::with_time_zone(cfg.time_zone.clone())),
+    let at = match renderers.iter().position(|(id, _)| *id == cfg.tz_id) {
+        Some(i) => i,
+        None => {
+            if renderers.len() >= RENDERERS {
+                renderers.remove(0);
+            }
+            renderers.push((cfg.tz_id, Renderer::with_time_zone(cfg.time_zone.clone())));
+            renderers.len() - 1
+        }
     };
+    let renderer = &mut renderers[at].1;
     for log in &cfg.logs {
         if let Some(c) = &log.condition {
             if !c(&rec) {
