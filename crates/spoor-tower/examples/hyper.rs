@@ -23,12 +23,16 @@ use tower::{ServiceBuilder, ServiceExt};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-async fn echo_length<B: hyper::body::Body>(req: Request<B>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn echo_length<B: hyper::body::Body>(
+    req: Request<B>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let n = match req.into_body().collect().await {
         Ok(b) => b.to_bytes().len(),
         Err(_) => 0,
     };
-    Ok(Response::new(Full::new(Bytes::from(format!("{n} bytes\n")))))
+    Ok(Response::new(Full::new(Bytes::from(format!(
+        "{n} bytes\n"
+    )))))
 }
 
 #[tokio::main]
@@ -52,7 +56,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 // Boxed: the future's type is then checked for Send here,
                 // where its types are concrete (rustc's check through
                 // tokio::spawn trips over the boxed error's lifetime).
-                let fut: Pin<Box<dyn Future<Output = _> + Send>> = Box::pin(svc.clone().oneshot(req));
+                let fut: Pin<Box<dyn Future<Output = _> + Send>> =
+                    Box::pin(svc.clone().oneshot(req));
                 fut
             });
             if let Err(e) = http1::Builder::new()

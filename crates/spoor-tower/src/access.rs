@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::Buf;
@@ -54,18 +54,14 @@ impl fmt::Debug for Log {
     }
 }
 
-/// The process's standard-output sink, the default destination (as
-/// spoor's and httpd's built-in defaults write to the terminal).
+/// A standard-output sink, the default destination (as spoor's and
+/// httpd's built-in defaults write to the terminal). Each log gets its
+/// own, so closing one layer's sinks leaves the others' alone.
 fn stdout_sink() -> Arc<Sink> {
-    static STDOUT: OnceLock<Arc<Sink>> = OnceLock::new();
-    STDOUT
-        .get_or_init(|| {
-            Arc::new(
-                Sink::stdout(&SinkOptions::default())
-                    .expect("an unbuffered sink starts no thread and cannot fail"),
-            )
-        })
-        .clone()
+    Arc::new(
+        Sink::stdout(&SinkOptions::default())
+            .expect("an unbuffered sink starts no thread and cannot fail"),
+    )
 }
 
 impl Log {
@@ -522,7 +518,10 @@ where
                         extra.user = Some(u.as_bytes().into());
                     }
                 }
-                let bodyless = pending.captured.method == Method::HEAD
+                // A body that is over before it starts (empty) may never
+                // be polled; dropping it unread is no abort either.
+                let bodyless = body.is_end_stream()
+                    || pending.captured.method == Method::HEAD
                     || parts.status.is_informational()
                     || parts.status == http::StatusCode::NO_CONTENT
                     || parts.status == http::StatusCode::NOT_MODIFIED;
@@ -558,8 +557,8 @@ where
 struct State {
     pending: Pending,
     done: Finished,
-    /// No body is sent for this response (HEAD, 1xx, 204, 304), so the
-    /// server dropping it unread is no abort.
+    /// No body is sent for this response (HEAD, 1xx, 204, 304, or an
+    /// empty body), so the server dropping it unread is no abort.
     bodyless: bool,
 }
 

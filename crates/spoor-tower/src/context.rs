@@ -176,7 +176,8 @@ pub struct RemoteUser(pub String);
 /// With axum, `into_make_service_with_connect_info::<ConnInfo>()` gives
 /// the layer both addresses (plain `SocketAddr` gives only the peer's).
 #[cfg(feature = "axum")]
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+impl
+    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
     for ConnInfo
 {
     fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> ConnInfo {

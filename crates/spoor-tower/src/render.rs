@@ -268,7 +268,9 @@ fn render_into(
         }
         None => t.push(b'-'),
     });
-    let req_line = mark(text, &|t| request_line(&cap.method, &cap.uri, cap.version, t));
+    let req_line = mark(text, &|t| {
+        request_line(&cap.method, &cap.uri, cap.version, t)
+    });
     let uri = mark(text, &|t| decoded_path(cap.uri.path(), t));
     // The host the client asked for, lower-cased and without its port,
     // as httpd keeps `r->hostname`.
@@ -316,7 +318,10 @@ fn render_into(
         f.push((&v.name, &v.value));
     }
     if let Some(id) = &cap.unique_id {
-        if !f[a..].iter().any(|(n, _)| n.eq_ignore_ascii_case(b"UNIQUE_ID")) {
+        if !f[a..]
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(b"UNIQUE_ID"))
+        {
             f.push((b"UNIQUE_ID", id));
         }
     }
@@ -344,7 +349,8 @@ fn render_into(
     let keepalive = !aborted
         && match cap.version {
             Version::HTTP_11 => {
-                !connection_has(&cap.headers, "close") && !connection_has(&done.headers_out, "close")
+                !connection_has(&cap.headers, "close")
+                    && !connection_has(&done.headers_out, "close")
             }
             Version::HTTP_10 => {
                 connection_has(&cap.headers, "keep-alive")
@@ -430,7 +436,6 @@ fn render_into(
         let _ = log.sink.write_record(line);
     }
 
-    drop(req);
     *fields = relabel(f);
 }
 
@@ -438,7 +443,9 @@ fn render_into(
 fn split_host(h: &str) -> (&str, Option<u16>) {
     if let Some(rest) = h.strip_prefix('[') {
         if let Some(end) = rest.find(']') {
-            let port = rest[end + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
+            let port = rest[end + 1..]
+                .strip_prefix(':')
+                .and_then(|p| p.parse().ok());
             return (&h[..end + 2], port);
         }
         return (h, None);
@@ -491,7 +498,12 @@ mod tests {
         request_line(&Method::GET, &uri, Version::HTTP_2, &mut v);
         assert_eq!(v, b"GET /x?y HTTP/2.0");
         v.clear();
-        request_line(&Method::OPTIONS, &"*".parse().unwrap(), Version::HTTP_11, &mut v);
+        request_line(
+            &Method::OPTIONS,
+            &"*".parse().unwrap(),
+            Version::HTTP_11,
+            &mut v,
+        );
         assert_eq!(v, b"OPTIONS * HTTP/1.1");
     }
 

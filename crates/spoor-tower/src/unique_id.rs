@@ -37,7 +37,9 @@ impl RequestUniqueId {
 
 impl fmt::Debug for RequestUniqueId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("RequestUniqueId").field(&self.as_str()).finish()
+        f.debug_tuple("RequestUniqueId")
+            .field(&self.as_str())
+            .finish()
     }
 }
 

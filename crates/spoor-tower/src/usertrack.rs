@@ -447,9 +447,7 @@ where
                     Some(v)
                 }
                 None => {
-                    eprintln!(
-                        "spoor-tower: no tracking cookie: the system's random source failed"
-                    );
+                    eprintln!("spoor-tower: no tracking cookie: the system's random source failed");
                     None
                 }
             },
@@ -629,7 +627,10 @@ mod tests {
         s.expires = 86400;
         out.clear();
         set_cookie_value(&s, b"v", t, &mut out);
-        assert_eq!(out, b"Apache=v; path=/; expires=Mon, 23-Nov-26 04:09:04 GMT");
+        assert_eq!(
+            out,
+            b"Apache=v; path=/; expires=Mon, 23-Nov-26 04:09:04 GMT"
+        );
         s.style = CookieStyle::Cookie2;
         s.domain = Some(".example.com".into());
         s.same_site = Some(SameSite::Strict);

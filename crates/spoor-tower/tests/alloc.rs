@@ -72,7 +72,11 @@ fn request(i: usize) -> Request<Full<Bytes>> {
     // spared.)
     let v = HeaderValue::from_static;
     let mut r = Request::builder()
-        .uri(Uri::from_static(if i % 2 == 0 { "/index.html?q=1" } else { "/a/b/c.png" }))
+        .uri(Uri::from_static(if i % 2 == 0 {
+            "/index.html?q=1"
+        } else {
+            "/a/b/c.png"
+        }))
         .header("Host", v("www.example.test"))
         .header(
             "User-Agent",
@@ -96,8 +100,10 @@ fn inner() -> impl Service<
 > + Clone {
     tower::service_fn(|_req: Request<Full<Bytes>>| async {
         let mut r = Response::new(Full::new(Bytes::from_static(b"<html>hello</html>\n")));
-        r.headers_mut()
-            .insert("content-type", HeaderValue::from_static("text/html; charset=utf-8"));
+        r.headers_mut().insert(
+            "content-type",
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
         Ok::<_, Infallible>(r)
     })
 }
@@ -145,7 +151,13 @@ fn per_request_allocations_are_the_state_only() {
     let three = AccessLog::apache("combined")
         .unwrap()
         .to(devnull())
-        .log(Log::apache("%h %l %u %t \"%r\" %>s %b %D %{Cookie}i %{session}C %{Content-Type}o %I %O").unwrap().to(devnull()))
+        .log(
+            Log::apache(
+                "%h %l %u %t \"%r\" %>s %b %D %{Cookie}i %{session}C %{Content-Type}o %I %O",
+            )
+            .unwrap()
+            .to(devnull()),
+        )
         .log(Log::wasd("COMBINED").unwrap().to(devnull()));
     let three = measure(&mut three.layer(inner()), N);
     let per_request = |total: usize| (total - base) as f64 / N as f64;
@@ -160,7 +172,11 @@ fn per_request_allocations_are_the_state_only() {
     assert_eq!(one, three, "more logs allocated more");
     // The state kept per request: the shared Arc, the clones of the
     // request and response header maps, and the LogContext extension.
-    assert!(per_request(one) <= STATE_ALLOCS as f64, "{}", per_request(one));
+    assert!(
+        per_request(one) <= STATE_ALLOCS as f64,
+        "{}",
+        per_request(one)
+    );
 }
 
 /// Allocations of the kept state, per request (see the test's comment).

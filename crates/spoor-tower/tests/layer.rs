@@ -69,8 +69,19 @@ where
     S: Service<Request<Body>, Response = Response<spoor_tower::LogBody<Body>>>,
     S::Error: std::fmt::Debug,
 {
-    let resp = svc.ready().await.unwrap().call(request(path)).await.unwrap();
-    resp.into_body().collect().await.unwrap().to_bytes().to_vec()
+    let resp = svc
+        .ready()
+        .await
+        .unwrap()
+        .call(request(path))
+        .await
+        .unwrap();
+    resp.into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec()
 }
 
 #[tokio::test]
@@ -79,9 +90,24 @@ async fn several_logs_with_conditions() {
     let layer = AccessLog::apache("%h %A %{local}p %p %{remote}p %u \"%r\" %>s %b %{who}n")
         .unwrap()
         .to(sink(&dir, "all.log"))
-        .log(Log::apache("%>s %U").unwrap().to(sink(&dir, "errors.log")).when(|r| r.last.status >= 500))
-        .log(Log::apache("common").unwrap().to(sink(&dir, "kept.log")).env_not("dontlog"))
-        .log(Log::apache("%U %{dontlog}e").unwrap().to(sink(&dir, "dont.log")).env("dontlog"));
+        .log(
+            Log::apache("%>s %U")
+                .unwrap()
+                .to(sink(&dir, "errors.log"))
+                .when(|r| r.last.status >= 500),
+        )
+        .log(
+            Log::apache("common")
+                .unwrap()
+                .to(sink(&dir, "kept.log"))
+                .env_not("dontlog"),
+        )
+        .log(
+            Log::apache("%U %{dontlog}e")
+                .unwrap()
+                .to(sink(&dir, "dont.log"))
+                .env("dontlog"),
+        );
     let mut svc = layer.layer(app());
     for p in ["/", "/private", "/fail", "/who"] {
         run(&mut svc, p).await;
@@ -127,10 +153,7 @@ async fn json_and_wasd_formats() {
     let v0: serde_json::Value = serde_json::from_str(&json[0]).unwrap();
     assert_eq!(v0["user"], serde_json::Value::Null);
     let wasd = wait_lines(&dir.join("wasd.log"), 2);
-    assert!(
-        wasd[0].starts_with("192.0.2.7 - - ["),
-        "{wasd:?}"
-    );
+    assert!(wasd[0].starts_with("192.0.2.7 - - ["), "{wasd:?}");
     assert!(
         wasd[0].contains("] \"GET / HTTP/1.1\" 200 ")
             && wasd[0].ends_with(" \"-\" \"ua \\\"q\\\" \\xc3\\xa9\""),
@@ -143,8 +166,14 @@ async fn json_and_wasd_formats() {
 #[test]
 fn nicknames_are_httpds() {
     assert_eq!(Log::apache("common").unwrap().format_text(), spoor_log::CLF);
-    assert_eq!(Log::apache("combined").unwrap().format_text(), spoor_log::COMBINED);
-    assert!(Log::apache("vhost_combined").unwrap().format_text().starts_with("%v:%p "));
+    assert_eq!(
+        Log::apache("combined").unwrap().format_text(),
+        spoor_log::COMBINED
+    );
+    assert!(Log::apache("vhost_combined")
+        .unwrap()
+        .format_text()
+        .starts_with("%v:%p "));
     // A string without % that is no nickname is a literal format, as in
     // CustomLog; nicknames are case-sensitive.
     assert_eq!(Log::apache("Combined").unwrap().format_text(), "Combined");
@@ -173,7 +202,10 @@ async fn unique_id_on_either_side_of_the_log() {
     r2.into_body().collect().await.unwrap();
     assert_eq!(h1.len(), 27);
     assert_ne!(h1, h2);
-    assert_eq!(wait_lines(&dir.join("outer.log"), 1), [format!("{h1} {h1}")]);
+    assert_eq!(
+        wait_lines(&dir.join("outer.log"), 1),
+        [format!("{h1} {h1}")]
+    );
     // Inside, the id reaches %{UNIQUE_ID}e through the LogContext; %L is
     // the id the log saw on arrival (none).
     assert_eq!(wait_lines(&dir.join("inner.log"), 1), [format!("{h2} -")]);
@@ -198,10 +230,19 @@ async fn request_without_response_is_still_logged() {
         Err::<Response<Body>, _>(std::io::Error::other("no"))
     });
     let mut svc = layer.layer(failing);
-    assert!(svc.ready().await.unwrap().call(request("/err")).await.is_err());
+    assert!(svc
+        .ready()
+        .await
+        .unwrap()
+        .call(request("/err"))
+        .await
+        .is_err());
     assert_eq!(
         wait_lines(&dir.join("a.log"), 2),
-        ["- - X \"GET /gone HTTP/1.1\"", "500 - X \"GET /err HTTP/1.1\""]
+        [
+            "- - X \"GET /gone HTTP/1.1\"",
+            "500 - X \"GET /err HTTP/1.1\""
+        ]
     );
 }
 
@@ -218,4 +259,26 @@ async fn handle_reopens_after_rotation() {
     assert_eq!(wait_lines(&dir.join("a.log.1"), 1), ["/"]);
     assert_eq!(wait_lines(&dir.join("a.log"), 1), ["/who"]);
     handle.close().unwrap();
+}
+
+#[tokio::test]
+async fn empty_bodies_are_not_aborts() {
+    let dir = TempDir::new("empty");
+    let layer = AccessLog::apache("%>s %b %B %X")
+        .unwrap()
+        .to(sink(&dir, "a.log"));
+    // Answers with an empty body; the body is dropped unread, as hyper
+    // drops a body that is over before it starts.
+    let svc = layer.layer(tower::service_fn(|_req: Request<Body>| async {
+        Ok::<_, Infallible>(
+            Response::builder()
+                .status(302)
+                .header("Location", "/elsewhere")
+                .body(Body::empty())
+                .unwrap(),
+        )
+    }));
+    let resp = svc.oneshot(request("/")).await.unwrap();
+    drop(resp);
+    assert_eq!(wait_lines(&dir.join("a.log"), 1), ["302 - 0 +"]);
 }

@@ -64,9 +64,8 @@ async fn forensic_records_pair_up_and_name_the_log_note() {
     };
     // httpd's own ids, then mod_unique_id's.
     let plain = access("a.log").layer(Forensic::new(flog.clone()).layer(app()));
-    let with_uid = UniqueId::new().layer(
-        access("b.log").layer(Forensic::new(flog.clone()).layer(app())),
-    );
+    let with_uid =
+        UniqueId::new().layer(access("b.log").layer(Forensic::new(flog.clone()).layer(app())));
     for _ in 0..3 {
         let (st, _) = send(plain.clone(), req(None)).await;
         assert_eq!(st, 200);
@@ -78,7 +77,10 @@ async fn forensic_records_pair_up_and_name_the_log_note() {
     let mut check = Check::new();
     check.add(&text);
     let outcome = check.finish();
-    assert!(outcome.incomplete.is_empty() && outcome.unstarted_ids == 0, "{outcome:?}");
+    assert!(
+        outcome.incomplete.is_empty() && outcome.unstarted_ids == 0,
+        "{outcome:?}"
+    );
     assert_eq!(outcome.complete, 4);
     let lines: Vec<&str> = std::str::from_utf8(&text).unwrap().lines().collect();
     assert_eq!(lines.len(), 8, "{lines:?}");
@@ -126,11 +128,13 @@ async fn strict_forensic_refuses_what_it_cannot_record() {
     assert_eq!(calls.load(Ordering::Relaxed), 1);
 }
 
-/// httpd's detection expression, for comparison.
-fn by_regex(cookie: &[u8], name: &str) -> Option<Vec<u8>> {
+/// httpd's detection expression for `name`, for comparison.
+fn httpd_expression(name: &str) -> regex::bytes::Regex {
     let lit = regex::escape(name);
-    let re = regex::bytes::Regex::new(&format!("^{lit}=([^;,]+)|[;,][ \\t]*{lit}=([^;,]+)"))
-        .unwrap();
+    regex::bytes::Regex::new(&format!("^{lit}=([^;,]+)|[;,][ \\t]*{lit}=([^;,]+)")).unwrap()
+}
+
+fn by_regex(re: &regex::bytes::Regex, cookie: &[u8]) -> Option<Vec<u8>> {
     let c = re.captures(cookie)?;
     c.get(1).or(c.get(2)).map(|m| m.as_bytes().to_vec())
 }
@@ -141,6 +145,7 @@ fn detection_is_httpds_expression() {
     // matter, for a one-letter name and one with a leading blank.
     let alphabet: &[u8] = b"A=;, \tx";
     for name in ["A", " A"] {
+        let re = httpd_expression(name);
         let mut n = 0;
         for len in 0..=6u32 {
             for mut k in 0..(alphabet.len() as u64).pow(len) {
@@ -150,7 +155,13 @@ fn detection_is_httpds_expression() {
                     k /= alphabet.len() as u64;
                 }
                 let ours = find_tracking_cookie(&s, name.as_bytes()).map(|r| s[r].to_vec());
-                assert_eq!(ours, by_regex(&s, name), "{:?} in {:?}", name, String::from_utf8_lossy(&s));
+                assert_eq!(
+                    ours,
+                    by_regex(&re, &s),
+                    "{:?} in {:?}",
+                    name,
+                    String::from_utf8_lossy(&s)
+                );
                 n += 1;
             }
         }
@@ -163,7 +174,8 @@ struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.0.try_wait() {
@@ -185,7 +197,9 @@ const MODULES: &str = "/usr/lib/apache2/modules";
 fn masked_cookie(headers: &[(String, String)]) -> Vec<String> {
     headers
         .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie") || n.eq_ignore_ascii_case("set-cookie2"))
+        .filter(|(n, _)| {
+            n.eq_ignore_ascii_case("set-cookie") || n.eq_ignore_ascii_case("set-cookie2")
+        })
         .map(|(n, v)| {
             let (name, rest) = v.split_once('=').unwrap();
             let rest = match rest.find(';') {
@@ -205,8 +219,14 @@ fn masked_cookie(headers: &[(String, String)]) -> Vec<String> {
 fn apache_headers(port: u16, host: &str, cookie: Option<&str>) -> Vec<(String, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let c = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
-    write!(s, "GET / HTTP/1.1\r\nHost: {host}\r\n{c}Connection: close\r\n\r\n").unwrap();
+    let c = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET / HTTP/1.1\r\nHost: {host}\r\n{c}Connection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
     let text = String::from_utf8_lossy(&out);
@@ -280,7 +300,10 @@ async fn usertrack_as_apache2() {
     }
 
     let layers: Vec<(&str, UserTrack)> = vec![
-        ("main.test", UserTrack::new().expires_text("1 year").unwrap()),
+        (
+            "main.test",
+            UserTrack::new().expires_text("1 year").unwrap(),
+        ),
         ("session.test", UserTrack::new()),
         (
             "c2.test",
@@ -345,7 +368,10 @@ async fn usertrack_as_apache2() {
         });
         format!("{v} {}", if hex_dot_hex { "NEW" } else { note })
     };
-    let ours: Vec<String> = wait_lines(&ours_log, expected_notes).iter().map(mask).collect();
+    let ours: Vec<String> = wait_lines(&ours_log, expected_notes)
+        .iter()
+        .map(mask)
+        .collect();
     let theirs: Vec<String> = wait_lines(&dir.join("logs/access.log"), expected_notes)
         .iter()
         .map(mask)

@@ -5,7 +5,9 @@
 fn first_block(text: &str, after: &str, fence: &str) -> String {
     let from = text.find(after).unwrap_or_else(|| panic!("no {after:?}"));
     let rest = &text[from..];
-    let start = rest.find(fence).unwrap_or_else(|| panic!("no {fence:?} after {after:?}"));
+    let start = rest
+        .find(fence)
+        .unwrap_or_else(|| panic!("no {fence:?} after {after:?}"));
     let body = &rest[start..];
     let end = body[fence.len()..].find("\n```\n").unwrap() + fence.len();
     body[..end].to_string()

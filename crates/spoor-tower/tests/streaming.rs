@@ -29,7 +29,10 @@ fn app(dir: &TempDir, format: &str) -> axum::Router {
                     if i > 0 {
                         tokio::time::sleep(Duration::from_millis(150)).await;
                     }
-                    Some((Ok::<_, std::io::Error>(Bytes::from(vec![b'a'; 1000])), i + 1))
+                    Some((
+                        Ok::<_, std::io::Error>(Bytes::from(vec![b'a'; 1000])),
+                        i + 1,
+                    ))
                 });
                 Body::from_stream(s)
             }),
@@ -125,7 +128,7 @@ fn client_that_goes_away_is_logged_with_what_was_sent() {
     let l = &lines[0];
     assert_eq!(field(l, 0), "200", "{l}");
     let b: u64 = field(l, 1).parse().unwrap();
-    assert!(b >= 65_536 && b < 262_144 * 65_536, "%b {b}: {l}");
+    assert!((65_536..262_144 * 65_536).contains(&b), "%b {b}: {l}");
     assert_eq!(field(l, 2), "X", "{l}");
 }
 
@@ -161,7 +164,8 @@ fn request_body_read_counts_in_percent_i() {
     let dir = TempDir::new("upload");
     let rt = runtime();
     let addr = serve_axum(&rt, app(&dir, "%>s %I %b"));
-    let head = b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n";
+    let head =
+        b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n";
     let mut req = head.to_vec();
     req.extend(std::iter::repeat_n(b'u', 5000));
     let resp = common::exchange(addr, &req);

@@ -48,27 +48,62 @@ fn site(dir: &TempDir) {
     std::fs::write(dir.join("htdocs/big.bin"), big).unwrap();
 }
 
-/// The `spoor` binary next to this test's profile directory, built first
-/// (a no-op when it is up to date).
+/// The newest modification time of the files under `dir`.
+fn newest(dir: &Path) -> std::time::SystemTime {
+    let mut t = std::time::UNIX_EPOCH;
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let m = e.metadata().unwrap();
+        let mt = if m.is_dir() {
+            newest(&e.path())
+        } else {
+            m.modified().unwrap()
+        };
+        t = t.max(mt);
+    }
+    t
+}
+
+/// The `spoor` binary of this test's profile directory. `cargo test
+/// --workspace` has just built it; run alone, this test builds it when it
+/// is missing or older than spoor's or spoor-log's sources. (Building it
+/// every time would rebuild it with this package's features, not the
+/// workspace's, and make the next workspace build do it again.)
 fn spoor_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
     let target_dir = profile_dir.parent().unwrap();
+    let bin = profile_dir.join("spoor");
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let sources = newest(&crates.join("spoor/src")).max(newest(&crates.join("spoor-log/src")));
+    let fresh = std::fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t >= sources);
+    if fresh {
+        return bin;
+    }
     let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
         "debug" => "dev".to_string(),
         p => p.to_string(),
     };
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
     let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "spoor", "--bin", "spoor", "--profile", &profile])
+        .args([
+            "build",
+            "-q",
+            "-p",
+            "spoor",
+            "--bin",
+            "spoor",
+            "--profile",
+            &profile,
+        ])
         .arg("--manifest-path")
-        .arg(&manifest)
+        .arg(crates.join("../Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir)
         .status()
         .unwrap();
     assert!(status.success(), "building spoor failed");
-    profile_dir.join("spoor")
+    bin
 }
 
 /// A running spoor, stopped with SIGTERM (then killed) on drop.
@@ -77,7 +112,7 @@ struct Spoor(Child);
 impl Drop for Spoor {
     fn drop(&mut self) {
         // SAFETY: signalling our own child.
-        unsafe { libc_kill(self.0.id() as i32) };
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.0.try_wait() {
@@ -88,15 +123,6 @@ impl Drop for Spoor {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-extern "C" {
-    fn kill(pid: i32, sig: i32) -> i32;
-}
-
-unsafe fn libc_kill(pid: i32) {
-    // SIGTERM is 15 on every platform spoor runs on.
-    unsafe { kill(pid, 15) };
 }
 
 /// httpd.conf quoting of a format string.
@@ -166,10 +192,7 @@ async fn files(root: Arc<PathBuf>, req: Request) -> Response {
     }
     match std::fs::read(&file) {
         Ok(data) => Response::new(Body::from(data)),
-        Err(_) => Response::builder()
-            .status(404)
-            .body(Body::empty())
-            .unwrap(),
+        Err(_) => Response::builder().status(404).body(Body::empty()).unwrap(),
     }
 }
 
@@ -199,8 +222,11 @@ fn axum_with_the_layer_logs_as_spoor_does() {
         .server_name("test.example")
         .time_zone(spoor_tower::TimeZone::UTC);
     for (i, f) in FORMATS.iter().enumerate() {
-        let sink = Sink::file(dir.join(&format!("logs/axum{i}.log")), &SinkOptions::default())
-            .unwrap();
+        let sink = Sink::file(
+            dir.join(&format!("logs/axum{i}.log")),
+            &SinkOptions::default(),
+        )
+        .unwrap();
         layer = layer.log(Log::apache(f).unwrap().to(sink));
     }
     let root = Arc::new(dir.join("htdocs"));
@@ -215,12 +241,12 @@ fn axum_with_the_layer_logs_as_spoor_does() {
     }
 
     let n = requests().len();
-    for i in 0..FORMATS.len() {
+    for (i, format) in FORMATS.iter().enumerate() {
         let ours = wait_lines(&dir.join(&format!("logs/axum{i}.log")), n);
         let theirs = wait_lines(&dir.join(&format!("logs/spoor{i}.log")), n);
         assert_eq!(ours.len(), n);
         for (a, s) in ours.iter().zip(&theirs) {
-            assert_eq!(mask_time(a), mask_time(s), "format {:?}", FORMATS[i]);
+            assert_eq!(mask_time(a), mask_time(s), "format {format:?}");
         }
     }
     drop(spoor);
