@@ -173,3 +173,17 @@ fn request_body_read_counts_in_percent_i() {
     let lines = wait_lines(&dir.join("access.log"), 1);
     assert_eq!(lines[0], format!("200 {} 5", head.len() + 5000));
 }
+
+#[test]
+fn request_trailers_are_logged() {
+    let dir = TempDir::new("trailers-in");
+    let rt = runtime();
+    let addr = serve_axum(&rt, app(&dir, "%>s %{X-Sum}^ti %{X-None}^ti"));
+    let resp = common::exchange(
+        addr,
+        b"POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\nConnection: close\r\n\r\n4\r\nabcd\r\n0\r\nX-Sum: 9f\r\n\r\n",
+    );
+    assert!(resp.ends_with(b"\r\n\r\n4\n"), "{resp:?}");
+    let lines = wait_lines(&dir.join("access.log"), 1);
+    assert_eq!(lines[0], "200 9f -");
+}
