@@ -282,3 +282,54 @@ async fn empty_bodies_are_not_aborts() {
     drop(resp);
     assert_eq!(wait_lines(&dir.join("a.log"), 1), ["302 - 0 +"]);
 }
+
+#[tokio::test]
+async fn piped_buffered_and_periodic_sinks() {
+    use spoor_tower::sink::{Period, PeriodicName, PeriodicSpec};
+    let dir = TempDir::new("sinks");
+    let piped_out = dir.join("piped.out");
+    let piped = Sink::open(
+        &format!("|$cat >> {}", piped_out.display()),
+        &SinkOptions::default(),
+    )
+    .unwrap();
+    let buffered = Sink::file(
+        dir.join("buffered.log"),
+        &SinkOptions {
+            buffered: true,
+            flush_interval: Duration::from_secs(3600),
+            ..SinkOptions::default()
+        },
+    )
+    .unwrap();
+    let mut spec = PeriodicSpec::new(
+        Period::Daily,
+        PeriodicName::Pattern(dir.join("daily_%Y%m%d.log")),
+    );
+    spec.time_zone = spoor_tower::TimeZone::UTC;
+    let periodic = Sink::periodic(spec, &SinkOptions::default()).unwrap();
+    let periodic_path = periodic.current_path().unwrap();
+    let layer = AccessLog::apache("%U %>s")
+        .unwrap()
+        .to(piped)
+        .log(Log::apache("%U").unwrap().to(buffered))
+        .log(Log::apache("%U %b").unwrap().to(periodic));
+    let handle = layer.handle();
+    let mut svc = layer.layer(app());
+    run(&mut svc, "/").await;
+    run(&mut svc, "/who").await;
+    // Buffered lines wait for a flush (the timer is an hour away).
+    assert_eq!(std::fs::read(dir.join("buffered.log")).unwrap(), b"");
+    handle.flush().unwrap();
+    assert_eq!(wait_lines(&dir.join("buffered.log"), 2), ["/", "/who"]);
+    assert_eq!(wait_lines(&periodic_path, 2), ["/ 6", "/who 1"]);
+    assert!(periodic_path
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("daily_20"));
+    // Closing drains the piped logger.
+    handle.close().unwrap();
+    assert_eq!(wait_lines(&piped_out, 2), ["/ 200", "/who 200"]);
+}
