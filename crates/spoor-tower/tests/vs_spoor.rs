@@ -25,7 +25,14 @@ const FORMATS: &[&str] = &[
     spoor_log::COMBINED,
     "%a %h %l %u \"%r\" %>s %s %b %B %m %U %q %H %v %V %I %X",
     "\"%{User-Agent}i\" \"%{X-Test}i\" \"%{Referer}i\" %{Host}i %{Accept}i",
+    // With JSON escaping (spoor's `escape=json`, the layer's `escape`).
+    r#"{"host":"%h","request":"%r","status":%>s,"bytes":%b,"agent":"%{User-Agent}i","referer":%{Referer}i,"user":%u,"query":"%q"}"#,
 ];
+
+/// The formats written with JSON escaping.
+fn json(i: usize) -> bool {
+    i == 3
+}
 
 fn requests() -> Vec<Vec<u8>> {
     vec![
@@ -135,7 +142,11 @@ fn start_spoor(dir: &TempDir, port: u16) -> Spoor {
         "Listen 127.0.0.1:{port}\nServerName test.example\nDocumentRoot htdocs\nHostnameLookups Off\n"
     );
     for (i, f) in FORMATS.iter().enumerate() {
-        conf.push_str(&format!("CustomLog logs/spoor{i}.log {}\n", quoted(f)));
+        let escape = if json(i) { " escape=json" } else { "" };
+        conf.push_str(&format!(
+            "CustomLog logs/spoor{i}.log {}{escape}\n",
+            quoted(f)
+        ));
     }
     std::fs::write(dir.join("spoor.conf"), conf).unwrap();
     let child = Command::new(spoor_binary())
@@ -227,7 +238,11 @@ fn axum_with_the_layer_logs_as_spoor_does() {
             &SinkOptions::default(),
         )
         .unwrap();
-        layer = layer.log(Log::apache(f).unwrap().to(sink));
+        let mut log = Log::apache(f).unwrap().to(sink);
+        if json(i) {
+            log = log.escape(spoor_tower::Escaping::Json).unwrap();
+        }
+        layer = layer.log(log);
     }
     let root = Arc::new(dir.join("htdocs"));
     let app = axum::Router::new()
@@ -247,6 +262,10 @@ fn axum_with_the_layer_logs_as_spoor_does() {
         assert_eq!(ours.len(), n);
         for (a, s) in ours.iter().zip(&theirs) {
             assert_eq!(mask_time(a), mask_time(s), "format {format:?}");
+            if json(i) {
+                let v: serde_json::Value = serde_json::from_str(a).unwrap();
+                assert_eq!(v["host"], "127.0.0.1", "{a}");
+            }
         }
     }
     drop(spoor);
