@@ -35,7 +35,10 @@
 //!
 //! Header names reach the layer in lower case (hyper folds them), so
 //! [`Forensic`]'s `+` records spell them so; httpd keeps the client's
-//! spelling. Lookups (`%{User-Agent}i`) do not care.
+//! spelling. Lookups (`%{User-Agent}i`) do not care. The `+` record holds
+//! the headers as the request reaches [`Forensic`]: with [`UniqueId`]
+//! outside it, that includes the `x-request-id` header it set (httpd's
+//! mod_unique_id sets no header).
 //!
 //! # Costs
 //!
