@@ -252,10 +252,16 @@ def run(args):
             env["APACHE_RUN_DIR"] = work
             cmd = ["apache2", "-d", work, "-f", f"{work}/apache2.conf", "-X"]
         else:
-            with open(f"{work}/spoor.conf", "w") as f:
-                f.write(conf(work, port, args.variant))
+            text = conf(work, port, args.variant)
             cmd = [binary, "-d", work, "-f", f"{work}/spoor.conf",
                    "--threads", str(args.threads)]
+            if args.tool == "callgrind" and os.geteuid() == 0:
+                # callgrind_control cannot reach a valgrind process that
+                # gave up root after it started: keep root for this count.
+                text += "User root\nGroup root\n"
+                cmd.append("--allow-root")
+            with open(f"{work}/spoor.conf", "w") as f:
+                f.write(text)
         if args.tool == "callgrind":
             cmd = [
                 "valgrind", "--tool=callgrind", "--quiet",
