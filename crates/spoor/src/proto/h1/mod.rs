@@ -406,20 +406,21 @@ impl<T: Transport> Connection<T> {
         }
     }
 
-    /// Runs the hooks of `phase` (not create-request or log-transaction)
-    /// as httpd runs them: each in turn while they decline or (except in
-    /// map-to-storage, type checker and handler, where the first that
-    /// acts ends the phase) return `Ok`; a status ends it. A
-    /// hook that needs a name lookup gets it done and is called again.
-    pub(crate) async fn run_phase(&mut self, phase: Phase) -> Flow {
+    /// Runs the hooks of `phase` (not create-request, output-filter or
+    /// log-transaction) from the `from`-th on, as httpd runs them: each in
+    /// turn while they decline or (except in map-to-storage, type checker
+    /// and handler, where the first that acts ends the phase) return
+    /// `Ok`; a status ends it. A hook that needs a lookup ends the run
+    /// with `Flow::Need` and its index; `retry` is the index of a hook
+    /// that asked before and got its lookup (asked again, it goes on
+    /// without).
+    fn run_hooks(&mut self, phase: Phase, from: usize, retry: usize) -> (Flow, usize) {
         let run_first = matches!(
             phase,
             Phase::MapToStorage | Phase::TypeChecker | Phase::Handler
         );
         let list = self.hooks.list(phase);
-        let mut i = 0;
-        let mut retried = false;
-        while let Some(m) = list.get(i) {
+        for (i, m) in list.iter().enumerate().skip(from) {
             let r = &mut self.cx;
             let flow = match phase {
                 Phase::PostReadRequest => m.post_read_request(r),
@@ -436,37 +437,62 @@ impl<T: Transport> Connection<T> {
                 }
             };
             match flow {
-                Flow::Need(Need::RemoteHost(lookups)) if !retried => {
-                    self.cx.lookup_remote(lookups).await;
-                    retried = true;
-                    continue;
-                }
-                // Asked twice: the lookup cannot give more.
-                Flow::Need(_) | Flow::Declined => {}
+                // Asked again after its lookup: the lookup cannot give
+                // more.
+                Flow::Need(_) if i == retry => {}
+                Flow::Need(_) => return (flow, i),
+                Flow::Declined => {}
                 Flow::Ok if !run_first => {}
-                other => return other,
+                other => return (other, i),
             }
-            i += 1;
-            retried = false;
         }
-        Flow::Declined
+        (Flow::Declined, list.len())
+    }
+
+    /// Goes on with `phase` after its `at`-th hook asked for `need`: does
+    /// the lookup and runs the hooks from that one on, as often as they
+    /// ask. (Callers run [`Connection::run_hooks`] first, so a phase whose
+    /// hooks ask for nothing costs no future.)
+    pub(crate) async fn continue_phase(&mut self, phase: Phase, need: Need, at: usize) -> Flow {
+        let (mut flow, mut at) = (Flow::Need(need), at);
+        while let Flow::Need(need) = flow {
+            self.resolve(need).await;
+            (flow, at) = self.run_hooks(phase, at, at);
+        }
+        flow
+    }
+
+    /// Does the lookup a hook asked for.
+    async fn resolve(&mut self, need: Need) {
+        match need {
+            Need::RemoteHost(lookups) => self.cx.lookup_remote(lookups).await,
+        }
     }
 
     /// httpd's steps from map-to-storage to the fixups, for a request with
     /// a usable target. Returns false when it is refused (403, which the
     /// caller answers; `%f` names the file).
     pub(crate) async fn request_phases(&mut self) -> bool {
-        self.cx.start_walk();
-        for phase in [
+        const PHASES: [Phase; 6] = [
             Phase::MapToStorage,
             Phase::HeaderParser,
             Phase::AccessChecker,
             Phase::CheckUserId,
             Phase::AuthChecker,
             Phase::Fixups,
-        ] {
-            if let Flow::Status(_) = self.run_phase(phase).await {
-                return false;
+        ];
+        self.cx.start_walk();
+        let (mut p, mut from, mut retry) = (0, 0, usize::MAX);
+        while p < PHASES.len() {
+            match self.run_hooks(PHASES[p], from, retry) {
+                (Flow::Status(_), _) => return false,
+                (Flow::Need(need), at) => {
+                    self.resolve(need).await;
+                    (from, retry) = (at, at);
+                }
+                _ => {
+                    (p, from, retry) = (p + 1, 0, usize::MAX);
+                }
             }
         }
         true

@@ -166,7 +166,11 @@ impl<T: Transport> Connection<T> {
 
         // Post-read-request: mod_unique_id and mod_log_forensic first,
         // then SetEnvIf (which may ask for the client's name).
-        if let Flow::Status(_) = self.run_phase(Phase::PostReadRequest).await {
+        let flow = match self.run_hooks(Phase::PostReadRequest, 0, usize::MAX) {
+            (Flow::Need(need), at) => self.continue_phase(Phase::PostReadRequest, need, at).await,
+            (f, _) => f,
+        };
+        if let Flow::Status(_) = flow {
             // A `$n` substitution over httpd's limit: 500, as AH01505.
             self.pos = body_start;
             self.error_response(500, Detail::None, http09);
@@ -331,7 +335,8 @@ impl<T: Transport> Connection<T> {
             }
             _ if denied => self.error_response(403, Detail::None, http09),
             _ => {
-                let _ = self.run_phase(Phase::Handler).await;
+                // (No handler asks for a lookup.)
+                let _ = self.run_hooks(Phase::Handler, 0, usize::MAX);
                 if self.cx.body.is_some() {
                     // The body comes from the file.
                     self.send_response().await;
