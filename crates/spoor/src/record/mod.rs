@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::bufpool::{self};
 use crate::errorlog::LogIds;
 use crate::http::request::Head;
-use crate::record::table::Table;
+use crate::record::table::HeaderTable;
 use crate::setenv::EnvTable;
 use crate::site::Config;
 
@@ -75,7 +75,7 @@ pub(crate) struct Reply {
     pub(crate) trace_refused: bool,
     /// The response headers (httpd's `r->headers_out`; the `Date` and
     /// `Server` lines the protocol adds are not in it).
-    pub(crate) headers_out: Table,
+    pub(crate) headers_out: HeaderTable,
     /// The `Content-Type` entry of `headers_out`.
     pub(crate) content_type: Option<usize>,
     pub(crate) query: Option<Range<usize>>,
@@ -299,16 +299,19 @@ pub(crate) fn rebuild_line(buf: &[u8], head: &Head, out: &mut Vec<u8>) {
 /// Appends one response header line to the head being written in `out`
 /// and to the response-header table (what `%{..}o` and output filters
 /// see).
-pub(crate) fn header(out: &mut Vec<u8>, hdrs: &mut Table, n: &[u8], v: &[u8]) {
+pub(crate) fn header(out: &mut Vec<u8>, hdrs: &mut HeaderTable, n: &[u8], v: &[u8]) {
+    let ns = out.len();
     out.extend_from_slice(n);
+    let ne = out.len();
     out.extend_from_slice(b": ");
+    let vs = out.len();
     out.extend_from_slice(v);
+    hdrs.add_from(ns..ne, vs..out.len());
     out.extend_from_slice(b"\r\n");
-    hdrs.add(n, v);
 }
 
 /// [`header`] with a decimal number as its value.
-pub(crate) fn header_num(out: &mut Vec<u8>, hdrs: &mut Table, n: &[u8], v: u64) {
+pub(crate) fn header_num(out: &mut Vec<u8>, hdrs: &mut HeaderTable, n: &[u8], v: u64) {
     header(out, hdrs, n, itoa::Buffer::new().format(v).as_bytes());
 }
 
@@ -493,7 +496,7 @@ pub(crate) struct Orig {
     /// `%<b` (the body, when the final request failed).
     pub bytes_sent: u64,
     /// `%<{..}o` (when the final request failed).
-    pub headers_out: crate::record::table::Table,
+    pub headers_out: crate::record::table::HeaderTable,
     /// `%<{Content-Type}o`.
     pub content_type: Option<Vec<u8>>,
     /// The final request failed: its `%{Content-Type}o` (the type of its

@@ -144,11 +144,11 @@ impl Cx {
             .as_ref()
             .is_some_and(|m| &self.buf[m.clone()] == b"HEAD");
         o.bytes_sent = if head { 0 } else { self.reply.bytes_sent };
-        o.headers_out = std::mem::take(&mut self.reply.headers_out);
+        o.headers_out = self.reply.headers_out.to_owned(&self.out);
         o.content_type = self
             .reply
             .content_type
-            .map(|i| o.headers_out.value(i).to_vec());
+            .map(|i| o.headers_out.value(b"", i).to_vec());
         if status == 404 {
             let cfg = self.cfg.clone();
             let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");

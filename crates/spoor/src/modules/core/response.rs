@@ -468,10 +468,11 @@ impl Cx {
         let mut head = std::mem::take(&mut self.scratch);
         head.clear();
         head.extend_from_slice(&self.out[..prefix]);
-        self.reply.headers_out.write_lines(&mut head);
+        self.reply.headers_out = self.reply.headers_out.to_owned(&self.out);
+        self.reply.headers_out.write_lines(b"", &mut head);
         head.extend_from_slice(b"\r\n");
         self.out.splice(..end + 4, head.iter().copied());
         self.scratch = head;
-        self.reply.content_type = self.reply.headers_out.position(b"Content-Type");
+        self.reply.content_type = self.reply.headers_out.position(b"", b"Content-Type");
     }
 }

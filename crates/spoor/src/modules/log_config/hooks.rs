@@ -19,6 +19,7 @@ impl Cx {
         let Cx {
             buf,
             head,
+            out,
             line,
             uri,
             renderer,
@@ -108,7 +109,7 @@ impl Cx {
             &mut out_big[..]
         };
         let mut m = reply.headers_out.len();
-        for (slot, f) in out_fields.iter_mut().zip(reply.headers_out.iter()) {
+        for (slot, f) in out_fields.iter_mut().zip(reply.headers_out.iter(out)) {
             *slot = f;
         }
         // HTTP/0.9 sends no headers, but httpd logs the tracking cookie.
@@ -221,7 +222,7 @@ impl Cx {
             handler: reply.handler,
             content_type: match reply.redirect.as_deref() {
                 Some(o) if o.final_content_type.is_some() => o.final_content_type.as_deref(),
-                _ => reply.content_type.map(|i| reply.headers_out.value(i)),
+                _ => reply.content_type.map(|i| reply.headers_out.value(out, i)),
             },
             headers_in: &fields[..n],
             headers_out: &out_fields[..m],
@@ -250,7 +251,7 @@ impl Cx {
             None => (Record::new(&conn, &req, end_us), &*env),
             Some(o) => {
                 orig_env = o.env.iter().collect();
-                orig_out = o.headers_out.iter().collect();
+                orig_out = o.headers_out.iter(b"").collect();
                 orig_req = Request {
                     env: &orig_env,
                     method,

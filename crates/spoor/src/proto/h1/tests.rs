@@ -292,12 +292,12 @@ impl Module for HeaderEdit {
     }
 
     fn output_filter(&self, r: &mut Cx) {
-        let h = &mut r.reply.headers_out;
-        if h.get(b"Content-Type").is_some() {
-            h.set(b"Content-Type", b"text/x-edited");
+        let (h, out) = (&mut r.reply.headers_out, &r.out);
+        if h.get(out, b"Content-Type").is_some() {
+            h.set(out, b"Content-Type", b"text/x-edited");
         }
-        h.unset(b"ETag");
-        h.set(b"X-Anything", b"any value");
+        h.unset(out, b"ETag");
+        h.set(out, b"X-Anything", b"any value");
     }
 }
 
