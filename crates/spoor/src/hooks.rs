@@ -224,6 +224,9 @@ pub(crate) const REALLY_LAST: i8 = 30;
 #[derive(Default)]
 pub(crate) struct Hooks {
     lists: [Vec<&'static dyn Module>; 12],
+    /// Of the phases from map-to-storage to the fixups, those some
+    /// module has work in, in order.
+    walk_phases: Vec<Phase>,
 }
 
 impl std::fmt::Debug for Hooks {
@@ -254,7 +257,24 @@ impl Hooks {
             // A stable sort: equal orders keep the list's order.
             hooks.lists[p as usize].sort_by_key(|m| m.order(p));
         }
+        hooks.walk_phases = [
+            Phase::MapToStorage,
+            Phase::HeaderParser,
+            Phase::AccessChecker,
+            Phase::CheckUserId,
+            Phase::AuthChecker,
+            Phase::Fixups,
+        ]
+        .into_iter()
+        .filter(|&p| !hooks.lists[p as usize].is_empty())
+        .collect();
         hooks
+    }
+
+    /// The phases from map-to-storage to the fixups that some module has
+    /// work in, in order.
+    pub(crate) fn walk_phases(&self) -> &[Phase] {
+        &self.walk_phases
     }
 
     /// The modules hooked into `p`, in order.

@@ -100,9 +100,9 @@ impl Cx {
         let trailer_fields: Vec<Field<'_>> = merged.iter().map(|(n, v)| (*n, &v[..])).collect();
         // The response headers (on the stack when few).
         let want = reply.headers_out.len() + 1;
-        let mut out_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
+        let mut out_small: [Field<'_>; 16] = [(empty, empty); 16];
         let mut out_big: Vec<Field<'_>> = Vec::new();
-        let out_fields: &mut [Field<'_>] = if want <= FIELDS_STACK {
+        let out_fields: &mut [Field<'_>] = if want <= 16 {
             &mut out_small[..]
         } else {
             out_big.resize(want, (empty, empty));

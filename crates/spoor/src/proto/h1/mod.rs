@@ -420,7 +420,8 @@ impl<T: Transport> Connection<T> {
             Phase::MapToStorage | Phase::TypeChecker | Phase::Handler
         );
         let list = self.hooks.list(phase);
-        for (i, m) in list.iter().enumerate().skip(from) {
+        let mut i = from;
+        while let Some(m) = list.get(i) {
             let r = &mut self.cx;
             let flow = match phase {
                 Phase::PostReadRequest => m.post_read_request(r),
@@ -445,6 +446,7 @@ impl<T: Transport> Connection<T> {
                 Flow::Ok if !run_first => {}
                 other => return (other, i),
             }
+            i += 1;
         }
         (Flow::Declined, list.len())
     }
@@ -473,18 +475,10 @@ impl<T: Transport> Connection<T> {
     /// a usable target. Returns false when it is refused (403, which the
     /// caller answers; `%f` names the file).
     pub(crate) async fn request_phases(&mut self) -> bool {
-        const PHASES: [Phase; 6] = [
-            Phase::MapToStorage,
-            Phase::HeaderParser,
-            Phase::AccessChecker,
-            Phase::CheckUserId,
-            Phase::AuthChecker,
-            Phase::Fixups,
-        ];
         self.cx.start_walk();
         let (mut p, mut from, mut retry) = (0, 0, usize::MAX);
-        while p < PHASES.len() {
-            match self.run_hooks(PHASES[p], from, retry) {
+        while let Some(&phase) = self.hooks.walk_phases().get(p) {
+            match self.run_hooks(phase, from, retry) {
                 (Flow::Status(_), _) => return false,
                 (Flow::Need(need), at) => {
                     self.resolve(need).await;
