@@ -31,8 +31,8 @@ impl Cx {
             .map(|(_, v)| &b[v.clone()])
             .collect();
         let ctx = crate::errorlog::Context {
-            client_ip: &self.client_ip,
-            client_port: self.client_port,
+            client_ip: &self.conn.client_ip,
+            client_port: self.conn.client_port,
             request_time_us: self.reply.request_time_us,
             referer: &referer,
         };
@@ -75,7 +75,7 @@ impl Cx {
             ),
             HeadError::Bad | HeadError::Unreadable => return,
         };
-        let limit = self.cfg.servers[self.base].conn.limits.line;
+        let limit = self.cfg.servers[self.conn.base].conn.limits.line;
         self.elog(Module::Core, level, Extra::default(), ah, |c, m| {
             m.extend_from_slice(text);
             match e {

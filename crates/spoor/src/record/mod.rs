@@ -137,13 +137,43 @@ pub(crate) struct Reply {
     /// The output filters ran on this response's head.
     pub(crate) filtered: bool,
 }
-/// The connection and request records: everything a request's phases
+/// The connection record (httpd's `conn_rec`): what lasts for the whole
+/// connection, whatever request is on it.
+pub(crate) struct ConnRec {
+    /// The server's stop signal (a stopping server keeps no connection).
+    pub(crate) shutdown: Stop,
+    pub(crate) keepalives: u32,
+    pub(crate) served: u32,
+    pub(crate) bytes_in: u64,
+    pub(crate) bytes_out: u64,
+    pub(crate) client_ip: String,
+    pub(crate) client_port: u16,
+    /// The peer's address (IPv4-mapped addresses as IPv4).
+    pub(crate) peer_ip: std::net::IpAddr,
+    /// `HostnameLookups`: the client's name, once asked for.
+    pub(crate) remote_host: RemoteHost,
+    /// `UseCanonicalName DNS`: the local address's name, once asked for.
+    pub(crate) local_host: Option<Arc<str>>,
+    pub(crate) local_ip: String,
+    pub(crate) local_addr: std::net::IpAddr,
+    pub(crate) local_port: u16,
+    /// The connection's base server (the default for its local address):
+    /// its head limits and the Timeout for header fields (see
+    /// [`crate::site::ConnSettings`]).
+    pub(crate) base: usize,
+    /// The Timeout in force on the socket: the base server's, then the
+    /// server of the last request.
+    pub(crate) timeout: Duration,
+    /// The wait for the next request on a kept connection.
+    pub(crate) ka_wait: Duration,
+}
+
+/// The request record (httpd's `request_rec`), with the connection's
+/// ([`Cx::conn`]) and the buffers both use: everything a request's phases
 /// read and write, apart from the transport and its timers (which the
 /// protocol layer, [`crate::proto::h1::Connection`], keeps).
 pub(crate) struct Cx {
     pub(crate) cfg: Arc<Config>,
-    /// The server's stop signal (a stopping server keeps no connection).
-    pub(crate) shutdown: Stop,
     /// Read buffer; bytes `pos..end` are unconsumed.
     pub(crate) buf: Vec<u8>,
     pub(crate) pos: usize,
@@ -164,21 +194,6 @@ pub(crate) struct Cx {
     pub(crate) file_buf: Vec<u8>,
     pub(crate) renderer: Renderer,
     pub(crate) reply: Reply,
-    pub(crate) keepalives: u32,
-    pub(crate) served: u32,
-    pub(crate) bytes_in: u64,
-    pub(crate) bytes_out: u64,
-    pub(crate) client_ip: String,
-    pub(crate) client_port: u16,
-    /// The peer's address (IPv4-mapped addresses as IPv4).
-    pub(crate) peer_ip: std::net::IpAddr,
-    /// `HostnameLookups`: the client's name, once asked for.
-    pub(crate) remote_host: RemoteHost,
-    /// `UseCanonicalName DNS`: the local address's name, once asked for.
-    pub(crate) local_host: Option<Arc<str>>,
-    pub(crate) local_ip: String,
-    pub(crate) local_addr: std::net::IpAddr,
-    pub(crate) local_port: u16,
     /// The request's host name, lower case, without the port.
     pub(crate) host_lc: Vec<u8>,
     /// The request's environment (SetEnvIf, SetEnv): `%{..}e`, `env=`.
@@ -197,20 +212,13 @@ pub(crate) struct Cx {
     /// leave for each other and the log.
     pub(crate) notes: table::Table,
     pub(crate) cookie_hdr: Vec<u8>,
-    /// The connection's base server (the default for its local address):
-    /// its head limits and the Timeout for header fields (see
-    /// [`crate::site::ConnSettings`]).
-    pub(crate) base: usize,
-    /// The Timeout in force on the socket: the base server's, then the
-    /// server of the last request.
-    pub(crate) timeout: Duration,
-    /// The wait for the next request on a kept connection.
-    pub(crate) ka_wait: Duration,
     /// The trailer section of the request's chunked body (`%{..}^ti`).
     pub(crate) trailers: Vec<u8>,
     /// The response body the handler planned, sent after the head in
     /// `out` by the protocol layer (`None`: `out` is the whole response).
     pub(crate) body: Option<Body>,
+    /// The connection record (httpd's `conn_rec`).
+    pub(crate) conn: ConnRec,
 }
 
 /// A response body that is not in the response buffer: what the handler

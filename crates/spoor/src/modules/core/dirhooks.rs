@@ -263,9 +263,9 @@ impl Cx {
         let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
         let n = fill_fields(b, &self.head, &mut fields, FIELDS_MAX);
         let view = RequestView {
-            remote_host: super::lookups::remote_value(&self.remote_host, &self.client_ip),
-            remote_addr: self.client_ip.as_bytes(),
-            server_addr: self.local_ip.as_bytes(),
+            remote_host: super::lookups::remote_value(&self.conn.remote_host, &self.conn.client_ip),
+            remote_addr: self.conn.client_ip.as_bytes(),
+            server_addr: self.conn.local_ip.as_bytes(),
             method: self.head.method.clone().map_or(empty, |m| &b[m]),
             protocol: self.head.protocol.clone().map_or(empty, |p| &b[p]),
             uri: &self.uri,

@@ -222,7 +222,7 @@ impl Cx {
         self.reply.final_query = t.query.map(|q| url.as_bytes()[q].to_vec());
         self.reply.redirect = Some(Box::new(orig));
         // The built-in page prepared meanwhile is not sent.
-        self.keepalives = self.reply.keepalives_before;
+        self.conn.keepalives = self.reply.keepalives_before;
         self.reply.filename = false;
         self.reply.error_status = status;
         if self.uri.first() != Some(&b'/') {

@@ -32,7 +32,7 @@ impl Cx {
     /// Whether the client still has to be looked up under `lookups`
     /// (not asked yet on this connection, and lookups not off).
     pub(crate) fn remote_pending(&self, lookups: Option<HostnameLookups>) -> bool {
-        matches!(self.remote_host, RemoteHost::Unknown)
+        matches!(self.conn.remote_host, RemoteHost::Unknown)
             && lookups.is_some_and(|l| l != HostnameLookups::Off)
     }
 
@@ -45,8 +45,8 @@ impl Cx {
             return;
         }
         let double = lookups == Some(HostnameLookups::Double);
-        let ip = self.peer_ip;
-        self.remote_host = match Box::pin(crate::dns::system().lookup(ip, double)).await {
+        let ip = self.conn.peer_ip;
+        self.conn.remote_host = match Box::pin(crate::dns::system().lookup(ip, double)).await {
             Some(n) => RemoteHost::Name(n),
             None => RemoteHost::Unnamed,
         };
@@ -69,7 +69,7 @@ impl Cx {
     pub(crate) fn log_needs_lookup(&self) -> bool {
         let core = &self.dir_conf().core;
         self.remote_pending(core.hostname_lookups)
-            || (core.canonical_name == Some(CanonicalName::Dns) && self.local_host.is_none())
+            || (core.canonical_name == Some(CanonicalName::Dns) && self.conn.local_host.is_none())
     }
 
     /// The lookups [`Connection::log_needs_lookup`] asks for.
@@ -86,7 +86,8 @@ impl Cx {
     /// local name is not known yet (error pages and redirects built from
     /// here on need it: call [`Connection::lookup_local`]).
     pub(crate) fn local_pending(&self) -> bool {
-        self.local_host.is_none() && self.dir_conf().core.canonical_name == Some(CanonicalName::Dns)
+        self.conn.local_host.is_none()
+            && self.dir_conf().core.canonical_name == Some(CanonicalName::Dns)
     }
 
     /// httpd's `UseCanonicalName DNS` name: the local address's name,
@@ -94,11 +95,11 @@ impl Cx {
     /// server handling the request when it was asked (kept for the
     /// connection, as httpd keeps it).
     pub(crate) async fn lookup_local(&mut self) {
-        if self.local_host.is_some() {
+        if self.conn.local_host.is_some() {
             return;
         }
-        let name = Box::pin(crate::dns::system().lookup(self.local_addr, false)).await;
-        self.local_host = Some(name.unwrap_or_else(|| {
+        let name = Box::pin(crate::dns::system().lookup(self.conn.local_addr, false)).await;
+        self.conn.local_host = Some(name.unwrap_or_else(|| {
             Arc::from(self.cfg.servers[self.reply.server].server_name.as_str())
         }));
     }
@@ -109,7 +110,7 @@ impl Cx {
         server_name(
             &self.cfg.servers[self.reply.server],
             &self.host_lc,
-            &self.local_host,
+            &self.conn.local_host,
             canonical,
         )
     }

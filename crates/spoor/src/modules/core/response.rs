@@ -68,8 +68,12 @@ impl Cx {
             .iter()
             .filter(|(n, _)| b[n.clone()].eq_ignore_ascii_case(b"Cookie"))
             .map(|(_, v)| &b[v.clone()]);
-        self.track
-            .begin(track, cookies, self.local_addr, self.reply.request_time_us);
+        self.track.begin(
+            track,
+            cookies,
+            self.conn.local_addr,
+            self.reply.request_time_us,
+        );
     }
 
     /// Decides keep-alive like Apache's `ap_set_keepalive` and writes the
@@ -82,14 +86,14 @@ impl Cx {
             && !self.reply.expecting_100
             && !drops_connection(self.reply.status)
             && !h.conn_close
-            && !self.shutdown.stopping()
+            && !self.conn.shutdown.stopping()
             // HTTP/1.0 keeps the connection only for a body with a length.
             && (h.version == Version::Http11
                 || (h.version == Version::Http10 && h.conn_keep_alive && !self.reply.no_length));
-        let left = max as i64 - self.keepalives as i64;
+        let left = max as i64 - self.conn.keepalives as i64;
         if wanted && (max == 0 || left > 0) {
             self.reply.keepalive = true;
-            self.keepalives += 1;
+            self.conn.keepalives += 1;
             if h.conn_keep_alive {
                 // The client sent a keep-alive token: httpd answers one.
                 let mut v = b"timeout=".to_vec();
@@ -118,7 +122,7 @@ impl Cx {
         } else {
             if wanted {
                 // MaxKeepAliveRequests reached: Apache counts it once more.
-                self.keepalives += 1;
+                self.conn.keepalives += 1;
             }
             self.reply.keepalive = false;
             header(
@@ -167,7 +171,7 @@ impl Cx {
         };
         let wasd = self.cfg.servers[self.report_server()].report.clone();
         let final_status = status;
-        self.reply.keepalives_before = self.keepalives;
+        self.reply.keepalives_before = self.conn.keepalives;
         let (status, detail) = match &custom {
             errordoc::Custom::Remote(u) => (302, Detail::Location(u.as_bytes())),
             errordoc::Custom::Recursive(o) if *o == 405 || *o == 501 => {

@@ -13,9 +13,12 @@ impl Cx {
     /// protocol layer then resets the mod_logio counters).
     pub(crate) fn write_log(&mut self) {
         let end_us = now_us();
-        let (client_port, local_port, keepalives) =
-            (self.client_port, self.local_port, self.keepalives);
-        let (bytes_in, bytes_out) = (self.bytes_in, self.bytes_out);
+        let (client_port, local_port, keepalives) = (
+            self.conn.client_port,
+            self.conn.local_port,
+            self.conn.keepalives,
+        );
+        let (bytes_in, bytes_out) = (self.conn.bytes_in, self.conn.bytes_out);
         let Cx {
             buf,
             head,
@@ -26,8 +29,7 @@ impl Cx {
             reply,
             cfg,
             path,
-            client_ip,
-            local_ip,
+            conn,
             rline,
             host_lc,
             env,
@@ -36,11 +38,16 @@ impl Cx {
             notes,
             cookie_hdr,
             dir,
-            remote_host,
-            local_host,
             trailers,
             ..
         } = &mut *self;
+        let ConnRec {
+            client_ip,
+            local_ip,
+            remote_host,
+            local_host,
+            ..
+        } = &*conn;
         let srv = &cfg.servers[reply.server];
         let remote_name = match remote_host {
             RemoteHost::Name(n) => Some(&n[..]),

@@ -35,9 +35,9 @@ impl Cx {
             None => empty,
         };
         let view = RequestView {
-            remote_host: lookups::remote_value(&self.remote_host, &self.client_ip),
-            remote_addr: self.client_ip.as_bytes(),
-            server_addr: self.local_ip.as_bytes(),
+            remote_host: lookups::remote_value(&self.conn.remote_host, &self.conn.client_ip),
+            remote_addr: self.conn.client_ip.as_bytes(),
+            server_addr: self.conn.local_ip.as_bytes(),
             method: self.head.method.clone().map_or(empty, |m| &b[m]),
             protocol: &self.head.protocol_log,
             uri,

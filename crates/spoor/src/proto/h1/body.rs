@@ -57,12 +57,12 @@ impl<T: Transport> Connection<T> {
         if expect_continue && self.head.version == Version::Http11 {
             self.reply.expecting_100 = false;
             let msg: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
-            let limit = self.cx.timeout;
+            let limit = self.cx.conn.timeout;
             if !wait::write_all(&mut self.stream, &mut self.timer, limit, msg).await {
                 self.reply.aborted = true;
                 return Err(BodyError::Bad);
             }
-            self.bytes_out += msg.len() as u64;
+            self.conn.bytes_out += msg.len() as u64;
         }
         loop {
             // Consume what is buffered.
@@ -76,7 +76,7 @@ impl<T: Transport> Connection<T> {
                             // counts in %I.
                             let used = c.used_before_error();
                             self.pos += used;
-                            self.bytes_in += used as u64;
+                            self.conn.bytes_in += used as u64;
                             return Err(match e {
                                 ChunkError::Invalid => BodyError::BadChunk,
                                 ChunkError::Overflow => BodyError::Overflow,
@@ -85,7 +85,7 @@ impl<T: Transport> Connection<T> {
                     };
                     if c.over_limit() {
                         self.pos += n;
-                        self.bytes_in += n as u64;
+                        self.conn.bytes_in += n as u64;
                         return Err(BodyError::TooLarge(c.data_len(), limit));
                     }
                     if c.is_done() {
@@ -103,7 +103,7 @@ impl<T: Transport> Connection<T> {
                 }
             };
             self.pos += used;
-            self.bytes_in += used as u64;
+            self.conn.bytes_in += used as u64;
             if left == 0 {
                 return Ok(());
             }
@@ -114,7 +114,7 @@ impl<T: Transport> Connection<T> {
                 self.cx.buf.resize(self.cx.buf.len() + READ_BUF, 0);
             }
             let buf = &mut self.cx.buf[self.cx.end..];
-            let read = wait::read(&mut self.stream, &mut self.timer, self.cx.timeout, buf);
+            let read = wait::read(&mut self.stream, &mut self.timer, self.cx.conn.timeout, buf);
             match read.await {
                 Some(Ok(n)) if n > 0 => self.end += n,
                 Some(Ok(_)) => {

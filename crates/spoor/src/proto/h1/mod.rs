@@ -97,7 +97,6 @@ impl<T: Transport> Connection<T> {
         };
         let base_conn = cfg.servers[base].conn;
         let cx = Cx {
-            shutdown: wait::Stop::new(shutdown),
             // Taken from the thread's pool when the first bytes arrive.
             buf: Vec::new(),
             pos: 0,
@@ -114,18 +113,6 @@ impl<T: Transport> Connection<T> {
             file_buf: Vec::new(),
             renderer,
             reply: Reply::default(),
-            keepalives: 0,
-            served: 0,
-            bytes_in: 0,
-            bytes_out: 0,
-            client_ip: peer.ip().to_canonical().to_string(),
-            client_port: peer.port(),
-            peer_ip: peer.ip().to_canonical(),
-            remote_host: RemoteHost::Unknown,
-            local_host: None,
-            local_ip: local.ip().to_canonical().to_string(),
-            local_addr: local.ip().to_canonical(),
-            local_port: local.port(),
             host_lc: Vec::with_capacity(64),
             env: EnvTable::new(),
             ids: LogIds::default(),
@@ -136,11 +123,27 @@ impl<T: Transport> Connection<T> {
             cookie_note: Vec::new(),
             notes: Default::default(),
             cookie_hdr: Vec::new(),
-            base,
-            timeout: base_conn.timeout,
-            ka_wait: base_conn.keepalive_timeout,
             trailers: Vec::new(),
             body: None,
+
+            conn: ConnRec {
+                shutdown: wait::Stop::new(shutdown),
+                keepalives: 0,
+                served: 0,
+                bytes_in: 0,
+                bytes_out: 0,
+                client_ip: peer.ip().to_canonical().to_string(),
+                client_port: peer.port(),
+                peer_ip: peer.ip().to_canonical(),
+                remote_host: RemoteHost::Unknown,
+                local_host: None,
+                local_ip: local.ip().to_canonical().to_string(),
+                local_addr: local.ip().to_canonical(),
+                local_port: local.port(),
+                base,
+                timeout: base_conn.timeout,
+                ka_wait: base_conn.keepalive_timeout,
+            },
         };
         Connection {
             stream,
@@ -159,7 +162,7 @@ impl<T: Transport> Connection<T> {
     #[allow(clippy::manual_async_fn)]
     pub(crate) fn run(mut self) -> impl std::future::Future<Output = ()> + Send {
         async move {
-            let mut rx = self.shutdown.receiver();
+            let mut rx = self.conn.shutdown.receiver();
             let changed = std::pin::pin!(rx.changed());
             wait::register(changed).await;
             loop {
@@ -189,7 +192,7 @@ impl<T: Transport> Connection<T> {
                     }
                     HeadWait::Parsed(p) => self.request(p).await,
                 };
-                self.served += 1;
+                self.conn.served += 1;
                 if !keep {
                     self.linger().await;
                     return;
@@ -219,7 +222,7 @@ impl<T: Transport> Connection<T> {
 
     /// Reads until a request head is complete or refused.
     pub(crate) async fn read_head(&mut self) -> HeadWait {
-        let limits = self.cfg.servers[self.base].conn.limits;
+        let limits = self.cfg.servers[self.conn.base].conn.limits;
         loop {
             if self.end > self.pos {
                 match self
@@ -233,7 +236,7 @@ impl<T: Transport> Connection<T> {
                 }
             }
             let idle = self.end == self.pos;
-            if idle && self.shutdown.stopping() {
+            if idle && self.conn.shutdown.stopping() {
                 return HeadWait::Closed;
             }
             if self.buf.is_empty() {
@@ -248,16 +251,16 @@ impl<T: Transport> Connection<T> {
                 let n = (self.buf.len() * 2).min(READ_BUF_MAX);
                 self.buf.resize(n, 0);
             }
-            let limit = if idle && self.served > 0 {
-                self.ka_wait
+            let limit = if idle && self.conn.served > 0 {
+                self.conn.ka_wait
             } else if self.line_read() {
                 // Header fields: the base server's Timeout.
-                self.cfg.servers[self.base].conn.timeout
+                self.cfg.servers[self.conn.base].conn.timeout
             } else {
-                self.timeout
+                self.conn.timeout
             };
             // A wait for the next request also ends when the server stops.
-            let (stream, stop) = (&mut self.stream, &self.cx.shutdown);
+            let (stream, stop) = (&mut self.stream, &self.cx.conn.shutdown);
             let mut rb = tokio::io::ReadBuf::new(&mut self.cx.buf[self.cx.end..]);
             let r = wait::timed(&mut self.timer, limit, |cx| {
                 if idle && stop.stopping() {
@@ -271,7 +274,7 @@ impl<T: Transport> Connection<T> {
             match r {
                 Some(None) | Some(Some(Ok(0))) | Some(Some(Err(_))) => return HeadWait::Closed,
                 Some(Some(Ok(n))) => self.end += n,
-                None if idle && self.served > 0 => return HeadWait::Closed,
+                None if idle && self.conn.served > 0 => return HeadWait::Closed,
                 None => return HeadWait::Timeout,
             }
         }
@@ -320,21 +323,21 @@ impl<T: Transport> Connection<T> {
     /// request line is logged on the first request of a connection only.
     pub(crate) async fn timed_out(&mut self) {
         let received = (self.end - self.pos) as u64;
-        self.bytes_in += received;
+        self.conn.bytes_in += received;
         // Refused before the Host could choose a server: the base
         // server's.
         self.reply = Reply {
             status: 408,
             request_time_us: now_us(),
             dash: true,
-            server: self.base,
+            server: self.conn.base,
             ..Reply::default()
         };
         self.new_request();
         self.uri.clear();
         // Re-parse to learn how far the head got (fields httpd stored
         // are logged).
-        let limits = self.cfg.servers[self.base].conn.limits;
+        let limits = self.cfg.servers[self.conn.base].conn.limits;
         let p = self
             .cx
             .head
@@ -358,7 +361,7 @@ impl<T: Transport> Connection<T> {
         self.pos = self.end;
         // A later request on the connection is logged only once its
         // request line was read (httpd logs its 408 then).
-        if self.keepalives == 0 || has_line {
+        if self.conn.keepalives == 0 || has_line {
             self.log().await;
         }
     }
@@ -368,12 +371,12 @@ impl<T: Transport> Connection<T> {
     /// went away, the server is stopping, or the timeout passed
     /// (`KeepAliveTimeout` after a request, else `Timeout`).
     pub(crate) async fn wait_readable(&mut self) -> Option<HeadWait> {
-        let limit = if self.served > 0 {
-            self.ka_wait
+        let limit = if self.conn.served > 0 {
+            self.conn.ka_wait
         } else {
-            self.timeout
+            self.conn.timeout
         };
-        let (stream, stop) = (&self.stream, &self.cx.shutdown);
+        let (stream, stop) = (&self.stream, &self.cx.conn.shutdown);
         let r = wait::timed(&mut self.timer, limit, |cx| {
             if stop.stopping() {
                 return Poll::Ready(None);
@@ -389,7 +392,7 @@ impl<T: Transport> Connection<T> {
         match r {
             Some(Some(Ok(()))) => None,
             Some(_) => Some(HeadWait::Closed),
-            None if self.served > 0 => Some(HeadWait::Closed),
+            None if self.conn.served > 0 => Some(HeadWait::Closed),
             None => Some(HeadWait::Timeout),
         }
     }
@@ -502,8 +505,8 @@ impl<T: Transport> Connection<T> {
         for m in self.hooks.list(Phase::LogTransaction) {
             m.log_transaction(&mut self.cx);
         }
-        self.cx.bytes_in = 0;
-        self.cx.bytes_out = 0;
+        self.cx.conn.bytes_in = 0;
+        self.cx.conn.bytes_out = 0;
         // A walk's descriptor no handler took (other methods) is not kept
         // while the connection waits.
         self.cx.reply.walk.file = None;

@@ -43,10 +43,15 @@ impl<T: Transport> Connection<T> {
                 Ok(r) => r,
             };
             let data = &self.cx.file_buf[..read];
-            let w = wait::write_all(&mut self.stream, &mut self.timer, self.cx.timeout, data);
+            let w = wait::write_all(
+                &mut self.stream,
+                &mut self.timer,
+                self.cx.conn.timeout,
+                data,
+            );
             match w.await {
                 true => {
-                    self.bytes_out += read as u64;
+                    self.conn.bytes_out += read as u64;
                     self.reply.bytes_sent += read as u64;
                     off += read as u64;
                 }
@@ -77,7 +82,7 @@ impl<T: Transport> Connection<T> {
         }
         let (stream, out) = (&mut self.stream, &self.cx.out[from..]);
         let mut done = 0;
-        let w = wait::timed(&mut self.timer, self.cx.timeout, |cx| loop {
+        let w = wait::timed(&mut self.timer, self.cx.conn.timeout, |cx| loop {
             match Pin::new(&mut *stream).poll_write(cx, &out[done..]) {
                 Poll::Ready(Ok(n)) if n > 0 => {
                     done += n;
@@ -90,7 +95,7 @@ impl<T: Transport> Connection<T> {
             }
         });
         match w.await {
-            Some(true) => self.bytes_out += (self.out.len() - from) as u64,
+            Some(true) => self.conn.bytes_out += (self.out.len() - from) as u64,
             _ => self.reply.aborted = true,
         }
     }
@@ -166,12 +171,12 @@ impl<T: Transport> Connection<T> {
                     } else {
                         &body
                     };
-                    let limit = self.cx.timeout;
+                    let limit = self.cx.conn.timeout;
                     if !wait::write_all(&mut self.stream, &mut self.timer, limit, data).await {
                         ok = false;
                         break 'parts;
                     }
-                    self.bytes_out += data.len() as u64;
+                    self.conn.bytes_out += data.len() as u64;
                     sent += body.len() as u64;
                     body.clear();
                 }

@@ -66,7 +66,7 @@ impl<T: Transport> Connection<T> {
             // WASD: the service the Host names, else the interface's base
             // service (an unknown service when a Host named none).
             let host = (!self.host_lc.is_empty() && !early).then_some(&self.host_lc[..]);
-            let sel = w.select(self.local_addr, self.local_port, host);
+            let sel = w.select(self.conn.local_addr, self.conn.local_port, host);
             self.reply.server = sel.server;
             self.reply.wasd_unknown = !sel.known;
         } else if !self.cfg.vhosts.is_empty() {
@@ -74,7 +74,7 @@ impl<T: Transport> Connection<T> {
             self.reply.server = self
                 .cfg
                 .vhosts
-                .select(self.local_addr, self.local_port, host)
+                .select(self.conn.local_addr, self.conn.local_port, host)
                 .map_or(0, |i| i + 1);
         }
         self.begin_track(matches!(p, Parse::Error(_)));
@@ -84,7 +84,7 @@ impl<T: Transport> Connection<T> {
         let head_len = self.head.len;
         if let Parse::Error(e) = p {
             self.head_error_log(e);
-            self.bytes_in += head_len as u64;
+            self.conn.bytes_in += head_len as u64;
             self.pos += head_len.min(self.end - self.pos);
             let (status, detail) = match e {
                 HeadError::LineTooLong => (414, Detail::None),
@@ -104,17 +104,17 @@ impl<T: Transport> Connection<T> {
             self.log().await;
             return false;
         }
-        self.bytes_in += head_len as u64;
+        self.conn.bytes_in += head_len as u64;
         let body_start = self.pos + head_len;
         // The chosen server's Timeout for the body and the response; its
         // KeepAliveTimeout for the next wait if it sets one, else the base
         // server's (httpd's event MPM).
         let sc = self.cfg.servers[self.reply.server].conn;
-        self.timeout = sc.timeout;
-        self.ka_wait = if sc.keepalive_timeout_set {
+        self.conn.timeout = sc.timeout;
+        self.conn.ka_wait = if sc.keepalive_timeout_set {
             sc.keepalive_timeout
         } else {
-            self.cfg.servers[self.base].conn.keepalive_timeout
+            self.cfg.servers[self.conn.base].conn.keepalive_timeout
         };
         let http09 = self.head.version == Version::Http09;
         let method = self.head.method.clone().unwrap_or(0..0);
@@ -438,7 +438,7 @@ impl<T: Transport> Connection<T> {
             count += n as u64;
             self.pos += n;
         }
-        self.bytes_in += count;
+        self.conn.bytes_in += count;
         if !from_file {
             self.reply.keepalive &= keep;
             self.log().await;
