@@ -257,7 +257,9 @@ impl Cx {
             let apache416 = status == 416 && wasd.is_none();
             // Its 413 goes out without a length on a connection it closes
             // (the one refusing a TRACE with a body has one).
-            let apache413 = status == 413 && wasd.is_none() && !self.reply.trace_refused;
+            // (Also the original's page when a final request's body read
+            // failed so, `Custom::Recursive`.)
+            let apache413 = final_status == 413 && wasd.is_none() && !self.reply.trace_refused;
             // So does the 400 for a malformed chunked body.
             let apache400 = status == 400 && self.reply.bad_chunk && wasd.is_none();
             if apache416 || apache413 || apache400 {

@@ -237,6 +237,21 @@ impl<T: Transport> Connection<T> {
             // paragraph), no cookie.
             self.reply.set_cookie = None;
             self.uri_error_log();
+            let pending = match self.reply.uri_error {
+                0 if denied => 403,
+                s => s,
+            };
+            // A local ErrorDocument for the error already met (403, 404):
+            // httpd redirects to it first, and the final request (a GET)
+            // is the one whose handler reads the body and fails.
+            let mut redirected = false;
+            if pending != 0 {
+                if let errordoc::Custom::Local(url) = self.custom_response(pending) {
+                    self.reply.keepalives_before = self.conn.keepalives;
+                    let _ = self.redirect_phases(pending, &url).await;
+                    redirected = true;
+                }
+            }
             if let BodyError::TooLarge(n, limit) = e {
                 let (ah, what): (&str, &[u8]) = if self.head.chunked {
                     ("AH01591", b"Read content length of ")
@@ -256,10 +271,24 @@ impl<T: Transport> Connection<T> {
                     m.extend_from_slice(b"Error reading/parsing chunk (overflow) ")
                 });
             }
-            self.reply.additionally = match self.reply.uri_error {
-                0 if denied => 403,
-                s => s,
-            };
+            if redirected {
+                // The final request's 413 sends the original's page
+                // (`Custom::Recursive`), and the final request is logged
+                // with the 413 and no body.
+                let m = self.buf[method.clone()].to_vec();
+                self.error_response(413, Detail::Method(&m), http09);
+                // What httpd's final request had set when its body read
+                // failed (logged, not sent).
+                self.reply.headers_out.add(b"Content-Length", b"0");
+                self.reply.headers_out.add(b"Connection", b"close");
+                if self.head_is_head() && !http09 {
+                    self.header_only();
+                }
+                self.send_out().await;
+                self.log().await;
+                return false;
+            }
+            self.reply.additionally = pending;
             // httpd counts the first error page in the bytes sent, though
             // only the 413 page goes out.
             let mut first = 0;
@@ -373,6 +402,18 @@ impl<T: Transport> Connection<T> {
         head_only: bool,
         http09: bool,
     ) -> bool {
+        if !self.redirect_phases(status, url).await {
+            self.error_response(403, crate::http::pages::Detail::None, http09);
+            return false;
+        }
+        self.static_file(head_only, http09)
+    }
+
+    /// An internal redirect's final request up to its handler: the
+    /// redirect itself, the post-read-request step (the server's SetEnvIf
+    /// rules on the new URI), the walk, access check and fixups. Returns
+    /// false when the final request is refused (403).
+    async fn redirect_phases(&mut self, status: u16, url: &str) -> bool {
         self.cx.start_error_redirect(status, url);
         let cfg = self.cfg.clone();
         let rules = &cfg.servers[self.reply.server].env.rules;
@@ -387,11 +428,7 @@ impl<T: Transport> Connection<T> {
         self.apply_rules(rules);
         // (mod_usertrack's fixup sees the redirect: the original keeps
         // its cookie header, the note is the final request's.)
-        if !self.request_phases().await {
-            self.error_response(403, crate::http::pages::Detail::None, http09);
-            return false;
-        }
-        self.static_file(head_only, http09)
+        self.request_phases().await
     }
 
     /// Logs the request and, on a kept connection, looks at what the client
