@@ -119,7 +119,7 @@ pub const KNOWN: &[KnownCase] = &[
     },
     KnownCase {
         case: "line tls hello",
-        why: "a NUL byte in the request line: httpd cuts %r at it (C string), spoor keeps the bytes escaped (documented deviation)",
+        why: "a TLS ClientHello sent to a plain-HTTP port: its first line holds a NUL byte after \\x16\\x03\\x01; httpd cuts %r there (C string), spoor logs the line's bytes escaped, the NUL as \\x00 (documented deviation)",
         logs: &[
             ("clf_builtin.log", "\\x16\\x03\\x01", "\\x16\\x03\\x01\\x00\\xa5\\x01\\x00\\x00\\xa1\\x03\\x03"),
             ("combined.log", "\\x16\\x03\\x01", "\\x16\\x03\\x01\\x00\\xa5\\x01\\x00\\x00\\xa1\\x03\\x03"),
