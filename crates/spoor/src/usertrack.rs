@@ -23,9 +23,10 @@
 //! * A new value is `hex(random32).hex(request time in µs)`, the random
 //!   part from the operating system's CSPRNG.
 //!
-//! The connection engine calls [`fixup`] at its fixups step and sends the
-//! header on every response after that step, error pages included (see
-//! `server.rs`). An `ErrorDocument` internal redirect runs the fixup again
+//! The module's fixup hook calls [`fixup`] and the header goes out with
+//! every response after that step, error pages included (see
+//! `modules/usertrack/hooks.rs`, `modules/core/response.rs`). An
+//! `ErrorDocument` internal redirect runs the fixup again
 //! for the final request, as httpd does: without a cookie from the client
 //! that is a second cookie, both headers are sent, and `%<{cookie}n` and
 //! `%{cookie}n` log the first and the second.

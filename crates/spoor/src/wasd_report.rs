@@ -3,7 +3,7 @@
 //!
 //! A server loaded from a WASD configuration has
 //! [`Server::wasd_report`](crate::config::Server::wasd_report) set; its
-//! error responses (`server.rs`, `error_response`) are then built here,
+//! error responses (`modules/core/response.rs`, `error_response`) are then built here,
 //! and their length is what `!BY`/`%b` log. A server without it (every
 //! Apache-dialect server) keeps Apache's pages.
 //!

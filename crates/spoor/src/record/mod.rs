@@ -90,12 +90,12 @@ pub(crate) struct Reply {
     /// httpd will not keep the connection.
     pub(crate) expecting_100: bool,
     pub(crate) request_time_us: i64,
-    /// mod_usertrack set the `cookie` note (`Connection::cookie_note`).
+    /// mod_usertrack set the `cookie` note (`Cx::cookie_note`).
     pub(crate) cookie: bool,
     /// mod_usertrack's new-cookie header, sent with every response after
     /// the fixups step (value in `Connection::cookie_hdr`).
     pub(crate) set_cookie: Option<&'static [u8]>,
-    /// The per-directory walk ran (`Connection::dir` is this request's).
+    /// The per-directory walk ran (`Cx::dir` is this request's).
     pub(crate) walked: bool,
     /// An `ErrorDocument` redirect to carry out: (status, local URL).
     pub(crate) pending_errdoc: Option<(u16, String)>,
@@ -121,7 +121,7 @@ pub(crate) struct Reply {
     /// WASD: the length of the mapped root in `wasd_file` (links are
     /// followed only below it).
     pub(crate) wasd_root: Option<usize>,
-    /// The directory walk's descriptor and end (`server/walk.rs`).
+    /// The directory walk's descriptor and end (`modules/core/walk.rs`).
     pub(crate) walk: WalkState,
     /// The status of an error page that reading the body then replaced
     /// (413 after a 403 or 404): its "Additionally" paragraph is added.

@@ -175,7 +175,7 @@ impl Cx {
     /// root joined with the URI path, cut after the first component that
     /// does not exist or is not a directory (the rest is path info), with
     /// `Options FollowSymLinks`/`SymLinksIfOwnerMatch` enforced as the walk
-    /// goes (`server/walk.rs`). `first_dir`: for an internal redirect, the
+    /// goes (`modules/core/walk.rs`). `first_dir`: for an internal redirect, the
     /// directory the original request's walk ended in. Returns false when
     /// the walk refused the path (logged; the caller answers 403).
     fn map_file(&mut self, first_dir: &[u8]) -> bool {

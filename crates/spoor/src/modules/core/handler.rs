@@ -19,7 +19,7 @@ impl Cx {
         let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
         self.path.push(std::ffi::OsStr::from_bytes(&rel[1..]));
         self.reply.filename = true;
-        // A checked walk already opened what it checked (server/walk.rs).
+        // A checked walk already opened what it checked (modules/core/walk.rs).
         let opened = match self.reply.walk.file.take() {
             Some(r) => r,
             None => std::fs::File::open(&self.path),

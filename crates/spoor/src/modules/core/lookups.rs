@@ -72,7 +72,7 @@ impl Cx {
             || (core.canonical_name == Some(CanonicalName::Dns) && self.conn.local_host.is_none())
     }
 
-    /// The lookups [`Connection::log_needs_lookup`] asks for.
+    /// The lookups [`Cx::log_needs_lookup`] asks for.
     pub(crate) async fn lookups_for_log(&mut self) {
         let core = &self.dir_conf().core;
         let (lookups, canonical) = (core.hostname_lookups, core.canonical_name);
@@ -84,7 +84,7 @@ impl Cx {
 
     /// Whether the settings in force say `UseCanonicalName DNS` and the
     /// local name is not known yet (error pages and redirects built from
-    /// here on need it: call [`Connection::lookup_local`]).
+    /// here on need it: call [`Cx::lookup_local`]).
     pub(crate) fn local_pending(&self) -> bool {
         self.conn.local_host.is_none()
             && self.dir_conf().core.canonical_name == Some(CanonicalName::Dns)
