@@ -51,6 +51,7 @@ pub mod forensic;
 pub mod http;
 pub mod listeners;
 pub mod mime;
+pub mod modules;
 pub mod notify;
 pub mod perdir;
 pub mod periodic_log;

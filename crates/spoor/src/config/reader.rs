@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use super::error::{os_error_text, ConfigError, Warning};
 use super::fs::{ConfigFs, Kind, ReadError, RealFs};
 use super::glob;
-use super::modules::native_module_names;
 use super::tokenize::{next_word, split_words, Line, LineReader, MAX_LINE_LEN};
 use super::tree::{section_missing_args_message, section_missing_bracket_message, Directive};
+use crate::modules::module_names;
 
 /// How deeply `Include`s may nest before httpd assumes a loop (the main
 /// file is not counted).
@@ -123,12 +123,12 @@ pub struct ReadOptions {
 
 impl ReadOptions {
     /// Options with the given server root, no `-D` defines, spoor's native
-    /// modules ([`super::NATIVE_MODULES`]) and the process environment.
+    /// modules ([`crate::modules::MODULES`]) and the process environment.
     pub fn new(server_root: impl Into<PathBuf>) -> Self {
         ReadOptions {
             server_root: server_root.into(),
             defines: Vec::new(),
-            modules: native_module_names(),
+            modules: module_names(),
             env: None,
             pre_directives: Vec::new(),
             post_directives: Vec::new(),

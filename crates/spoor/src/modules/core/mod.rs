@@ -1,0 +1,23 @@
+//! httpd's core.c, http_core.c: what spoor does in its place.
+//!
+//! [`config`] holds the module's directive table.
+
+pub mod config;
+
+use super::ModuleDef;
+
+/// `core_module` (`core.c`).
+pub const CORE: ModuleDef = ModuleDef {
+    ident: "core_module",
+    source: "core.c",
+    builtin: true,
+    directives: config::CORE_DIRECTIVES,
+};
+
+/// `http_module` (`http_core.c`).
+pub const HTTP: ModuleDef = ModuleDef {
+    ident: "http_module",
+    source: "http_core.c",
+    builtin: true,
+    directives: config::HTTP_DIRECTIVES,
+};

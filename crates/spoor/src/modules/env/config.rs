@@ -1,0 +1,17 @@
+//! The directives of mod_env.c, as `spoor -L` lists them.
+
+use crate::modules::{Context, DirectiveDef};
+
+/// The directives of `mod_env.c` spoor accepts.
+pub const DIRECTIVES: &[DirectiveDef] = &[
+    DirectiveDef {
+        name: "SetEnv",
+        context: Context::Anywhere,
+        about: "Sets an environment variable for the request",
+    },
+    DirectiveDef {
+        name: "UnsetEnv",
+        context: Context::Anywhere,
+        about: "Removes an environment variable for the request",
+    },
+];

@@ -1,0 +1,15 @@
+//! httpd's mod_env.c: what spoor does in its place.
+//!
+//! [`config`] holds the module's directive table.
+
+pub mod config;
+
+use super::ModuleDef;
+
+/// `env_module` (`mod_env.c`).
+pub const ENV: ModuleDef = ModuleDef {
+    ident: "env_module",
+    source: "mod_env.c",
+    builtin: false,
+    directives: config::DIRECTIVES,
+};

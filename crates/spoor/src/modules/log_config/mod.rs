@@ -1,0 +1,15 @@
+//! httpd's mod_log_config.c: what spoor does in its place.
+//!
+//! [`config`] holds the module's directive table.
+
+pub mod config;
+
+use super::ModuleDef;
+
+/// `log_config_module` (`mod_log_config.c`).
+pub const LOG_CONFIG: ModuleDef = ModuleDef {
+    ident: "log_config_module",
+    source: "mod_log_config.c",
+    builtin: true,
+    directives: config::DIRECTIVES,
+};

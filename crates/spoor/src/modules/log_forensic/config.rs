@@ -1,0 +1,10 @@
+//! The directives of mod_log_forensic.c, as `spoor -L` lists them.
+
+use crate::modules::{Context, DirectiveDef};
+
+/// The directives of `mod_log_forensic.c` spoor accepts.
+pub const DIRECTIVES: &[DirectiveDef] = &[DirectiveDef {
+    name: "ForensicLog",
+    context: Context::Server,
+    about: "The forensic log: each request before and after it is handled",
+}];

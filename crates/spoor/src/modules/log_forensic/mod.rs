@@ -1,0 +1,15 @@
+//! httpd's mod_log_forensic.c: what spoor does in its place.
+//!
+//! [`config`] holds the module's directive table.
+
+pub mod config;
+
+use super::ModuleDef;
+
+/// `log_forensic_module` (`mod_log_forensic.c`).
+pub const LOG_FORENSIC: ModuleDef = ModuleDef {
+    ident: "log_forensic_module",
+    source: "mod_log_forensic.c",
+    builtin: false,
+    directives: config::DIRECTIVES,
+};

@@ -1,0 +1,15 @@
+//! httpd's mod_mime.c: what spoor does in its place.
+//!
+//! [`config`] holds the module's directive table.
+
+pub mod config;
+
+use super::ModuleDef;
+
+/// `mime_module` (`mod_mime.c`).
+pub const MIME: ModuleDef = ModuleDef {
+    ident: "mime_module",
+    source: "mod_mime.c",
+    builtin: false,
+    directives: config::DIRECTIVES,
+};

@@ -1,0 +1,15 @@
+//! httpd's mod_setenvif.c: what spoor does in its place.
+//!
+//! [`config`] holds the module's directive table.
+
+pub mod config;
+
+use super::ModuleDef;
+
+/// `setenvif_module` (`mod_setenvif.c`).
+pub const SETENVIF: ModuleDef = ModuleDef {
+    ident: "setenvif_module",
+    source: "mod_setenvif.c",
+    builtin: false,
+    directives: config::DIRECTIVES,
+};

@@ -1,0 +1,10 @@
+//! The directives of mod_so.c, as `spoor -L` lists them.
+
+use crate::modules::{Context, DirectiveDef};
+
+/// The directives of `mod_so.c` spoor accepts.
+pub const DIRECTIVES: &[DirectiveDef] = &[DirectiveDef {
+    name: "LoadModule",
+    context: Context::Server,
+    about: "Accepted for the modules spoor implements itself; refused for any other",
+}];

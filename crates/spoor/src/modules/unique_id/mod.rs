@@ -1,0 +1,15 @@
+//! httpd's mod_unique_id.c: what spoor does in its place.
+//!
+//! [`config`] holds the module's directive table.
+
+pub mod config;
+
+use super::ModuleDef;
+
+/// `unique_id_module` (`mod_unique_id.c`).
+pub const UNIQUE_ID: ModuleDef = ModuleDef {
+    ident: "unique_id_module",
+    source: "mod_unique_id.c",
+    builtin: false,
+    directives: config::DIRECTIVES,
+};
