@@ -510,7 +510,7 @@ mod tests {
         // arguments it may be refused, but never as an unknown command.
         let root = std::env::temp_dir();
         for (m, d) in directives().filter(|(_, d)| !d.name.starts_with('<')) {
-            let text = format!("{}\n", d.name);
+            let text = format!("LoadModule {} x.so\n{}\n", m.ident, d.name);
             let cfg = read_config_str(&text, Path::new("t.conf"), &ReadOptions::new(&root))
                 .unwrap_or_else(|e| panic!("{}: {}", d.name, e.message()));
             if let Err(e) = Settings::from_config(&cfg) {

@@ -274,6 +274,9 @@ pub struct Settings {
     pub types_config: Option<PathBuf>,
     /// `LoadModule unique_id_module`: requests get `UNIQUE_ID`.
     pub unique_id: bool,
+    /// The structure names of the modules the configuration loads with
+    /// `LoadModule` (built-in modules are always there and not listed).
+    pub loaded: Vec<&'static str>,
     /// The main server.
     pub main: Server,
     /// `<VirtualHost>`s in configuration order.
@@ -404,12 +407,25 @@ impl Settings {
             tokens: Tokens::Full,
             types_config: None,
             unique_id: false,
+            loaded: Vec::new(),
             main: Server::default(),
             vhosts: Vec::new(),
             warnings: Vec::new(),
             log_exclude_hosts: HostPatterns::default(),
             wasd: None,
         };
+        // httpd loads modules while reading and walks the tree after, so
+        // a module's directives may come before its LoadModule line (a
+        // LoadModule inside a section is refused when walked).
+        for d in cfg.directives.iter().filter(|d| !d.section) {
+            if d.name.eq_ignore_ascii_case("LoadModule") && d.args.len() == 2 {
+                if let Some(m) = module(&d.args[0]).filter(|m| !m.builtin) {
+                    if !s.loaded.contains(&m.ident) {
+                        s.loaded.push(m.ident);
+                    }
+                }
+            }
+        }
         let mut main = Server::default();
         for d in &cfg.directives {
             s.directive(d, Scope::Main, &mut main)?;
@@ -449,6 +465,12 @@ impl Settings {
                 Ok(())
             }
         };
+        if let Some((m, _)) = crate::modules::directive(&name) {
+            // As httpd: the directive of a module not loaded is unknown.
+            if !m.builtin && !self.loaded.contains(&m.ident) {
+                return Err(ConfigError::invalid_command(d));
+            }
+        }
         if let Some(why) = not_yet(d, &name, scope) {
             return Err(ConfigError::directive(d, why));
         }
@@ -553,7 +575,7 @@ impl Settings {
                     2,
                     "a module name and the name of a shared object file to load it from",
                 )?;
-                if module(&d.args[0]).is_none() {
+                let Some(m) = module(&d.args[0]) else {
                     return Err(ConfigError::directive(
                         d,
                         format!(
@@ -561,7 +583,8 @@ impl Settings {
                             d.args[0]
                         ),
                     ));
-                }
+                };
+                debug_assert!(m.builtin || self.loaded.contains(&m.ident));
                 self.unique_id |= d.args[0] == "unique_id_module";
             }
             "limitrequestline" => {
@@ -1102,10 +1125,55 @@ mod tests {
     use super::*;
     use crate::config::{read_config_str, ReadOptions};
 
+    /// Settings from `text` with every module spoor has loaded first (as
+    /// directives ahead of the file's, so its line numbers stay as
+    /// written).
     fn settings(text: &str) -> Result<Settings, ConfigError> {
-        let root = std::env::temp_dir();
-        let cfg = read_config_str(text, Path::new("test.conf"), &ReadOptions::new(&root))?;
+        let mut opts = ReadOptions::new(std::env::temp_dir());
+        opts.modules = crate::modules::module_names();
+        let mut cfg = read_config_str(text, Path::new("test.conf"), &opts)?;
+        let loads = crate::modules::MODULES
+            .iter()
+            .filter(|m| !m.builtin)
+            .map(|m| {
+                let args = vec![m.ident.to_string(), "x.so".to_string()];
+                Directive::new("LoadModule", args, "loads.conf".into(), 1)
+            });
+        cfg.directives.splice(0..0, loads);
         Settings::from_config(&cfg)
+    }
+
+    /// Settings from `text` read with `opts`.
+    fn bare(text: &str, opts: &ReadOptions) -> Result<Settings, ConfigError> {
+        let cfg = read_config_str(text, Path::new("test.conf"), opts)?;
+        Settings::from_config(&cfg)
+    }
+
+    #[test]
+    fn directives_of_modules_not_loaded_are_unknown() {
+        // apache2 -t 2.4 without mod_env loaded:
+        // AH00526: Syntax error on line 1 of test.conf:
+        // Invalid command 'SetEnv', perhaps misspelled or defined by a
+        // module not included in the server configuration
+        let opts = ReadOptions::new(std::env::temp_dir());
+        let e = bare("SetEnv A 1\n", &opts).unwrap_err();
+        assert_eq!(e.line(), 1);
+        assert_eq!(
+            e.message(),
+            "Invalid command 'SetEnv', perhaps misspelled or defined by a module not \
+             included in the server configuration"
+        );
+        // Modules load while the files are read and directives run after,
+        // so a LoadModule line below the first use still counts (Syntax OK
+        // from apache2 -t).
+        for text in [
+            "LoadModule env_module x.so\nSetEnv A 1\n",
+            "SetEnv A 1\nLoadModule env_module x.so\n",
+        ] {
+            assert_eq!(bare(text, &opts).unwrap().loaded, ["env_module"]);
+        }
+        // Built-in modules need no line.
+        bare("LogFormat x y\nUser nobody\n", &opts).unwrap();
     }
 
     fn render(f: &Format) -> String {

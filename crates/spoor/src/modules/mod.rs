@@ -129,6 +129,16 @@ pub fn module_names() -> Vec<String> {
         .collect()
 }
 
+/// Both spellings of every module httpd has built in, which need no
+/// `LoadModule` line.
+pub fn builtin_module_names() -> Vec<String> {
+    MODULES
+        .iter()
+        .filter(|m| m.builtin)
+        .flat_map(|m| [m.ident.to_owned(), m.source.to_owned()])
+        .collect()
+}
+
 /// The module owning directive `name` (compared as httpd does, ignoring
 /// ASCII case), with its table entry.
 pub fn directive(name: &str) -> Option<(&'static ModuleDef, &'static DirectiveDef)> {
