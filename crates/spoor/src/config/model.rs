@@ -23,7 +23,7 @@ use spoor_log::wasd_track::TrackSettings;
 use spoor_log::{Escaping, Format};
 
 use super::{Config, ConfigError, Directive};
-use crate::modules::module;
+use crate::modules::{module, Context, Parse};
 use crate::perdir::DirScope;
 pub use crate::perdir::{PerDir, Section, SectionKind};
 use crate::privileges::IdSetting;
@@ -465,7 +465,8 @@ impl Settings {
                 Ok(())
             }
         };
-        if let Some((m, _)) = crate::modules::directive(&name) {
+        let def = crate::modules::directive(&name);
+        if let Some((m, _)) = def {
             // As httpd: the directive of a module not loaded is unknown.
             if !m.builtin && !self.loaded.contains(&m.ident) {
                 return Err(ConfigError::invalid_command(d));
@@ -476,6 +477,23 @@ impl Settings {
         }
         if d.section {
             return self.section(d, &name, scope, srv);
+        }
+        if let Some((_, def)) = def {
+            if let Parse::Server(parse) = def.parse {
+                if def.context == Context::Server && scope == Scope::Dir {
+                    return Err(not_allowed(d));
+                }
+                let dscope = if scope == Scope::Dir {
+                    DirScope::Section
+                } else {
+                    DirScope::Server
+                };
+                if let Some(w) = parse(srv, d, dscope)? {
+                    self.warnings
+                        .push(format!("{}:{}: {w}", d.file.display(), d.line));
+                }
+                return Ok(());
+            }
         }
         match name.as_str() {
             "listen" => {
@@ -813,15 +831,6 @@ impl Settings {
                     DirScope::Server
                 };
                 srv.dir.directive(d, &name, dscope, &mut self.warnings)?;
-            }
-            _ if crate::usertrack::handles(&name) => {
-                crate::usertrack::directive(
-                    &mut srv.dir.usertrack,
-                    &mut srv.usertrack,
-                    &name,
-                    &d.args,
-                )
-                .map_err(|m| ConfigError::directive(d, m))?;
             }
             _ if ScopeEnv::handles(&name) => {
                 if let Some(w) = srv

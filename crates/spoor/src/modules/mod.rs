@@ -48,7 +48,43 @@ pub struct DirectiveDef {
     pub context: Context,
     /// What it does, in a line.
     pub about: &'static str,
+    /// Who parses it.
+    pub parse: Parse,
 }
+
+/// A module's parse function for one of its directives: the directive, as
+/// read, into the record of the scope it is in (a server, a virtual host
+/// or a section, each a [`Server`](crate::config::Server) while read; the
+/// [`DirScope`](crate::perdir::DirScope) tells server level from section).
+/// `Ok(Some(text))` is a start-up warning.
+pub type ServerFn = fn(
+    &mut crate::config::Server,
+    &crate::config::Directive,
+    crate::perdir::DirScope,
+) -> Result<Option<String>, crate::config::ConfigError>;
+
+/// Who parses a directive.
+#[derive(Debug, Clone, Copy)]
+pub enum Parse {
+    /// The configuration model's own code (`config/model.rs`), for
+    /// directives not moved into their module yet.
+    Model,
+    /// The module's function, called by the model after the context and
+    /// module-loaded checks.
+    Server(ServerFn),
+}
+
+impl PartialEq for Parse {
+    fn eq(&self, other: &Parse) -> bool {
+        match (self, other) {
+            (Parse::Model, Parse::Model) => true,
+            (Parse::Server(a), Parse::Server(b)) => std::ptr::fn_addr_eq(*a, *b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Parse {}
 
 /// Where a directive may appear, in `-L`'s words (spoor reads no
 /// `.htaccess` files, so none is listed).
