@@ -87,8 +87,10 @@ class Server:
         if self.variant == "buffered":
             lines.append("BufferedLogs On")
         if self.variant == "forensic":
+            lines.append("LoadModule log_forensic_module modules/mod_log_forensic.so")
             lines.append(f"ForensicLog {self.dir}/logs/forensic.log")
         if self.variant == "tracking":
+            lines.append("LoadModule usertrack_module modules/mod_usertrack.so")
             lines.append("CookieTracking on")
         return "\n".join(lines) + "\n"
 

@@ -66,8 +66,10 @@ def conf(work, port, variant):
     if variant == "buffered":
         lines.append("BufferedLogs On")
     if variant == "forensic":
+        lines.append("LoadModule log_forensic_module modules/mod_log_forensic.so")
         lines.append(f"ForensicLog {work}/logs/forensic.log")
     if variant == "tracking":
+        lines.append("LoadModule usertrack_module modules/mod_usertrack.so")
         lines.append("CookieTracking on")
     if variant == "nosymlinks":
         # Links checked at every level: the descriptor walk of every path.

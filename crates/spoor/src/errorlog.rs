@@ -37,7 +37,8 @@ use std::sync::Arc;
 use spoor_log::sink::{Sink, SinkOptions};
 use spoor_log::TimeZone;
 
-use crate::config::{Server, Settings, NATIVE_MODULES};
+use crate::config::{Server, Settings};
+use crate::modules::MODULES;
 
 /// An error-log severity, most severe first (httpd's `APLOG_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -135,7 +136,7 @@ impl Module {
 /// structure name (`mime_module`) or its source file (`mod_mime.c`), among
 /// the modules spoor provides; case-sensitive, as httpd.
 fn module_short_name(name: &str) -> Option<&'static str> {
-    NATIVE_MODULES.iter().find_map(|m| {
+    MODULES.iter().find_map(|m| {
         let short = m.ident.strip_suffix("_module").unwrap_or(m.ident);
         (name == short || name == m.ident || name == m.source).then_some(short)
     })

@@ -53,7 +53,7 @@ pub mod http;
 pub mod kept;
 pub mod listeners;
 pub mod mime;
-mod modules;
+pub mod modules;
 pub mod notify;
 pub mod perdir;
 pub mod periodic_log;

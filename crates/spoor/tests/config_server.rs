@@ -288,6 +288,8 @@ fn conditions_environment_pipes_and_buffering() {
             "Listen 127.0.0.1:{port}\n\
              ServerName env.test\n\
              DocumentRoot htdocs\n\
+             LoadModule setenvif_module modules/mod_setenvif.so\n\
+             LoadModule env_module modules/mod_env.so\n\
              SetEnvIf Request_URI \"\\.html$\" page\n\
              BrowserMatch ^bot robot=yes\n\
              SetEnvIfNoCase X-Tag ^(A+)$ tag=got-$1\n\

@@ -65,7 +65,12 @@ impl Drop for Server {
 fn start(root: &Path, conf: &str) -> (Server, u16) {
     let port = free_port();
     let conf = conf.replace("PORT", &port.to_string());
-    let text = format!("Listen 127.0.0.1:{port}\nServerName t\nDocumentRoot htdocs\n{conf}");
+    // mod_log_forensic is not built in; a LoadModule line after the
+    // directives still loads it (httpd loads while reading, runs after).
+    let text = format!(
+        "Listen 127.0.0.1:{port}\nServerName t\nDocumentRoot htdocs\n{conf}\
+         LoadModule log_forensic_module modules/mod_log_forensic.so\n"
+    );
     std::fs::write(root.join("conf/httpd.conf"), text).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
         .args(["-f", "conf/httpd.conf", "-d"])
@@ -639,7 +644,10 @@ fn configuration_errors() {
     let run = |conf: &str| {
         std::fs::write(
             dir.0.join("conf/httpd.conf"),
-            format!("Listen 127.0.0.1:1\nDocumentRoot htdocs\n{conf}"),
+            format!(
+                "Listen 127.0.0.1:1\nDocumentRoot htdocs\n{conf}\
+                 LoadModule log_forensic_module modules/mod_log_forensic.so\n"
+            ),
         )
         .unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_spoor"))

@@ -273,7 +273,8 @@ fn reload_after_the_drop() {
              LogLevel info\n\
              ErrorLog rootlogs/error.log\n\
              ForensicLog rootlogs/forensic.log\n\
-             {extra}"
+             {extra}\
+             LoadModule log_forensic_module modules/mod_log_forensic.so\n"
         )
     };
     std::fs::write(t.0.join("spoor.conf"), conf("")).unwrap();

@@ -162,7 +162,8 @@ fn site(tag: &str) -> TempDir {
 fn good(port: u16, extra: &str) -> String {
     format!(
         "Listen 127.0.0.1:{port}\nServerName t\nDocumentRoot htdocs\n\
-         CustomLog logs/access.log \"%U %>s\"\n{extra}"
+         CustomLog logs/access.log \"%U %>s\"\n{extra}\
+         LoadModule mime_module modules/mod_mime.so\n"
     )
 }
 

@@ -169,6 +169,7 @@ fn usertrack_t() {
         format!(
             "Listen 127.0.0.1:{port}\nServerName main.test\nDocumentRoot htdocs\n\
              CustomLog logs/access.log \"%{{cookie}}n %U\"\n\
+             LoadModule usertrack_module modules/mod_usertrack.so\n\
              CookieTracking on\nCookieName usertrack_test\nCookieExpires \"60 seconds\"\n"
         ),
     )

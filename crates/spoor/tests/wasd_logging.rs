@@ -29,7 +29,11 @@ fn tempdir(tag: &str) -> TempDir {
 }
 
 fn settings(root: &Path, text: &str) -> Settings {
-    let text = format!("DocumentRoot {}/htdocs\n{text}", root.display());
+    // mod_log_forensic is not built in (the line loads it wherever it is).
+    let text = format!(
+        "DocumentRoot {}/htdocs\n{text}LoadModule log_forensic_module x.so\n",
+        root.display()
+    );
     let cfg = read_config_str(&text, &root.join("spoor.conf"), &ReadOptions::new(root)).unwrap();
     Settings::from_config(&cfg).unwrap()
 }

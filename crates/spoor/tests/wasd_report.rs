@@ -39,7 +39,8 @@ fn settings(root: &Path, extra: &str, report: WasdReport) -> Settings {
     let text = format!(
         "DocumentRoot {}/htdocs\nServerName wasd.example.test:8001\n\
          CustomLog logs/apache.log \"%<s %>s %b %<U %>U %k\"\n\
-         CustomLog logs/wasd.log common\n{extra}",
+         CustomLog logs/wasd.log common\n{extra}\
+         LoadModule authz_core_module modules/mod_authz_core.so\n",
         root.display()
     );
     let cfg = read_config_str(&text, &root.join("spoor.conf"), &ReadOptions::new(root)).unwrap();

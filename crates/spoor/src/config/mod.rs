@@ -14,7 +14,6 @@
 mod error;
 mod fs;
 mod model;
-mod modules;
 mod reader;
 mod tokenize;
 mod tree;
@@ -23,13 +22,13 @@ mod wasd;
 #[cfg(test)]
 mod tests;
 
+pub use crate::modules::{Context, DirectiveDef, KNOWN};
 pub use error::{escape_log, ConfigError, Phase, Warning};
 pub use fs::{read_config_file, ConfigFs, Kind, MemFs, ReadError, RealFs};
 pub use model::{
-    CanonicalName, Context, DirectiveInfo, HostnameLookups, Limits, LogSpec, PerDir, ResolvedLog,
-    Section, SectionKind, Server, Settings, Signature, Tokens, VhostAddr, DIRECTIVES, KNOWN,
+    CanonicalName, HostnameLookups, Limits, LogSpec, PerDir, ResolvedLog, Section, SectionKind,
+    Server, Settings, Signature, Tokens, VhostAddr,
 };
-pub use modules::{native_module, native_module_names, NativeModule, NATIVE_MODULES};
 pub use reader::{
     read_config, read_config_in, read_config_str, Config, ReadOptions, MAX_DEFINES, MAX_DIRECTIVES,
     MAX_DIR_DEPTH, MAX_EXPANDED_LEN, MAX_FILES, MAX_FILE_LEN, MAX_INCLUDE_DEPTH, MAX_NESTING,

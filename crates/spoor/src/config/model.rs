@@ -22,7 +22,8 @@ use spoor_log::wasd_log::{HostPatterns, WasdLogName};
 use spoor_log::wasd_track::TrackSettings;
 use spoor_log::{Escaping, Format};
 
-use super::{native_module, Config, ConfigError, Directive};
+use super::{Config, ConfigError, Directive};
+use crate::modules::{module, Context, Parse};
 use crate::perdir::DirScope;
 pub use crate::perdir::{PerDir, Section, SectionKind};
 use crate::privileges::IdSetting;
@@ -273,6 +274,9 @@ pub struct Settings {
     pub types_config: Option<PathBuf>,
     /// `LoadModule unique_id_module`: requests get `UNIQUE_ID`.
     pub unique_id: bool,
+    /// The structure names of the modules the configuration loads with
+    /// `LoadModule` (built-in modules are always there and not listed).
+    pub loaded: Vec<&'static str>,
     /// The main server.
     pub main: Server,
     /// `<VirtualHost>`s in configuration order.
@@ -296,470 +300,6 @@ pub struct ResolvedLog {
     /// The format for this log on this server.
     pub format: Format,
 }
-
-/// Where a directive may appear, in `-L`'s words (spoor reads no
-/// `.htaccess` files, so none is listed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
-    /// The server and virtual-host level only.
-    Server,
-    /// Anywhere in the configuration files.
-    Anywhere,
-    /// Only inside `<Directory>`, `<Files>`, `<Location>` sections.
-    Inside,
-}
-
-impl Context {
-    /// httpd's `-L` line for the context.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Context::Server => {
-                "Allowed in *.conf only outside <Directory>, <Files>, <Location>, or <If>"
-            }
-            Context::Anywhere => "Allowed in *.conf anywhere",
-            Context::Inside => {
-                "Allowed in *.conf only inside <Directory>, <Files>, <Location>, or <If>"
-            }
-        }
-    }
-}
-
-/// One directive spoor accepts, as `spoor -L` lists it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DirectiveInfo {
-    /// The name as [`KNOWN`] spells it (sections with `<`).
-    pub name: &'static str,
-    /// The source file of the httpd module that owns it (`Listen`, an MPM
-    /// directive in httpd, is listed under core.c: spoor has no MPM).
-    pub module: &'static str,
-    /// Where it may appear.
-    pub context: Context,
-    /// What it does, in a line.
-    pub about: &'static str,
-}
-
-/// Every directive in [`KNOWN`], in its order, with its module, context
-/// and a line about it (`spoor -L`; a unit test keeps the two lists equal
-/// and the contexts are those `apache2 -L` gives, less `.htaccess`).
-pub const DIRECTIVES: &[DirectiveInfo] = &[
-    DirectiveInfo {
-        name: "Listen",
-        module: "core.c",
-        context: Context::Server,
-        about: "An address and port (or a port) to accept connections on",
-    },
-    DirectiveInfo {
-        name: "PidFile",
-        module: "core.c",
-        context: Context::Server,
-        about: "The file the server's process id is written to",
-    },
-    DirectiveInfo {
-        name: "User",
-        module: "mod_unixd.c",
-        context: Context::Server,
-        about: "The account a server started as root serves as",
-    },
-    DirectiveInfo {
-        name: "Group",
-        module: "mod_unixd.c",
-        context: Context::Server,
-        about: "The group a server started as root serves as",
-    },
-    DirectiveInfo {
-        name: "BufferedLogs",
-        module: "mod_log_config.c",
-        context: Context::Server,
-        about: "Whether access log lines are buffered before being written",
-    },
-    DirectiveInfo {
-        name: "ServerTokens",
-        module: "core.c",
-        context: Context::Server,
-        about: "How much the Server response header says about the server",
-    },
-    DirectiveInfo {
-        name: "TypesConfig",
-        module: "mod_mime.c",
-        context: Context::Server,
-        about: "The file mapping file name extensions to content types",
-    },
-    DirectiveInfo {
-        name: "LoadModule",
-        module: "mod_so.c",
-        context: Context::Server,
-        about: "Accepted for the modules spoor implements itself; refused for any other",
-    },
-    DirectiveInfo {
-        name: "LimitRequestLine",
-        module: "core.c",
-        context: Context::Server,
-        about: "The longest request line accepted, in bytes",
-    },
-    DirectiveInfo {
-        name: "LimitRequestFieldSize",
-        module: "core.c",
-        context: Context::Server,
-        about: "The longest request header field accepted, in bytes",
-    },
-    DirectiveInfo {
-        name: "LimitRequestFields",
-        module: "core.c",
-        context: Context::Server,
-        about: "The most request header fields accepted",
-    },
-    DirectiveInfo {
-        name: "LimitRequestBody",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "The largest request body accepted, in bytes",
-    },
-    DirectiveInfo {
-        name: "ServerName",
-        module: "core.c",
-        context: Context::Server,
-        about: "The host name (and port) the server calls itself",
-    },
-    DirectiveInfo {
-        name: "ServerAlias",
-        module: "core.c",
-        context: Context::Server,
-        about: "Further names a virtual host answers to (wildcards allowed)",
-    },
-    DirectiveInfo {
-        name: "ServerAdmin",
-        module: "core.c",
-        context: Context::Server,
-        about: "The address shown to clients on error pages",
-    },
-    DirectiveInfo {
-        name: "DocumentRoot",
-        module: "core.c",
-        context: Context::Server,
-        about: "The directory the URL space is served from",
-    },
-    DirectiveInfo {
-        name: "LogFormat",
-        module: "mod_log_config.c",
-        context: Context::Server,
-        about: "An access log format, the default one or a named one",
-    },
-    DirectiveInfo {
-        name: "CustomLog",
-        module: "mod_log_config.c",
-        context: Context::Server,
-        about: "An access log: a file or piped program, a format, an optional condition",
-    },
-    DirectiveInfo {
-        name: "TransferLog",
-        module: "mod_log_config.c",
-        context: Context::Server,
-        about: "An access log in the server's default format",
-    },
-    DirectiveInfo {
-        name: "GlobalLog",
-        module: "mod_log_config.c",
-        context: Context::Server,
-        about: "An access log that every virtual host writes too",
-    },
-    DirectiveInfo {
-        name: "ErrorLog",
-        module: "core.c",
-        context: Context::Server,
-        about: "The error log: a file or a piped program",
-    },
-    DirectiveInfo {
-        name: "LogLevel",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "Which error log messages are written, overall or per module",
-    },
-    DirectiveInfo {
-        name: "ForensicLog",
-        module: "mod_log_forensic.c",
-        context: Context::Server,
-        about: "The forensic log: each request before and after it is handled",
-    },
-    DirectiveInfo {
-        name: "ServerSignature",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "The footer line of server-generated pages",
-    },
-    DirectiveInfo {
-        name: "UseCanonicalName",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "Where the server's own name and port come from for self-references",
-    },
-    DirectiveInfo {
-        name: "MaxRanges",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "The most ranges a Range request may ask for before the whole file is sent",
-    },
-    DirectiveInfo {
-        name: "MaxRangeOverlaps",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "The most overlapping ranges before the whole file is sent",
-    },
-    DirectiveInfo {
-        name: "MaxRangeReversals",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "The most ranges out of order before the whole file is sent",
-    },
-    DirectiveInfo {
-        name: "HostnameLookups",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "Whether client addresses are looked up in DNS for the logs",
-    },
-    DirectiveInfo {
-        name: "Timeout",
-        module: "core.c",
-        context: Context::Server,
-        about: "How long to wait for a client to send or receive",
-    },
-    DirectiveInfo {
-        name: "KeepAlive",
-        module: "http_core.c",
-        context: Context::Server,
-        about: "Whether connections stay open for further requests",
-    },
-    DirectiveInfo {
-        name: "KeepAliveTimeout",
-        module: "http_core.c",
-        context: Context::Server,
-        about: "How long an idle kept-alive connection waits for the next request",
-    },
-    DirectiveInfo {
-        name: "MaxKeepAliveRequests",
-        module: "http_core.c",
-        context: Context::Server,
-        about: "The most requests on one connection",
-    },
-    DirectiveInfo {
-        name: "Options",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "Which features apply in a directory (symbolic links and others)",
-    },
-    DirectiveInfo {
-        name: "Require",
-        module: "mod_authz_core.c",
-        context: Context::Inside,
-        about: "Who may access a resource (all granted, all denied)",
-    },
-    DirectiveInfo {
-        name: "DirectoryIndex",
-        module: "mod_dir.c",
-        context: Context::Anywhere,
-        about: "The files served for a request naming a directory",
-    },
-    DirectiveInfo {
-        name: "ErrorDocument",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "What is sent instead of the built-in page for a status",
-    },
-    DirectiveInfo {
-        name: "AddType",
-        module: "mod_mime.c",
-        context: Context::Anywhere,
-        about: "A content type for file name extensions",
-    },
-    DirectiveInfo {
-        name: "SetEnv",
-        module: "mod_env.c",
-        context: Context::Anywhere,
-        about: "Sets an environment variable for the request",
-    },
-    DirectiveInfo {
-        name: "UnsetEnv",
-        module: "mod_env.c",
-        context: Context::Anywhere,
-        about: "Removes an environment variable for the request",
-    },
-    DirectiveInfo {
-        name: "SetEnvIf",
-        module: "mod_setenvif.c",
-        context: Context::Anywhere,
-        about: "Sets variables when a request attribute matches a regular expression",
-    },
-    DirectiveInfo {
-        name: "SetEnvIfNoCase",
-        module: "mod_setenvif.c",
-        context: Context::Anywhere,
-        about: "SetEnvIf with a case-insensitive match",
-    },
-    DirectiveInfo {
-        name: "BrowserMatch",
-        module: "mod_setenvif.c",
-        context: Context::Anywhere,
-        about: "Sets variables when the User-Agent matches",
-    },
-    DirectiveInfo {
-        name: "BrowserMatchNoCase",
-        module: "mod_setenvif.c",
-        context: Context::Anywhere,
-        about: "BrowserMatch with a case-insensitive match",
-    },
-    DirectiveInfo {
-        name: "CookieTracking",
-        module: "mod_usertrack.c",
-        context: Context::Anywhere,
-        about: "Whether clients get a tracking cookie",
-    },
-    DirectiveInfo {
-        name: "CookieName",
-        module: "mod_usertrack.c",
-        context: Context::Anywhere,
-        about: "The tracking cookie's name",
-    },
-    DirectiveInfo {
-        name: "CookieDomain",
-        module: "mod_usertrack.c",
-        context: Context::Anywhere,
-        about: "The tracking cookie's Domain attribute",
-    },
-    DirectiveInfo {
-        name: "CookieExpires",
-        module: "mod_usertrack.c",
-        context: Context::Anywhere,
-        about: "How long the tracking cookie lasts",
-    },
-    DirectiveInfo {
-        name: "CookieStyle",
-        module: "mod_usertrack.c",
-        context: Context::Anywhere,
-        about: "The tracking cookie's syntax (Netscape, Cookie, Cookie2…)",
-    },
-    DirectiveInfo {
-        name: "CookieSameSite",
-        module: "mod_usertrack.c",
-        context: Context::Anywhere,
-        about: "The tracking cookie's SameSite attribute",
-    },
-    DirectiveInfo {
-        name: "CookieSecure",
-        module: "mod_usertrack.c",
-        context: Context::Anywhere,
-        about: "Whether the tracking cookie is marked Secure",
-    },
-    DirectiveInfo {
-        name: "CookieHttpOnly",
-        module: "mod_usertrack.c",
-        context: Context::Anywhere,
-        about: "Whether the tracking cookie is marked HttpOnly",
-    },
-    DirectiveInfo {
-        name: "<VirtualHost",
-        module: "core.c",
-        context: Context::Server,
-        about: "A section for a virtual host on one or more addresses",
-    },
-    DirectiveInfo {
-        name: "<Directory",
-        module: "core.c",
-        context: Context::Server,
-        about: "A section for a directory and those below it",
-    },
-    DirectiveInfo {
-        name: "<DirectoryMatch",
-        module: "core.c",
-        context: Context::Server,
-        about: "A section for directories matching a regular expression",
-    },
-    DirectiveInfo {
-        name: "<Location",
-        module: "core.c",
-        context: Context::Server,
-        about: "A section for a URL path and those below it",
-    },
-    DirectiveInfo {
-        name: "<LocationMatch",
-        module: "core.c",
-        context: Context::Server,
-        about: "A section for URL paths matching a regular expression",
-    },
-    DirectiveInfo {
-        name: "<Files",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "A section for file names matching a wildcard pattern",
-    },
-    DirectiveInfo {
-        name: "<FilesMatch",
-        module: "core.c",
-        context: Context::Anywhere,
-        about: "A section for file names matching a regular expression",
-    },
-];
-
-/// Directives spoor knows. Sections are spelled with `<`.
-pub const KNOWN: &[&str] = &[
-    "Listen",
-    "PidFile",
-    "User",
-    "Group",
-    "BufferedLogs",
-    "ServerTokens",
-    "TypesConfig",
-    "LoadModule",
-    "LimitRequestLine",
-    "LimitRequestFieldSize",
-    "LimitRequestFields",
-    "LimitRequestBody",
-    "ServerName",
-    "ServerAlias",
-    "ServerAdmin",
-    "DocumentRoot",
-    "LogFormat",
-    "CustomLog",
-    "TransferLog",
-    "GlobalLog",
-    "ErrorLog",
-    "LogLevel",
-    "ForensicLog",
-    "ServerSignature",
-    "UseCanonicalName",
-    "MaxRanges",
-    "MaxRangeOverlaps",
-    "MaxRangeReversals",
-    "HostnameLookups",
-    "Timeout",
-    "KeepAlive",
-    "KeepAliveTimeout",
-    "MaxKeepAliveRequests",
-    "Options",
-    "Require",
-    "DirectoryIndex",
-    "ErrorDocument",
-    "AddType",
-    "SetEnv",
-    "UnsetEnv",
-    "SetEnvIf",
-    "SetEnvIfNoCase",
-    "BrowserMatch",
-    "BrowserMatchNoCase",
-    "CookieTracking",
-    "CookieName",
-    "CookieDomain",
-    "CookieExpires",
-    "CookieStyle",
-    "CookieSameSite",
-    "CookieSecure",
-    "CookieHttpOnly",
-    "<VirtualHost",
-    "<Directory",
-    "<DirectoryMatch",
-    "<Location",
-    "<LocationMatch",
-    "<Files",
-    "<FilesMatch",
-];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Scope {
@@ -867,12 +407,25 @@ impl Settings {
             tokens: Tokens::Full,
             types_config: None,
             unique_id: false,
+            loaded: Vec::new(),
             main: Server::default(),
             vhosts: Vec::new(),
             warnings: Vec::new(),
             log_exclude_hosts: HostPatterns::default(),
             wasd: None,
         };
+        // httpd loads modules while reading and walks the tree after, so
+        // a module's directives may come before its LoadModule line (a
+        // LoadModule inside a section is refused when walked).
+        for d in cfg.directives.iter().filter(|d| !d.section) {
+            if d.name.eq_ignore_ascii_case("LoadModule") && d.args.len() == 2 {
+                if let Some(m) = module(&d.args[0]).filter(|m| !m.builtin) {
+                    if !s.loaded.contains(&m.ident) {
+                        s.loaded.push(m.ident);
+                    }
+                }
+            }
+        }
         let mut main = Server::default();
         for d in &cfg.directives {
             s.directive(d, Scope::Main, &mut main)?;
@@ -912,11 +465,35 @@ impl Settings {
                 Ok(())
             }
         };
+        let def = crate::modules::directive(&name);
+        if let Some((m, _)) = def {
+            // As httpd: the directive of a module not loaded is unknown.
+            if !m.builtin && !self.loaded.contains(&m.ident) {
+                return Err(ConfigError::invalid_command(d));
+            }
+        }
         if let Some(why) = not_yet(d, &name, scope) {
             return Err(ConfigError::directive(d, why));
         }
         if d.section {
             return self.section(d, &name, scope, srv);
+        }
+        if let Some((_, def)) = def {
+            if let Parse::Server(parse) = def.parse {
+                if def.context == Context::Server && scope == Scope::Dir {
+                    return Err(not_allowed(d));
+                }
+                let dscope = if scope == Scope::Dir {
+                    DirScope::Section
+                } else {
+                    DirScope::Server
+                };
+                if let Some(w) = parse(srv, d, dscope)? {
+                    self.warnings
+                        .push(format!("{}:{}: {w}", d.file.display(), d.line));
+                }
+                return Ok(());
+            }
         }
         match name.as_str() {
             "listen" => {
@@ -1016,7 +593,7 @@ impl Settings {
                     2,
                     "a module name and the name of a shared object file to load it from",
                 )?;
-                if native_module(&d.args[0]).is_none() {
+                let Some(m) = module(&d.args[0]) else {
                     return Err(ConfigError::directive(
                         d,
                         format!(
@@ -1024,7 +601,8 @@ impl Settings {
                             d.args[0]
                         ),
                     ));
-                }
+                };
+                debug_assert!(m.builtin || self.loaded.contains(&m.ident));
                 self.unique_id |= d.args[0] == "unique_id_module";
             }
             "limitrequestline" => {
@@ -1253,15 +831,6 @@ impl Settings {
                     DirScope::Server
                 };
                 srv.dir.directive(d, &name, dscope, &mut self.warnings)?;
-            }
-            _ if crate::usertrack::handles(&name) => {
-                crate::usertrack::directive(
-                    &mut srv.dir.usertrack,
-                    &mut srv.usertrack,
-                    &name,
-                    &d.args,
-                )
-                .map_err(|m| ConfigError::directive(d, m))?;
             }
             _ if ScopeEnv::handles(&name) => {
                 if let Some(w) = srv
@@ -1561,299 +1130,5 @@ fn nested_section(inner: &Directive, outer: &Directive) -> Option<ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{read_config_str, ReadOptions};
-
-    fn settings(text: &str) -> Result<Settings, ConfigError> {
-        let root = std::env::temp_dir();
-        let cfg = read_config_str(text, Path::new("test.conf"), &ReadOptions::new(&root))?;
-        Settings::from_config(&cfg)
-    }
-
-    fn render(f: &Format) -> String {
-        // The formats here are all literal text plus %U, so a minimal
-        // record identifies them.
-        let conn = spoor_log::Conn::default();
-        let req = spoor_log::Request {
-            uri: b"/index.html",
-            ..Default::default()
-        };
-        let mut r = spoor_log::Renderer::with_time_zone(spoor_log::TimeZone::UTC);
-        let mut out = Vec::new();
-        r.render(f, &spoor_log::Record::new(&conn, &req, 0), &mut out);
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn unknown_directive_names_file_and_line() {
-        let e = settings("Listen 8080\nFrobnicate on\n").unwrap_err();
-        assert_eq!(e.line(), 2);
-        assert!(
-            e.message().contains("Invalid command 'Frobnicate'"),
-            "{}",
-            e.message()
-        );
-    }
-
-    #[test]
-    fn log_directive_errors() {
-        let m = |t: &str| settings(t).unwrap_err().message().to_string();
-        assert_eq!(
-            m("LogFormat \"%Z\" x\n"),
-            "Unrecognized LogFormat directive %Z"
-        );
-        assert_eq!(
-            m("CustomLog x.log \"%h\" env=\n"),
-            "missing environment variable name"
-        );
-        assert_eq!(
-            m("CustomLog x.log \"%h\" env=!\n"),
-            "missing environment variable name"
-        );
-        assert_eq!(m("CustomLog x.log \"%h\" expr=\n"), "missing condition");
-        assert_eq!(
-            m("CustomLog x.log \"%h\" bogus\n"),
-            "error in condition clause"
-        );
-        assert!(m("CustomLog x.log \"%h\" expr=true\n").contains("does not support expr="));
-        assert_eq!(
-            m("<VirtualHost *:80>\nGlobalLog x.log common\n</VirtualHost>\n"),
-            "GlobalLog cannot occur within <VirtualHost> section"
-        );
-    }
-
-    #[test]
-    fn nickname_and_inheritance_rules() {
-        // spec/apache-logging.md §1.11.
-        let s = settings(
-            "LogFormat \"MAIN %U\" nick\n\
-             LogFormat \"MAINDEF %U\"\n\
-             CustomLog main.log nick\n\
-             TransferLog transfer.log\n\
-             GlobalLog global.log \"G %U\"\n\
-             CustomLog lit.log undefinednick\n\
-             <VirtualHost 127.0.0.1:80>\n\
-             LogFormat \"VH1 %U\" nick\n\
-             LogFormat \"VH1DEF %U\"\n\
-             </VirtualHost>\n\
-             <VirtualHost 127.0.0.1:81>\n\
-             CustomLog own.log nick\n\
-             </VirtualHost>\n",
-        )
-        .unwrap();
-        let r = s.resolve_logs();
-        let lines = |i: usize| -> Vec<(usize, String)> {
-            r[i].iter().map(|l| (l.log, render(&l.format))).collect()
-        };
-        // The first-defined vhost without logs redefines `nick`: the shared
-        // main log uses its definition for every server.
-        assert_eq!(
-            lines(0),
-            vec![
-                (0, "VH1 /index.html\n".into()),
-                (1, "MAINDEF /index.html\n".into()),
-                (2, "G /index.html\n".into()),
-                (3, "undefinednick\n".into()),
-            ]
-        );
-        assert_eq!(
-            lines(1),
-            vec![
-                (0, "VH1 /index.html\n".into()),
-                (1, "VH1DEF /index.html\n".into()),
-                (2, "G /index.html\n".into()),
-                (3, "undefinednick\n".into()),
-            ]
-        );
-        // A vhost with its own log keeps only the main GlobalLog.
-        assert_eq!(
-            lines(2),
-            vec![
-                (4, "MAIN /index.html\n".into()),
-                (2, "G /index.html\n".into())
-            ]
-        );
-    }
-
-    #[test]
-    fn core_directives() {
-        let s = settings(
-            "Listen 127.0.0.1:8080\nListen 8081\nBufferedLogs off\nServerName www.example.com:8080\n\
-             Timeout 30\nKeepAliveTimeout 2\nMaxKeepAliveRequests 0\nKeepAlive Off\n\
-             HostnameLookups Off\nUseCanonicalName On\nServerSignature Off\n\
-             LoadModule log_forensic_module /usr/lib/apache2/modules/mod_log_forensic.so\n",
-        )
-        .unwrap();
-        assert_eq!(
-            s.listen,
-            vec![(Some("127.0.0.1".parse().unwrap()), 8080), (None, 8081)]
-        );
-        assert!(!s.buffered_logs);
-        assert_eq!(s.main.server_name.as_deref(), Some("www.example.com"));
-        assert_eq!(s.main.port, Some(8080));
-        assert_eq!(s.main.timeout, Some(Duration::from_secs(30)));
-        assert_eq!(s.main.max_keepalive, Some(0));
-        assert_eq!(s.main.keepalive, Some(false));
-        assert_eq!(s.main.dir.core.canonical_name, Some(CanonicalName::On));
-        let e = settings("LoadModule ssl_module x.so\n").unwrap_err();
-        assert!(e.message().contains("ssl_module"));
-    }
-
-    #[test]
-    fn json_escaping_per_log() {
-        let s = settings(
-            "LogFormat \"{\\\"u\\\":\\\"%U\\\",\\\"s\\\":%>s}\" j\n\
-             CustomLog a.log j escape=json\n\
-             CustomLog b.log j\n",
-        )
-        .unwrap();
-        assert_eq!(s.main.logs[0].escaping, Escaping::Json);
-        assert_eq!(s.main.logs[1].escaping, Escaping::Apache);
-        let r = s.resolve_logs();
-        assert_eq!(r[0][0].format.escaping(), Escaping::Json);
-        assert_eq!(
-            render(&r[0][0].format),
-            "{\"u\":\"/index.html\",\"s\":null}\n"
-        );
-        let e = settings("CustomLog a.log \"%h\" escape=xml\n").unwrap_err();
-        assert_eq!(e.message(), "escape= takes json or default, not 'xml'");
-    }
-
-    #[test]
-    fn error_log_and_log_level() {
-        let s = settings(
-            "ErrorLog logs/error.log\nLogLevel info core:debug\nLogLevel http:trace2\n\
-             <VirtualHost *:80>\nErrorLog \"|cat\"\nLogLevel warn\n</VirtualHost>\n",
-        )
-        .unwrap();
-        assert_eq!(s.main.error_log.as_deref(), Some("logs/error.log"));
-        assert_eq!(
-            s.main.log_level.as_deref(),
-            Some("info core:debug http:trace2")
-        );
-        assert_eq!(s.vhosts[0].error_log.as_deref(), Some("|cat"));
-        let m = |t: &str| settings(t).unwrap_err().message().to_string();
-        assert_eq!(m("LogLevel nomod:info\n"), "Cannot find module nomod");
-        assert!(m("ErrorLog syslog:local7\n").contains("not supported by spoor yet"));
-        assert_eq!(
-            m("<Directory />\nErrorLog x\n</Directory>\n"),
-            "ErrorLog not allowed in <Directory> context"
-        );
-        assert_eq!(
-            m("<Location />\nServerName x\n</Location>\n"),
-            "ServerName not allowed in <Location> context"
-        );
-    }
-
-    #[test]
-    fn section_errors_as_apache2_t() {
-        // Each message and line as `apache2 -t` 2.4.71 reported them.
-        let m = |t: &str| {
-            let e = settings(t).unwrap_err();
-            (e.line(), e.message().to_string())
-        };
-        let cases: &[(&str, usize, &str)] = &[
-            (
-                "<Directory>\n</Directory>\n",
-                1,
-                "<Directory> directive requires additional arguments",
-            ),
-            (
-                "<Directory a b>\n</Directory>\n",
-                1,
-                "Multiple <Directory> arguments not (yet) supported.",
-            ),
-            (
-                "<Location ~ a b>\n</Location>\n",
-                1,
-                "Multiple <Location> arguments not (yet) supported.",
-            ),
-            (
-                "<DirectoryMatch (>\n</DirectoryMatch>\n",
-                1,
-                "Regex could not be compiled",
-            ),
-            (
-                "<Directory />\n<Directory /x>\n</Directory>\n</Directory>\n",
-                2,
-                "<Directory not allowed in <Directory> context",
-            ),
-            (
-                "<Location />\n<Directory /x>\n</Directory>\n</Location>\n",
-                2,
-                "<Directory not allowed in <Location> context",
-            ),
-            (
-                "<Files a>\n<Location b>\n</Location>\n</Files>\n",
-                2,
-                "<Location not allowed in <Files> context",
-            ),
-            (
-                "<Location />\n<FilesMatch x>\n</FilesMatch>\n</Location>\n",
-                2,
-                "<FilesMatch> cannot occur within <Location> section",
-            ),
-            ("Require all granted\n", 1, "Require not allowed here"),
-            (
-                "<Location />\nRequire all maybe\n</Location>\n",
-                2,
-                "Argument for 'Require all' must be 'granted' or 'denied'",
-            ),
-            (
-                "<Directory />\nOptions Indexes +FollowSymLinks\n</Directory>\n",
-                2,
-                "Either all Options must start with + or -, or no Option may.",
-            ),
-        ];
-        for (text, line, msg) in cases {
-            assert_eq!(m(text), (*line, msg.to_string()), "{text}");
-        }
-    }
-
-    #[test]
-    fn debian_default_access_pattern_reads() {
-        let s = settings(
-            "<Directory />\nOptions FollowSymLinks\nRequire all denied\n</Directory>\n\
-             <Directory /var/www/>\nOptions Indexes FollowSymLinks\nRequire all granted\n</Directory>\n\
-             <FilesMatch \"^\\.ht\">\nRequire all denied\n</FilesMatch>\n",
-        )
-        .unwrap();
-        assert_eq!(s.main.sections.len(), 3);
-        assert_eq!(s.main.sections[1].pattern, "/var/www/");
-        assert_eq!(s.main.sections[2].kind, SectionKind::Files);
-    }
-
-    #[test]
-    fn files_nested_in_directory() {
-        let s = settings(
-            "<Directory /var/www/>\n<Files \"*.txt\">\nRequire all denied\n</Files>\n\
-             <FilesMatch \"^a\">\nSetEnv A 1\n</FilesMatch>\n</Directory>\n",
-        )
-        .unwrap();
-        assert_eq!(s.main.sections.len(), 1);
-        let d = &s.main.sections[0];
-        assert_eq!(d.nested.len(), 2);
-        assert_eq!(d.nested[0].kind, SectionKind::Files);
-        assert_eq!(d.nested[1].pattern, "^a");
-        let e = settings("<Files a>\n<Files b>\n</Files>\n</Files>\n").unwrap_err();
-        assert!(e.message().ends_with("is not supported by spoor yet"));
-        let e = settings("<Location /a>\n<Files b>\n</Files>\n</Location>\n").unwrap_err();
-        assert_eq!(
-            e.message(),
-            "<Files> cannot occur within <Location> section"
-        );
-    }
-
-    #[test]
-    fn directives_the_engine_lacks_are_refused() {
-        let text = "<Directory /x>\nLogLevel debug\n</Directory>\n";
-        let e = settings(text).unwrap_err();
-        assert!(
-            e.message().ends_with("is not supported by spoor yet"),
-            "{text}: {}",
-            e.message()
-        );
-        assert_eq!(e.line(), 2, "{text}");
-    }
-}
+#[path = "model_tests.rs"]
+mod tests;

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use super::error::{os_error_text, ConfigError, Warning};
 use super::fs::{ConfigFs, Kind, ReadError, RealFs};
-use super::modules::native_module_names;
 use super::tokenize::{next_word, split_words, Line, LineReader, MAX_LINE_LEN};
 use super::tree::{section_missing_args_message, section_missing_bracket_message, Directive};
+use crate::modules::{builtin_module_names, module};
 
 /// How deeply `Include`s may nest before httpd assumes a loop (the main
 /// file is not counted).
@@ -108,8 +108,10 @@ pub struct ReadOptions {
     pub server_root: PathBuf,
     /// Names defined before reading, like httpd's `-D NAME`.
     pub defines: Vec<String>,
-    /// Module names that `<IfModule>` considers present (both `x_module`
-    /// and `mod_x.c` spellings; matched case-sensitively).
+    /// Module names that `<IfModule>` considers present before any
+    /// `LoadModule` line (both `x_module` and `mod_x.c` spellings; matched
+    /// case-sensitively). A `LoadModule` line of a module spoor has adds
+    /// its names from that line on, as httpd loads modules while reading.
     pub modules: Vec<String>,
     /// Environment for `${VAR}` lookups after the defines; `None` means the
     /// process environment.
@@ -122,13 +124,14 @@ pub struct ReadOptions {
 }
 
 impl ReadOptions {
-    /// Options with the given server root, no `-D` defines, spoor's native
-    /// modules ([`super::NATIVE_MODULES`]) and the process environment.
+    /// Options with the given server root, no `-D` defines, the modules
+    /// httpd has built in ([`crate::modules::ModuleDef::builtin`]) and the
+    /// process environment.
     pub fn new(server_root: impl Into<PathBuf>) -> Self {
         ReadOptions {
             server_root: server_root.into(),
             defines: Vec::new(),
-            modules: native_module_names(),
+            modules: builtin_module_names(),
             env: None,
             pre_directives: Vec::new(),
             post_directives: Vec::new(),
@@ -198,6 +201,8 @@ struct Reader<'o> {
     fs: &'o dyn ConfigFs,
     server_root: PathBuf,
     defines: Vec<(String, Option<String>)>,
+    /// What `<IfModule>` sees: the options' modules plus those loaded so far.
+    modules: Vec<String>,
     warnings: Vec<Warning>,
     /// Warnings not kept beyond [`MAX_WARNINGS`].
     warnings_dropped: usize,
@@ -285,6 +290,7 @@ impl<'o> Reader<'o> {
             fs,
             server_root: opts.server_root.clone(),
             defines: opts.defines.iter().map(|d| (d.clone(), None)).collect(),
+            modules: opts.modules.clone(),
             warnings: Vec::new(),
             warnings_dropped: 0,
             depth: 0,
@@ -721,6 +727,17 @@ impl<'o> Reader<'o> {
             self.server_root = p;
             Ok(())
         } else {
+            if name.eq_ignore_ascii_case("LoadModule") && stack.is_empty() && args.len() == 2 {
+                // The line itself is checked with the other directives
+                // later; here it only makes the module visible from now on.
+                if let Some(m) = module(&args[0]) {
+                    for n in [m.ident, m.source] {
+                        if !self.modules.iter().any(|k| k == n) {
+                            self.modules.push(n.to_owned());
+                        }
+                    }
+                }
+            }
             let d = Directive {
                 name: cmd.clone(),
                 args,
@@ -793,7 +810,7 @@ impl<'o> Reader<'o> {
         }
         let present = match which {
             "IfDefine" => self.is_defined(&word),
-            "IfModule" => self.opts.modules.contains(&word),
+            "IfModule" => self.modules.contains(&word),
             _ => self.fs.kind(&self.root_relative(Path::new(&word))).is_ok(),
         };
         self.open_section(fc, n, which)?;

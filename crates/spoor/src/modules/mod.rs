@@ -1,16 +1,187 @@
-//! The httpd modules spoor implements, one folder each: the request-phase
-//! hooks each registers ([`crate::hooks`]).
+//! The module registry: one [`ModuleDef`] per httpd module whose work
+//! spoor does, each in its own folder with its directive table.
+//!
+//! [`MODULES`] is the one list to edit when spoor takes over another
+//! module's job. It decides which `<IfModule>` tests are true, which
+//! `LoadModule` lines are accepted silently, what `-l`, `-M` and `-L`
+//! print, and which `LogLevel module:level` names exist. A module's own
+//! directives are declared in `<name>/config.rs`, so adding a directive to
+//! the list touches only that file; its request-phase hooks are in
+//! `<name>/hooks.rs` ([`crate::hooks`], listed in [`all`]).
 
-pub(crate) mod authz_core;
-pub(crate) mod core;
-pub(crate) mod env;
-pub(crate) mod log_config;
-pub(crate) mod log_forensic;
-pub(crate) mod mime;
-pub(crate) mod setenvif;
-pub(crate) mod unique_id;
-pub(crate) mod usertrack;
+pub mod authz_core;
+pub mod core;
+pub mod dir;
+pub mod env;
+pub mod log_config;
+pub mod log_forensic;
+pub mod logio;
+pub mod mime;
+pub mod setenvif;
+pub mod so;
+pub mod unique_id;
+pub mod unixd;
+pub mod usertrack;
 pub(crate) mod wasd;
+
+use std::sync::LazyLock;
+
+/// One httpd module spoor stands in for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModuleDef {
+    /// The module structure's name, as used by `LoadModule` and
+    /// `<IfModule x_module>`.
+    pub ident: &'static str,
+    /// The module's source file name, as used by `<IfModule mod_x.c>`.
+    pub source: &'static str,
+    /// Whether Debian's apache2 has it compiled in (`apache2 -l`), so that
+    /// it is there without a `LoadModule` line.
+    pub builtin: bool,
+    /// The directives it owns, in `-L` order.
+    pub directives: &'static [DirectiveDef],
+}
+
+/// One directive a module owns, as `spoor -L` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectiveDef {
+    /// The name as httpd spells it (sections with `<`).
+    pub name: &'static str,
+    /// Where it may appear.
+    pub context: Context,
+    /// What it does, in a line.
+    pub about: &'static str,
+    /// Who parses it.
+    pub parse: Parse,
+}
+
+/// A module's parse function for one of its directives: the directive, as
+/// read, into the record of the scope it is in (a server, a virtual host
+/// or a section, each a [`Server`](crate::config::Server) while read; the
+/// [`DirScope`](crate::perdir::DirScope) tells server level from section).
+/// `Ok(Some(text))` is a start-up warning.
+pub type ServerFn = fn(
+    &mut crate::config::Server,
+    &crate::config::Directive,
+    crate::perdir::DirScope,
+) -> Result<Option<String>, crate::config::ConfigError>;
+
+/// Who parses a directive.
+#[derive(Debug, Clone, Copy)]
+pub enum Parse {
+    /// The configuration model's own code (`config/model.rs`), for
+    /// directives not moved into their module yet.
+    Model,
+    /// The module's function, called by the model after the context and
+    /// module-loaded checks.
+    Server(ServerFn),
+}
+
+impl PartialEq for Parse {
+    fn eq(&self, other: &Parse) -> bool {
+        match (self, other) {
+            (Parse::Model, Parse::Model) => true,
+            (Parse::Server(a), Parse::Server(b)) => std::ptr::fn_addr_eq(*a, *b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Parse {}
+
+/// Where a directive may appear, in `-L`'s words (spoor reads no
+/// `.htaccess` files, so none is listed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// The server and virtual-host level only.
+    Server,
+    /// Anywhere in the configuration files.
+    Anywhere,
+    /// Only inside `<Directory>`, `<Files>`, `<Location>` sections.
+    Inside,
+}
+
+impl Context {
+    /// httpd's `-L` line for the context.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Context::Server => {
+                "Allowed in *.conf only outside <Directory>, <Files>, <Location>, or <If>"
+            }
+            Context::Anywhere => "Allowed in *.conf anywhere",
+            Context::Inside => {
+                "Allowed in *.conf only inside <Directory>, <Files>, <Location>, or <If>"
+            }
+        }
+    }
+}
+
+/// Every module spoor implements, in `-l`/`-M` order (httpd's two core
+/// modules first, as apache2 lists them).
+///
+/// Source names are httpd's own; httpd matches both spellings
+/// case-sensitively (checked with apache2 -t: `<IfModule mod_log_config.c>`
+/// and `<IfModule log_config_module>` are true, `MOD_LOG_CONFIG.C`,
+/// `log_config` and `mod_log_config` are false).
+pub const MODULES: &[ModuleDef] = &[
+    core::CORE,
+    core::HTTP,
+    so::SO,
+    log_config::LOG_CONFIG,
+    logio::LOGIO,
+    unixd::UNIXD,
+    log_forensic::LOG_FORENSIC,
+    usertrack::USERTRACK,
+    unique_id::UNIQUE_ID,
+    setenvif::SETENVIF,
+    env::ENV,
+    mime::MIME,
+    dir::DIR,
+    authz_core::AUTHZ_CORE,
+];
+
+/// Every directive of every module, with the module that owns it, in
+/// [`MODULES`] order.
+pub fn directives() -> impl Iterator<Item = (&'static ModuleDef, &'static DirectiveDef)> {
+    MODULES
+        .iter()
+        .flat_map(|m| m.directives.iter().map(move |d| (m, d)))
+}
+
+/// The names of all directives spoor knows (sections spelled with `<`),
+/// gathered once from the module tables.
+pub static KNOWN: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| directives().map(|(_, d)| d.name).collect());
+
+/// The module with structure name `ident` (as a `LoadModule` line gives
+/// it), if spoor implements it. Case-sensitive, like httpd.
+pub fn module(ident: &str) -> Option<&'static ModuleDef> {
+    MODULES.iter().find(|m| m.ident == ident)
+}
+
+/// Both spellings of every module, for `<IfModule>`
+/// ([`ReadOptions::modules`](crate::config::ReadOptions::modules)).
+pub fn module_names() -> Vec<String> {
+    MODULES
+        .iter()
+        .flat_map(|m| [m.ident.to_owned(), m.source.to_owned()])
+        .collect()
+}
+
+/// Both spellings of every module httpd has built in, which need no
+/// `LoadModule` line.
+pub fn builtin_module_names() -> Vec<String> {
+    MODULES
+        .iter()
+        .filter(|m| m.builtin)
+        .flat_map(|m| [m.ident.to_owned(), m.source.to_owned()])
+        .collect()
+}
+
+/// The module owning directive `name` (compared as httpd does, ignoring
+/// ASCII case), with its table entry.
+pub fn directive(name: &str) -> Option<(&'static ModuleDef, &'static DirectiveDef)> {
+    directives().find(|(_, d)| d.name.eq_ignore_ascii_case(name))
+}
 
 use crate::hooks::Module;
 
@@ -29,4 +200,66 @@ pub(crate) fn all() -> &'static [&'static dyn Module] {
         &m::usertrack::hooks::UserTrack,
         &m::log_config::hooks::LogConfig,
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_spellings_listed() {
+        let names = module_names();
+        assert!(names.iter().any(|n| n == "log_config_module"));
+        assert!(names.iter().any(|n| n == "mod_log_config.c"));
+        assert_eq!(names.len(), 2 * MODULES.len());
+    }
+
+    #[test]
+    fn lookup_is_case_sensitive() {
+        assert!(module("logio_module").is_some());
+        assert!(module("LOGIO_MODULE").is_none());
+        assert!(module("ssl_module").is_none());
+    }
+
+    #[test]
+    fn builtin_as_debian_apache2_l() {
+        // `apache2 -l` on Debian: core.c, mod_so.c, mod_watchdog.c,
+        // http_core.c, mod_log_config.c, mod_logio.c, mod_version.c,
+        // mod_unixd.c (spoor has no watchdog or version module).
+        let built: Vec<&str> = MODULES
+            .iter()
+            .filter(|m| m.builtin)
+            .map(|m| m.source)
+            .collect();
+        assert_eq!(
+            built,
+            [
+                "core.c",
+                "http_core.c",
+                "mod_so.c",
+                "mod_log_config.c",
+                "mod_logio.c",
+                "mod_unixd.c"
+            ]
+        );
+    }
+
+    #[test]
+    fn each_directive_has_one_owner() {
+        let mut seen: Vec<String> = Vec::new();
+        for (m, d) in directives() {
+            let lower = d.name.to_ascii_lowercase();
+            assert!(!seen.contains(&lower), "{} twice (in {})", d.name, m.source);
+            seen.push(lower);
+        }
+        assert_eq!(
+            directive("customlog").map(|(m, _)| m.ident),
+            Some("log_config_module")
+        );
+        assert_eq!(
+            directive("Cookiename").map(|(m, _)| m.ident),
+            Some("usertrack_module")
+        );
+        assert!(directive("RewriteRule").is_none());
+    }
 }

@@ -469,12 +469,11 @@ pub fn config(port: u16, modules: &str) -> String {
          User nobody\n\
          Group nogroup\n\
          \n\
-         # apache2-only (-D APACHE): the MPM, authz_core, runtime files and\n\
+         # apache2-only (-D APACHE): the MPM, runtime files and\n\
          # the error log. spoor has no such modules or refuses ErrorLog as\n\
          # not supported yet; none of them touches the access logs.\n\
          <IfDefine APACHE>\n\
          LoadModule mpm_event_module {modules}/mod_mpm_event.so\n\
-         LoadModule authz_core_module {modules}/mod_authz_core.so\n\
          DefaultRuntimeDir run\n\
          PidFile run/apache2.pid\n\
          ErrorLog run/error.log\n\
@@ -494,6 +493,7 @@ pub fn config(port: u16, modules: &str) -> String {
          LoadModule env_module {modules}/mod_env.so\n\
          LoadModule log_forensic_module {modules}/mod_log_forensic.so\n\
          LoadModule unique_id_module {modules}/mod_unique_id.so\n\
+         LoadModule authz_core_module {modules}/mod_authz_core.so\n\
          \n\
          Listen 127.0.0.1:${{DIFF_PORT}}\n\
          Listen 127.0.0.2:${{DIFF_PORT}}\n\

@@ -1,7 +1,9 @@
-//! httpd's core: the directory walk and its symbolic-link checks, the
-//! access check, `ErrorDocument`, host-name lookups, and the default
-//! handler (static files, OPTIONS, TRACE).
+//! httpd's core.c, http_core.c: what spoor does in its place.
+//!
+//! [`config`] holds the module's directive table; `hooks` its request
+//! phases ([`crate::hooks`]).
 
+pub mod config;
 pub(crate) mod dirhooks;
 pub(crate) mod errordoc;
 pub(crate) mod handler;
@@ -9,3 +11,21 @@ pub(crate) mod hooks;
 pub(crate) mod lookups;
 pub(crate) mod response;
 pub(crate) mod walk;
+
+use super::ModuleDef;
+
+/// `core_module` (`core.c`).
+pub const CORE: ModuleDef = ModuleDef {
+    ident: "core_module",
+    source: "core.c",
+    builtin: true,
+    directives: config::CORE_DIRECTIVES,
+};
+
+/// `http_module` (`http_core.c`).
+pub const HTTP: ModuleDef = ModuleDef {
+    ident: "http_module",
+    source: "http_core.c",
+    builtin: true,
+    directives: config::HTTP_DIRECTIVES,
+};

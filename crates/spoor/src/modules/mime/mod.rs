@@ -1,3 +1,17 @@
-//! The `mime` module (httpd's mod_mime).
+//! httpd's mod_mime.c: what spoor does in its place.
+//!
+//! [`config`] holds the module's directive table; `hooks` its request
+//! phases ([`crate::hooks`]).
 
+pub mod config;
 pub(crate) mod hooks;
+
+use super::ModuleDef;
+
+/// `mime_module` (`mod_mime.c`).
+pub const MIME: ModuleDef = ModuleDef {
+    ident: "mime_module",
+    source: "mod_mime.c",
+    builtin: false,
+    directives: config::DIRECTIVES,
+};

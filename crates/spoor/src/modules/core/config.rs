@@ -1,0 +1,203 @@
+//! The directives of core.c, http_core.c, as `spoor -L` lists them.
+
+use crate::modules::{Context, DirectiveDef, Parse};
+
+/// The directives of `core.c` spoor accepts.
+pub const CORE_DIRECTIVES: &[DirectiveDef] = &[
+    DirectiveDef {
+        name: "Listen",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "An address and port (or a port) to accept connections on",
+    },
+    DirectiveDef {
+        name: "PidFile",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "The file the server's process id is written to",
+    },
+    DirectiveDef {
+        name: "ServerTokens",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "How much the Server response header says about the server",
+    },
+    DirectiveDef {
+        name: "LimitRequestLine",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "The longest request line accepted, in bytes",
+    },
+    DirectiveDef {
+        name: "LimitRequestFieldSize",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "The longest request header field accepted, in bytes",
+    },
+    DirectiveDef {
+        name: "LimitRequestFields",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "The most request header fields accepted",
+    },
+    DirectiveDef {
+        name: "LimitRequestBody",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "The largest request body accepted, in bytes",
+    },
+    DirectiveDef {
+        name: "ServerName",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "The host name (and port) the server calls itself",
+    },
+    DirectiveDef {
+        name: "ServerAlias",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "Further names a virtual host answers to (wildcards allowed)",
+    },
+    DirectiveDef {
+        name: "ServerAdmin",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "The address shown to clients on error pages",
+    },
+    DirectiveDef {
+        name: "DocumentRoot",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "The directory the URL space is served from",
+    },
+    DirectiveDef {
+        name: "ErrorLog",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "The error log: a file or a piped program",
+    },
+    DirectiveDef {
+        name: "LogLevel",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "Which error log messages are written, overall or per module",
+    },
+    DirectiveDef {
+        name: "ServerSignature",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "The footer line of server-generated pages",
+    },
+    DirectiveDef {
+        name: "UseCanonicalName",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "Where the server's own name and port come from for self-references",
+    },
+    DirectiveDef {
+        name: "MaxRanges",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "The most ranges a Range request may ask for before the whole file is sent",
+    },
+    DirectiveDef {
+        name: "MaxRangeOverlaps",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "The most overlapping ranges before the whole file is sent",
+    },
+    DirectiveDef {
+        name: "MaxRangeReversals",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "The most ranges out of order before the whole file is sent",
+    },
+    DirectiveDef {
+        name: "HostnameLookups",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "Whether client addresses are looked up in DNS for the logs",
+    },
+    DirectiveDef {
+        name: "Timeout",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "How long to wait for a client to send or receive",
+    },
+    DirectiveDef {
+        name: "Options",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "Which features apply in a directory (symbolic links and others)",
+    },
+    DirectiveDef {
+        name: "ErrorDocument",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "What is sent instead of the built-in page for a status",
+    },
+    DirectiveDef {
+        name: "<VirtualHost",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "A section for a virtual host on one or more addresses",
+    },
+    DirectiveDef {
+        name: "<Directory",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "A section for a directory and those below it",
+    },
+    DirectiveDef {
+        name: "<DirectoryMatch",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "A section for directories matching a regular expression",
+    },
+    DirectiveDef {
+        name: "<Location",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "A section for a URL path and those below it",
+    },
+    DirectiveDef {
+        name: "<LocationMatch",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "A section for URL paths matching a regular expression",
+    },
+    DirectiveDef {
+        name: "<Files",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "A section for file names matching a wildcard pattern",
+    },
+    DirectiveDef {
+        name: "<FilesMatch",
+        context: Context::Anywhere,
+        parse: Parse::Model,
+        about: "A section for file names matching a regular expression",
+    },
+];
+
+/// The directives of `http_core.c` spoor accepts.
+pub const HTTP_DIRECTIVES: &[DirectiveDef] = &[
+    DirectiveDef {
+        name: "KeepAlive",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "Whether connections stay open for further requests",
+    },
+    DirectiveDef {
+        name: "KeepAliveTimeout",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "How long an idle kept-alive connection waits for the next request",
+    },
+    DirectiveDef {
+        name: "MaxKeepAliveRequests",
+        context: Context::Server,
+        parse: Parse::Model,
+        about: "The most requests on one connection",
+    },
+];
