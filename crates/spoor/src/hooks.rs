@@ -151,7 +151,7 @@ pub(crate) trait Module: Sync {
     /// Where this module's hook for `p` runs among the others in that
     /// phase, as httpd's hook order: `REALLY_FIRST` -10, `FIRST` 0,
     /// `MIDDLE` 10, `LAST` 20, `REALLY_LAST` 30 (equal values keep the
-    /// order of [`crate::modules::all`]).
+    /// order of `server::hook_modules`).
     fn order(&self, _p: Phase) -> i8 {
         MIDDLE
     }
@@ -242,7 +242,7 @@ impl std::fmt::Debug for Hooks {
 
 impl Hooks {
     /// The lists for `cfg` from `modules` (spoor's:
-    /// [`crate::modules::all`]; tests add their own).
+    /// `server::hook_modules`; tests add their own).
     pub(crate) fn build(cfg: &Config, modules: &[&'static dyn Module]) -> Hooks {
         let mut hooks = Hooks::default();
         for &m in modules {

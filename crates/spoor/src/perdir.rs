@@ -427,6 +427,14 @@ pub struct PerDir {
     pub usertrack: crate::usertrack::UserTrack,
 }
 
+/// mod_usertrack has no merge function: a scope with a record replaces
+/// its parent's.
+impl Merge for crate::usertrack::UserTrack {
+    fn merge(base: &Self, add: &Self) -> Self {
+        crate::usertrack::UserTrack(add.0.clone().or_else(|| base.0.clone()))
+    }
+}
+
 impl Merge for PerDir {
     fn merge(base: &Self, add: &Self) -> Self {
         PerDir {

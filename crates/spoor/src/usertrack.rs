@@ -124,20 +124,10 @@ impl ServerTrack {
     }
 }
 
-pub use crate::modules::usertrack::config::{directive, handles, parse_expires};
-
 /// A scope's per-directory record, as [`crate::perdir::PerDir`] carries
 /// it: `Some` when the scope holds any usertrack directive.
 #[derive(Clone, Debug, Default)]
 pub struct UserTrack(pub Option<std::sync::Arc<Tracking>>);
-
-impl crate::perdir::Merge for UserTrack {
-    /// httpd's module has no merge function: a scope with a record
-    /// replaces its parent's.
-    fn merge(base: &Self, add: &Self) -> Self {
-        UserTrack(add.0.clone().or_else(|| base.0.clone()))
-    }
-}
 
 impl UserTrack {
     /// The record in force (`None`: tracking off).
@@ -350,6 +340,7 @@ pub(crate) fn fill_random(buf: &mut [u8]) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::usertrack::config::{directive, parse_expires};
 
     fn run(lines: &[(&str, &[&str])]) -> Result<(Option<Tracking>, ServerTrack), String> {
         let mut dir = UserTrack::default();

@@ -218,6 +218,26 @@ pub(crate) fn os_error_text(e: &std::io::Error) -> String {
     }
 }
 
+/// Checks that every directive in the tree is known, in file order, and
+/// returns httpd's "Invalid command" error for the first one that is not.
+///
+/// `known` lists command names as httpd's command tables spell them:
+/// sections with their leading `<` (`"<VirtualHost"`), plain directives
+/// without (`"CustomLog"`). Matching is ASCII case-insensitive.
+pub fn check_known_directives(tree: &[Directive], known: &[&str]) -> Result<(), ConfigError> {
+    for d in tree {
+        d.walk(&mut |d: &Directive| {
+            let name = d.command_name();
+            if known.iter().any(|k| k.eq_ignore_ascii_case(&name)) {
+                Ok(())
+            } else {
+                Err(ConfigError::invalid_command(d))
+            }
+        })?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,17 +17,17 @@ mod model;
 mod reader;
 mod tokenize;
 mod tree;
+mod values;
 mod wasd;
 
 #[cfg(test)]
 mod tests;
 
 pub use crate::modules::{Context, DirectiveDef, KNOWN};
-pub use error::{escape_log, ConfigError, Phase, Warning};
+pub use error::{check_known_directives, escape_log, ConfigError, Phase, Warning};
 pub use fs::{read_config_file, ConfigFs, Kind, MemFs, ReadError, RealFs};
 pub use model::{
-    CanonicalName, HostnameLookups, Limits, LogSpec, PerDir, ResolvedLog, Section, SectionKind,
-    Server, Settings, Signature, Tokens, VhostAddr,
+    Limits, LogSpec, PerDir, ResolvedLog, Section, SectionKind, Server, Settings, VhostAddr,
 };
 pub use reader::{
     read_config, read_config_in, read_config_str, Config, ReadOptions, MAX_DEFINES, MAX_DIRECTIVES,
@@ -35,8 +35,6 @@ pub use reader::{
     MAX_TOTAL_LEN, MAX_WARNINGS,
 };
 pub use tokenize::{split_words, MAX_LINE_LEN};
-pub use tree::{
-    check_known_directives, section_missing_args_message, section_missing_bracket_message,
-    Directive,
-};
+pub use tree::{section_missing_args_message, section_missing_bracket_message, Directive};
+pub use values::{CanonicalName, HostnameLookups, Signature, Tokens};
 pub use wasd::{read_map, read_wasd, wasd_settings, WasdSources, DEFAULT_LOG_FILE};

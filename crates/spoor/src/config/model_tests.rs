@@ -2,6 +2,7 @@
 //! parsing, contexts and log resolution, as `apache2 -t` reports them.
 
 use super::*;
+use crate::config::CanonicalName;
 use crate::config::{read_config_str, ReadOptions};
 
 /// Settings from `text` with every module spoor has loaded first (as

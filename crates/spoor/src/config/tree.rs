@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use super::error::ConfigError;
 use super::tokenize::split_words;
 
 /// One directive or section of the configuration.
@@ -121,29 +120,10 @@ pub fn section_missing_args_message(canonical: &str) -> String {
     format!("<{canonical}> directive requires additional arguments")
 }
 
-/// Checks that every directive in the tree is known, in file order, and
-/// returns httpd's "Invalid command" error for the first one that is not.
-///
-/// `known` lists command names as httpd's command tables spell them:
-/// sections with their leading `<` (`"<VirtualHost"`), plain directives
-/// without (`"CustomLog"`). Matching is ASCII case-insensitive.
-pub fn check_known_directives(tree: &[Directive], known: &[&str]) -> Result<(), ConfigError> {
-    for d in tree {
-        d.walk(&mut |d: &Directive| {
-            let name = d.command_name();
-            if known.iter().any(|k| k.eq_ignore_ascii_case(&name)) {
-                Ok(())
-            } else {
-                Err(ConfigError::invalid_command(d))
-            }
-        })?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::check_known_directives;
 
     fn plain(name: &str, line: usize) -> Directive {
         Directive::new(name, vec![], PathBuf::from("t.conf"), line)

@@ -7,7 +7,7 @@
 //! print, and which `LogLevel module:level` names exist. A module's own
 //! directives are declared in `<name>/config.rs`, so adding a directive to
 //! the list touches only that file; its request-phase hooks are in
-//! `<name>/hooks.rs` ([`crate::hooks`], listed in [`all`]).
+//! `<name>/hooks.rs` ([`crate::hooks`], listed in `server::hook_modules`).
 
 pub mod authz_core;
 pub mod core;
@@ -181,25 +181,6 @@ pub fn builtin_module_names() -> Vec<String> {
 /// ASCII case), with its table entry.
 pub fn directive(name: &str) -> Option<(&'static ModuleDef, &'static DirectiveDef)> {
     directives().find(|(_, d)| d.name.eq_ignore_ascii_case(name))
-}
-
-use crate::hooks::Module;
-
-/// Every module with request-phase hooks (within a phase, ordered by
-/// [`Module::order`], then by this list).
-pub(crate) fn all() -> &'static [&'static dyn Module] {
-    use crate::modules as m;
-    &[
-        &m::unique_id::hooks::UniqueId,
-        &m::log_forensic::hooks::LogForensic,
-        &m::setenvif::hooks::SetEnvIf,
-        &m::wasd::hooks::Wasd,
-        &m::core::hooks::Core,
-        &m::authz_core::hooks::AuthzCore,
-        &m::env::hooks::Env,
-        &m::usertrack::hooks::UserTrack,
-        &m::log_config::hooks::LogConfig,
-    ]
 }
 
 #[cfg(test)]

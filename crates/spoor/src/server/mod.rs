@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::hooks::Hooks;
+use crate::hooks::{Hooks, Module};
 use crate::proto::h1::Connection;
 
 pub use crate::site::Config;
@@ -34,7 +34,7 @@ impl Current {
     }
 
     fn with_hooks(config: Config) -> (Arc<Config>, Arc<Hooks>) {
-        let hooks = Hooks::build(&config, crate::modules::all());
+        let hooks = Hooks::build(&config, hook_modules());
         (Arc::new(config), Arc::new(hooks))
     }
 
@@ -104,4 +104,21 @@ pub async fn serve_until(
     drop(listener);
     while tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+/// Every module with request-phase hooks (within a phase, ordered by
+/// [`Module::order`], then by this list).
+pub(crate) fn hook_modules() -> &'static [&'static dyn Module] {
+    use crate::modules as m;
+    &[
+        &m::unique_id::hooks::UniqueId,
+        &m::log_forensic::hooks::LogForensic,
+        &m::setenvif::hooks::SetEnvIf,
+        &m::wasd::hooks::Wasd,
+        &m::core::hooks::Core,
+        &m::authz_core::hooks::AuthzCore,
+        &m::env::hooks::Env,
+        &m::usertrack::hooks::UserTrack,
+        &m::log_config::hooks::LogConfig,
+    ]
 }

@@ -43,7 +43,7 @@ impl Site {
         )];
         cfg.servers[0].logs[0].format =
             Format::apache("%a %>s %b \"%r\" %I %O %k").expect("the format compiles");
-        let mut all = crate::modules::all().to_vec();
+        let mut all = crate::server::hook_modules().to_vec();
         all.extend_from_slice(extra);
         let hooks = Arc::new(Hooks::build(&cfg, &all));
         Site {
@@ -308,7 +308,7 @@ fn an_output_filter_edits_the_response_head_and_the_log_sees_it() {
     cfg.sinks = site.cfg.sinks.clone();
     cfg.servers[0].logs[0].format =
         Format::apache("%>s %b %{X-Anything}o %{ETag}o %{Content-Type}o").unwrap();
-    let mut all = crate::modules::all().to_vec();
+    let mut all = crate::server::hook_modules().to_vec();
     all.push(&HeaderEdit);
     site.hooks = Arc::new(Hooks::build(&cfg, &all));
     site.cfg = Arc::new(cfg);
