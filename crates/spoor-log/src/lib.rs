@@ -51,6 +51,7 @@ pub mod sink;
 pub mod sys;
 pub mod time;
 pub mod unique_id;
+pub mod usertrack;
 mod wasd;
 pub mod wasd_log;
 pub mod wasd_track;

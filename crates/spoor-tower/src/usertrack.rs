@@ -212,73 +212,11 @@ impl UserTrack {
     }
 }
 
-/// C's `atol` on leading digits, kept in `int` range as httpd stores it.
-fn atol_int(s: &str) -> i32 {
-    let mut v: i64 = 0;
-    for b in s.bytes().take_while(u8::is_ascii_digit) {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
-            .unwrap_or(i64::MAX);
-        if v == i64::MAX {
-            break;
-        }
-    }
-    v as i32
-}
-
 /// httpd's `CookieExpires` argument: plain seconds when the text starts
 /// and ends with a digit (only the leading number counts), else
 /// `[plus] {<num> <type>}*`; the total kept in 32 bits as httpd's `int`.
 pub fn parse_expires(arg: &str) -> Result<i32, String> {
-    let b = arg.as_bytes();
-    if b.first().is_some_and(u8::is_ascii_digit) && b.last().is_some_and(u8::is_ascii_digit) {
-        return Ok(atol_int(arg));
-    }
-    let mut words = arg.split_ascii_whitespace();
-    let mut word = words.next().unwrap_or("");
-    // httpd compares only the first letter of `plus`.
-    if word
-        .as_bytes()
-        .first()
-        .is_some_and(|c| c.eq_ignore_ascii_case(&b'p'))
-    {
-        word = words.next().unwrap_or("");
-    }
-    let mut total: i64 = 0;
-    while !word.is_empty() {
-        if !word.as_bytes()[0].is_ascii_digit() {
-            return Err("bad expires code, numeric value expected.".into());
-        }
-        let num = i64::from(atol_int(word));
-        let ty = words.next().unwrap_or("");
-        if ty.is_empty() {
-            return Err("bad expires code, missing <type>".into());
-        }
-        let starts = |p: &str| {
-            ty.len() >= p.len() && ty.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
-        };
-        let factor: i64 = if starts("y") {
-            365 * 86400
-        } else if starts("mo") {
-            30 * 86400
-        } else if starts("w") {
-            7 * 86400
-        } else if starts("d") {
-            86400
-        } else if starts("h") {
-            3600
-        } else if starts("mi") {
-            60
-        } else if starts("s") {
-            1
-        } else {
-            return Err("bad expires code, unrecognized type".into());
-        };
-        total = total.wrapping_add(factor.wrapping_mul(num));
-        word = words.next().unwrap_or("");
-    }
-    Ok(total as i32)
+    spoor_log::usertrack::parse_expires(arg, arg.split_ascii_whitespace())
 }
 
 /// Where httpd's expression `^NAME=([^;,]+)|[;,][ \t]*NAME=([^;,]+)`

@@ -152,75 +152,9 @@ pub fn directive(
     Ok(())
 }
 
-/// C's `atol` on a string starting with a digit, then truncated to `int`
-/// as httpd stores it (glibc saturates an overflow at `LONG_MAX`).
-fn atol_int(s: &str) -> i32 {
-    let mut v: i64 = 0;
-    for b in s.bytes().take_while(u8::is_ascii_digit) {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
-            .unwrap_or(i64::MAX);
-        if v == i64::MAX {
-            break;
-        }
-    }
-    v as i32
-}
-
-/// `CookieExpires`: plain seconds when the text starts and ends with a
-/// digit (then only the leading number counts: `"1 month 2"` is 1), else
-/// `[plus] {<num> <type>}*` with httpd's prefix tests for the type. The
-/// total is truncated to 32 bits as httpd's `int` (a negative result still
-/// counts: a date in the past, a negative max-age).
+/// `CookieExpires` (see [`spoor_log::usertrack::parse_expires`]), its
+/// words split as httpd splits a directive's arguments.
 pub fn parse_expires(arg: &str) -> Result<i32, String> {
-    let b = arg.as_bytes();
-    if b.first().is_some_and(u8::is_ascii_digit) && b.last().is_some_and(u8::is_ascii_digit) {
-        return Ok(atol_int(arg));
-    }
     let words = split_words(arg);
-    let mut words = words.iter().map(String::as_str);
-    let mut word = words.next().unwrap_or("");
-    // Only the first letter of `plus` is compared.
-    if word
-        .as_bytes()
-        .first()
-        .is_some_and(|c| c.eq_ignore_ascii_case(&b'p'))
-    {
-        word = words.next().unwrap_or("");
-    }
-    let mut total: i64 = 0;
-    while !word.is_empty() {
-        if !word.as_bytes()[0].is_ascii_digit() {
-            return Err("bad expires code, numeric value expected.".into());
-        }
-        let num = i64::from(atol_int(word));
-        let ty = words.next().unwrap_or("");
-        if ty.is_empty() {
-            return Err("bad expires code, missing <type>".into());
-        }
-        let prefix = |p: &str| {
-            ty.len() >= p.len() && ty.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
-        };
-        let factor: i64 = if prefix("y") {
-            365 * 86400
-        } else if prefix("mo") {
-            30 * 86400
-        } else if prefix("w") {
-            7 * 86400
-        } else if prefix("d") {
-            86400
-        } else if prefix("h") {
-            3600
-        } else if prefix("mi") {
-            60
-        } else if prefix("s") {
-            1
-        } else {
-            return Err("bad expires code, unrecognized type".into());
-        };
-        total = total.wrapping_add(factor.wrapping_mul(num));
-        word = words.next().unwrap_or("");
-    }
-    Ok(total as i32)
+    spoor_log::usertrack::parse_expires(arg, words.iter().map(String::as_str))
 }
