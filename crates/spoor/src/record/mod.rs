@@ -304,6 +304,19 @@ pub(crate) fn rebuild_line(buf: &[u8], head: &Head, out: &mut Vec<u8>) {
     }
 }
 
+/// The values of every request header field named `name` (any case), in
+/// arrival order.
+pub(crate) fn header_values<'a, 'n>(
+    buf: &'a [u8],
+    head: &'a Head,
+    name: &'n [u8],
+) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
+    head.headers
+        .iter()
+        .filter(move |(n, _)| buf[n.clone()].eq_ignore_ascii_case(name))
+        .map(move |(_, v)| &buf[v.clone()])
+}
+
 /// Appends one response header line to the head being written in `out`
 /// and to the response-header table (what `%{..}o` and output filters
 /// see).
@@ -382,11 +395,7 @@ pub(crate) fn escape_path(s: &[u8], out: &mut Vec<u8>) {
 impl Cx {
     /// The first request header called `name`.
     pub(crate) fn req_header(&self, name: &[u8]) -> Option<&[u8]> {
-        self.head
-            .headers
-            .iter()
-            .find(|(n, _)| self.buf[n.clone()].eq_ignore_ascii_case(name))
-            .map(|(_, v)| &self.buf[v.clone()])
+        header_values(&self.buf, &self.head, name).next()
     }
 
     /// Hands the read, response, log-line and file buffers back while the

@@ -191,13 +191,7 @@ impl Cx {
         if maybe && !http09 && self.reply.error_status == 0 {
             // Several `Range` fields are one value joined with ", ", as
             // httpd reads them (which makes it unusable).
-            let b = &self.buf;
-            let mut values = self
-                .head
-                .headers
-                .iter()
-                .filter(|(n, _)| b[n.clone()].eq_ignore_ascii_case(b"Range"))
-                .map(|(_, v)| &b[v.clone()]);
+            let mut values = header_values(&self.buf, &self.head, b"Range");
             if let Some(first) = values.next() {
                 let limits = self.dir.core.range_limits();
                 range = match values.next() {

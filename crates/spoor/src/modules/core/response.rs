@@ -61,13 +61,7 @@ impl Cx {
             self.track.clear();
             return;
         }
-        let b = &self.buf[..];
-        let cookies = self
-            .head
-            .headers
-            .iter()
-            .filter(|(n, _)| b[n.clone()].eq_ignore_ascii_case(b"Cookie"))
-            .map(|(_, v)| &b[v.clone()]);
+        let cookies = header_values(&self.buf, &self.head, b"Cookie");
         self.track.begin(
             track,
             cookies,

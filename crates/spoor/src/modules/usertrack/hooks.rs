@@ -19,13 +19,7 @@ impl Cx {
     /// issue a new one.
     pub(crate) fn usertrack(&mut self) {
         let expires = self.cfg.servers[self.reply.server].cookie_expires;
-        let b = &self.buf;
-        let cookies = self
-            .head
-            .headers
-            .iter()
-            .filter(|(n, _)| b[n.clone()].eq_ignore_ascii_case(b"Cookie"))
-            .map(|(_, v)| &b[v.clone()]);
+        let cookies = crate::record::header_values(&self.buf, &self.head, b"Cookie");
         let done = crate::usertrack::fixup(
             self.dir.usertrack.get(),
             expires,
