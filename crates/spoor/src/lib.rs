@@ -52,6 +52,7 @@ mod hooks;
 pub mod http;
 pub mod kept;
 pub mod listeners;
+pub mod merge;
 pub mod mime;
 pub mod modules;
 pub mod notify;

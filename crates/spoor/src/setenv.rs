@@ -801,15 +801,6 @@ impl ScopeEnv {
         ScopeEnv::default()
     }
 
-    /// Whether `name` (any case) is a directive [`ScopeEnv::add_directive`]
-    /// knows, supported or not: `SetEnv`, `UnsetEnv`, `PassEnv`, `SetEnvIf`,
-    /// `SetEnvIfNoCase`, `SetEnvIfExpr`, `BrowserMatch`, `BrowserMatchNoCase`.
-    pub fn handles(name: &str) -> bool {
-        setenvif_kind(name).is_some()
-            || ["setenv", "unsetenv", "passenv", "setenvifexpr"]
-                .contains(&name.to_ascii_lowercase().as_str())
-    }
-
     /// Adds one directive of this scope. See [`SetEnvIfRules::add_directive`]
     /// and [`EnvSettings::add_directive`]; `SetEnvIfExpr` is rejected because
     /// spoor has no `ap_expr` evaluator yet.

@@ -15,6 +15,10 @@ use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+/// The largest configuration file spoor reads, in bytes (twice the
+/// longest line httpd accepts, so that line still fits).
+pub const MAX_FILE_LEN: u64 = 32 * 1024 * 1024;
+
 /// What a path names, following symbolic links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -13,7 +13,7 @@
 
 mod error;
 mod fs;
-mod model;
+pub(crate) mod model;
 mod reader;
 mod tokenize;
 mod tree;
@@ -25,14 +25,15 @@ mod tests;
 
 pub use crate::modules::{Context, DirectiveDef, KNOWN};
 pub use error::{check_known_directives, escape_log, ConfigError, Phase, Warning};
-pub use fs::{read_config_file, ConfigFs, Kind, MemFs, ReadError, RealFs};
+pub use fs::{read_config_file, ConfigFs, Kind, MemFs, ReadError, RealFs, MAX_FILE_LEN};
 pub use model::{
-    Limits, LogSpec, PerDir, ResolvedLog, Section, SectionKind, Server, Settings, VhostAddr,
+    Cmd, Limits, LogSpec, PerDir, ResolvedLog, Scope, Section, SectionKind, Server, Settings,
+    VhostAddr,
 };
 pub use reader::{
     read_config, read_config_in, read_config_str, Config, ReadOptions, MAX_DEFINES, MAX_DIRECTIVES,
-    MAX_DIR_DEPTH, MAX_EXPANDED_LEN, MAX_FILES, MAX_FILE_LEN, MAX_INCLUDE_DEPTH, MAX_NESTING,
-    MAX_TOTAL_LEN, MAX_WARNINGS,
+    MAX_DIR_DEPTH, MAX_EXPANDED_LEN, MAX_FILES, MAX_INCLUDE_DEPTH, MAX_NESTING, MAX_TOTAL_LEN,
+    MAX_WARNINGS,
 };
 pub use tokenize::{split_words, MAX_LINE_LEN};
 pub use tree::{section_missing_args_message, section_missing_bracket_message, Directive};

@@ -171,7 +171,7 @@ impl Limits {
 /// httpd's `atoi`-based reading of a LimitRequest* number: leading white
 /// space and digits (anything after them ignored, no digits is 0); a
 /// negative value is refused with httpd's words.
-fn limit_number(d: &Directive, what: &str) -> Result<usize, ConfigError> {
+pub(crate) fn limit_number(d: &Directive, what: &str) -> Result<usize, ConfigError> {
     nargs(d, 1, 1, what)?;
     let a = d.args[0].trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let (neg, digits) = match a.as_bytes().first() {
@@ -249,14 +249,79 @@ pub struct ResolvedLog {
     pub format: Format,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Scope {
+/// Where a directive is being read: httpd's `cmd->server` and
+/// `cmd->path` together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The main server, outside any section.
     Main,
+    /// A `<VirtualHost>`, outside any per-directory section.
     Vhost,
+    /// Inside a `<Directory>`, `<Location>` or `<Files>` section.
     Dir,
 }
 
-fn nargs(d: &Directive, min: usize, max: usize, what: &str) -> Result<(), ConfigError> {
+/// One directive being carried out: what a module's parse function
+/// ([`crate::modules::ParseFn`]) gets, as httpd's `cmd_parms` with the
+/// module's config records.
+pub struct Cmd<'a> {
+    /// The directive as read.
+    pub d: &'a Directive,
+    /// Its name in lower case (a function serving several directives
+    /// matches on it).
+    pub name: &'a str,
+    /// Where it is.
+    pub scope: Scope,
+    /// The process-wide settings (`Listen`, `PidFile`, `User`, …).
+    pub settings: &'a mut Settings,
+    /// The record of the scope it is in: the main server, a virtual host,
+    /// or a section (a [`Server`] while read, of which the section keeps
+    /// the per-directory parts).
+    pub srv: &'a mut Server,
+}
+
+impl Cmd<'_> {
+    /// httpd's `ap_check_cmd_context(GLOBAL_ONLY)`: the main server only.
+    pub fn global_only(&self) -> Result<(), ConfigError> {
+        match self.scope {
+            Scope::Main => Ok(()),
+            Scope::Vhost => Err(not_in_vhost(self.d)),
+            Scope::Dir => Err(not_allowed(self.d)),
+        }
+    }
+
+    /// Not inside a per-directory section.
+    pub fn server_only(&self) -> Result<(), ConfigError> {
+        if self.scope == Scope::Dir {
+            Err(not_allowed(self.d))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Server level or section, for per-directory records.
+    pub fn dir_scope(&self) -> DirScope {
+        if self.scope == Scope::Dir {
+            DirScope::Section
+        } else {
+            DirScope::Server
+        }
+    }
+
+    /// An error about this directive, with its file and line.
+    pub fn error(&self, msg: impl Into<String>) -> ConfigError {
+        ConfigError::directive(self.d, msg)
+    }
+
+    /// A start-up warning about this directive (`file:line: text`).
+    pub fn warn(&mut self, text: impl std::fmt::Display) {
+        self.settings
+            .warnings
+            .push(format!("{}:{}: {text}", self.d.file.display(), self.d.line));
+    }
+}
+
+pub(crate) fn nargs(d: &Directive, min: usize, max: usize, what: &str) -> Result<(), ConfigError> {
     let n = d.args.len();
     if n < min || n > max {
         let count = match (min, max) {
@@ -277,7 +342,7 @@ fn nargs(d: &Directive, min: usize, max: usize, what: &str) -> Result<(), Config
     Ok(())
 }
 
-fn flag(d: &Directive, what: &str) -> Result<bool, ConfigError> {
+pub(crate) fn flag(d: &Directive, what: &str) -> Result<bool, ConfigError> {
     nargs(d, 1, 1, what)?;
     match d.args[0].to_ascii_lowercase().as_str() {
         "on" => Ok(true),
@@ -289,7 +354,7 @@ fn flag(d: &Directive, what: &str) -> Result<bool, ConfigError> {
     }
 }
 
-fn seconds(d: &Directive, what: &str) -> Result<Duration, ConfigError> {
+pub(crate) fn seconds(d: &Directive, what: &str) -> Result<Duration, ConfigError> {
     nargs(d, 1, 1, what)?;
     let a = &d.args[0];
     let (num, ms) = match a.strip_suffix("ms") {
@@ -306,18 +371,18 @@ fn seconds(d: &Directive, what: &str) -> Result<Duration, ConfigError> {
     })
 }
 
-fn number<T: std::str::FromStr>(d: &Directive, what: &str) -> Result<T, ConfigError> {
+pub(crate) fn number<T: std::str::FromStr>(d: &Directive, what: &str) -> Result<T, ConfigError> {
     nargs(d, 1, 1, what)?;
     d.args[0].parse().map_err(|_| {
         ConfigError::directive(d, format!("{} argument is not a valid number", d.name))
     })
 }
 
-fn not_allowed(d: &Directive) -> ConfigError {
+pub(crate) fn not_allowed(d: &Directive) -> ConfigError {
     ConfigError::directive(d, format!("{} not allowed here", d.command_name()))
 }
 
-fn not_in_vhost(d: &Directive) -> ConfigError {
+pub(crate) fn not_in_vhost(d: &Directive) -> ConfigError {
     ConfigError::directive(
         d,
         format!(
@@ -328,7 +393,7 @@ fn not_in_vhost(d: &Directive) -> ConfigError {
 }
 
 /// Parses `host[:port]` (with `[v6]` brackets).
-fn host_port(s: &str) -> (String, Option<&str>) {
+pub(crate) fn host_port(s: &str) -> (String, Option<&str>) {
     if let Some(rest) = s.strip_prefix('[') {
         if let Some(end) = rest.find(']') {
             let host = &rest[..end];
@@ -345,23 +410,7 @@ fn host_port(s: &str) -> (String, Option<&str>) {
 impl Settings {
     /// Builds the model from a directive tree.
     pub fn from_config(cfg: &Config) -> Result<Settings, ConfigError> {
-        let mut s = Settings {
-            server_root: cfg.server_root.clone(),
-            listen: Vec::new(),
-            pid_file: None,
-            user: None,
-            group: None,
-            buffered_logs: false,
-            tokens: Tokens::Full,
-            types_config: None,
-            unique_id: false,
-            loaded: Vec::new(),
-            main: Server::default(),
-            vhosts: Vec::new(),
-            warnings: Vec::new(),
-            log_exclude_hosts: HostPatterns::default(),
-            wasd: None,
-        };
+        let mut s = Settings::new(cfg.server_root.clone());
         // httpd loads modules while reading and walks the tree after, so
         // a module's directives may come before its LoadModule line (a
         // LoadModule inside a section is refused when walked).
@@ -376,10 +425,31 @@ impl Settings {
         }
         let mut main = Server::default();
         for d in &cfg.directives {
-            s.directive(d, Scope::Main, &mut main)?;
+            s.apply(d, Scope::Main, &mut main)?;
         }
         s.main = main;
         Ok(s)
+    }
+
+    /// Nothing configured yet, with ServerRoot `server_root`.
+    pub fn new(server_root: PathBuf) -> Settings {
+        Settings {
+            server_root,
+            listen: Vec::new(),
+            pid_file: None,
+            user: None,
+            group: None,
+            buffered_logs: false,
+            tokens: Tokens::Full,
+            types_config: None,
+            unique_id: false,
+            loaded: Vec::new(),
+            main: Server::default(),
+            vhosts: Vec::new(),
+            warnings: Vec::new(),
+            log_exclude_hosts: HostPatterns::default(),
+            wasd: None,
+        }
     }
 
     /// A path relative to ServerRoot, as `ap_server_root_relative` makes it.
@@ -392,27 +462,17 @@ impl Settings {
         }
     }
 
-    fn directive(
+    /// Carries out one directive read in `scope` into `srv`: a section
+    /// is walked here, any other directive goes to the parse function its
+    /// module's table names, after the checks httpd makes before calling
+    /// one (module loaded, context).
+    pub(crate) fn apply(
         &mut self,
         d: &Directive,
         scope: Scope,
         srv: &mut Server,
     ) -> Result<(), ConfigError> {
         let name = d.name.to_ascii_lowercase();
-        let global_only = |d: &Directive| -> Result<(), ConfigError> {
-            match scope {
-                Scope::Main => Ok(()),
-                Scope::Vhost => Err(not_in_vhost(d)),
-                Scope::Dir => Err(not_allowed(d)),
-            }
-        };
-        let server_only = |d: &Directive| -> Result<(), ConfigError> {
-            if scope == Scope::Dir {
-                Err(not_allowed(d))
-            } else {
-                Ok(())
-            }
-        };
         let def = crate::modules::directive(&name);
         if let Some((m, _)) = def {
             // As httpd: the directive of a module not loaded is unknown.
@@ -426,373 +486,24 @@ impl Settings {
         if d.section {
             return self.section(d, &name, scope, srv);
         }
-        if let Some((_, def)) = def {
-            if let Parse::Server(parse) = def.parse {
-                if def.context == Context::Server && scope == Scope::Dir {
-                    return Err(not_allowed(d));
-                }
-                let dscope = if scope == Scope::Dir {
-                    DirScope::Section
-                } else {
-                    DirScope::Server
-                };
-                if let Some(w) = parse(srv, d, dscope)? {
-                    self.warnings
-                        .push(format!("{}:{}: {w}", d.file.display(), d.line));
-                }
-                return Ok(());
-            }
+        let Some((_, def)) = def else {
+            return Err(ConfigError::invalid_command(d));
+        };
+        if def.context == Context::Server && scope == Scope::Dir {
+            return Err(not_allowed(d));
         }
-        match name.as_str() {
-            "listen" => {
-                global_only(d)?;
-                nargs(d, 1, 2, "A port number or a numeric IP address and a port number, and an optional protocol")?;
-                let (host, port) = match host_port(&d.args[0]) {
-                    (h, Some(p)) => (Some(h), p.to_string()),
-                    (p, None) => (None, p),
-                };
-                let port: u16 = port
-                    .parse()
-                    .ok()
-                    .filter(|&p| p != 0)
-                    .ok_or_else(|| ConfigError::directive(d, "Port must be specified"))?;
-                let ip = match host.as_deref() {
-                    None | Some("*") | Some("") => None,
-                    Some(h) => Some(h.parse::<IpAddr>().map_err(|_| {
-                        ConfigError::directive(
-                            d,
-                            format!("Could not resolve host name {h} -- ignoring!"),
-                        )
-                    })?),
-                };
-                self.listen.push((ip, port));
-            }
-            "pidfile" => {
-                global_only(d)?;
-                nargs(d, 1, 1, "A file for logging the server process ID")?;
-                self.pid_file = Some(self.root_relative(&d.args[0]));
-            }
-            "user" | "group" => {
-                // httpd: main server only, resolved (and an unknown name
-                // refused) as the file is read.
-                if scope == Scope::Dir {
-                    return Err(ConfigError::directive(
-                        d,
-                        format!("{} not allowed in <Directory> context", d.name),
-                    ));
-                }
-                global_only(d)?;
-                let user = name == "user";
-                nargs(
-                    d,
-                    1,
-                    1,
-                    if user {
-                        "Effective user id for this server"
-                    } else {
-                        "Effective group id for this server"
-                    },
-                )?;
-                let spec = &d.args[0];
-                let id = if user {
-                    crate::privileges::resolve_user(spec)
-                } else {
-                    crate::privileges::resolve_group(spec)
-                }
-                .map_err(|e| ConfigError::directive(d, e))?;
-                let setting = IdSetting {
-                    spec: spec.clone(),
-                    id,
-                    file: d.file.clone(),
-                    line: d.line,
-                };
-                if user {
-                    self.user = Some(setting);
-                } else {
-                    self.group = Some(setting);
-                }
-            }
-            "bufferedlogs" => {
-                server_only(d)?;
-                self.buffered_logs = flag(d, "Enable Buffered Logging (experimental)")?;
-            }
-            "servertokens" => {
-                global_only(d)?;
-                nargs(d, 1, 1, "Tokens: Prod, Major, Minor, Min, OS, Full")?;
-                self.tokens = match d.args[0].to_ascii_lowercase().as_str() {
-                    "os" => Tokens::Os,
-                    "min" | "minimal" => Tokens::Minimal,
-                    "minor" => Tokens::Minor,
-                    "major" => Tokens::Major,
-                    "prod" | "productonly" => Tokens::Prod,
-                    _ => Tokens::Full,
-                };
-            }
-            "typesconfig" => {
-                global_only(d)?;
-                nargs(d, 1, 1, "the MIME types config file")?;
-                self.types_config = Some(self.root_relative(&d.args[0]));
-            }
-            "loadmodule" => {
-                global_only(d)?;
-                nargs(
-                    d,
-                    2,
-                    2,
-                    "a module name and the name of a shared object file to load it from",
-                )?;
-                let Some(m) = module(&d.args[0]) else {
-                    return Err(ConfigError::directive(
-                        d,
-                        format!(
-                            "spoor does not provide module {} (modules spoor implements natively are accepted; others are not)",
-                            d.args[0]
-                        ),
-                    ));
-                };
-                debug_assert!(m.builtin || self.loaded.contains(&m.ident));
-                self.unique_id |= d.args[0] == "unique_id_module";
-            }
-            "limitrequestline" => {
-                server_only(d)?;
-                srv.limits.request_line = Some(limit_number(
-                    d,
-                    "Limit on maximum size of an HTTP request line",
-                )?);
-            }
-            "limitrequestfieldsize" => {
-                server_only(d)?;
-                srv.limits.field_size = Some(limit_number(
-                    d,
-                    "Limit on maximum size of an HTTP request header field",
-                )?);
-            }
-            "limitrequestfields" => {
-                server_only(d)?;
-                srv.limits.fields = Some(limit_number(
-                    d,
-                    "Limit (0 = unlimited) on max number of header fields in a request message",
-                )?);
-            }
-            "servername" => {
-                server_only(d)?;
-                nargs(d, 1, 1, "The hostname and port of the server")?;
-                let (h, p) = host_port(&d.args[0]);
-                let h = h
-                    .split_once("://")
-                    .map_or(h.as_str(), |(_, rest)| rest)
-                    .to_ascii_lowercase();
-                srv.server_name = Some(h);
-                if let Some(p) = p {
-                    srv.port = Some(p.parse().map_err(|_| {
-                        ConfigError::directive(d, "The port number must be in the range 1 to 65535")
-                    })?);
-                }
-            }
-            "serveralias" => {
-                if scope != Scope::Vhost {
-                    return Err(ConfigError::directive(
-                        d,
-                        "ServerAlias only used in <VirtualHost>",
-                    ));
-                }
-                nargs(
-                    d,
-                    1,
-                    usize::MAX,
-                    "A name or names alternately used to access the server",
-                )?;
-                srv.aliases
-                    .extend(d.args.iter().map(|a| a.to_ascii_lowercase()));
-            }
-            "serveradmin" => {
-                server_only(d)?;
-                nargs(d, 1, 1, "The email address of the server administrator")?;
-                srv.server_admin = Some(d.args[0].clone());
-            }
-            "documentroot" => {
-                server_only(d)?;
-                nargs(d, 1, 1, "Root directory of the document tree")?;
-                let p = self.root_relative(&d.args[0]);
-                if !p.is_dir() {
-                    return Err(ConfigError::directive(
-                        d,
-                        format!(
-                            "DocumentRoot '{}' is not a directory, or is not readable",
-                            p.display()
-                        ),
-                    ));
-                }
-                srv.document_root = Some(p);
-            }
-            "logformat" => {
-                server_only(d)?;
-                nargs(
-                    d,
-                    1,
-                    2,
-                    "a log format string (see docs) and an optional format name",
-                )?;
-                Format::apache(&d.args[0]).map_err(|e| ConfigError::directive(d, e.0))?;
-                match d.args.get(1) {
-                    Some(nick) => {
-                        let key = nick.to_ascii_lowercase();
-                        srv.formats.retain(|(k, _)| *k != key);
-                        srv.formats.push((key, d.args[0].clone()));
-                    }
-                    None => srv.default_format = Some(d.args[0].clone()),
-                }
-            }
-            "customlog" | "globallog" => {
-                server_only(d)?;
-                let global = name == "globallog";
-                if global && scope != Scope::Main {
-                    return Err(not_in_vhost(d));
-                }
-                let mut args: Vec<&str> = d.args.iter().map(String::as_str).collect();
-                let mut escaping = Escaping::Apache;
-                if let Some(i) = args
-                    .iter()
-                    .skip(2)
-                    .position(|a| a.to_ascii_lowercase().starts_with("escape="))
-                {
-                    let v = args.remove(i + 2);
-                    escaping = match v[7..].to_ascii_lowercase().as_str() {
-                        "json" => Escaping::Json,
-                        "default" | "apache" => Escaping::Apache,
-                        _ => {
-                            return Err(ConfigError::directive(
-                                d,
-                                format!("escape= takes json or default, not '{}'", &v[7..]),
-                            ))
-                        }
-                    };
-                }
-                let period = crate::periodic_log::take_period_arg(d, &mut args)?;
-                if args.len() < 2 || args.len() > 3 {
-                    return Err(ConfigError::directive(
-                        d,
-                        format!(
-                            "{} takes two or three arguments, a file name, a custom log format string or format name, and an optional \"env=\" or \"expr=\" clause (see docs)",
-                            d.name
-                        ),
-                    ));
-                }
-                Format::apache_with(args[1].as_bytes(), escaping)
-                    .map_err(|e| ConfigError::directive(d, e.0))?;
-                let condition = match args.get(2) {
-                    Some(c) => {
-                        Some(LogCondition::parse(c).map_err(|m| ConfigError::directive(d, m))?)
-                    }
-                    None => None,
-                };
-                srv.logs.push(LogSpec {
-                    target: args[0].to_string(),
-                    format: Some(args[1].to_string()),
-                    condition,
-                    escaping,
-                    global,
-                    period,
-                    wasd_name: None,
-                    wasd_format: false,
-                    file: d.file.clone(),
-                    line: d.line,
-                });
-            }
-            "transferlog" => {
-                server_only(d)?;
-                nargs(d, 1, 1, "the filename of the access log")?;
-                srv.logs.push(LogSpec {
-                    target: d.args[0].clone(),
-                    format: None,
-                    condition: None,
-                    escaping: Escaping::Apache,
-                    global: false,
-                    period: None,
-                    wasd_name: None,
-                    wasd_format: false,
-                    file: d.file.clone(),
-                    line: d.line,
-                });
-            }
-            "forensiclog" => {
-                server_only(d)?;
-                nargs(d, 1, 1, "the filename of the forensic log")?;
-                srv.forensic_log = Some(d.args[0].clone());
-            }
-            "errorlog" => {
-                server_only(d)?;
-                nargs(d, 1, 1, "The filename of the error log")?;
-                let a = &d.args[0];
-                if a.eq_ignore_ascii_case("syslog") || a.to_ascii_lowercase().starts_with("syslog:")
-                {
-                    return Err(ConfigError::directive(
-                        d,
-                        format!("ErrorLog {a} is not supported by spoor yet (use a file or a piped logger)"),
-                    ));
-                }
-                srv.error_log = Some(a.clone());
-            }
-            "loglevel" => {
-                nargs(d, 1, usize::MAX, "Level of verbosity in error logging")?;
-                crate::errorlog::LogLevels::default()
-                    .apply(&d.args)
-                    .map_err(|m| ConfigError::directive(d, m))?;
-                // Each LogLevel line applies after the ones before it.
-                // (Appended in place: a copy per line would make many
-                // LogLevel lines quadratic.)
-                let args = d.args.join(" ");
-                match &mut srv.log_level {
-                    Some(prev) => {
-                        prev.push(' ');
-                        prev.push_str(&args);
-                    }
-                    None => srv.log_level = Some(args),
-                }
-            }
-            "timeout" => {
-                server_only(d)?;
-                srv.timeout = Some(seconds(d, "Timeout duration (sec)")?);
-            }
-            "keepalive" => {
-                server_only(d)?;
-                srv.keepalive = Some(flag(
-                    d,
-                    "Whether persistent connections should be On or Off",
-                )?);
-            }
-            "keepalivetimeout" => {
-                server_only(d)?;
-                srv.keepalive_timeout = Some(seconds(d, "Keep-Alive timeout duration (sec)")?);
-            }
-            "maxkeepaliverequests" => {
-                server_only(d)?;
-                srv.max_keepalive = Some(number(
-                    d,
-                    "Maximum number of Keep-Alive requests per connection, or 0 for infinite",
-                )?);
-            }
-            _ if PerDir::handles(&name) => {
-                let dscope = if scope == Scope::Dir {
-                    DirScope::Section
-                } else {
-                    DirScope::Server
-                };
-                srv.dir.directive(d, &name, dscope, &mut self.warnings)?;
-            }
-            _ if ScopeEnv::handles(&name) => {
-                if let Some(w) = srv
-                    .env
-                    .add_directive(&d.name, &d.args)
-                    .map_err(|m| ConfigError::directive(d, m))?
-                {
-                    self.warnings
-                        .push(format!("{}:{}: {w}", d.file.display(), d.line));
-                }
-            }
-            _ => return Err(ConfigError::invalid_command(d)),
+        let mut cmd = Cmd {
+            d,
+            name: &name,
+            scope,
+            settings: self,
+            srv,
+        };
+        match def.parse {
+            Parse::Fn(parse) => parse(&mut cmd),
+            // A section's name without its `<` is not a directive.
+            Parse::Section => Err(ConfigError::invalid_command(d)),
         }
-        Ok(())
     }
 
     fn section(
@@ -843,7 +554,7 @@ impl Settings {
                     v.addrs.push(VhostAddr { ip, port });
                 }
                 for c in &d.children {
-                    self.directive(c, Scope::Vhost, &mut v)?;
+                    self.apply(c, Scope::Vhost, &mut v)?;
                 }
                 self.vhosts.push(v);
                 Ok(())
@@ -863,7 +574,7 @@ impl Settings {
                             return Err(e);
                         }
                     }
-                    self.directive(c, Scope::Dir, &mut inner).map_err(|e| {
+                    self.apply(c, Scope::Dir, &mut inner).map_err(|e| {
                         // httpd names the section a directive may not be in.
                         if e.message() == format!("{} not allowed here", c.command_name()) {
                             ConfigError::directive(

@@ -229,6 +229,16 @@ fn error_log_and_log_level() {
         m("<Location />\nServerName x\n</Location>\n"),
         "ServerName not allowed in <Location> context"
     );
+    // The table's context is checked before the directive's own test
+    // (apache2 -t: not "ServerAlias only used in <VirtualHost>").
+    assert_eq!(
+        m("<Directory />\nServerAlias x\n</Directory>\n"),
+        "ServerAlias not allowed in <Directory> context"
+    );
+    assert_eq!(
+        m("ServerAlias x\n"),
+        "ServerAlias only used in <VirtualHost>"
+    );
 }
 
 #[test]

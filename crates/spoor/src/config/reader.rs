@@ -9,7 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::error::{os_error_text, ConfigError, Warning};
-use super::fs::{ConfigFs, Kind, ReadError, RealFs};
+use super::fs::{ConfigFs, Kind, ReadError, RealFs, MAX_FILE_LEN};
 use super::tokenize::{next_word, split_words, Line, LineReader, MAX_LINE_LEN};
 use super::tree::{section_missing_args_message, section_missing_bracket_message, Directive};
 use crate::modules::{builtin_module_names, module};
@@ -31,10 +31,6 @@ pub const MAX_DIR_DEPTH: usize = 128;
 /// below 100,000); spoor refuses the section that would go deeper with
 /// its file and line.
 pub const MAX_NESTING: usize = 256;
-
-/// The largest configuration file spoor reads, in bytes (twice the
-/// longest line httpd accepts, so that line still fits).
-pub const MAX_FILE_LEN: u64 = 32 * 1024 * 1024;
 
 /// The most bytes read from all the files of one configuration together
 /// (the main file and every file included, counted each time it is read).

@@ -46,7 +46,7 @@ use spoor_log::wasd_track::{TrackDomain, TrackSettings};
 use spoor_log::{Escaping, Format};
 
 use super::fs::ReadError;
-use super::reader::MAX_FILE_LEN;
+use super::fs::MAX_FILE_LEN;
 use super::{
     Config, ConfigError, Directive, HostnameLookups, LogSpec, Server, Settings, VhostAddr,
 };

@@ -54,33 +54,30 @@ pub struct DirectiveDef {
     pub parse: Parse,
 }
 
-/// A module's parse function for one of its directives: the directive, as
-/// read, into the record of the scope it is in (a server, a virtual host
-/// or a section, each a [`Server`](crate::config::Server) while read; the
-/// [`DirScope`](crate::perdir::DirScope) tells server level from section).
-/// `Ok(Some(text))` is a start-up warning.
-pub type ServerFn = fn(
-    &mut crate::config::Server,
-    &crate::config::Directive,
-    crate::perdir::DirScope,
-) -> Result<Option<String>, crate::config::ConfigError>;
+/// A module's parse function for one of its directives: httpd's
+/// `cmd_func`. It gets the directive, where it is, and the records it may
+/// write (the process-wide settings and the scope's server or section),
+/// after the model has checked that the module is loaded and, for
+/// [`Context::Server`], that the directive is not in a section. The error
+/// is the message `apache2 -t` prints; warnings go through
+/// [`Cmd::warn`](crate::config::Cmd::warn).
+pub type ParseFn = fn(&mut crate::config::Cmd<'_>) -> Result<(), crate::config::ConfigError>;
 
-/// Who parses a directive.
+/// Who carries out a directive.
 #[derive(Debug, Clone, Copy)]
 pub enum Parse {
-    /// The configuration model's own code (`config/model.rs`), for
-    /// directives not moved into their module yet.
-    Model,
-    /// The module's function, called by the model after the context and
-    /// module-loaded checks.
-    Server(ServerFn),
+    /// A section (`<VirtualHost>`, `<Directory>`, …), walked by the
+    /// configuration model, which reads the directives inside it.
+    Section,
+    /// The module's function.
+    Fn(ParseFn),
 }
 
 impl PartialEq for Parse {
     fn eq(&self, other: &Parse) -> bool {
         match (self, other) {
-            (Parse::Model, Parse::Model) => true,
-            (Parse::Server(a), Parse::Server(b)) => std::ptr::fn_addr_eq(*a, *b),
+            (Parse::Section, Parse::Section) => true,
+            (Parse::Fn(a), Parse::Fn(b)) => std::ptr::fn_addr_eq(*a, *b),
             _ => false,
         }
     }

@@ -1,5 +1,30 @@
 use super::*;
+use crate::mime::MimeTable;
 use std::path::PathBuf;
+
+/// Carries out one directive on `p` through its module's parse function,
+/// as the configuration model does (every module loaded).
+fn apply(
+    p: &mut PerDir,
+    d: &Directive,
+    scope: DirScope,
+    warnings: &mut Vec<String>,
+) -> Result<(), ConfigError> {
+    let mut s = crate::config::Settings::new(PathBuf::new());
+    s.loaded = crate::modules::MODULES.iter().map(|m| m.ident).collect();
+    let mut srv = crate::config::Server {
+        dir: std::mem::take(p),
+        ..Default::default()
+    };
+    let scope = match scope {
+        DirScope::Section => crate::config::Scope::Dir,
+        DirScope::Server => crate::config::Scope::Main,
+    };
+    let r = s.apply(d, scope, &mut srv);
+    *p = srv.dir;
+    warnings.append(&mut s.warnings);
+    r
+}
 
 fn dir(name: &str, args: &[&str]) -> Directive {
     Directive::new(
@@ -81,7 +106,7 @@ fn require_parsing() {
     let run = |args: &[&str], scope| {
         let mut p = PerDir::default();
         let mut w = Vec::new();
-        p.directive(&dir("Require", args), "require", scope, &mut w)
+        apply(&mut p, &dir("Require", args), scope, &mut w)
             .map(|_| p.authz.granted)
             .map_err(|e| e.message().to_string())
     };
@@ -114,10 +139,8 @@ fn require_parsing() {
     // Two lines: any granting grants.
     let mut p = PerDir::default();
     let s = DirScope::Section;
-    p.directive(&dir("Require", &["all", "denied"]), "require", s, &mut w)
-        .unwrap();
-    p.directive(&dir("Require", &["all", "granted"]), "require", s, &mut w)
-        .unwrap();
+    apply(&mut p, &dir("Require", &["all", "denied"]), s, &mut w).unwrap();
+    apply(&mut p, &dir("Require", &["all", "granted"]), s, &mut w).unwrap();
     assert_eq!(p.authz.granted, Some(true));
 }
 
@@ -126,14 +149,9 @@ fn other_directive_errors() {
     let run = |name: &str, args: &[&str]| {
         let mut p = PerDir::default();
         let mut w = Vec::new();
-        p.directive(
-            &dir(name, args),
-            &name.to_ascii_lowercase(),
-            DirScope::Server,
-            &mut w,
-        )
-        .map(|_| (p, w))
-        .map_err(|e| e.message().to_string())
+        apply(&mut p, &dir(name, args), DirScope::Server, &mut w)
+            .map(|_| (p, w))
+            .map_err(|e| e.message().to_string())
     };
     assert_eq!(
         run("ErrorDocument", &["999", "x"]).unwrap_err(),
@@ -404,9 +422,9 @@ fn add_type_lookup_as_mod_mime() {
     let global = MimeTable::parse("text/plain txt\ntext/html html\n");
     let mut p = PerDir::default();
     let mut w = Vec::new();
-    p.directive(
+    apply(
+        &mut p,
         &dir("AddType", &["Text/X-Foo", ".foo", "BAR"]),
-        "addtype",
         DirScope::Server,
         &mut w,
     )

@@ -4,6 +4,7 @@
 //! phases ([`crate::hooks`]).
 
 pub mod config;
+pub mod dirconf;
 pub(crate) mod hooks;
 
 use super::ModuleDef;

@@ -4,6 +4,7 @@
 //! phases ([`crate::hooks`]).
 
 pub mod config;
+pub(crate) mod directives;
 pub(crate) mod dirhooks;
 pub(crate) mod errordoc;
 pub(crate) mod handler;

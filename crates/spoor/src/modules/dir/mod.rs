@@ -3,6 +3,7 @@
 //! [`config`] holds the module's directive table.
 
 pub mod config;
+pub mod dirconf;
 
 use super::ModuleDef;
 

@@ -1,20 +1,15 @@
 //! The directives of mod_usertrack.c, as `spoor -L` lists them.
 
-use crate::config::{split_words, ConfigError, Directive, Server};
+use crate::config::{split_words, Cmd, ConfigError};
 use crate::modules::{Context, DirectiveDef, Parse};
-use crate::perdir::DirScope;
 use crate::usertrack::{matcher, ServerTrack, Style, UserTrack};
 
 /// Any `Cookie*` directive, into the scope's usertrack record and its
 /// server's (`CookieExpires` is per server wherever it is written).
-fn cookie_directive(
-    srv: &mut Server,
-    d: &Directive,
-    _: DirScope,
-) -> Result<Option<String>, ConfigError> {
+fn cookie_directive(cmd: &mut Cmd) -> Result<(), ConfigError> {
+    let (srv, d) = (&mut *cmd.srv, cmd.d);
     directive(&mut srv.dir.usertrack, &mut srv.usertrack, &d.name, &d.args)
-        .map_err(|m| ConfigError::directive(d, m))?;
-    Ok(None)
+        .map_err(|m| ConfigError::directive(d, m))
 }
 
 /// The directives of `mod_usertrack.c` spoor accepts, spelled as httpd
@@ -23,57 +18,52 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     DirectiveDef {
         name: "CookieTracking",
         context: Context::Anywhere,
-        parse: Parse::Server(cookie_directive),
+        parse: Parse::Fn(cookie_directive),
         about: "Whether clients get a tracking cookie",
     },
     DirectiveDef {
         name: "CookieName",
         context: Context::Anywhere,
-        parse: Parse::Server(cookie_directive),
+        parse: Parse::Fn(cookie_directive),
         about: "The tracking cookie's name",
     },
     DirectiveDef {
         name: "CookieDomain",
         context: Context::Anywhere,
-        parse: Parse::Server(cookie_directive),
+        parse: Parse::Fn(cookie_directive),
         about: "The tracking cookie's Domain attribute",
     },
     DirectiveDef {
         name: "CookieExpires",
         context: Context::Anywhere,
-        parse: Parse::Server(cookie_directive),
+        parse: Parse::Fn(cookie_directive),
         about: "How long the tracking cookie lasts",
     },
     DirectiveDef {
         name: "CookieStyle",
         context: Context::Anywhere,
-        parse: Parse::Server(cookie_directive),
+        parse: Parse::Fn(cookie_directive),
         about: "The tracking cookie's syntax (Netscape, Cookie, Cookie2…)",
     },
     DirectiveDef {
         name: "CookieSameSite",
         context: Context::Anywhere,
-        parse: Parse::Server(cookie_directive),
+        parse: Parse::Fn(cookie_directive),
         about: "The tracking cookie's SameSite attribute",
     },
     DirectiveDef {
         name: "CookieSecure",
         context: Context::Anywhere,
-        parse: Parse::Server(cookie_directive),
+        parse: Parse::Fn(cookie_directive),
         about: "Whether the tracking cookie is marked Secure",
     },
     DirectiveDef {
         name: "CookieHttpOnly",
         context: Context::Anywhere,
-        parse: Parse::Server(cookie_directive),
+        parse: Parse::Fn(cookie_directive),
         about: "Whether the tracking cookie is marked HttpOnly",
     },
 ];
-
-/// Whether `name` (any case) is a usertrack directive.
-pub fn handles(name: &str) -> bool {
-    DIRECTIVES.iter().any(|d| d.name.eq_ignore_ascii_case(name))
-}
 
 /// Carries out one usertrack directive. `dir` is the record of the scope
 /// the directive is in (created with defaults if the scope had none, as
@@ -147,7 +137,7 @@ pub fn directive(
                 _ => return Err("CookieSameSite accepts 'Strict', 'Lax', or 'None'".into()),
             });
         }
-        _ => unreachable!("handles() admitted only usertrack directives"),
+        _ => unreachable!("the table names this function for usertrack directives only"),
     }
     Ok(())
 }
