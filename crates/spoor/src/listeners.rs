@@ -41,8 +41,8 @@ pub fn listen_addrs(listen: &[(Option<IpAddr>, u16)]) -> Vec<SocketAddr> {
 /// IPv6-only, so `Listen 80` can bind both families). The error names the
 /// address with httpd's AH00072 wording. Must be called inside the tokio
 /// runtime.
-pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-    bind_socket(addr).map_err(|e| {
+pub fn bind(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    bind_socket(addr, backlog).map_err(|e| {
         io::Error::new(
             e.kind(),
             format!("AH00072: make_sock: could not bind to address {addr}: {e}"),
@@ -50,7 +50,7 @@ pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     })
 }
 
-fn bind_socket(addr: SocketAddr) -> io::Result<TcpListener> {
+fn bind_socket(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
     let sock = match addr {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
         SocketAddr::V6(_) => {
@@ -61,8 +61,11 @@ fn bind_socket(addr: SocketAddr) -> io::Result<TcpListener> {
     };
     sock.set_reuseaddr(true)?;
     sock.bind(addr)?;
-    sock.listen(511)
+    sock.listen(backlog)
 }
+
+/// httpd's default `ListenBacklog`.
+pub const DEFAULT_BACKLOG: u32 = 511;
 
 fn set_v6only(s: &tokio::net::TcpSocket) -> io::Result<()> {
     use std::os::fd::AsRawFd;
@@ -125,7 +128,7 @@ impl Listeners {
         shutdown: watch::Receiver<bool>,
     ) -> io::Result<Listeners> {
         Ok(Listeners::serve(
-            Listeners::bind_all(addrs)?,
+            Listeners::bind_all(addrs, DEFAULT_BACKLOG)?,
             current,
             shutdown,
         ))
@@ -135,10 +138,10 @@ impl Listeners {
     /// accepting on any: the kernel queues connections until
     /// [`Listeners::serve`] starts the accept loops, so start-up can bind
     /// as root, give root up, and only then accept.
-    pub fn bind_all(addrs: &[SocketAddr]) -> io::Result<Change> {
+    pub fn bind_all(addrs: &[SocketAddr], backlog: u32) -> io::Result<Change> {
         let mut new = Vec::new();
         for &a in addrs {
-            new.push((a, bind(a)?));
+            new.push((a, bind(a, backlog)?));
         }
         Ok(Change {
             new,
@@ -173,7 +176,7 @@ impl Listeners {
     /// ones `addrs` no longer names. Nothing changes for the running server
     /// until [`Listeners::apply`]; the error (httpd's AH00072 for a socket
     /// that cannot be bound, AH00015 for no address at all) is one line.
-    pub fn prepare(&self, addrs: &[SocketAddr]) -> Result<Change, String> {
+    pub fn prepare(&self, addrs: &[SocketAddr], backlog: u32) -> Result<Change, String> {
         if addrs.is_empty() {
             return Err("AH00015: Unable to open logs: no listening sockets available".to_owned());
         }
@@ -183,7 +186,7 @@ impl Listeners {
                 continue;
             }
             // On failure `new` is dropped, closing what was bound so far.
-            new.push((a, bind(a).map_err(|e| e.to_string())?));
+            new.push((a, bind(a, backlog).map_err(|e| e.to_string())?));
         }
         let removed = self
             .active
@@ -273,22 +276,22 @@ mod tests {
         let a: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let b: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let mut l = Listeners::start(&[a], cur, rx).unwrap();
-        assert!(l.prepare(&[a]).unwrap().is_empty());
+        assert!(l.prepare(&[a], DEFAULT_BACKLOG).unwrap().is_empty());
         assert_eq!(
-            l.prepare(&[]).err().unwrap(),
+            l.prepare(&[], DEFAULT_BACKLOG).err().unwrap(),
             "AH00015: Unable to open logs: no listening sockets available"
         );
         // An address someone else holds fails the change, and what the
         // change had bound already is closed again.
         let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let h = held.local_addr().unwrap();
-        let e = l.prepare(&[a, b, h]).err().unwrap();
+        let e = l.prepare(&[a, b, h], DEFAULT_BACKLOG).err().unwrap();
         assert!(e.starts_with(&format!(
             "AH00072: make_sock: could not bind to address {h}: "
         )));
         std::net::TcpListener::bind(b).expect("b was closed again");
         // Moving from a to b: b is bound by prepare, a stops on apply.
-        let c = l.prepare(&[b]).unwrap();
+        let c = l.prepare(&[b], DEFAULT_BACKLOG).unwrap();
         assert!(std::net::TcpStream::connect(a).is_ok());
         l.apply(c);
         assert_eq!(l.addrs(), vec![b]);

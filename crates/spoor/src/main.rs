@@ -16,7 +16,7 @@ use std::time::Duration;
 use clap::Parser;
 use spoor::cli::Cli;
 use spoor::config::{escape_log, read_config, ConfigError, ReadOptions, Settings};
-use spoor::listeners::{listen_addrs, Listeners};
+use spoor::listeners::{self, listen_addrs, Listeners};
 use spoor::privileges::{self, Plan};
 use spoor::reload::{on_config_thread, Finished, Refused, Reloader};
 use spoor::server::{Config, Current};
@@ -171,6 +171,8 @@ fn load(file: &Path, cli: &Cli, previous: Option<&Config>) -> Result<Loaded, Loa
 struct Prepared {
     config: Config,
     addrs: Vec<SocketAddr>,
+    /// `ListenBacklog`, for sockets bound now.
+    backlog: u32,
     pid_file: Option<PathBuf>,
     /// What becomes of root's privileges.
     plan: Plan,
@@ -184,6 +186,11 @@ fn prepare(cli: &Cli, previous: Option<&Config>) -> Result<Prepared, LoadError> 
             let l = load(file, cli, previous)?;
             Ok(Prepared {
                 addrs: listen_addrs(&l.settings.listen),
+                backlog: l
+                    .settings
+                    .mpm
+                    .listen_backlog
+                    .map_or(listeners::DEFAULT_BACKLOG, |b| b as u32),
                 pid_file: l.settings.pid_file,
                 config: l.config,
                 plan: l.plan,
@@ -194,6 +201,7 @@ fn prepare(cli: &Cli, previous: Option<&Config>) -> Result<Prepared, LoadError> 
             Ok(Prepared {
                 config: default_config(cli, previous).map_err(LoadError::Other)?,
                 addrs: vec![cli.listen],
+                backlog: listeners::DEFAULT_BACKLOG,
                 pid_file: None,
                 plan,
             })
@@ -335,7 +343,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (config, addrs, pid_file, plan) = match loaded {
+    let (config, addrs, backlog, pid_file, plan) = match loaded {
         Ok(p) => {
             if p.addrs.is_empty() && !cli.test_config {
                 eprintln!(
@@ -343,7 +351,7 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::FAILURE;
             }
-            (p.config, p.addrs, p.pid_file, p.plan)
+            (p.config, p.addrs, p.backlog, p.pid_file, p.plan)
         }
         Err(e) => {
             let e = e.render();
@@ -397,7 +405,7 @@ fn main() -> ExitCode {
         }
     };
     let current = Arc::new(Current::new(config));
-    let result = runtime.block_on(run(cli, current, addrs, pid_file, plan));
+    let result = runtime.block_on(run(cli, current, addrs, backlog, pid_file, plan));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -431,6 +439,7 @@ async fn run(
     cli: Cli,
     current: Arc<Current>,
     addrs: Vec<SocketAddr>,
+    backlog: u32,
     pid_file: Option<PathBuf>,
     plan: Plan,
 ) -> std::io::Result<()> {
@@ -444,7 +453,7 @@ async fn run(
     let (tx, rx) = tokio::sync::watch::channel(false);
     // Bound now, accepted only once root is given up below: connections
     // wait in the kernel's queue meanwhile.
-    let bound = Listeners::bind_all(&addrs)?;
+    let bound = Listeners::bind_all(&addrs, backlog)?;
     if let Some(p) = &pid_file {
         std::fs::write(p, format!("{}\n", std::process::id()))?;
     }
@@ -545,7 +554,7 @@ impl Running {
             }
             Finished::Panicked => return reload_failed("the configuration thread panicked"),
         };
-        let change = match listeners.prepare(&p.addrs) {
+        let change = match listeners.prepare(&p.addrs, p.backlog) {
             Ok(c) => c,
             Err(e) => return reload_failed(&escape_log(&e)),
         };

@@ -114,6 +114,8 @@ pub struct ServerConf {
     pub port: u16,
     /// `ServerAdmin` (the main server's when the host has none).
     pub server_admin: String,
+    /// `TraceEnable` (the main server's when the host has none).
+    pub trace_enable: crate::config::TraceEnable,
     /// The logs written for requests this server handles.
     pub logs: Vec<LogUse>,
     /// Environment rules: the main server's merged with the host's.
@@ -293,6 +295,7 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
                 .clone()
                 .or_else(|| main.server_admin.clone())
                 .unwrap_or_else(|| crate::http::pages::DEFAULT_ADMIN.to_string()),
+            trace_enable: srv.trace_enable.or(main.trace_enable).unwrap_or_default(),
             logs: list
                 .into_iter()
                 .map(|r| LogUse {
@@ -342,6 +345,9 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
         unique_ids: settings.unique_id,
         wasd: settings.wasd.clone().map(std::sync::Arc::new),
         banner: crate::http::pages::banner(settings.tokens),
+        workers: settings
+            .max_workers
+            .map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
     })
 }
 
@@ -368,6 +374,9 @@ pub struct Config {
     /// The server's name and version as `ServerTokens` shows them (the
     /// `Server` header and `ServerSignature` footers).
     pub banner: String,
+    /// `MaxRequestWorkers` (with an MPM loaded): a permit per request
+    /// being served; a request past the bound waits for one.
+    pub workers: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Config {
@@ -380,6 +389,7 @@ impl Config {
                 server_name: "localhost".to_string(),
                 port: 80,
                 server_admin: pages::DEFAULT_ADMIN.to_string(),
+                trace_enable: Default::default(),
                 logs: vec![LogUse {
                     sink: 0,
                     format: Format::apache(spoor_log::COMBINED)
@@ -405,6 +415,7 @@ impl Config {
             unique_ids: false,
             wasd: None,
             banner: pages::banner(Default::default()),
+            workers: None,
         }
     }
 }

@@ -37,5 +37,5 @@ pub use reader::{
 };
 pub use tokenize::{split_words, MAX_LINE_LEN};
 pub use tree::{section_missing_args_message, section_missing_bracket_message, Directive};
-pub use values::{CanonicalName, HostnameLookups, Signature, Tokens};
+pub use values::{CanonicalName, HostnameLookups, Signature, Tokens, TraceEnable};
 pub use wasd::{read_map, read_wasd, wasd_settings, WasdSources, DEFAULT_LOG_FILE};

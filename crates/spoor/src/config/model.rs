@@ -23,6 +23,7 @@ use spoor_log::wasd_track::TrackSettings;
 use spoor_log::{Escaping, Format};
 
 use super::{Config, ConfigError, Directive};
+use crate::modules::mpm::settings::{Mpm, MpmSettings};
 use crate::modules::{module, Context, Parse};
 use crate::perdir::DirScope;
 pub use crate::perdir::{PerDir, Section, SectionKind};
@@ -133,6 +134,8 @@ pub struct Server {
     /// into its `logs`) are written for its requests (`[LogPerService]`
     /// gives each service its file). `None`: httpd's inheritance rules.
     pub wasd_logs: Option<Vec<usize>>,
+    /// `TraceEnable`.
+    pub trace_enable: Option<super::values::TraceEnable>,
 }
 
 /// Request-head limits (`LimitRequestLine`, `LimitRequestFieldSize`,
@@ -225,6 +228,20 @@ pub struct Settings {
     /// The structure names of the modules the configuration loads with
     /// `LoadModule` (built-in modules are always there and not listed).
     pub loaded: Vec<&'static str>,
+    /// The MPM loaded and its directives (see [`crate::modules::mpm`]).
+    pub mpm: MpmSettings,
+    /// The most requests served at once: `MaxRequestWorkers` after httpd's
+    /// adjustments when an MPM is loaded, else no bound.
+    pub max_workers: Option<usize>,
+    /// `DefaultRuntimeDir` (checked to be a directory; spoor keeps no
+    /// run-time files there).
+    pub runtime_dir: Option<PathBuf>,
+    /// `AccessFileName` (no effect while every `AllowOverride` is `None`,
+    /// the only value spoor accepts).
+    pub access_file_names: Vec<String>,
+    /// The kind of the per-directory section being read (for the
+    /// directives httpd treats differently in `<Location>` and `<Files>`).
+    pub(crate) section_kind: Option<SectionKind>,
     /// The main server.
     pub main: Server,
     /// `<VirtualHost>`s in configuration order.
@@ -420,6 +437,16 @@ impl Settings {
                     if !s.loaded.contains(&m.ident) {
                         s.loaded.push(m.ident);
                     }
+                    if let Some(mpm) = Mpm::from_ident(m.ident) {
+                        if s.mpm.mpm.is_some_and(|had| had != mpm) {
+                            return Err(ConfigError::file_level(
+                                &d.file,
+                                d.line,
+                                "AH00534: Configuration error: More than one MPM loaded.",
+                            ));
+                        }
+                        s.mpm.mpm = Some(mpm);
+                    }
                 }
             }
         }
@@ -428,6 +455,9 @@ impl Settings {
             s.apply(d, Scope::Main, &mut main)?;
         }
         s.main = main;
+        let mut adjusted = Vec::new();
+        s.max_workers = s.mpm.max_workers(&mut adjusted);
+        s.warnings.append(&mut adjusted);
         Ok(s)
     }
 
@@ -444,6 +474,11 @@ impl Settings {
             types_config: None,
             unique_id: false,
             loaded: Vec::new(),
+            mpm: MpmSettings::default(),
+            max_workers: None,
+            runtime_dir: None,
+            access_file_names: vec![".htaccess".into()],
+            section_kind: None,
             main: Server::default(),
             vhosts: Vec::new(),
             warnings: Vec::new(),
@@ -473,12 +508,10 @@ impl Settings {
         srv: &mut Server,
     ) -> Result<(), ConfigError> {
         let name = d.name.to_ascii_lowercase();
-        let def = crate::modules::directive(&name);
-        if let Some((m, _)) = def {
+        let def = crate::modules::directive(&name, |m| m.builtin || self.loaded.contains(&m.ident));
+        if let Some((_, _, false)) = def {
             // As httpd: the directive of a module not loaded is unknown.
-            if !m.builtin && !self.loaded.contains(&m.ident) {
-                return Err(ConfigError::invalid_command(d));
-            }
+            return Err(ConfigError::invalid_command(d));
         }
         if let Some(why) = not_yet(d, &name, scope) {
             return Err(ConfigError::directive(d, why));
@@ -486,7 +519,7 @@ impl Settings {
         if d.section {
             return self.section(d, &name, scope, srv);
         }
-        let Some((_, def)) = def else {
+        let Some((_, def, _)) = def else {
             return Err(ConfigError::invalid_command(d));
         };
         if def.context == Context::Server && scope == Scope::Dir {
@@ -568,13 +601,19 @@ impl Settings {
                     cwd.join(p).to_string_lossy().into_owned()
                 })?;
                 let mut inner = Server::default();
+                let outer_kind = self.section_kind.replace(sec.kind);
                 for c in &d.children {
                     if c.section {
                         if let Some(e) = nested_section(c, d) {
                             return Err(e);
                         }
                     }
-                    self.apply(c, Scope::Dir, &mut inner).map_err(|e| {
+                    let done = self.apply(c, Scope::Dir, &mut inner);
+                    if c.section {
+                        // Back from a nested `<Files>`.
+                        self.section_kind = Some(sec.kind);
+                    }
+                    done.map_err(|e| {
                         // httpd names the section a directive may not be in.
                         if e.message() == format!("{} not allowed here", c.command_name()) {
                             ConfigError::directive(
@@ -586,6 +625,7 @@ impl Settings {
                         }
                     })?;
                 }
+                self.section_kind = outer_kind;
                 srv.usertrack.absorb(&inner.usertrack);
                 sec.dir = inner.dir;
                 sec.dir.env = inner.env;

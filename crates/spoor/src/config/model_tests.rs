@@ -14,7 +14,7 @@ fn settings(text: &str) -> Result<Settings, ConfigError> {
     let mut cfg = read_config_str(text, Path::new("test.conf"), &opts)?;
     let loads = crate::modules::MODULES
         .iter()
-        .filter(|m| !m.builtin)
+        .filter(|m| !m.builtin && !m.ident.starts_with("mpm_"))
         .map(|m| {
             let args = vec![m.ident.to_string(), "x.so".to_string()];
             Directive::new("LoadModule", args, "loads.conf".into(), 1)
@@ -350,4 +350,134 @@ fn directives_the_engine_lacks_are_refused() {
         e.message()
     );
     assert_eq!(e.line(), 2, "{text}");
+}
+
+#[test]
+fn mpm_and_process_directives_as_apache2_t() {
+    // Each message is what apache2 -t printed for the same lines.
+    let event = "LoadModule mpm_event_module mod_mpm_event.so\n";
+    let prefork = "LoadModule mpm_prefork_module mod_mpm_prefork.so\n";
+    let opts = ReadOptions::new(PathBuf::from("/"));
+    let m = |t: &str| bare(t, &opts).unwrap_err().message().to_string();
+    assert_eq!(
+        m("StartServers 2\n"),
+        "Invalid command 'StartServers', perhaps misspelled or defined by a module not included in the server configuration"
+    );
+    assert_eq!(
+        m(&format!("{event}LoadModule mpm_worker_module x.so\n")),
+        "AH00534: Configuration error: More than one MPM loaded."
+    );
+    assert!(m(&format!("{prefork}ThreadsPerChild 3\n"))
+        .starts_with("Invalid command 'ThreadsPerChild'"));
+    assert!(
+        m(&format!("{event}MinSpareServers 3\n")).starts_with("Invalid command 'MinSpareServers'")
+    );
+    assert_eq!(
+        m(&format!(
+            "{event}<VirtualHost *:80>\nStartServers 2\n</VirtualHost>\n"
+        )),
+        "StartServers cannot occur within <VirtualHost> section"
+    );
+    assert_eq!(
+        m(&format!("{event}StartServers\n")),
+        "StartServers takes one argument, Number of child processes launched at server startup"
+    );
+    assert_eq!(
+        m(&format!("{prefork}ServerLimit\n")),
+        "ServerLimit takes one argument, Maximum value of MaxRequestWorkers for this run of Apache"
+    );
+    assert_eq!(
+        m(&format!("{event}ListenBacklog x\n")),
+        "ListenBacklog must be > 0"
+    );
+    assert_eq!(
+        m(&format!("{event}AsyncRequestWorkerFactor 0\n")),
+        "AsyncRequestWorkerFactor argument must be a positive number"
+    );
+    assert_eq!(
+        m(&format!("{event}AsyncRequestWorkerFactor x\n")),
+        "error parsing value"
+    );
+    assert_eq!(
+        m("Mutex foo\n"),
+        "Invalid Mutex argument foo (Mutex mechanisms are: 'none', 'default', 'flock:/path/to/file', 'fcntl:/path/to/file', 'file:/path/to/file', 'pthread', 'sysvsem', 'posixsem', 'sem')"
+    );
+    assert_eq!(
+        m("Mutex file:/nonexist default\n"),
+        "Invalid Mutex directory in argument file:/nonexist"
+    );
+    assert_eq!(m("Mutex default bogus\n"), "Mutex type bogus is not valid");
+    assert_eq!(
+        m("<VirtualHost *:80>\nMutex default\n</VirtualHost>\n"),
+        "Mutex cannot occur within <VirtualHost> section"
+    );
+    assert_eq!(
+        m("TraceEnable maybe\n"),
+        "TraceEnable must be one of 'on', 'off', or 'extended'"
+    );
+    assert!(m("TraceEnable extended\n").contains("not supported by spoor yet"));
+    assert_eq!(
+        m("<Directory />\nTraceEnable on\n</Directory>\n"),
+        "TraceEnable not allowed in <Directory> context"
+    );
+    assert_eq!(m("AllowOverride None\n"), "AllowOverride not allowed here");
+    assert_eq!(
+        m("<Directory />\nAllowOverride Bogus\n</Directory>\n"),
+        "Illegal override option Bogus"
+    );
+    assert_eq!(
+        m("<Directory />\nAllowOverride Options=Bogus\n</Directory>\n"),
+        "Illegal option Bogus"
+    );
+    assert!(m("<Directory />\nAllowOverride All\n</Directory>\n")
+        .contains("not supported by spoor yet"));
+    assert!(
+        m("<Directory />\nAllowOverrideList DirectoryIndex\n</Directory>\n")
+            .contains("not supported by spoor yet")
+    );
+    assert_eq!(
+        m("<Directory />\nAccessFileName x\n</Directory>\n"),
+        "AccessFileName not allowed in <Directory> context"
+    );
+    assert_eq!(
+        m("<VirtualHost *:80>\nMaxConnectionsPerChild 4\n</VirtualHost>\n"),
+        "MaxConnectionsPerChild cannot occur within <VirtualHost> section"
+    );
+    let e = bare("DefaultRuntimeDir /nonexist\n", &opts).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Syntax error on line 1 of test.conf: DefaultRuntimeDir must be a valid directory, absolute or relative to ServerRoot"
+    );
+
+    // Accepted: Debian's lines, with their warnings and the bound.
+    let s = bare(
+        &format!(
+            "{event}StartServers 2\nMinSpareThreads 25\nMaxSpareThreads 75\nThreadLimit 64\n\
+             ThreadsPerChild 25\nMaxRequestWorkers 150\nMaxConnectionsPerChild 0\n\
+             DefaultRuntimeDir /tmp\nAccessFileName .htaccess\nTraceEnable Off\n\
+             <Directory />\nAllowOverride None\nAllowOverrideList None\n</Directory>\n\
+             <Location />\nAllowOverride All\n</Location>\n\
+             <Directory /x>\nAllowOverrideList NoSuchDirective\n</Directory>\n\
+             Mutex file:/tmp default\n"
+        ),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(s.max_workers, Some(150));
+    assert_eq!(s.mpm.listen_backlog, None);
+    assert_eq!(s.main.trace_enable, Some(crate::config::TraceEnable::Off));
+    let w = s.warnings.join("\n");
+    for want in [
+        "test.conf:2: StartServers has no effect",
+        "test.conf:3: MinSpareThreads has no effect",
+        "test.conf:4: MaxSpareThreads has no effect",
+        "test.conf:17: AH00114: Useless use of AllowOverride in line 17 of test.conf.",
+        "test.conf:20: AH00116: Discarding unrecognized directive `NoSuchDirective' in AllowOverrideList at test.conf:20",
+        "test.conf:22: Mutex has no effect",
+    ] {
+        assert!(w.contains(want), "{want}\n{w}");
+    }
+    assert_eq!(s.warnings.len(), 6, "{w}");
+    // Without an MPM, no bound.
+    assert_eq!(bare("Listen 80\n", &opts).unwrap().max_workers, None);
 }

@@ -25,6 +25,18 @@ pub enum CanonicalName {
     Dns,
 }
 
+/// `TraceEnable` (per server).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TraceEnable {
+    /// TRACE answered, without a request body.
+    #[default]
+    On,
+    /// TRACE refused with 405.
+    Off,
+    /// TRACE answered, a request body echoed too.
+    Extended,
+}
+
 /// `ServerSignature`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Signature {

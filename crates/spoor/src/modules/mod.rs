@@ -17,6 +17,7 @@ pub mod log_config;
 pub mod log_forensic;
 pub mod logio;
 pub mod mime;
+pub mod mpm;
 pub mod setenvif;
 pub mod so;
 pub mod unique_id;
@@ -134,6 +135,9 @@ pub const MODULES: &[ModuleDef] = &[
     mime::MIME,
     dir::DIR,
     authz_core::AUTHZ_CORE,
+    mpm::EVENT,
+    mpm::WORKER,
+    mpm::PREFORK,
 ];
 
 /// Every directive of every module, with the module that owns it, in
@@ -146,8 +150,15 @@ pub fn directives() -> impl Iterator<Item = (&'static ModuleDef, &'static Direct
 
 /// The names of all directives spoor knows (sections spelled with `<`),
 /// gathered once from the module tables.
-pub static KNOWN: LazyLock<Vec<&'static str>> =
-    LazyLock::new(|| directives().map(|(_, d)| d.name).collect());
+pub static KNOWN: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut v: Vec<&'static str> = Vec::new();
+    for (_, d) in directives() {
+        if !v.contains(&d.name) {
+            v.push(d.name);
+        }
+    }
+    v
+});
 
 /// The module with structure name `ident` (as a `LoadModule` line gives
 /// it), if spoor implements it. Case-sensitive, like httpd.
@@ -175,9 +186,21 @@ pub fn builtin_module_names() -> Vec<String> {
 }
 
 /// The module owning directive `name` (compared as httpd does, ignoring
-/// ASCII case), with its table entry.
-pub fn directive(name: &str) -> Option<(&'static ModuleDef, &'static DirectiveDef)> {
-    directives().find(|(_, d)| d.name.eq_ignore_ascii_case(name))
+/// ASCII case), with its table entry. Several modules may declare the same
+/// name (each MPM has `StartServers`): the first that `present` says is
+/// there wins, else the first declaring it, with `false`.
+pub fn directive(
+    name: &str,
+    present: impl Fn(&ModuleDef) -> bool,
+) -> Option<(&'static ModuleDef, &'static DirectiveDef, bool)> {
+    let mut first = None;
+    for (m, d) in directives().filter(|(_, d)| d.name.eq_ignore_ascii_case(name)) {
+        if present(m) {
+            return Some((m, d, true));
+        }
+        first.get_or_insert((m, d, false));
+    }
+    first
 }
 
 #[cfg(test)]
@@ -224,20 +247,31 @@ mod tests {
 
     #[test]
     fn each_directive_has_one_owner() {
+        // Only the MPMs, of which one at most is loaded, share names.
         let mut seen: Vec<String> = Vec::new();
-        for (m, d) in directives() {
+        for (m, d) in directives().filter(|(m, _)| !m.ident.starts_with("mpm_")) {
             let lower = d.name.to_ascii_lowercase();
             assert!(!seen.contains(&lower), "{} twice (in {})", d.name, m.source);
             seen.push(lower);
         }
         assert_eq!(
-            directive("customlog").map(|(m, _)| m.ident),
+            directive("StartServers", |m| m.ident == "mpm_prefork_module")
+                .map(|(m, _, present)| (m.ident, present)),
+            Some(("mpm_prefork_module", true))
+        );
+        assert_eq!(
+            directive("ThreadsPerChild", |m| m.ident == "mpm_prefork_module")
+                .map(|(m, _, present)| (m.ident, present)),
+            Some(("mpm_event_module", false))
+        );
+        assert_eq!(
+            directive("customlog", |_| true).map(|(m, _, _)| m.ident),
             Some("log_config_module")
         );
         assert_eq!(
-            directive("Cookiename").map(|(m, _)| m.ident),
+            directive("Cookiename", |_| true).map(|(m, _, _)| m.ident),
             Some("usertrack_module")
         );
-        assert!(directive("RewriteRule").is_none());
+        assert!(directive("RewriteRule", |_| true).is_none());
     }
 }

@@ -718,6 +718,34 @@ pub fn cases() -> Vec<Case> {
     for (name, bytes) in more {
         v.push(case(format!("method {name}"), 2, bytes.to_vec(), 1));
     }
+    // TraceEnable Off (c.test, on 127.0.0.1): 405 with an empty Allow,
+    // the body read and thrown away, the connection kept.
+    let trace_off: &[(&str, &[u8], usize)] = &[
+        (
+            "keep-alive",
+            b"TRACE /index.html HTTP/1.1\r\nHost: c.test\r\n\r\nGET /index.html HTTP/1.1\r\nHost: c.test\r\nConnection: close\r\n\r\n",
+            2,
+        ),
+        (
+            "with body",
+            b"TRACE /index.html HTTP/1.1\r\nHost: c.test\r\nContent-Length: 3\r\n\r\nabcGET /index.html HTTP/1.1\r\nHost: c.test\r\nConnection: close\r\n\r\n",
+            2,
+        ),
+        ("http/1.0", b"TRACE /sub/ HTTP/1.0\r\nHost: c2.test\r\n\r\n", 1),
+        (
+            "missing",
+            b"TRACE /missing.html HTTP/1.1\r\nHost: c.test\r\nConnection: close\r\n\r\n",
+            1,
+        ),
+    ];
+    for (name, bytes, records) in trace_off {
+        v.push(case(
+            format!("TRACE off {name}"),
+            1,
+            bytes.to_vec(),
+            *records,
+        ));
+    }
     for t in ["b.test:80", "main.test", "c.test:8080", "[::1]:443"] {
         let line = format!("CONNECT {t} HTTP/1.1");
         v.push(case(

@@ -578,6 +578,7 @@ pub fn config(port: u16, modules: &str) -> String {
          ServerName c.test:8080\n\
          ServerAlias c2.test\n\
          LogFormat \"C-VHNICK %v %p %U\" vhnick\n\
+         TraceEnable Off\n\
          </VirtualHost>\n\
          \n\
          <VirtualHost 127.0.0.1:${DIFF_PORT}>\n\

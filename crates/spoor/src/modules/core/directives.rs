@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use crate::config::model::{flag, host_port, limit_number, nargs, number, seconds};
 use crate::config::{CanonicalName, HostnameLookups, Signature};
-use crate::config::{Cmd, ConfigError, Scope, Tokens};
+use crate::config::{Cmd, ConfigError, Scope, Tokens, TraceEnable};
 use crate::perdir::ErrorDoc;
 use crate::static_files::RangeLimit;
 
@@ -374,5 +374,224 @@ pub(crate) fn hostname_lookups(cmd: &mut Cmd) -> Done {
         "double" => HostnameLookups::Double,
         _ => return Err(cmd.error("parameter must be 'on', 'off', or 'double'")),
     });
+    Ok(())
+}
+
+/// `DefaultRuntimeDir dir`: must be a directory (relative to ServerRoot).
+/// spoor keeps no run-time files (no scoreboard, no lock files), so it is
+/// only checked and kept.
+pub(crate) fn default_runtime_dir(cmd: &mut Cmd) -> Done {
+    let d = cmd.d;
+    // httpd carries it out while reading the files: a read-phase error.
+    if d.args.len() != 1 {
+        return Err(ConfigError::read(
+            &d.file,
+            d.line,
+            "DefaultRuntimeDir takes one argument, Common directory for run-time files (shared memory, locks, etc.)",
+        ));
+    }
+    let p = cmd.settings.root_relative(&d.args[0]);
+    if !p.is_dir() {
+        return Err(ConfigError::read(
+            &d.file,
+            d.line,
+            "DefaultRuntimeDir must be a valid directory, absolute or relative to ServerRoot",
+        ));
+    }
+    cmd.settings.runtime_dir = Some(p);
+    Ok(())
+}
+
+/// httpd's list of mutex mechanisms, as its messages give it.
+const MUTEX_MECHANISMS: &str = "(Mutex mechanisms are: 'none', 'default', 'flock:/path/to/file', 'fcntl:/path/to/file', 'file:/path/to/file', 'pthread', 'sysvsem', 'posixsem', 'sem')";
+
+/// `Mutex mechanism [type…]`: checked as httpd checks it, then a warning:
+/// spoor is one process and takes no lock between processes.
+pub(crate) fn mutex(cmd: &mut Cmd) -> Done {
+    cmd.global_only()?;
+    let d = cmd.d;
+    let Some(mech) = d.args.first() else {
+        return Err(cmd.error(format!(
+            "Mutex requires at least a mechanism argument {MUTEX_MECHANISMS}"
+        )));
+    };
+    let (kind, dir) = match mech.split_once(':') {
+        Some((k, dir)) => (k.to_ascii_lowercase(), Some(dir)),
+        None => (mech.to_ascii_lowercase(), None),
+    };
+    let known = match kind.as_str() {
+        "none" | "default" | "pthread" | "sysvsem" | "posixsem" | "sem" => dir.is_none(),
+        "flock" | "fcntl" | "file" => true,
+        _ => false,
+    };
+    if !known {
+        return Err(cmd.error(format!("Invalid Mutex argument {mech} {MUTEX_MECHANISMS}")));
+    }
+    if let Some(dir) = dir {
+        if !std::path::Path::new(dir).is_absolute() || !std::path::Path::new(dir).is_dir() {
+            return Err(cmd.error(format!("Invalid Mutex directory in argument {mech}")));
+        }
+    }
+    // The mutex types are those the loaded modules register; spoor's
+    // modules register none, so only `default` (all of them) is valid.
+    if let Some(t) = d.args[1..]
+        .iter()
+        .find(|t| !t.eq_ignore_ascii_case("default"))
+    {
+        return Err(cmd.error(format!("Mutex type {t} is not valid")));
+    }
+    cmd.warn("Mutex has no effect: spoor is one process and takes no lock between processes");
+    Ok(())
+}
+
+/// `TraceEnable on|off|extended`, per server.
+pub(crate) fn trace_enable(cmd: &mut Cmd) -> Done {
+    cmd.server_only()?;
+    let d = cmd.d;
+    nargs(
+        d,
+        1,
+        1,
+        "'on' (default), 'off' or 'extended' to trace request body content",
+    )?;
+    cmd.srv.trace_enable =
+        Some(match d.args[0].to_ascii_lowercase().as_str() {
+            "on" => TraceEnable::On,
+            "off" => TraceEnable::Off,
+            "extend" | "extended" => return Err(cmd.error(
+                "TraceEnable extended is not supported by spoor yet (it would echo request bodies)",
+            )),
+            _ => return Err(cmd.error("TraceEnable must be one of 'on', 'off', or 'extended'")),
+        });
+    Ok(())
+}
+
+/// `AccessFileName name…`: kept; spoor reads no `.htaccess` files, which
+/// is what httpd does while every `AllowOverride` is `None` (its default,
+/// and the only value spoor accepts).
+pub(crate) fn access_file_name(cmd: &mut Cmd) -> Done {
+    cmd.server_only()?;
+    if !cmd.d.args.is_empty() {
+        cmd.settings.access_file_names = cmd.d.args.clone();
+    }
+    Ok(())
+}
+
+/// `AllowOverride`: in `<Directory>` only (useless elsewhere, as httpd
+/// warns); `None` is accepted, anything that would have httpd read
+/// `.htaccess` files is refused until spoor reads them.
+pub(crate) fn allow_override(cmd: &mut Cmd) -> Done {
+    if let Some(done) = useless_override(cmd) {
+        return done;
+    }
+    let d = cmd.d;
+    // The effect of the words in order, as httpd applies them.
+    let mut any = false;
+    for w in &d.args {
+        let (word, value) = match w.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (w.as_str(), None),
+        };
+        match word.to_ascii_lowercase().as_str() {
+            "none" if value.is_none() => any = false,
+            "all" | "authconfig" | "fileinfo" | "indexes" | "limit" if value.is_none() => {
+                any = true
+            }
+            "options" => {
+                for o in value.into_iter().flat_map(|v| v.split(',')) {
+                    if !is_option_name(o) {
+                        return Err(cmd.error(format!("Illegal option {o}")));
+                    }
+                }
+                any = true;
+            }
+            "nonfatal" if value.is_some() => {}
+            _ => return Err(cmd.error(format!("Illegal override option {w}"))),
+        }
+    }
+    if any {
+        return Err(cmd.error(format!(
+            "AllowOverride {} is not supported by spoor yet (it reads no .htaccess files; use AllowOverride None)",
+            d.args.join(" ")
+        )));
+    }
+    Ok(())
+}
+
+/// `AllowOverrideList`: `None` (or nothing) is accepted; a directive
+/// spoor knows is refused (it would be read from `.htaccess` files); an
+/// unknown one is discarded with httpd's warning.
+pub(crate) fn allow_override_list(cmd: &mut Cmd) -> Done {
+    if let Some(done) = useless_override(cmd) {
+        return done;
+    }
+    let d = cmd.d;
+    if d.args.len() == 1 && d.args[0].eq_ignore_ascii_case("none") {
+        return Ok(());
+    }
+    for a in &d.args {
+        if crate::modules::directive(a, |_| true).is_some() {
+            return Err(cmd.error(format!(
+                "AllowOverrideList {a} is not supported by spoor yet (it reads no .htaccess files)"
+            )));
+        }
+        let at = format!("{}:{}", d.file.display(), d.line);
+        cmd.warn(format_args!(
+            "AH00116: Discarding unrecognized directive `{a}' in AllowOverrideList at {at}"
+        ));
+    }
+    Ok(())
+}
+
+/// httpd's handling of `AllowOverride*` outside `<Directory>`: not
+/// allowed at server level, a warning (and no effect) in `<Location>` and
+/// `<Files>`.
+fn useless_override(cmd: &mut Cmd) -> Option<Done> {
+    if cmd.scope != Scope::Dir {
+        return Some(Err(cmd.error(format!("{} not allowed here", cmd.d.name))));
+    }
+    if cmd.settings.section_kind != Some(crate::perdir::SectionKind::Directory) {
+        let (file, line) = (cmd.d.file.display().to_string(), cmd.d.line);
+        cmd.warn(format_args!(
+            "AH00114: Useless use of AllowOverride in line {line} of {file}."
+        ));
+        return Some(Ok(()));
+    }
+    None
+}
+
+/// Whether `o` names an option `AllowOverride Options=` may list.
+fn is_option_name(o: &str) -> bool {
+    matches!(
+        o.to_ascii_lowercase().as_str(),
+        "indexes"
+            | "includes"
+            | "includesnoexec"
+            | "followsymlinks"
+            | "symlinksifownermatch"
+            | "execcgi"
+            | "multiviews"
+            | "all"
+            | "none"
+    )
+}
+
+/// `MaxConnectionsPerChild` / `MaxRequestsPerChild n`: spoor has no child
+/// processes to replace, which is what 0 (httpd's default) means; any
+/// other value says so.
+pub(crate) fn max_connections_per_child(cmd: &mut Cmd) -> Done {
+    cmd.global_only()?;
+    let what = if cmd.name == "maxrequestsperchild" {
+        "Maximum number of connections a particular child serves before dying. (DEPRECATED, use MaxConnectionsPerChild)"
+    } else {
+        "Maximum number of connections a particular child serves before dying."
+    };
+    nargs(cmd.d, 1, 1, what)?;
+    if crate::modules::mpm::settings::atoi(&cmd.d.args[0]) != 0 {
+        let name = cmd.d.name.clone();
+        cmd.warn(format_args!(
+            "{name} has no effect: spoor has no child processes to replace"
+        ));
+    }
     Ok(())
 }

@@ -239,6 +239,11 @@ impl Cx {
                 Detail::Location(l) => {
                     header(&mut self.out, &mut self.reply.headers_out, b"Location", l)
                 }
+                // A TRACE refused by `TraceEnable off` has no methods
+                // allowed yet (httpd's empty header).
+                Detail::Method(_) if status == 405 && self.reply.trace_refused => {
+                    header(&mut self.out, &mut self.reply.headers_out, b"Allow", b"")
+                }
                 Detail::Method(_) if status == 405 || status == 501 => {
                     header(&mut self.out, &mut self.reply.headers_out, b"Allow", ALLOW)
                 }

@@ -190,7 +190,14 @@ impl<T: Transport> Connection<T> {
                         self.linger().await;
                         return;
                     }
-                    HeadWait::Parsed(p) => self.request(p).await,
+                    HeadWait::Parsed(p) => {
+                        // MaxRequestWorkers: served once a place is free.
+                        let _place = match &self.cfg.workers {
+                            Some(w) => w.clone().acquire_owned().await.ok(),
+                            None => None,
+                        };
+                        self.request(p).await
+                    }
                 };
                 self.conn.served += 1;
                 if !keep {

@@ -1,3 +1,4 @@
+use crate::config::TraceEnable;
 use crate::errorlog::{Extra, Level, Module};
 use crate::hooks::{Flow, Phase};
 use crate::http::pages::{self, Detail};
@@ -201,9 +202,18 @@ impl<T: Transport> Connection<T> {
             self.lookup_local().await;
         }
 
+        // TraceEnable off: TRACE is refused (405, with an empty Allow) when
+        // httpd maps the URI to storage; the body is read and thrown away
+        // first, as for any error, so the connection stays open.
+        let trace_off = early_answer
+            && self.reply.uri_error == 0
+            && &self.buf[method.clone()] == b"TRACE"
+            && self.cfg.servers[self.reply.server].trace_enable == TraceEnable::Off;
+
         // TraceEnable on: a TRACE with a body is refused (413) before the
         // body is read.
         if early_answer
+            && !trace_off
             && self.reply.uri_error == 0
             && &self.buf[method.clone()] == b"TRACE"
             && (self.head.chunked || self.head.content_length.unwrap_or(0) > 0)
@@ -363,6 +373,11 @@ impl<T: Transport> Connection<T> {
                 self.error_response(302, Detail::Location(&loc), http09);
             }
             _ if denied => self.error_response(403, Detail::None, http09),
+            _ if trace_off => {
+                self.reply.trace_refused = true;
+                self.reply.note = Some(b"TRACE denied by server configuration");
+                self.error_response(405, Detail::Method(b"TRACE"), http09);
+            }
             _ => {
                 // (No handler asks for a lookup.)
                 let _ = self.run_hooks(Phase::Handler, 0, usize::MAX);
