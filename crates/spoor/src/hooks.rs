@@ -26,8 +26,12 @@ pub(crate) enum Phase {
     CreateRequest,
     /// The head was read and the server chosen (`post_read_request`).
     PostReadRequest,
-    /// The URI becomes a file name (`translate_name`, `map_to_storage`:
-    /// one phase here, as spoor has no module that only translates).
+    /// The URI becomes a file name or a redirect (`translate_name`):
+    /// mod_alias here; the document root's translation is core's, done
+    /// with its walk in map-to-storage when no module translated.
+    TranslateName,
+    /// The file name is walked (`map_to_storage`: core's directory walk
+    /// and per-directory settings; WASD's mapping rules).
     MapToStorage,
     /// Per-directory header checks (`header_parser`).
     HeaderParser,
@@ -56,9 +60,10 @@ pub(crate) enum Phase {
 
 impl Phase {
     /// Every phase, in order.
-    pub(crate) const ALL: [Phase; 12] = [
+    pub(crate) const ALL: [Phase; 13] = [
         Phase::CreateRequest,
         Phase::PostReadRequest,
+        Phase::TranslateName,
         Phase::MapToStorage,
         Phase::HeaderParser,
         Phase::AccessChecker,
@@ -76,6 +81,7 @@ impl Phase {
         match self {
             Phase::CreateRequest => "create_request",
             Phase::PostReadRequest => "post_read_request",
+            Phase::TranslateName => "translate_name",
             Phase::MapToStorage => "map_to_storage",
             Phase::HeaderParser => "header_parser",
             Phase::AccessChecker => "access_checker",
@@ -164,7 +170,13 @@ pub(crate) trait Module: Sync {
         Flow::Declined
     }
 
-    /// The URI becomes a file name; the directory walk.
+    /// The URI becomes a file name (set `r.reply.translated`) or a
+    /// redirect (a status, with `r.reply.location`).
+    fn translate_name(&self, _r: &mut Cx) -> Flow {
+        Flow::Declined
+    }
+
+    /// The file name is walked.
     fn map_to_storage(&self, _r: &mut Cx) -> Flow {
         Flow::Declined
     }
@@ -223,8 +235,8 @@ pub(crate) const REALLY_LAST: i8 = 30;
 /// Per phase, the modules that have work in it under one configuration.
 #[derive(Default)]
 pub(crate) struct Hooks {
-    lists: [Vec<&'static dyn Module>; 12],
-    /// Of the phases from map-to-storage to the fixups, those some
+    lists: [Vec<&'static dyn Module>; 13],
+    /// Of the phases from translate-name to the fixups, those some
     /// module has work in, in order.
     walk_phases: Vec<Phase>,
 }
@@ -258,6 +270,7 @@ impl Hooks {
             hooks.lists[p as usize].sort_by_key(|m| m.order(p));
         }
         hooks.walk_phases = [
+            Phase::TranslateName,
             Phase::MapToStorage,
             Phase::HeaderParser,
             Phase::AccessChecker,
@@ -271,7 +284,7 @@ impl Hooks {
         hooks
     }
 
-    /// The phases from map-to-storage to the fixups that some module has
+    /// The phases from translate-name to the fixups that some module has
     /// work in, in order.
     pub(crate) fn walk_phases(&self) -> &[Phase] {
         &self.walk_phases

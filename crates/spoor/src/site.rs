@@ -116,6 +116,8 @@ pub struct ServerConf {
     pub server_admin: String,
     /// `TraceEnable` (the main server's when the host has none).
     pub trace_enable: crate::config::TraceEnable,
+    /// mod_alias: the host's entries, then the main server's.
+    pub alias: crate::modules::alias::settings::AliasConf,
     /// The logs written for requests this server handles.
     pub logs: Vec<LogUse>,
     /// Environment rules: the main server's merged with the host's.
@@ -296,6 +298,11 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
                 .or_else(|| main.server_admin.clone())
                 .unwrap_or_else(|| crate::http::pages::DEFAULT_ADMIN.to_string()),
             trace_enable: srv.trace_enable.or(main.trace_enable).unwrap_or_default(),
+            alias: if i == 0 {
+                main.alias.clone()
+            } else {
+                crate::modules::alias::settings::AliasConf::merge(&main.alias, &srv.alias)
+            },
             logs: list
                 .into_iter()
                 .map(|r| LogUse {
@@ -390,6 +397,7 @@ impl Config {
                 port: 80,
                 server_admin: pages::DEFAULT_ADMIN.to_string(),
                 trace_enable: Default::default(),
+                alias: Default::default(),
                 logs: vec![LogUse {
                     sink: 0,
                     format: Format::apache(spoor_log::COMBINED)

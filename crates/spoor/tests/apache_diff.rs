@@ -51,6 +51,8 @@
 //! bounded in time; both servers are stopped and the temporary directories
 //! removed even when the test fails.
 
+#[path = "apache_diff/alias.rs"]
+mod alias;
 #[path = "apache_diff/cases.rs"]
 mod cases;
 #[path = "apache_diff/formats.rs"]
@@ -179,11 +181,13 @@ fn write_root(root: &Path, port: u16) {
         set_mtime(&p);
     }
     symlinks::files(root);
+    alias::files(root);
     std::fs::write(root.join("conf/mime.types"), formats::MIME_TYPES).unwrap();
     let conf = formats::config(port, MODULES)
         + &usertrack::config(MODULES)
         + &lookups::config()
-        + &symlinks::config(root);
+        + &symlinks::config(root)
+        + &alias::config(root, MODULES);
     std::fs::write(root.join("conf/httpd.conf"), conf).unwrap();
     // apache2's children run as nobody: the tree must be readable.
     for entry in walk(root) {
@@ -764,6 +768,7 @@ fn apache_differential() {
     cases.extend(usertrack::cases());
     cases.extend(lookups::cases());
     cases.extend(symlinks::cases());
+    cases.extend(alias::cases());
     cases.extend(methods::cases());
     cases.extend(methods::length_cases());
     let fmts = formats::formats();

@@ -136,6 +136,8 @@ pub struct Server {
     pub wasd_logs: Option<Vec<usize>>,
     /// `TraceEnable`.
     pub trace_enable: Option<super::values::TraceEnable>,
+    /// mod_alias's `Alias*` and `Redirect*` lines of this server.
+    pub alias: crate::modules::alias::settings::AliasConf,
 }
 
 /// Request-head limits (`LimitRequestLine`, `LimitRequestFieldSize`,

@@ -481,3 +481,75 @@ fn mpm_and_process_directives_as_apache2_t() {
     // Without an MPM, no bound.
     assert_eq!(bare("Listen 80\n", &opts).unwrap().max_workers, None);
 }
+
+#[test]
+fn alias_directives_as_apache2_t() {
+    // Each message is what apache2 -t printed for the same line.
+    let m = |t: &str| settings(t).unwrap_err().message().to_string();
+    assert_eq!(
+        m("Alias\n"),
+        "Alias takes 1-2 arguments, a fakename and a realname, or a realname in a Location"
+    );
+    assert_eq!(
+        m("Alias /a\n"),
+        "Alias must have two arguments when used globally"
+    );
+    assert_eq!(
+        m("<Directory /tmp>\nAlias /a /b\n</Directory>\n"),
+        "Alias cannot occur within directory context"
+    );
+    assert_eq!(
+        m("<Files x>\nAlias /b\n</Files>\n"),
+        "Alias cannot occur within <Files> section"
+    );
+    assert_eq!(
+        m("AliasMatch a\n"),
+        "AliasMatch takes two arguments, a regular expression and a filename"
+    );
+    assert_eq!(
+        m("AliasMatch (.* /x\n"),
+        "Regular expression could not be compiled."
+    );
+    assert_eq!(
+        m("Redirect\n"),
+        "Redirect takes one, two or three arguments, an optional status, then document to be redirected and destination URL"
+    );
+    assert_eq!(m("Redirect /a\n"), "URL to redirect to is missing");
+    assert_eq!(m("Redirect /a b\n"), "Redirect to non-URL");
+    assert_eq!(
+        m("Redirect bogus /a http://x/\n"),
+        "Redirect: invalid first argument (of three)"
+    );
+    assert_eq!(
+        m("Redirect gone /a http://x/\n"),
+        "Redirect URL not valid for this status"
+    );
+    assert_eq!(
+        m("Redirect permanent /a\n"),
+        "URL to redirect to is missing"
+    );
+    assert_eq!(
+        m("RedirectMatch a\n"),
+        "RedirectMatch takes two or three arguments, an optional status, then a regular expression and destination URL"
+    );
+    assert_eq!(
+        m("RedirectPermanent /a\n"),
+        "RedirectPermanent takes two arguments, a document to be redirected, then the destination URL"
+    );
+    assert_eq!(m("RedirectTemp /a b\n"), "Redirect to non-URL");
+    assert!(m("ScriptAlias /cgi /x\n").contains("not supported by spoor yet"));
+    assert!(m("Alias /a relative\n").contains("not supported by spoor yet"));
+    assert!(m("<Location /x>\nRedirect http://y/\n</Location>\n")
+        .contains("not supported by spoor yet"));
+    // Accepted, with httpd's overlap warning.
+    let s = settings(
+        "Alias /a /tmp\nAlias /a/b /tmp\nAliasMatch ^/m /tmp\nAlias /m/x /tmp\n\
+         Redirect 404 /n\nRedirect /p /q\nRedirect 301 /r http://x/\n",
+    )
+    .unwrap();
+    assert_eq!(s.main.alias.aliases.len(), 4);
+    assert_eq!(s.main.alias.redirects.len(), 3);
+    let w = s.warnings.join("\n");
+    assert!(w.contains("AH00671: The Alias directive in test.conf at line 2 will probably never match because it overlaps an earlier Alias."), "{w}");
+    assert!(w.contains("AH00671: The Alias directive in test.conf at line 4 will probably never match because it overlaps an earlier AliasMatch."), "{w}");
+}

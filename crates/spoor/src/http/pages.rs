@@ -10,14 +10,20 @@ pub fn reason(status: u16) -> &'static str {
         100 => "Continue",
         200 => "OK",
         206 => "Partial Content",
+        300 => "Multiple Choices",
         301 => "Moved Permanently",
         302 => "Found",
+        303 => "See Other",
         304 => "Not Modified",
+        305 => "Use Proxy",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         408 => "Request Timeout",
+        410 => "Gone",
         412 => "Precondition Failed",
         413 => "Request Entity Too Large",
         414 => "Request-URI Too Long",
@@ -42,7 +48,7 @@ pub enum Detail<'a> {
     TooManyFields,
     /// The method, for 405 and 501 pages.
     Method(&'a [u8]),
-    /// The redirect target, for 301 pages.
+    /// The redirect target, for 301, 302, 303, 307 and 308 pages.
     Location(&'a [u8]),
     /// The offending `Expect` value, for 417 pages.
     Expect(&'a [u8]),
@@ -145,11 +151,25 @@ pub fn error_body(status: u16, detail: Detail<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(title.as_bytes());
     out.extend_from_slice(b"</h1>\n");
     match (status, detail) {
-        (301 | 302, Detail::Location(loc)) => {
+        (301 | 302 | 307 | 308, Detail::Location(loc)) => {
             out.extend_from_slice(b"<p>The document has moved <a href=\"");
             escape_html(loc, out);
             out.extend_from_slice(b"\">here</a>.</p>\n");
         }
+        (303, Detail::Location(loc)) => {
+            out.extend_from_slice(b"<p>The answer to your request is located <a href=\"");
+            escape_html(loc, out);
+            out.extend_from_slice(b"\">here</a>.</p>\n");
+        }
+        // httpd's 300 page has no paragraph.
+        (300, _) => {}
+        // (httpd's 305 page names no proxy: apache2 2.4.67 sends this.)
+        (305, _) => out.extend_from_slice(
+            b"<p>This resource is only accessible through the proxy\n<br />\nYou will need to configure your client to use that proxy.</p>\n",
+        ),
+        (410, _) => out.extend_from_slice(
+            b"<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n",
+        ),
         (400, d) => {
             out.extend_from_slice(
                 b"<p>Your browser sent a request that this server could not understand.<br />\n",

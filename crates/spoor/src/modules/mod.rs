@@ -9,6 +9,7 @@
 //! the list touches only that file; its request-phase hooks are in
 //! `<name>/hooks.rs` ([`crate::hooks`], listed in `server::hook_modules`).
 
+pub mod alias;
 pub mod authz_core;
 pub mod core;
 pub mod dir;
@@ -135,6 +136,7 @@ pub const MODULES: &[ModuleDef] = &[
     mime::MIME,
     dir::DIR,
     authz_core::AUTHZ_CORE,
+    alias::ALIAS,
     mpm::EVENT,
     mpm::WORKER,
     mpm::PREFORK,

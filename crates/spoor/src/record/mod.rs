@@ -111,6 +111,16 @@ pub(crate) struct Reply {
     pub(crate) keepalives_before: u32,
     /// `Require` refused the request (its type was never looked up).
     pub(crate) access_denied: bool,
+    /// The status a phase refused the request with (403, or a redirect's
+    /// from translate-name); 0 while none did.
+    pub(crate) refused: u16,
+    /// The `Location` of a redirect a hook answered with.
+    pub(crate) location: Option<Vec<u8>>,
+    /// A translate-name hook's file name (mod_alias): the directory it
+    /// maps to (a walk's root) and the rest of the path (empty, or from a
+    /// `/`); `None`: the server's document root with the URI (or WASD's
+    /// mapped path).
+    pub(crate) translated: Option<(Vec<u8>, Vec<u8>)>,
     /// WASD: the Host named no service (the base service serves it).
     pub(crate) wasd_unknown: bool,
     /// WASD: the file path the mapping rules gave (below the ServerRoot,
@@ -379,9 +389,11 @@ pub(crate) fn drops_connection(status: u16) -> bool {
     matches!(status, 400 | 408 | 411 | 413 | 414 | 500 | 501 | 503)
 }
 
-/// Appends `s` with the bytes Apache's `ap_os_escape_path` escapes.
+/// Appends `s` with the bytes Apache's `ap_os_escape_path` (partial, as
+/// `ap_escape_uri`) escapes, in lower-case hex as httpd writes them
+/// (apache2 answers `/%C3%A9%3C` with `Location: …/%c3%a9%3c/`).
 pub(crate) fn escape_path(s: &[u8], out: &mut Vec<u8>) {
-    const H: &[u8; 16] = b"0123456789ABCDEF";
+    const H: &[u8; 16] = b"0123456789abcdef";
     for &b in s {
         let safe = b.is_ascii_alphanumeric() || b"$-_.+!*'(),:@&=~/;".contains(&b);
         if safe {

@@ -115,6 +115,7 @@ pub(crate) fn hook_modules() -> &'static [&'static dyn Module] {
         &m::log_forensic::hooks::LogForensic,
         &m::setenvif::hooks::SetEnvIf,
         &m::wasd::hooks::Wasd,
+        &m::alias::hooks::Alias,
         &m::core::hooks::Core,
         &m::authz_core::hooks::AuthzCore,
         &m::env::hooks::Env,

@@ -40,6 +40,9 @@ impl Cx {
         self.reply.walked = true;
         self.file_meta = None;
         self.reply.walk.file = None;
+        // An internal redirect translates its own URI.
+        self.reply.translated = None;
+        self.reply.location = None;
     }
 
     /// httpd's translate-name and map-to-storage for a request with a
@@ -179,12 +182,7 @@ impl Cx {
     /// directory the original request's walk ended in. Returns false when
     /// the walk refused the path (logged; the caller answers 403).
     fn map_file(&mut self, first_dir: &[u8]) -> bool {
-        self.path.as_mut_os_string().clear();
-        let root = &self.cfg.servers[self.reply.server].root;
-        self.path.push(root);
-        let root_len = root_len(root.as_os_str().as_bytes());
-        let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
-        self.path.push(std::ffi::OsStr::from_bytes(&rel[1..]));
+        let root_len = self.translated_path();
         let mode = self.walk_mode();
         if mode == Walk::Free {
             // Kept for the handler, as httpd keeps `r->finfo` (the file is
@@ -234,6 +232,44 @@ impl Cx {
             parent(p).to_vec()
         };
         true
+    }
+
+    /// The file name as translate-name leaves it, into `self.path`: a
+    /// translating module's (mod_alias), else the server's document root
+    /// joined with the URI path (or WASD's mapped path). Returns the
+    /// length of its root, where the walk's link checks begin.
+    pub(crate) fn translated_path(&mut self) -> usize {
+        self.path.as_mut_os_string().clear();
+        let (root, rel): (&[u8], &[u8]) = match &self.reply.translated {
+            Some((root, rest)) => (root, rest),
+            None => (
+                self.cfg.servers[self.reply.server]
+                    .root
+                    .as_os_str()
+                    .as_bytes(),
+                self.reply.wasd_file.as_deref().unwrap_or(&self.uri),
+            ),
+        };
+        self.path.push(std::ffi::OsStr::from_bytes(root));
+        // (`rel` starts with `/`; a bare `/` leaves the trailing slash.)
+        if let Some(rest) = rel.get(1..) {
+            self.path.push(std::ffi::OsStr::from_bytes(rest));
+        }
+        root_len(root)
+    }
+
+    /// The length of the translated file name's root (see
+    /// [`Cx::translated_path`]).
+    pub(crate) fn walk_root_len(&self) -> usize {
+        match &self.reply.translated {
+            Some((root, _)) => root_len(root),
+            None => root_len(
+                self.cfg.servers[self.reply.server]
+                    .root
+                    .as_os_str()
+                    .as_bytes(),
+            ),
+        }
     }
 
     /// Cuts `self.path` to its first `cut` bytes.
@@ -388,8 +424,8 @@ impl Cx {
                 r => Ok(r),
             };
         }
+        let root_len = self.walk_root_len();
         let srv = &self.cfg.servers[self.reply.server];
-        let root_len = root_len(srv.root.as_os_str().as_bytes());
         let mut d = dir.as_os_str().as_bytes().to_vec();
         if d.last() != Some(&b'/') {
             d.push(b'/');

@@ -14,10 +14,7 @@ impl Cx {
     /// protocol layer sends it after the head in `out`), false when the
     /// whole response is in `out`.
     pub(crate) fn static_file(&mut self, head_only: bool, http09: bool) -> bool {
-        self.path.as_mut_os_string().clear();
-        self.path.push(&self.cfg.servers[self.reply.server].root);
-        let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
-        self.path.push(std::ffi::OsStr::from_bytes(&rel[1..]));
+        self.translated_path();
         self.reply.filename = true;
         // A checked walk already opened what it checked (modules/core/walk.rs).
         let opened = match self.reply.walk.file.take() {
@@ -63,10 +60,7 @@ impl Cx {
                 dirhooks::Index::Missing => {
                     // No index and no mod_autoindex: 404, and `%f` keeps
                     // the directory's trailing slash.
-                    self.path.as_mut_os_string().clear();
-                    self.path.push(&self.cfg.servers[self.reply.server].root);
-                    let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
-                    self.path.push(std::ffi::OsStr::from_bytes(&rel[1..]));
+                    self.translated_path();
                     self.elog(
                         Module::Core,
                         Level::Info,
@@ -416,10 +410,14 @@ impl Cx {
     /// that is missing or is not a directory, as httpd's directory walk
     /// leaves `r->filename` (the rest is path info, which `%f` drops).
     pub(crate) fn strip_path_info(&mut self) {
-        let root = &self.cfg.servers[self.reply.server].root;
-        let mut p = root.clone();
-        let rel = self.reply.wasd_file.as_deref().unwrap_or(&self.uri);
-        for seg in rel[1..].split(|&b| b == b'/') {
+        let (mut p, rel): (std::path::PathBuf, &[u8]) = match &self.reply.translated {
+            Some((root, rest)) => (std::ffi::OsStr::from_bytes(root).into(), rest),
+            None => (
+                self.cfg.servers[self.reply.server].root.clone(),
+                self.reply.wasd_file.as_deref().unwrap_or(&self.uri),
+            ),
+        };
+        for seg in rel.get(1..).unwrap_or(b"").split(|&b| b == b'/') {
             if seg.is_empty() {
                 continue;
             }

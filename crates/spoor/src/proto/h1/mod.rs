@@ -427,7 +427,7 @@ impl<T: Transport> Connection<T> {
     fn run_hooks(&mut self, phase: Phase, from: usize, retry: usize) -> (Flow, usize) {
         let run_first = matches!(
             phase,
-            Phase::MapToStorage | Phase::TypeChecker | Phase::Handler
+            Phase::TranslateName | Phase::MapToStorage | Phase::TypeChecker | Phase::Handler
         );
         let list = self.hooks.list(phase);
         let mut i = from;
@@ -435,6 +435,7 @@ impl<T: Transport> Connection<T> {
             let r = &mut self.cx;
             let flow = match phase {
                 Phase::PostReadRequest => m.post_read_request(r),
+                Phase::TranslateName => m.translate_name(r),
                 Phase::MapToStorage => m.map_to_storage(r),
                 Phase::HeaderParser => m.header_parser(r),
                 Phase::AccessChecker => m.access_checker(r),
@@ -481,15 +482,19 @@ impl<T: Transport> Connection<T> {
         }
     }
 
-    /// httpd's steps from map-to-storage to the fixups, for a request with
-    /// a usable target. Returns false when it is refused (403, which the
-    /// caller answers; `%f` names the file).
+    /// httpd's steps from translate-name to the fixups, for a request with
+    /// a usable target. Returns false when it is refused (the status in
+    /// `reply.refused`, 403 or a redirect's, which the caller answers;
+    /// `%f` names the file).
     pub(crate) async fn request_phases(&mut self) -> bool {
         self.cx.start_walk();
         let (mut p, mut from, mut retry) = (0, 0, usize::MAX);
         while let Some(&phase) = self.hooks.walk_phases().get(p) {
             match self.run_hooks(phase, from, retry) {
-                (Flow::Status(_), _) => return false,
+                (Flow::Status(status), _) => {
+                    self.cx.reply.refused = status;
+                    return false;
+                }
                 (Flow::Need(need), at) => {
                     self.resolve(need).await;
                     (from, retry) = (at, at);

@@ -248,7 +248,7 @@ impl<T: Transport> Connection<T> {
             self.reply.set_cookie = None;
             self.uri_error_log();
             let pending = match self.reply.uri_error {
-                0 if denied => 403,
+                0 if denied => self.reply.refused,
                 s => s,
             };
             // A local ErrorDocument for the error already met (403, 404):
@@ -372,7 +372,13 @@ impl<T: Transport> Connection<T> {
                 let loc = self.reply.wasd_redirect.take().unwrap_or_default();
                 self.error_response(302, Detail::Location(&loc), http09);
             }
-            _ if denied => self.error_response(403, Detail::None, http09),
+            _ if denied => {
+                let status = self.reply.refused;
+                match self.reply.location.take() {
+                    Some(loc) => self.error_response(status, Detail::Location(&loc), http09),
+                    None => self.error_response(status, Detail::None, http09),
+                }
+            }
             _ if trace_off => {
                 self.reply.trace_refused = true;
                 self.reply.note = Some(b"TRACE denied by server configuration");

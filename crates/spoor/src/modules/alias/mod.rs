@@ -1,0 +1,20 @@
+//! httpd's mod_alias.c: `Alias`, `AliasMatch`, `Redirect`,
+//! `RedirectMatch`, `RedirectPermanent`, `RedirectTemp` in the server and
+//! virtual-host scope.
+//!
+//! [`config`] holds the directive table and parsing, [`settings`] the
+//! entries and their matching, [`hooks`] the translate-name hook.
+
+pub mod config;
+pub(crate) mod hooks;
+pub mod settings;
+
+use super::ModuleDef;
+
+/// `alias_module` (`mod_alias.c`).
+pub const ALIAS: ModuleDef = ModuleDef {
+    ident: "alias_module",
+    source: "mod_alias.c",
+    builtin: false,
+    directives: config::DIRECTIVES,
+};
