@@ -245,6 +245,12 @@ pub struct CoreDir {
     pub max_range_overlaps: Option<RangeLimit>,
     /// `MaxRangeReversals`.
     pub max_range_reversals: Option<RangeLimit>,
+    /// `ForceType` (lower case; `none` undoes an enclosing scope's).
+    pub force_type: Option<String>,
+    /// `SetHandler` (lower case; `none` undoes an enclosing scope's).
+    pub set_handler: Option<String>,
+    /// `AddDefaultCharset`: `Some(None)` for `Off`.
+    pub default_charset: Option<Option<String>>,
 }
 
 impl Merge for CoreDir {
@@ -266,6 +272,12 @@ impl Merge for CoreDir {
             max_ranges: add.max_ranges.or(base.max_ranges),
             max_range_overlaps: add.max_range_overlaps.or(base.max_range_overlaps),
             max_range_reversals: add.max_range_reversals.or(base.max_range_reversals),
+            force_type: add.force_type.clone().or_else(|| base.force_type.clone()),
+            set_handler: add.set_handler.clone().or_else(|| base.set_handler.clone()),
+            default_charset: add
+                .default_charset
+                .clone()
+                .or_else(|| base.default_charset.clone()),
         }
     }
 }

@@ -63,6 +63,8 @@ mod known;
 mod lookups;
 #[path = "apache_diff/methods.rs"]
 mod methods;
+#[path = "apache_diff/mime.rs"]
+mod mime;
 #[path = "apache_diff/multipart.rs"]
 mod multipart;
 #[path = "apache_diff/symlinks.rs"]
@@ -180,6 +182,12 @@ fn write_root(root: &Path, port: u16) {
         std::fs::write(&p, data).unwrap();
         set_mtime(&p);
     }
+    for (name, data) in mime::docs() {
+        let p = root.join("htdocs").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, data).unwrap();
+        set_mtime(&p);
+    }
     symlinks::files(root);
     alias::files(root);
     std::fs::write(root.join("conf/mime.types"), formats::MIME_TYPES).unwrap();
@@ -187,7 +195,8 @@ fn write_root(root: &Path, port: u16) {
         + &usertrack::config(MODULES)
         + &lookups::config()
         + &symlinks::config(root)
-        + &alias::config(root, MODULES);
+        + &alias::config(root, MODULES)
+        + &mime::config(MODULES);
     std::fs::write(root.join("conf/httpd.conf"), conf).unwrap();
     // apache2's children run as nobody: the tree must be readable.
     for entry in walk(root) {
@@ -769,6 +778,7 @@ fn apache_differential() {
     cases.extend(lookups::cases());
     cases.extend(symlinks::cases());
     cases.extend(alias::cases());
+    cases.extend(mime::cases());
     cases.extend(methods::cases());
     cases.extend(methods::length_cases());
     let fmts = formats::formats();

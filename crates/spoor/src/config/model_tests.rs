@@ -553,3 +553,59 @@ fn alias_directives_as_apache2_t() {
     assert!(w.contains("AH00671: The Alias directive in test.conf at line 2 will probably never match because it overlaps an earlier Alias."), "{w}");
     assert!(w.contains("AH00671: The Alias directive in test.conf at line 4 will probably never match because it overlaps an earlier AliasMatch."), "{w}");
 }
+
+#[test]
+fn mime_directives_as_apache2_t() {
+    // Each message is what apache2 -t printed for the same line.
+    let m = |t: &str| settings(t).unwrap_err().message().to_string();
+    assert_eq!(
+        m("AddCharset x\n"),
+        "AddCharset requires at least two arguments, a charset (e.g., iso-2022-jp), followed by one or more file extensions"
+    );
+    assert_eq!(
+        m("AddEncoding\n"),
+        "AddEncoding requires at least two arguments, an encoding (e.g., gzip), followed by one or more file extensions"
+    );
+    assert_eq!(
+        m("AddLanguage en\n"),
+        "AddLanguage requires at least two arguments, a language (e.g., fr), followed by one or more file extensions"
+    );
+    assert_eq!(
+        m("AddHandler x\n"),
+        "AddHandler requires at least two arguments, a handler name followed by one or more file extensions"
+    );
+    assert_eq!(
+        m("RemoveType\n"),
+        "RemoveType requires at least one argument, one or more file extensions"
+    );
+    assert_eq!(
+        m("DefaultLanguage a b\n"),
+        "DefaultLanguage takes one argument, language to use for documents with no other language file extension"
+    );
+    assert_eq!(
+        m("ForceType a b\n"),
+        "ForceType takes one argument, a mime type that overrides other configured type"
+    );
+    assert_eq!(
+        m("SetHandler\n"),
+        "SetHandler takes one argument, a handler name that overrides any other configured handler"
+    );
+    assert_eq!(
+        m("AddDefaultCharset a b\n"),
+        "AddDefaultCharset takes one argument, The name of the default charset to add to any Content-Type without one or 'Off' to disable"
+    );
+    assert!(m("AddOutputFilter INCLUDES .shtml\n").contains("not supported by spoor yet"));
+    let s = settings(
+        "AddLanguage zh-CN .zh-cn\nAddCharset UTF-8 .utf8\nRemoveType es\nAddDefaultCharset On\n",
+    )
+    .unwrap();
+    let global = crate::mime::MimeTable::parse("text/html html\napplication/ecmascript es\n");
+    let info = s.main.dir.mime.info(&global, b"a.html.zh-CN.utf8.es");
+    assert_eq!(info.content_type, Some(&b"text/html"[..]));
+    assert_eq!(info.languages, vec!["zh-cn"]);
+    assert_eq!(info.charset, Some("utf-8"));
+    assert_eq!(
+        s.main.dir.core.default_charset,
+        Some(Some("iso-8859-1".to_string()))
+    );
+}

@@ -451,6 +451,7 @@ pub const GROUPS: &[&str] = &[
     "DIFF_SYMLINKS",
     "DIFF_RANGES",
     "DIFF_ALIAS",
+    "DIFF_MIME",
 ];
 
 fn conf_quote(s: &str) -> String {

@@ -186,6 +186,24 @@ pub const CORE_DIRECTIVES: &[DirectiveDef] = &[
         about: "The old name of MaxConnectionsPerChild",
     },
     DirectiveDef {
+        name: "ForceType",
+        context: Context::Anywhere,
+        parse: Parse::Fn(d::force_type),
+        about: "The content type of every file in the scope",
+    },
+    DirectiveDef {
+        name: "SetHandler",
+        context: Context::Anywhere,
+        parse: Parse::Fn(d::set_handler),
+        about: "The handler of every file in the scope (spoor has the default one only)",
+    },
+    DirectiveDef {
+        name: "AddDefaultCharset",
+        context: Context::Anywhere,
+        parse: Parse::Fn(d::add_default_charset),
+        about: "A charset added to text/plain and text/html types without one",
+    },
+    DirectiveDef {
         name: "<VirtualHost",
         context: Context::Server,
         parse: Parse::Section,

@@ -595,3 +595,48 @@ pub(crate) fn max_connections_per_child(cmd: &mut Cmd) -> Done {
     }
     Ok(())
 }
+
+/// `ForceType type|None`.
+pub(crate) fn force_type(cmd: &mut Cmd) -> Done {
+    nargs(
+        cmd.d,
+        1,
+        1,
+        "a mime type that overrides other configured type",
+    )?;
+    cmd.srv.dir.core.force_type = Some(cmd.d.args[0].to_ascii_lowercase());
+    Ok(())
+}
+
+/// `SetHandler name|None` (spoor's only handler is the default one, which
+/// serves the file whatever the name, as httpd's does for a handler no
+/// module claims).
+pub(crate) fn set_handler(cmd: &mut Cmd) -> Done {
+    nargs(
+        cmd.d,
+        1,
+        1,
+        "a handler name that overrides any other configured handler",
+    )?;
+    cmd.srv.dir.core.set_handler = Some(cmd.d.args[0].to_ascii_lowercase());
+    Ok(())
+}
+
+/// `AddDefaultCharset On|Off|charset`.
+pub(crate) fn add_default_charset(cmd: &mut Cmd) -> Done {
+    nargs(
+        cmd.d,
+        1,
+        1,
+        "The name of the default charset to add to any Content-Type without one or 'Off' to disable",
+    )?;
+    let a = &cmd.d.args[0];
+    cmd.srv.dir.core.default_charset = Some(if a.eq_ignore_ascii_case("off") {
+        None
+    } else if a.eq_ignore_ascii_case("on") {
+        Some("iso-8859-1".to_string())
+    } else {
+        Some(a.clone())
+    });
+    Ok(())
+}

@@ -101,6 +101,7 @@ impl Cx {
                 self.content_type(&ct);
             }
             self.ct_buf = ct;
+            self.mime_headers();
             header_num(
                 &mut self.out,
                 &mut self.reply.headers_out,
@@ -167,6 +168,7 @@ impl Cx {
                     self.content_type(&ct);
                 }
                 self.ct_buf = ct;
+                self.mime_headers();
                 self.out.extend_from_slice(b"\r\n");
                 return false;
             }
@@ -264,6 +266,7 @@ impl Cx {
             self.content_type(ct);
         }
         self.ct_buf = ct_buf;
+        self.mime_headers();
         self.out.extend_from_slice(b"\r\n");
         if head_only {
             return false;

@@ -24,12 +24,74 @@ impl Cx {
             return true;
         }
         let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
-        match self.dir.mime.lookup(&self.cfg.mime, name) {
-            Some(t) => {
+        let core = &self.dir.core;
+        // core's fixup: ForceType replaces mod_mime's type (its charset
+        // included).
+        match core.force_type.as_deref().filter(|t| *t != "none") {
+            Some(t) => out.extend_from_slice(t.as_bytes()),
+            None => {
+                let info = self.dir.mime.info(&self.cfg.mime, name);
+                let Some(t) = info.content_type else {
+                    return false;
+                };
                 out.extend_from_slice(t);
-                true
+                if let Some(c) = info.charset {
+                    if !contains_ci(t, b"charset=") {
+                        out.extend_from_slice(b"; charset=");
+                        out.extend_from_slice(c.as_bytes());
+                    }
+                }
             }
-            None => false,
         }
+        // AddDefaultCharset, for text/plain and text/html only (httpd's
+        // `ap_make_content_type`).
+        if let Some(Some(cs)) = &core.default_charset {
+            if (contains_ci(out, b"text/plain") || contains_ci(out, b"text/html"))
+                && !contains_ci(out, b"charset=")
+            {
+                out.extend_from_slice(b"; charset=");
+                out.extend_from_slice(cs.as_bytes());
+            }
+        }
+        true
     }
+}
+
+impl Cx {
+    /// mod_mime's `Content-Encoding` (the encodings joined by `, `) and
+    /// `Content-Language` (the languages joined by `,`) of the file
+    /// served, after its `Content-Type`, in httpd's order.
+    pub(crate) fn mime_headers(&mut self) {
+        let mime = &self.dir.mime;
+        if self.cfg.wasd.is_some() || (mime.exts.is_empty() && mime.default_language.is_none()) {
+            return;
+        }
+        let dir = self.dir.clone();
+        let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+        let info = dir.mime.info(&self.cfg.mime, name);
+        let mut v = std::mem::take(&mut self.scratch);
+        for (list, sep, field) in [
+            (&info.encodings, &b", "[..], &b"Content-Encoding"[..]),
+            (&info.languages, &b","[..], &b"Content-Language"[..]),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            v.clear();
+            for (i, x) in list.iter().enumerate() {
+                if i > 0 {
+                    v.extend_from_slice(sep);
+                }
+                v.extend_from_slice(x.as_bytes());
+            }
+            header(&mut self.out, &mut self.reply.headers_out, field, &v);
+        }
+        self.scratch = v;
+    }
+}
+
+/// Whether `hay` contains `needle`, ignoring ASCII case.
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
