@@ -355,6 +355,20 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
         workers: settings
             .max_workers
             .map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
+        status: settings.loaded.contains(&"status_module").then(|| {
+            crate::modules::status::page::StatusConf {
+                extended: settings.extended_status.unwrap_or(true),
+                mpm: match settings.mpm.mpm {
+                    Some(crate::modules::mpm::settings::Mpm::Worker) => "worker",
+                    Some(crate::modules::mpm::settings::Mpm::Prefork) => "prefork",
+                    _ => "event",
+                },
+                workers: settings.max_workers.map_or_else(
+                    || std::thread::available_parallelism().map_or(1, |n| n.get() as u64),
+                    |n| n as u64,
+                ),
+            }
+        }),
     })
 }
 
@@ -384,6 +398,9 @@ pub struct Config {
     /// `MaxRequestWorkers` (with an MPM loaded): a permit per request
     /// being served; a request past the bound waits for one.
     pub workers: Option<Arc<tokio::sync::Semaphore>>,
+    /// mod_status is loaded: what its page shows of the configuration
+    /// (and the protocol layer counts requests and connections for it).
+    pub status: Option<crate::modules::status::page::StatusConf>,
 }
 
 impl Config {
@@ -424,6 +441,7 @@ impl Config {
             wasd: None,
             banner: pages::banner(Default::default()),
             workers: None,
+            status: None,
         }
     }
 }

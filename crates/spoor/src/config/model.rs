@@ -238,6 +238,8 @@ pub struct Settings {
     /// `DefaultRuntimeDir` (checked to be a directory; spoor keeps no
     /// run-time files there).
     pub runtime_dir: Option<PathBuf>,
+    /// `ExtendedStatus` (mod_status's page; on by default).
+    pub extended_status: Option<bool>,
     /// `AccessFileName` (no effect while every `AllowOverride` is `None`,
     /// the only value spoor accepts).
     pub access_file_names: Vec<String>,
@@ -480,6 +482,7 @@ impl Settings {
             max_workers: None,
             runtime_dir: None,
             access_file_names: vec![".htaccess".into()],
+            extended_status: None,
             section_kind: None,
             main: Server::default(),
             vhosts: Vec::new(),

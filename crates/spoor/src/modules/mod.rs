@@ -21,6 +21,7 @@ pub mod mime;
 pub mod mpm;
 pub mod setenvif;
 pub mod so;
+pub mod status;
 pub mod unique_id;
 pub mod unixd;
 pub mod usertrack;
@@ -137,6 +138,7 @@ pub const MODULES: &[ModuleDef] = &[
     dir::DIR,
     authz_core::AUTHZ_CORE,
     alias::ALIAS,
+    status::STATUS,
     mpm::EVENT,
     mpm::WORKER,
     mpm::PREFORK,

@@ -30,6 +30,7 @@ pub struct Current(std::sync::RwLock<(Arc<Config>, Arc<Hooks>)>);
 impl Current {
     /// Holds `config`.
     pub fn new(config: Config) -> Current {
+        crate::modules::status::board::configured();
         Current(std::sync::RwLock::new(Current::with_hooks(config)))
     }
 
@@ -50,6 +51,7 @@ impl Current {
 
     /// Replaces the configuration for new connections.
     pub fn replace(&self, config: Config) {
+        crate::modules::status::board::configured();
         let new = Current::with_hooks(config);
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = new;
     }
@@ -116,6 +118,7 @@ pub(crate) fn hook_modules() -> &'static [&'static dyn Module] {
         &m::setenvif::hooks::SetEnvIf,
         &m::wasd::hooks::Wasd,
         &m::alias::hooks::Alias,
+        &m::status::hooks::Status,
         &m::core::hooks::Core,
         &m::authz_core::hooks::AuthzCore,
         &m::env::hooks::Env,

@@ -204,6 +204,12 @@ pub const CORE_DIRECTIVES: &[DirectiveDef] = &[
         about: "A charset added to text/plain and text/html types without one",
     },
     DirectiveDef {
+        name: "ExtendedStatus",
+        context: Context::Server,
+        parse: Parse::Fn(d::extended_status),
+        about: "Whether mod_status's page shows the totals (on by default)",
+    },
+    DirectiveDef {
         name: "<VirtualHost",
         context: Context::Server,
         parse: Parse::Section,

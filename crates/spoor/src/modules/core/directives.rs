@@ -640,3 +640,14 @@ pub(crate) fn add_default_charset(cmd: &mut Cmd) -> Done {
     });
     Ok(())
 }
+
+/// `ExtendedStatus On|Off` (main server only).
+pub(crate) fn extended_status(cmd: &mut Cmd) -> Done {
+    cmd.global_only()?;
+    cmd.settings.extended_status = Some(match cmd.d.args.first().map(|a| a.to_ascii_lowercase()) {
+        Some(a) if a == "on" && cmd.d.args.len() == 1 => true,
+        Some(a) if a == "off" && cmd.d.args.len() == 1 => false,
+        _ => return Err(cmd.error("ExtendedStatus must be On or Off")),
+    });
+    Ok(())
+}

@@ -21,6 +21,7 @@ use crate::hooks::{Flow, Hooks, Need, Phase};
 use crate::http::pages::Detail;
 use crate::http::request::{Head, Parse};
 use crate::modules::core::lookups::RemoteHost;
+use crate::modules::status::board::InProgress;
 use crate::proto::Transport;
 use crate::record::now_us;
 use crate::record::*;
@@ -162,6 +163,11 @@ impl<T: Transport> Connection<T> {
     #[allow(clippy::manual_async_fn)]
     pub(crate) fn run(mut self) -> impl std::future::Future<Output = ()> + Send {
         async move {
+            // mod_status counts the connections open.
+            let _open = self
+                .cfg
+                .status
+                .map(|_| InProgress::start(&crate::modules::status::board::CONNS));
             let mut rx = self.conn.shutdown.receiver();
             let changed = std::pin::pin!(rx.changed());
             wait::register(changed).await;
@@ -196,6 +202,11 @@ impl<T: Transport> Connection<T> {
                             Some(w) => w.clone().acquire_owned().await.ok(),
                             None => None,
                         };
+                        // mod_status: a busy worker while it is served.
+                        let _busy = self
+                            .cfg
+                            .status
+                            .map(|_| InProgress::start(&crate::modules::status::board::BUSY));
                         self.request(p).await
                     }
                 };
