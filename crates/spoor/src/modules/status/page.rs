@@ -63,18 +63,22 @@ fn cpu() -> (f64, f64) {
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
         return (0.0, 0.0);
     }
-    let s = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    // In clock ticks (1/100 s), as httpd's `times()` counts.
+    let s = |t: libc::timeval| (t.tv_sec as f64 * 100.0 + (t.tv_usec / 10_000) as f64) / 100.0;
     (s(u.ru_utime), s(u.ru_stime))
 }
 
-/// A number as httpd's `%g` prints these (no trailing zeros).
+/// A number as APR's `%g` prints these: no trailing zeros, and no zero
+/// before the point (apache2 writes `CPUSystem: .01`).
 fn g(v: f64) -> String {
     let s = format!("{v:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() || s == "-" {
-        "0".into()
-    } else {
-        s.to_string()
+    if s.is_empty() || s == "-" || s == "0" {
+        return "0".into();
+    }
+    match s.strip_prefix("0.") {
+        Some(rest) => format!(".{rest}"),
+        None => s.to_string(),
     }
 }
 
@@ -141,6 +145,12 @@ pub(crate) fn render(r: &Cx, auto: bool, out: &mut Vec<u8>) {
                 g(cpu_u),
                 g(cpu_s)
             ));
+            if cpu_u + cpu_s > 0.0 && uptime > 0 {
+                s.push_str(&format!(
+                    "CPULoad: {}\n",
+                    g((cpu_u + cpu_s) / uptime as f64 * 100.0)
+                ));
+            }
             s.push_str(&format!("Uptime: {uptime}\n"));
             // (httpd leaves out the rates it cannot divide for.)
             if uptime > 0 {
@@ -236,7 +246,9 @@ mod tests {
     fn numbers_as_g() {
         assert_eq!(g(1.0), "1");
         assert_eq!(g(0.0), "0");
-        assert_eq!(g(0.25), "0.25");
+        assert_eq!(g(0.25), ".25");
+        assert_eq!(g(0.01), ".01");
+        assert_eq!(g(1.5), "1.5");
         assert_eq!(g(512.0), "512");
     }
 }
