@@ -76,15 +76,21 @@ pub fn compiled_modules() -> String {
     s
 }
 
-/// `-M`: the modules loaded for a configuration. spoor is one binary, so
-/// every module it implements is loaded and `(static)`, whatever the
-/// `LoadModule` lines say.
-pub fn loaded_modules() -> String {
+/// `-M`: the modules loaded for a configuration, as httpd lists them:
+/// those built into Debian's apache2 `(static)`, then those `loaded`
+/// (`LoadModule` lines, in order) `(shared)`; spoor implements them all
+/// in its one binary.
+pub fn loaded_modules(loaded: &[&str]) -> String {
     let mut s = String::from("Loaded Modules:\n");
-    for m in MODULES {
+    for m in MODULES.iter().filter(|m| m.builtin) {
         s.push(' ');
         s.push_str(m.ident);
         s.push_str(" (static)\n");
+    }
+    for m in loaded {
+        s.push(' ');
+        s.push_str(m);
+        s.push_str(" (shared)\n");
     }
     s
 }

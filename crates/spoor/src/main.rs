@@ -176,6 +176,9 @@ struct Prepared {
     pid_file: Option<PathBuf>,
     /// What becomes of root's privileges.
     plan: Plan,
+    /// The modules the configuration loads with `LoadModule`, in order
+    /// (`-M`).
+    modules: Vec<&'static str>,
 }
 
 /// Loads the configuration the command line names (`-f`, `--wasd`, else
@@ -191,6 +194,7 @@ fn prepare(cli: &Cli, previous: Option<&Config>) -> Result<Prepared, LoadError> 
                     .mpm
                     .listen_backlog
                     .map_or(listeners::DEFAULT_BACKLOG, |b| b as u32),
+                modules: l.settings.loaded.clone(),
                 pid_file: l.settings.pid_file,
                 config: l.config,
                 plan: l.plan,
@@ -202,6 +206,7 @@ fn prepare(cli: &Cli, previous: Option<&Config>) -> Result<Prepared, LoadError> 
                 config: default_config(cli, previous).map_err(LoadError::Other)?,
                 addrs: vec![cli.listen],
                 backlog: listeners::DEFAULT_BACKLOG,
+                modules: Vec::new(),
                 pid_file: None,
                 plan,
             })
@@ -343,7 +348,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (config, addrs, backlog, pid_file, plan) = match loaded {
+    let (config, addrs, backlog, pid_file, plan, modules) = match loaded {
         Ok(p) => {
             if p.addrs.is_empty() && !cli.test_config {
                 eprintln!(
@@ -351,7 +356,7 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::FAILURE;
             }
-            (p.config, p.addrs, p.backlog, p.pid_file, p.plan)
+            (p.config, p.addrs, p.backlog, p.pid_file, p.plan, p.modules)
         }
         Err(e) => {
             let e = e.render();
@@ -379,7 +384,7 @@ fn main() -> ExitCode {
         };
     }
     if cli.list_loaded {
-        print!("{}", spoor::apachectl::loaded_modules());
+        print!("{}", spoor::apachectl::loaded_modules(&modules));
         return ExitCode::SUCCESS;
     }
     if cli.test_config {
