@@ -17,6 +17,7 @@ pub mod log_config;
 pub mod log_forensic;
 pub mod logio;
 pub mod mime;
+pub mod reqtimeout;
 pub mod setenvif;
 pub mod so;
 pub mod unique_id;
@@ -134,6 +135,7 @@ pub const MODULES: &[ModuleDef] = &[
     mime::MIME,
     dir::DIR,
     authz_core::AUTHZ_CORE,
+    reqtimeout::REQTIMEOUT,
 ];
 
 /// Every directive of every module, with the module that owns it, in
