@@ -118,6 +118,8 @@ pub enum Module {
     AuthzCore,
     /// mod_log_forensic (a record that could not be written).
     LogForensic,
+    /// mod_reqtimeout (a request read past its deadline).
+    Reqtimeout,
 }
 
 impl Module {
@@ -128,6 +130,7 @@ impl Module {
             Module::Http => "http",
             Module::AuthzCore => "authz_core",
             Module::LogForensic => "log_forensic",
+            Module::Reqtimeout => "reqtimeout",
         }
     }
 }
@@ -444,11 +447,58 @@ pub fn request_line(
     ah: &str,
     msg: &[&[u8]],
 ) {
+    line(log, ids, module, level, ctx, extra, ah, msg, true);
+}
+
+/// Writes one line about a connection (httpd's `ap_log_cerror`: no
+/// request, so only the connection gets a log id; no referer).
+#[allow(clippy::too_many_arguments)]
+pub fn conn_line(
+    log: &ServerErrorLog,
+    ids: &mut LogIds,
+    module: Module,
+    level: Level,
+    client_ip: &str,
+    client_port: u16,
+    ah: &str,
+    msg: &[&[u8]],
+) {
+    let ctx = Context {
+        client_ip,
+        client_port,
+        request_time_us: 0,
+        referer: &[],
+    };
+    line(
+        log,
+        ids,
+        module,
+        level,
+        &ctx,
+        Extra::default(),
+        ah,
+        msg,
+        false,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn line(
+    log: &ServerErrorLog,
+    ids: &mut LogIds,
+    module: Module,
+    level: Level,
+    ctx: &Context<'_>,
+    extra: Extra<'_>,
+    ah: &str,
+    msg: &[&[u8]],
+    request: bool,
+) {
     if !log.levels.enabled(module, level) {
         return;
     }
     let now = now_us();
-    if ids.request.is_none() {
+    if request && ids.request.is_none() {
         ids.request = Some(make_id(ctx.request_time_us));
     }
     if ids.conn.is_none() {

@@ -16,6 +16,7 @@ use crate::errorlog::ServerErrorLog;
 use crate::http::pages;
 use crate::kept::{keep_if_denied, Kept};
 use crate::mime::MimeTable;
+use crate::modules::reqtimeout::config::{ReadTimeouts, ServerStages};
 use crate::perdir::{opt, Merge, PerDir, Sections};
 use crate::setenv::{LogCondition, ScopeEnv};
 use crate::vhost::Vhosts;
@@ -62,6 +63,8 @@ pub struct ConnSettings {
     pub max_keepalive: u32,
     /// `LimitRequestLine`, `LimitRequestFieldSize`, `LimitRequestFields`.
     pub limits: crate::http::request::Limits,
+    /// mod_reqtimeout's stages (all off unless the module is loaded).
+    pub read: ReadTimeouts,
 }
 
 impl Default for ConnSettings {
@@ -74,13 +77,26 @@ impl Default for ConnSettings {
             keepalive_timeout_set: false,
             max_keepalive: 100,
             limits: Default::default(),
+            read: ReadTimeouts::default(),
         }
     }
 }
 
 impl ConnSettings {
-    /// The settings of `srv` (`None`: the main server itself).
-    fn resolve(main: &crate::config::Server, srv: Option<&crate::config::Server>) -> Self {
+    /// The settings of `srv` (`None`: the main server itself);
+    /// `reqtimeout`: mod_reqtimeout is loaded.
+    fn resolve(
+        main: &crate::config::Server,
+        srv: Option<&crate::config::Server>,
+        reqtimeout: bool,
+    ) -> Self {
+        let read = |stages: ServerStages| {
+            if reqtimeout {
+                ReadTimeouts::resolve(stages)
+            } else {
+                ReadTimeouts::default()
+            }
+        };
         let d = ConnSettings::default();
         let nonzero = |v: Option<Duration>| v.filter(|t| !t.is_zero());
         let main_set = ConnSettings {
@@ -90,6 +106,7 @@ impl ConnSettings {
             keepalive_timeout_set: main.keepalive_timeout.is_some(),
             max_keepalive: main.max_keepalive.unwrap_or(d.max_keepalive),
             limits: crate::config::Limits::resolve(&main.limits, None),
+            read: read(main.reqtimeout),
         };
         let Some(v) = srv else { return main_set };
         ConnSettings {
@@ -99,6 +116,7 @@ impl ConnSettings {
             keepalive_timeout_set: v.keepalive_timeout.is_some(),
             max_keepalive: v.max_keepalive.unwrap_or(main_set.max_keepalive),
             limits: crate::config::Limits::resolve(&main.limits, Some(&v.limits)),
+            read: read(v.reqtimeout.over(main.reqtimeout)),
         }
     }
 }
@@ -334,7 +352,11 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
                 .as_ref()
                 .or(main.wasd_report.as_ref())
                 .map(|r| std::sync::Arc::new(r.clone())),
-            conn: ConnSettings::resolve(main, (i > 0).then_some(srv)),
+            conn: ConnSettings::resolve(
+                main,
+                (i > 0).then_some(srv),
+                settings.loaded.contains(&"reqtimeout_module"),
+            ),
         });
     }
     let mime = match &settings.types_config {

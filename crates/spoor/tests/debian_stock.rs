@@ -29,7 +29,6 @@ const NOT_YET: &[&str] = &[
     "deflate",
     "filter",
     "negotiation",
-    "reqtimeout",
     // Its stock lines say `Require local` (mod_authz_host).
     "status",
 ];

@@ -120,6 +120,8 @@ pub struct Server {
     /// mod_usertrack's server-level state (`CookieExpires`), gathered over
     /// the server and its sections.
     pub usertrack: crate::usertrack::ServerTrack,
+    /// mod_reqtimeout's `RequestReadTimeout` stages written in this server.
+    pub reqtimeout: crate::modules::reqtimeout::config::ServerStages,
     /// Where the `<VirtualHost>` began (for messages).
     pub defined_at: Option<(PathBuf, usize)>,
     /// WASD access tracking for this server (service): `Some` when it

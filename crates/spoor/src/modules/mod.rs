@@ -19,6 +19,7 @@ pub mod log_forensic;
 pub mod logio;
 pub mod mime;
 pub mod mpm;
+pub mod reqtimeout;
 pub mod setenvif;
 pub mod so;
 pub mod status;
@@ -139,6 +140,7 @@ pub const MODULES: &[ModuleDef] = &[
     authz_core::AUTHZ_CORE,
     alias::ALIAS,
     status::STATUS,
+    reqtimeout::REQTIMEOUT,
     mpm::EVENT,
     mpm::WORKER,
     mpm::PREFORK,

@@ -40,6 +40,30 @@ impl Cx {
         crate::errorlog::request_line(log, ids, module, level, &ctx, extra, ah, &[&text]);
     }
 
+    /// Writes one error-log line about the connection (httpd's
+    /// `ap_log_cerror`): the base server's log and levels, no request id,
+    /// no referer.
+    pub(crate) fn conn_elog(&mut self, module: Module, level: Level, ah: &str, msg: &[&[u8]]) {
+        let log = &self.cfg.servers[self.conn.base].errorlog;
+        let (ip, port) = (&self.conn.client_ip, self.conn.client_port);
+        crate::errorlog::conn_line(log, &mut self.ids, module, level, ip, port, ah, msg);
+    }
+
+    /// mod_reqtimeout's AH01382 when a read of the stage under its
+    /// deadline failed on time (its own deadline or `Timeout`).
+    pub(crate) fn read_timeout_log(&mut self) {
+        let word = self.conn.rt.kind().word();
+        if word.is_empty() {
+            return;
+        }
+        self.conn_elog(
+            Module::Reqtimeout,
+            Level::Info,
+            "AH01382",
+            &[b"Request ", word.as_bytes(), b" read timeout"],
+        );
+    }
+
     /// A request head refused while reading it (414, 400).
     pub(crate) fn head_error_log(&mut self, e: HeadError) {
         let (level, ah, text): (_, &str, &[u8]) = match e {

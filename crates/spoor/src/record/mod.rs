@@ -176,6 +176,8 @@ pub(crate) struct ConnRec {
     pub(crate) timeout: Duration,
     /// The wait for the next request on a kept connection.
     pub(crate) ka_wait: Duration,
+    /// mod_reqtimeout's deadline for the stage being read (head, body).
+    pub(crate) rt: crate::modules::reqtimeout::clock::ReadClock,
 }
 
 /// The request record (httpd's `request_rec`), with the connection's

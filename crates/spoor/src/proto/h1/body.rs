@@ -64,6 +64,7 @@ impl<T: Transport> Connection<T> {
             }
             self.conn.bytes_out += msg.len() as u64;
         }
+        self.begin_body_clock();
         loop {
             // Consume what is buffered.
             let avail = &self.buf[self.pos..self.end];
@@ -104,9 +105,17 @@ impl<T: Transport> Connection<T> {
             };
             self.pos += used;
             self.conn.bytes_in += used as u64;
+            self.conn.rt.extend(used);
             if left == 0 {
                 return Ok(());
             }
+            // mod_reqtimeout checks its deadline before every read; the
+            // wait lasts at most the time left (at least a second) and
+            // `Timeout`.
+            if self.conn.rt.active() && !self.conn.rt.check(tokio::time::Instant::now()) {
+                return Err(BodyError::Timeout);
+            }
+            let limit = self.conn.rt.limit(self.cx.conn.timeout);
             // Keep the head in place; reuse the space after it.
             self.end = body_start;
             self.pos = body_start;
@@ -114,7 +123,7 @@ impl<T: Transport> Connection<T> {
                 self.cx.buf.resize(self.cx.buf.len() + READ_BUF, 0);
             }
             let buf = &mut self.cx.buf[self.cx.end..];
-            let read = wait::read(&mut self.stream, &mut self.timer, self.cx.conn.timeout, buf);
+            let read = wait::read(&mut self.stream, &mut self.timer, limit, buf);
             match read.await {
                 Some(Ok(n)) if n > 0 => self.end += n,
                 Some(Ok(_)) => {
@@ -124,7 +133,8 @@ impl<T: Transport> Connection<T> {
                     self.reply.body_eof = true;
                     return Err(BodyError::Bad);
                 }
-                // The chosen server's Timeout passed: httpd answers 408.
+                // The chosen server's Timeout (or mod_reqtimeout's
+                // deadline) passed: httpd answers 408.
                 None => return Err(BodyError::Timeout),
                 Some(Err(_)) => {
                     self.reply.aborted = true;
@@ -132,5 +142,24 @@ impl<T: Transport> Connection<T> {
                 }
             }
         }
+    }
+
+    /// mod_reqtimeout's body stage starts with the body's first read:
+    /// the request's server's `body=` setting, if the connection's base
+    /// server enables the module (never for CONNECT).
+    fn begin_body_clock(&mut self) {
+        use crate::modules::reqtimeout::clock::Kind;
+        let read = self.cfg.servers[self.reply.server].conn.read;
+        let connect = self
+            .head
+            .method
+            .clone()
+            .is_some_and(|m| &self.buf[m] == b"CONNECT");
+        if !self.cfg.servers[self.conn.base].conn.read.enabled || connect {
+            self.conn.rt.stop();
+            return;
+        }
+        self.conn.rt.begin(Kind::Body, read.body);
+        self.conn.rt.start(tokio::time::Instant::now());
     }
 }

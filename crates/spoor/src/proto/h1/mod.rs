@@ -144,6 +144,7 @@ impl<T: Transport> Connection<T> {
                 base,
                 timeout: base_conn.timeout,
                 ka_wait: base_conn.keepalive_timeout,
+                rt: Default::default(),
             },
         };
         Connection {
@@ -240,7 +241,9 @@ impl<T: Transport> Connection<T> {
 
     /// Reads until a request head is complete or refused.
     pub(crate) async fn read_head(&mut self) -> HeadWait {
-        let limits = self.cfg.servers[self.conn.base].conn.limits;
+        let base = self.cfg.servers[self.conn.base].conn;
+        let limits = base.limits;
+        self.begin_head_clock(base.read);
         loop {
             if self.end > self.pos {
                 match self
@@ -250,8 +253,14 @@ impl<T: Transport> Connection<T> {
                 {
                     Parse::Partial => {}
                     Parse::Error(_) if self.head.short && self.read_ready() => continue,
-                    p => return HeadWait::Parsed(p),
+                    p => {
+                        self.conn.rt.stop();
+                        return HeadWait::Parsed(p);
+                    }
                 }
+            }
+            if self.conn.rt.expired() {
+                return HeadWait::Timeout;
             }
             let idle = self.end == self.pos;
             if idle && self.conn.shutdown.stopping() {
@@ -269,13 +278,14 @@ impl<T: Transport> Connection<T> {
                 let n = (self.buf.len() * 2).min(READ_BUF_MAX);
                 self.buf.resize(n, 0);
             }
+            // Within mod_reqtimeout's deadline, if it has one.
             let limit = if idle && self.conn.served > 0 {
                 self.conn.ka_wait
             } else if self.line_read() {
                 // Header fields: the base server's Timeout.
-                self.cfg.servers[self.conn.base].conn.timeout
+                self.conn.rt.limit(base.timeout)
             } else {
-                self.conn.timeout
+                self.conn.rt.limit(self.conn.timeout)
             };
             // A wait for the next request also ends when the server stops.
             let (stream, stop) = (&mut self.stream, &self.cx.conn.shutdown);
@@ -291,11 +301,54 @@ impl<T: Transport> Connection<T> {
             .await;
             match r {
                 Some(None) | Some(Some(Ok(0))) | Some(Some(Err(_))) => return HeadWait::Closed,
-                Some(Some(Ok(n))) => self.end += n,
+                Some(Some(Ok(n))) => {
+                    self.end += n;
+                    if !self.head_clock_read(self.end - n) {
+                        return HeadWait::Timeout;
+                    }
+                }
                 None if idle && self.conn.served > 0 => return HeadWait::Closed,
                 None => return HeadWait::Timeout,
             }
         }
+    }
+
+    /// mod_reqtimeout's header stage for the next request, with the base
+    /// server's settings: on a new connection its clock starts now, on a
+    /// kept one when the request's first byte is there (bytes already
+    /// read, pipelined, count as arriving now).
+    fn begin_head_clock(&mut self, read: crate::modules::reqtimeout::config::ReadTimeouts) {
+        use crate::modules::reqtimeout::clock::Kind;
+        if !read.enabled {
+            self.conn.rt.stop();
+            return;
+        }
+        self.conn.rt.begin(Kind::Header, read.header);
+        if !self.conn.rt.active() {
+            return;
+        }
+        if self.end > self.pos {
+            self.head_clock_read(self.pos);
+        } else if self.conn.served == 0 {
+            self.conn.rt.start(tokio::time::Instant::now());
+        }
+    }
+
+    /// Head bytes `from..end` have just been read: mod_reqtimeout's check
+    /// and MinRate. False when its deadline had passed before they came
+    /// (httpd does not read them: they are dropped, uncounted).
+    fn head_clock_read(&mut self, from: usize) -> bool {
+        if !self.conn.rt.active() {
+            return true;
+        }
+        let now = tokio::time::Instant::now();
+        self.conn.rt.start(now);
+        let cx = &mut self.cx;
+        if cx.conn.rt.head_chunk(now, &cx.buf[from..cx.end]) {
+            return true;
+        }
+        self.end = from;
+        false
     }
 
     /// Whether the unconsumed bytes hold a complete request line (after
@@ -328,6 +381,9 @@ impl<T: Transport> Connection<T> {
             match self.stream.try_read(&mut self.cx.buf[self.cx.end..]) {
                 Ok(n) if n > 0 => {
                     self.end += n;
+                    if !self.head_clock_read(self.end - n) {
+                        return got;
+                    }
                     got = true;
                 }
                 _ => return got,
@@ -352,6 +408,8 @@ impl<T: Transport> Connection<T> {
             ..Reply::default()
         };
         self.new_request();
+        self.read_timeout_log();
+        self.conn.rt.stop();
         self.uri.clear();
         // Re-parse to learn how far the head got (fields httpd stored
         // are logged).
@@ -392,7 +450,7 @@ impl<T: Transport> Connection<T> {
         let limit = if self.conn.served > 0 {
             self.conn.ka_wait
         } else {
-            self.conn.timeout
+            self.conn.rt.limit(self.conn.timeout)
         };
         let (stream, stop) = (&self.stream, &self.cx.conn.shutdown);
         let r = wait::timed(&mut self.timer, limit, |cx| {

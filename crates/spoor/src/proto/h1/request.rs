@@ -229,6 +229,10 @@ impl<T: Transport> Connection<T> {
         // The request body is read and thrown away before answering, so
         // the connection can stay open.
         let read = self.discard_body(body_start, expect_continue).await;
+        if matches!(read, Err(BodyError::Timeout)) {
+            self.read_timeout_log();
+        }
+        self.conn.rt.stop();
         if read.is_err()
             && !early_answer
             && !denied
