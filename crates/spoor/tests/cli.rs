@@ -190,6 +190,7 @@ fn directive_list_as_apache() {
         "mime",
         "dir",
         "authz_core",
+        "reqtimeout",
     ] {
         conf.push_str(&format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"));
     }
