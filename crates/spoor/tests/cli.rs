@@ -196,6 +196,7 @@ fn directive_list_as_apache() {
         "dir",
         "authz_core",
         "alias",
+        "reqtimeout",
     ] {
         conf.push_str(&format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"));
     }
