@@ -116,6 +116,8 @@ pub enum Module {
     Http,
     /// mod_authz_core (`Require`).
     AuthzCore,
+    /// mod_access_compat (`Allow`, `Deny`).
+    AccessCompat,
     /// mod_log_forensic (a record that could not be written).
     LogForensic,
 }
@@ -127,6 +129,7 @@ impl Module {
             Module::Core => "core",
             Module::Http => "http",
             Module::AuthzCore => "authz_core",
+            Module::AccessCompat => "access_compat",
             Module::LogForensic => "log_forensic",
         }
     }

@@ -23,7 +23,7 @@ use spoor_log::wasd_track::TrackSettings;
 use spoor_log::{Escaping, Format};
 
 use super::{Config, ConfigError, Directive};
-use crate::modules::{module, Context, Parse};
+use crate::modules::{module, Context, DirectiveDef, Parse};
 use crate::perdir::DirScope;
 pub use crate::perdir::{PerDir, Section, SectionKind};
 use crate::privileges::IdSetting;
@@ -237,6 +237,12 @@ pub struct Settings {
     /// A WASD configuration's services, mapping rules and content types
     /// (`spoor --wasd`); `None` for the Apache dialect.
     pub wasd: Option<crate::wasd::WasdSite>,
+    /// Failures of the checks httpd makes once the whole configuration is
+    /// read (mod_authz_core's AH01624), in the order found; the first is
+    /// the error.
+    pub check_errors: Vec<String>,
+    /// `<RequireAll>`-like containers open while reading (mod_authz_core).
+    pub authz_depth: usize,
 }
 
 /// A log as one server uses it: which log line, and the compiled format
@@ -428,6 +434,9 @@ impl Settings {
             s.apply(d, Scope::Main, &mut main)?;
         }
         s.main = main;
+        if let Some(m) = s.check_errors.first() {
+            return Err(ConfigError::check(m.clone()));
+        }
         Ok(s)
     }
 
@@ -449,6 +458,8 @@ impl Settings {
             warnings: Vec::new(),
             log_exclude_hosts: HostPatterns::default(),
             wasd: None,
+            check_errors: Vec::new(),
+            authz_depth: 0,
         }
     }
 
@@ -473,7 +484,11 @@ impl Settings {
         srv: &mut Server,
     ) -> Result<(), ConfigError> {
         let name = d.name.to_ascii_lowercase();
-        let def = crate::modules::directive(&name);
+        let def = if d.section {
+            crate::modules::directive(&format!("<{name}"))
+        } else {
+            crate::modules::directive(&name)
+        };
         if let Some((m, _)) = def {
             // As httpd: the directive of a module not loaded is unknown.
             if !m.builtin && !self.loaded.contains(&m.ident) {
@@ -483,7 +498,20 @@ impl Settings {
         if let Some(why) = not_yet(d, &name, scope) {
             return Err(ConfigError::directive(d, why));
         }
-        if d.section {
+        // A module's own section (`<RequireAll>`) is its parse function's;
+        // the model walks the others.
+        if d.section
+            && !matches!(
+                def,
+                Some((
+                    _,
+                    DirectiveDef {
+                        parse: Parse::Fn(_),
+                        ..
+                    }
+                ))
+            )
+        {
             return self.section(d, &name, scope, srv);
         }
         let Some((_, def)) = def else {

@@ -9,7 +9,9 @@
 //! the list touches only that file; its request-phase hooks are in
 //! `<name>/hooks.rs` ([`crate::hooks`], listed in `server::hook_modules`).
 
+pub mod access_compat;
 pub mod authz_core;
+pub mod authz_host;
 pub mod core;
 pub mod dir;
 pub mod env;
@@ -134,6 +136,8 @@ pub const MODULES: &[ModuleDef] = &[
     mime::MIME,
     dir::DIR,
     authz_core::AUTHZ_CORE,
+    authz_host::AUTHZ_HOST,
+    access_compat::ACCESS_COMPAT,
 ];
 
 /// Every directive of every module, with the module that owns it, in

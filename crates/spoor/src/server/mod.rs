@@ -116,6 +116,7 @@ pub(crate) fn hook_modules() -> &'static [&'static dyn Module] {
         &m::setenvif::hooks::SetEnvIf,
         &m::wasd::hooks::Wasd,
         &m::core::hooks::Core,
+        &m::access_compat::hooks::AccessCompat,
         &m::authz_core::hooks::AuthzCore,
         &m::env::hooks::Env,
         &m::usertrack::hooks::UserTrack,

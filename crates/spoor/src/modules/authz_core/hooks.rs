@@ -1,10 +1,16 @@
-//! mod_authz_core's hook: `Require` of the sections that matched.
+//! mod_authz_core's hook: the `Require` tree of the sections that
+//! matched (with mod_authz_host's providers).
 
-use crate::hooks::{Flow, Module, Phase, Phases};
+use std::os::unix::ffi::OsStrExt;
+
+use super::dirconf::{AuthzDir, Client, Verdict};
+use crate::errorlog::{Extra, Level, Module as LogModule};
+use crate::hooks::{Flow, Module, Need, Phase, Phases, LAST};
+use crate::perdir::PerDir;
 use crate::record::Cx;
 use crate::site::Config;
 
-/// mod_authz_core (`Require all granted|denied`).
+/// mod_authz_core.
 pub(crate) struct AuthzCore;
 
 impl Module for AuthzCore {
@@ -21,7 +27,113 @@ impl Module for AuthzCore {
         }
     }
 
+    /// httpd hooks `Require` into the hook after the access checker
+    /// (`access_checker_ex`), last: after mod_access_compat.
+    fn order(&self, _p: Phase) -> i8 {
+        LAST
+    }
+
     fn access_checker(&self, r: &mut Cx) -> Flow {
-        r.access_check()
+        if r.uri == b"*"
+            || r.reply.satisfied_any
+            || !r.cfg.servers[r.reply.server].sections.has_sections()
+        {
+            return Flow::Declined;
+        }
+        let dir = r.dir.clone();
+        match r.authz_allows(&dir.authz, true) {
+            Ok(true) => Flow::Declined,
+            Ok(false) => {
+                r.reply.access_denied = true;
+                r.reply.filename = true;
+                Flow::Status(403)
+            }
+            Err(need) => Flow::Need(need),
+        }
+    }
+}
+
+impl Cx {
+    /// Evaluates `authz` for the request: true when it grants or has no
+    /// `Require`; a refusal is logged (AH01630, and the AH01626 debug
+    /// lines of each node evaluated). A lookup not done yet is asked for
+    /// when `may_wait`, else counts as failed.
+    pub(crate) fn authz_allows(&mut self, authz: &AuthzDir, may_wait: bool) -> Result<bool, Need> {
+        let Some(root) = &authz.section else {
+            return Ok(true);
+        };
+        let debug = self.cfg.servers[self.reply.server]
+            .errorlog
+            .levels
+            .enabled(LogModule::AuthzCore, Level::Debug);
+        let mut lines = Vec::new();
+        let client = Client {
+            ip: self.conn.peer_ip,
+            local: self.conn.local_addr,
+            host: self.double_reverse_name(),
+            forward: &self.reply.forward_dns,
+            may_wait,
+            host_pending: self.double_reverse_pending(),
+        };
+        let verdict = root.eval(&client, &mut |n, v| {
+            if debug {
+                lines.push(format!(
+                    "authorization result of {}: {}",
+                    n.describe(),
+                    v.word()
+                ));
+            }
+        })?;
+        for l in lines {
+            let src = Extra::src("mod_authz_core.c(815)");
+            self.elog(
+                LogModule::AuthzCore,
+                Level::Debug,
+                src,
+                "AH01626",
+                |_, m| {
+                    m.extend_from_slice(l.as_bytes());
+                },
+            );
+        }
+        if verdict == Verdict::Granted {
+            return Ok(true);
+        }
+        self.denied_log();
+        Ok(false)
+    }
+
+    /// The access check of a sub-request (a `DirectoryIndex` candidate)
+    /// under its settings `sub`: mod_access_compat, then `Require`, as
+    /// `Satisfy` combines them. A sub-request cannot wait for a lookup:
+    /// a name not looked up yet counts as none.
+    pub(crate) fn sub_access(&mut self, sub: &PerDir) -> bool {
+        if let Some(conf) = sub.access.conf.clone() {
+            let allowed = self.compat_allowed(&conf, false).unwrap_or(false);
+            if !allowed {
+                self.compat_denied_log();
+            }
+            match conf.satisfy {
+                super::super::access_compat::dirconf::Satisfy::Any if allowed => return true,
+                super::super::access_compat::dirconf::Satisfy::Any => {}
+                _ if !allowed => return false,
+                _ => {}
+            }
+        }
+        self.authz_allows(&sub.authz, false).unwrap_or(false)
+    }
+
+    /// mod_authz_core's AH01630 line for the file in `self.path`.
+    pub(crate) fn denied_log(&mut self) {
+        self.elog(
+            LogModule::AuthzCore,
+            Level::Error,
+            Extra::default(),
+            "AH01630",
+            |c, m| {
+                m.extend_from_slice(b"client denied by server configuration: ");
+                m.extend_from_slice(c.path.as_os_str().as_bytes());
+            },
+        );
     }
 }
