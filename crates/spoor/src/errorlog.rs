@@ -118,6 +118,8 @@ pub enum Module {
     AuthzCore,
     /// mod_access_compat (`Allow`, `Deny`).
     AccessCompat,
+    /// mod_authz_host (`Require host` without a client name).
+    AuthzHost,
     /// mod_log_forensic (a record that could not be written).
     LogForensic,
 }
@@ -130,6 +132,7 @@ impl Module {
             Module::Http => "http",
             Module::AuthzCore => "authz_core",
             Module::AccessCompat => "access_compat",
+            Module::AuthzHost => "authz_host",
             Module::LogForensic => "log_forensic",
         }
     }

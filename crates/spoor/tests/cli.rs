@@ -190,6 +190,8 @@ fn directive_list_as_apache() {
         "mime",
         "dir",
         "authz_core",
+        "authz_host",
+        "access_compat",
     ] {
         conf.push_str(&format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"));
     }

@@ -450,6 +450,7 @@ pub const GROUPS: &[&str] = &[
     "DIFF_ERRDOC",
     "DIFF_SYMLINKS",
     "DIFF_RANGES",
+    "DIFF_AUTHZ",
 ];
 
 fn conf_quote(s: &str) -> String {

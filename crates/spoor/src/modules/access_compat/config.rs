@@ -13,25 +13,25 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
         name: "order",
         context: Context::Inside,
         parse: Parse::Fn(order),
-        about: "'allow,deny', 'deny,allow', or 'mutual-failure'",
+        about: "Which of Allow and Deny is applied last",
     },
     DirectiveDef {
         name: "allow",
         context: Context::Inside,
         parse: Parse::Fn(allow_deny),
-        about: "'from' followed by hostnames or IP-address wildcards",
+        about: "Clients let in: from all, addresses, ranges, host names, env=VAR",
     },
     DirectiveDef {
         name: "deny",
         context: Context::Inside,
         parse: Parse::Fn(allow_deny),
-        about: "'from' followed by hostnames or IP-address wildcards",
+        about: "Clients refused: from all, addresses, ranges, host names, env=VAR",
     },
     DirectiveDef {
         name: "Satisfy",
         context: Context::Inside,
         parse: Parse::Fn(satisfy),
-        about: "access policy if both allow and require used ('all' or 'any')",
+        about: "Whether both the host rules and Require must pass, or either",
     },
 ];
 

@@ -116,7 +116,8 @@ impl Node {
     }
 
     /// How httpd names the node in its messages (`Require not ip 10.1`,
-    /// `<RequireNone>`, `AuthMerging And`).
+    /// `<RequireNone>`; a merge by `AuthMerging And` is `AuthMerging
+    /// All`, by `Or` `AuthMerging Any`).
     pub fn describe(&self) -> String {
         match &self.kind {
             Kind::Line(p, rest) => {
@@ -132,7 +133,7 @@ impl Node {
             }
             Kind::Group {
                 and, merged: true, ..
-            } => format!("AuthMerging {}", if *and { "And" } else { "Or" }),
+            } => format!("AuthMerging {}", if *and { "All" } else { "Any" }),
             Kind::Group { and, .. } => match (self.negate, and) {
                 (false, true) => "<RequireAll>".into(),
                 (false, false) => "<RequireAny>".into(),
@@ -168,17 +169,22 @@ impl Node {
 
     /// Evaluates the tree as httpd does (a container stops at the first
     /// child that decides it); `on_result` sees each node evaluated and
-    /// its verdict, children first (httpd's AH01626 debug lines). A line
+    /// its verdict, children first (httpd's AH01626 debug lines), and
+    /// with `None` a `host` line that found no client name (AH01753,
+    /// before that line's verdict). A line
     /// that needs a lookup not done yet stops it with that need (the
     /// evaluation is then repeated from the start once it is done).
     pub(crate) fn eval(
         &self,
         c: &Client<'_>,
-        on_result: &mut dyn FnMut(&Node, Verdict),
+        on_result: &mut dyn FnMut(&Node, Option<Verdict>),
     ) -> Result<Verdict, Need> {
         let v = match &self.kind {
             Kind::Line(p, _) => {
                 let v = c.check(p)?;
+                if matches!(p, Provider::Host(_)) && c.host.is_none() {
+                    on_result(self, None);
+                }
                 if self.negate {
                     v.negated()
                 } else {
@@ -212,7 +218,7 @@ impl Node {
                 }
             }
         };
-        on_result(self, v);
+        on_result(self, Some(v));
         Ok(v)
     }
 }
@@ -389,7 +395,13 @@ mod tests {
     fn evaluation_as_httpd() {
         let c = client("10.1.2.3");
         let mut seen = Vec::new();
-        let mut log = |n: &Node, v: Verdict| seen.push(format!("{} {}", n.describe(), v.word()));
+        let mut log = |n: &Node, v: Option<Verdict>| {
+            seen.push(format!(
+                "{} {}",
+                n.describe(),
+                v.map_or("no name", Verdict::word)
+            ))
+        };
         // RequireAll: ip 10/8 and not ip 10.1/16: denied.
         let t = group(
             true,
@@ -415,7 +427,13 @@ mod tests {
         );
         // RequireAny stops at the first grant.
         seen.clear();
-        let mut log = |n: &Node, v: Verdict| seen.push(format!("{} {}", n.describe(), v.word()));
+        let mut log = |n: &Node, v: Option<Verdict>| {
+            seen.push(format!(
+                "{} {}",
+                n.describe(),
+                v.map_or("no name", Verdict::word)
+            ))
+        };
         let t = group(
             false,
             false,

@@ -3,7 +3,7 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use super::dirconf::{AuthzDir, Client, Verdict};
+use super::dirconf::{AuthzDir, Client, Kind, Verdict};
 use crate::errorlog::{Extra, Level, Module as LogModule};
 use crate::hooks::{Flow, Module, Need, Phase, Phases, LAST};
 use crate::perdir::PerDir;
@@ -60,6 +60,16 @@ impl Cx {
     /// when `may_wait`, else counts as failed.
     pub(crate) fn authz_allows(&mut self, authz: &AuthzDir, may_wait: bool) -> Result<bool, Need> {
         let Some(root) = &authz.section else {
+            let src = Extra::src("mod_authz_core.c(843)");
+            self.elog(
+                LogModule::AuthzCore,
+                Level::Debug,
+                src,
+                "AH01628",
+                |_, m| {
+                    m.extend_from_slice(b"authorization result: granted (no directives)");
+                },
+            );
             return Ok(true);
         };
         let debug = self.cfg.servers[self.reply.server]
@@ -75,26 +85,40 @@ impl Cx {
             may_wait,
             host_pending: self.double_reverse_pending(),
         };
-        let verdict = root.eval(&client, &mut |n, v| {
-            if debug {
-                lines.push(format!(
-                    "authorization result of {}: {}",
-                    n.describe(),
-                    v.word()
-                ));
+        let verdict = root.eval(&client, &mut |n, v| match v {
+            Some(v) if debug => {
+                let text = format!("authorization result of {}: {}", n.describe(), v.word());
+                lines.push((true, text));
+            }
+            Some(_) => {}
+            None => {
+                if let Kind::Line(_, rest) = &n.kind {
+                    lines.push((false, rest.clone()));
+                }
             }
         })?;
-        for l in lines {
-            let src = Extra::src("mod_authz_core.c(815)");
-            self.elog(
-                LogModule::AuthzCore,
-                Level::Debug,
-                src,
-                "AH01626",
-                |_, m| {
-                    m.extend_from_slice(l.as_bytes());
-                },
-            );
+        for (result, text) in lines {
+            if result {
+                let src = Extra::src("mod_authz_core.c(815)");
+                self.elog(
+                    LogModule::AuthzCore,
+                    Level::Debug,
+                    src,
+                    "AH01626",
+                    |_, m| {
+                        m.extend_from_slice(text.as_bytes());
+                    },
+                );
+            } else {
+                let e = Extra::default();
+                self.elog(LogModule::AuthzHost, Level::Error, e, "AH01753", |c, m| {
+                    m.extend_from_slice(b"access check of '");
+                    m.extend_from_slice(text.as_bytes());
+                    m.extend_from_slice(b"' to ");
+                    m.extend_from_slice(&c.uri);
+                    m.extend_from_slice(b" failed, reason: unable to get the remote host name");
+                });
+            }
         }
         if verdict == Verdict::Granted {
             return Ok(true);
