@@ -385,6 +385,8 @@ fn providers_need_their_module_and_expressions_are_refused() {
         e.contains("Require host with an expression (%{HTTP_HOST}) is not supported by spoor yet"),
         "{e}"
     );
+    let e = check("<Limit GET>\nRequire all denied\n</Limit>");
+    assert!(e.contains("<Limit is not supported by spoor yet"), "{e}");
     let e = check("AuthzSendForbiddenOnFailure On");
     assert!(
         e.contains("AuthzSendForbiddenOnFailure is not supported by spoor yet"),

@@ -774,6 +774,9 @@ impl Settings {
 fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
     let unsupported = match name {
         "loglevel" => scope == Scope::Dir,
+        // Per-method sections (core): `Require`, `Allow`… inside them
+        // apply to some methods only.
+        "limit" | "limitexcept" => d.section,
         _ => false,
     };
     unsupported.then(|| {
