@@ -528,7 +528,7 @@ mod tests {
         };
         let m = AuthzDir::merge(&base, &or);
         let root = m.section.unwrap();
-        assert_eq!(root.describe(), "AuthMerging Or");
+        assert_eq!(root.describe(), "AuthMerging Any");
         assert_eq!(
             root.eval(&client("1.1.1.1"), &mut |_, _| {}).unwrap(),
             Verdict::Granted
