@@ -121,6 +121,26 @@ const SECTIONS: &[(&str, &str)] = &[
     ("cn/sub", "Satisfy Any\nRequire all denied"),
     ("cn/req", "Require all granted"),
     ("anydeny", "Satisfy any\nDeny from all"),
+    // Sections of every kind merged: a regex <DirectoryMatch> (below),
+    // the host's <Files "g.txt">, and <Location>s with AuthMerging.
+    ("dm", "SetEnv AZ_INHERIT dm"),
+    ("dm/and", "AuthMerging And\nRequire ip 127.0.0.2 127.0.0.9"),
+    ("dm/or", "AuthMerging Or\nRequire ip 127.0.1.5"),
+    // A refusal answered by a local ErrorDocument that is itself under
+    // access control.
+    (
+        "ed",
+        "Require ip 127.0.0.2\nErrorDocument 403 /az/ip1/f.txt",
+    ),
+    (
+        "edcompat",
+        "Order Allow,Deny\nAllow from 127.0.0.2\nErrorDocument 403 /az/deny/f.txt",
+    ),
+    // The host's SetEnvIf (before the sections) sets what env= tests.
+    (
+        "envsrv",
+        "Order Allow,Deny\nAllow from env=AZ_HOST_ONE env=AZ_HOST_NINE",
+    ),
     (
         "idx",
         "DirectoryIndex a.html b.html\n\
@@ -135,6 +155,9 @@ pub fn docs() -> Vec<(String, Vec<u8>)> {
         .map(|(p, _)| (format!("az/{p}/f.txt"), format!("az {p}\n").into_bytes()))
         .collect();
     v.push(("az/idx/a.html".into(), b"<p>a</p>\n".to_vec()));
+    for d in ["dm", "dm/and", "dm/or"] {
+        v.push((format!("az/{d}/g.txt"), b"g\n".to_vec()));
+    }
     v.push(("az/idx/b.html".into(), b"<p>b</p>\n".to_vec()));
     v
 }
@@ -153,7 +176,11 @@ pub fn config(modules: &str) -> String {
          ErrorLog logs/elog_az.log\n\
          LogLevel warn authz_core:debug\n\
          CustomLog logs/az.log \"%h %a %>s %U %{{AZ_INHERIT}}e\"\n\
-         <Files \"a.html\">\nRequire ip 127.0.0.2\n</Files>\n"
+         SetEnvIf Remote_Addr \"^127\\.0\\.0\\.1$\" AZ_HOST_ONE\n\
+         SetEnvIf Remote_Addr \"\\.9$\" AZ_HOST_NINE\n\
+         <Files \"a.html\">\nRequire ip 127.0.0.2\n</Files>\n\
+         <Files \"g.txt\">\nRequire ip 127.0.0.9 127.0.1.5\n</Files>\n\
+         <DirectoryMatch \"/htdocs/az/dm\">\nRequire ip 127.0.0.1 127.0.0.2\n</DirectoryMatch>\n"
     );
     for (p, body) in SECTIONS {
         c.push_str(&format!("<Location /az/{p}>\n{body}\n</Location>\n"));
@@ -183,6 +210,18 @@ pub fn cases() -> Vec<Case> {
             let line = format!("GET /az/{p}/f.txt HTTP/1.1");
             v.push(Case {
                 name: format!("authz {p} from {from}"),
+                addr: 1,
+                steps: vec![rq(line.as_bytes(), &[b"Host: az.test"], b"")],
+                records: 1,
+                hold: false,
+            });
+        }
+    }
+    for p in ["dm", "dm/and", "dm/or"] {
+        for from in CLIENTS {
+            let line = format!("GET /az/{p}/g.txt HTTP/1.1");
+            v.push(Case {
+                name: format!("authz {p} g.txt from {from}"),
                 addr: 1,
                 steps: vec![rq(line.as_bytes(), &[b"Host: az.test"], b"")],
                 records: 1,

@@ -40,8 +40,9 @@ impl Module for AuthzCore {
         {
             return Flow::Declined;
         }
-        let dir = r.dir.clone();
-        match r.authz_allows(&dir.authz, true) {
+        // (The tree's own count is touched, not the shared settings'.)
+        let authz = r.dir.authz.clone();
+        match r.authz_allows(&authz, true) {
             Ok(true) => Flow::Declined,
             Ok(false) => {
                 r.reply.access_denied = true;
