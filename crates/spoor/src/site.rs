@@ -342,6 +342,7 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
         unique_ids: settings.unique_id,
         wasd: settings.wasd.clone().map(std::sync::Arc::new),
         banner: crate::http::pages::banner(settings.tokens),
+        methods: settings.methods.clone(),
     })
 }
 
@@ -368,6 +369,9 @@ pub struct Config {
     /// The server's name and version as `ServerTokens` shows them (the
     /// `Server` header and `ServerSignature` footers).
     pub banner: String,
+    /// Methods a `<Limit>` named that httpd does not know by itself: httpd
+    /// registers them, and answers them 405 instead of 501.
+    pub methods: Vec<String>,
 }
 
 impl Config {
@@ -405,6 +409,7 @@ impl Config {
             unique_ids: false,
             wasd: None,
             banner: pages::banner(Default::default()),
+            methods: Vec::new(),
         }
     }
 }

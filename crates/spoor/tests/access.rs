@@ -299,6 +299,19 @@ fn access_directives_as_apache2_t() {
         "Satisfy",
         "Satisfy foo",
         "Satisfy ANY\nOrder Allow,Deny\nAllow from env=x env=!y all 10.1 10.0.0.0/8 example.com\nDeny from 2001:db8::/32",
+        "<Limit>\n</Limit>",
+        "<LimitExcept>\n</LimitExcept>",
+        "<Limit TRACE>\nRequire all denied\n</Limit>",
+        "<LimitExcept TRACE>\nRequire all denied\n</LimitExcept>",
+        "<Limit GET>\n<Limit POST>\nRequire all denied\n</Limit>\n</Limit>",
+        "<LimitExcept GET>\n<LimitExcept POST>\nRequire all denied\n</LimitExcept>\n</LimitExcept>",
+        "<LimitExcept GET>\n<Limit GET>\nRequire all denied\n</Limit>\n</LimitExcept>",
+        "<Limit GET>\n<Limit GET POST>\nRequire all denied\n</Limit>\n</Limit>",
+        "<Limit GET>\n<Limit HEAD>\nRequire all denied\n</Limit>\n</Limit>",
+        "<Limit GET>\n<RequireAll>\n<Limit POST>\nRequire all denied\n</Limit>\n</RequireAll>\n</Limit>",
+        "<Limit GET>\n<Files x>\n</Files>\n</Limit>",
+        "<Limit get HEAD FOO>\nRequire all denied\nOrder allow,deny\nSatisfy any\nAllow from 10.1\n</Limit>\n<LimitExcept GET POST>\nRequire not ip 1.2.3.4\n</LimitExcept>",
+        "<Limit POST>\n<RequireAll>\nRequire not ip 1.2.3.4\n</RequireAll>\n</Limit>",
     ];
     let outside = [
         "<RequireAll>\nRequire all granted\n</RequireAll>",
@@ -310,6 +323,8 @@ fn access_directives_as_apache2_t() {
         "<VirtualHost *:80>\n<RequireAny>\nRequire all granted\n</RequireAny>\n</VirtualHost>",
         "<VirtualHost *:80>\nRequire all granted\n</VirtualHost>",
         "<VirtualHost *:80>\nDeny from all\n</VirtualHost>",
+        "<Limit GET>\nRequire all denied\n</Limit>",
+        "<VirtualHost *:80>\n<LimitExcept GET>\nRequire all denied\n</LimitExcept>\n</VirtualHost>",
     ];
     let texts = snippets
         .iter()
@@ -385,8 +400,6 @@ fn providers_need_their_module_and_expressions_are_refused() {
         e.contains("Require host with an expression (%{HTTP_HOST}) is not supported by spoor yet"),
         "{e}"
     );
-    let e = check("<Limit GET>\nRequire all denied\n</Limit>");
-    assert!(e.contains("<Limit is not supported by spoor yet"), "{e}");
     let e = check("AuthzSendForbiddenOnFailure On");
     assert!(
         e.contains("AuthzSendForbiddenOnFailure is not supported by spoor yet"),

@@ -243,6 +243,12 @@ pub struct Settings {
     pub check_errors: Vec<String>,
     /// `<RequireAll>`-like containers open while reading (mod_authz_core).
     pub authz_depth: usize,
+    /// The methods of the `<Limit>`/`<LimitExcept>` being read (all
+    /// outside one).
+    pub limit: crate::modules::core::limit::MethodSet,
+    /// Methods named by a `<Limit>` that httpd does not know by itself
+    /// (it registers them).
+    pub methods: Vec<String>,
 }
 
 /// A log as one server uses it: which log line, and the compiled format
@@ -460,6 +466,8 @@ impl Settings {
             wasd: None,
             check_errors: Vec::new(),
             authz_depth: 0,
+            limit: Default::default(),
+            methods: Vec::new(),
         }
     }
 
@@ -774,9 +782,6 @@ impl Settings {
 fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
     let unsupported = match name {
         "loglevel" => scope == Scope::Dir,
-        // Per-method sections (core): `Require`, `Allow`… inside them
-        // apply to some methods only.
-        "limit" | "limitexcept" => d.section,
         _ => false,
     };
     unsupported.then(|| {

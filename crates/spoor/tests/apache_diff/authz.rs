@@ -148,10 +148,46 @@ const SECTIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Sections with `<Limit>`/`<LimitExcept>`, asked with several methods.
+const LIMITS: &[(&str, &str)] = &[
+    ("l1", "<Limit POST>\nRequire all denied\n</Limit>"),
+    (
+        "l2",
+        "Require all granted\n<Limit POST>\nRequire all denied\n</Limit>",
+    ),
+    ("l3", "<LimitExcept GET>\nRequire all denied\n</LimitExcept>"),
+    (
+        "l4",
+        "<RequireAll>\nRequire ip 127.0.0.0/8\n<Limit POST>\nRequire not ip 127.0.0.1\n</Limit>\n</RequireAll>",
+    ),
+    ("l5", "<Limit GET>\nDeny from all\n</Limit>"),
+    (
+        "l6",
+        "<Limit POST>\nSatisfy Any\nOrder Allow,Deny\nAllow from 127.0.0.1\n</Limit>\nRequire ip 127.0.0.2",
+    ),
+    ("l7", "<Limit get FOO>\nRequire all denied\n</Limit>"),
+    (
+        "l8",
+        "<Limit HEAD>\nOrder Allow,Deny\nAllow from 127.0.0.1\n</Limit>",
+    ),
+    (
+        "l9",
+        "<LimitExcept GET>\n<LimitExcept POST>\nRequire ip 127.0.0.2\n</LimitExcept>\n</LimitExcept>\nRequire ip 127.0.0.1",
+    ),
+    ("l10", "<Limit POST>\nRequire ip 127.0.0.1\n</Limit>"),
+    ("l10/c", "AuthMerging And\nRequire ip 127.0.0.0/30"),
+];
+
+/// The methods the `<Limit>` sections are asked with (FOO and `get` are
+/// registered by a `<Limit>`, so both servers answer them 405 where
+/// access allows).
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "FOO", "get", "PUT"];
+
 /// Each section's files (`f.txt`; `idx/` has two index candidates).
 pub fn docs() -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = SECTIONS
         .iter()
+        .chain(LIMITS)
         .map(|(p, _)| (format!("az/{p}/f.txt"), format!("az {p}\n").into_bytes()))
         .collect();
     v.push(("az/idx/a.html".into(), b"<p>a</p>\n".to_vec()));
@@ -182,7 +218,7 @@ pub fn config(modules: &str) -> String {
          <Files \"g.txt\">\nRequire ip 127.0.0.9 127.0.1.5\n</Files>\n\
          <DirectoryMatch \"/htdocs/az/dm\">\nRequire ip 127.0.0.1 127.0.0.2\n</DirectoryMatch>\n"
     );
-    for (p, body) in SECTIONS {
+    for (p, body) in SECTIONS.iter().chain(LIMITS) {
         c.push_str(&format!("<Location /az/{p}>\n{body}\n</Location>\n"));
     }
     c.push_str("</VirtualHost>\n</IfDefine>\n");
@@ -237,6 +273,24 @@ pub fn cases() -> Vec<Case> {
             records: 1,
             hold: false,
         });
+    }
+    for (p, _) in LIMITS {
+        for m in METHODS {
+            for from in NAMED {
+                let line = format!("{m} /az/{p}/f.txt HTTP/1.1");
+                v.push(Case {
+                    name: format!("authz {p} {m} from {from}"),
+                    addr: 1,
+                    steps: vec![rq(
+                        line.as_bytes(),
+                        &[b"Host: az.test", b"Content-Length: 0"],
+                        b"",
+                    )],
+                    records: 1,
+                    hold: false,
+                });
+            }
+        }
     }
     for from in NAMED {
         let req = rq(b"GET /az/host/f.txt HTTP/1.1", &[b"Host: az.test"], b"");

@@ -49,7 +49,8 @@ fn order(cmd: &mut Cmd) -> Result<(), ConfigError> {
         "mutual-failure" => Order::MutualFailure,
         _ => return Err(cmd.error("unknown order")),
     };
-    cmd.srv.dir.access.conf_mut().order = o;
+    let limit = cmd.settings.limit.clone();
+    cmd.srv.dir.access.conf_mut().order.push((limit, o));
     Ok(())
 }
 
@@ -96,7 +97,8 @@ fn allow_deny(cmd: &mut Cmd) -> Result<(), ConfigError> {
     }
     let mut rules = Vec::with_capacity(args.len() - 1);
     for w in &args[1..] {
-        rules.push(rule(w).map_err(|m| cmd.error(m))?);
+        let r = rule(w).map_err(|m| cmd.error(m))?;
+        rules.push((cmd.settings.limit.clone(), r));
     }
     let conf = cmd.srv.dir.access.conf_mut();
     if allow {
@@ -120,7 +122,8 @@ fn satisfy(cmd: &mut Cmd) -> Result<(), ConfigError> {
         "any" => Satisfy::Any,
         _ => return Err(cmd.error("Satisfy either 'any' or 'all'.")),
     };
-    cmd.srv.dir.access.conf_mut().satisfy = s;
+    let limit = cmd.settings.limit.clone();
+    cmd.srv.dir.access.conf_mut().satisfy.push((limit, s));
     Ok(())
 }
 

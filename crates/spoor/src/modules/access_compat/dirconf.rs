@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::merge::Merge;
 use crate::modules::authz_host::ip::Subnet;
+use crate::modules::core::limit::MethodSet;
 
 /// `Order`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -46,26 +47,31 @@ pub enum Rule {
     Host(String),
 }
 
-/// The module's settings of one scope.
+/// The module's settings of one scope; each value with the methods it
+/// applies to (`<Limit>`; all outside one).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AccessConf {
-    /// `Order`.
-    pub order: Order,
+    /// `Order` lines, in order (a later one wins for its methods).
+    pub order: Vec<(MethodSet, Order)>,
     /// `Allow from` words, in order.
-    pub allow: Vec<Rule>,
+    pub allow: Vec<(MethodSet, Rule)>,
     /// `Deny from` words, in order.
-    pub deny: Vec<Rule>,
-    /// `Satisfy`.
-    pub satisfy: Satisfy,
+    pub deny: Vec<(MethodSet, Rule)>,
+    /// `Satisfy` lines, in order (a later one wins for its methods).
+    pub satisfy: Vec<(MethodSet, Satisfy)>,
 }
 
 impl AccessConf {
-    /// Whether a rule tests the client's name.
-    pub fn uses_host(&self) -> bool {
-        self.allow
-            .iter()
-            .chain(&self.deny)
-            .any(|r| matches!(r, Rule::Host(_)))
+    /// The `Order` for request method `m`.
+    pub fn order_for(&self, m: &[u8]) -> Order {
+        let o = self.order.iter().rev().find(|(s, _)| s.contains(m));
+        o.map(|(_, o)| *o).unwrap_or_default()
+    }
+
+    /// The `Satisfy` for request method `m`.
+    pub fn satisfy_for(&self, m: &[u8]) -> Satisfy {
+        let o = self.satisfy.iter().rev().find(|(s, _)| s.contains(m));
+        o.map(|(_, o)| *o).unwrap_or_default()
     }
 }
 

@@ -13,6 +13,7 @@ use super::dirconf::{AccessConf, Order, Rule, Satisfy};
 use crate::errorlog::{Extra, Level, Module as LogModule};
 use crate::hooks::{Flow, Module, Need, Phase, Phases};
 use crate::modules::authz_core::dirconf::in_domain;
+use crate::modules::core::limit::MethodSet;
 use crate::record::Cx;
 use crate::site::Config;
 
@@ -48,7 +49,8 @@ impl Module for AccessCompat {
         if !allowed {
             r.compat_denied_log();
         }
-        match (conf.satisfy, allowed) {
+        let satisfy = conf.satisfy_for(r.method());
+        match (satisfy, allowed) {
             (Satisfy::Any, true) => {
                 r.reply.satisfied_any = true;
                 Flow::Ok
@@ -68,8 +70,8 @@ impl Cx {
     /// a host name to test while the client's name is not known yet asks
     /// for it when `may_wait` (else it counts as no name).
     pub(crate) fn compat_allowed(&self, conf: &AccessConf, may_wait: bool) -> Result<bool, Need> {
-        let find = |rules: &[Rule]| self.find_rule(rules, may_wait);
-        Ok(match conf.order {
+        let find = |rules: &[(MethodSet, Rule)]| self.find_rule(rules, may_wait);
+        Ok(match conf.order_for(self.method()) {
             Order::AllowDeny => {
                 let allow = find(&conf.allow)?;
                 let deny = find(&conf.deny)?;
@@ -86,8 +88,12 @@ impl Cx {
 
     /// Whether one of `rules` matches the request (in order: the client's
     /// name is asked for only when a name is reached).
-    fn find_rule(&self, rules: &[Rule], may_wait: bool) -> Result<bool, Need> {
-        for rule in rules {
+    fn find_rule(&self, rules: &[(MethodSet, Rule)], may_wait: bool) -> Result<bool, Need> {
+        let method = self.method();
+        for (limit, rule) in rules {
+            if !limit.contains(method) {
+                continue;
+            }
             let hit = match rule {
                 Rule::All => true,
                 Rule::Env(v) => self.env.contains(v.as_bytes()),
@@ -105,6 +111,11 @@ impl Cx {
             }
         }
         Ok(false)
+    }
+
+    /// The request method as sent.
+    pub(crate) fn method(&self) -> &[u8] {
+        self.head.method.clone().map_or(&b""[..], |m| &self.buf[m])
     }
 
     /// mod_access_compat's AH01797 line for the file in `self.path`.

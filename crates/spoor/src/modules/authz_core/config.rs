@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::dirconf::{AuthzDir, Kind, Merging, Node, Provider};
 use crate::config::{Cmd, ConfigError, Directive, Scope};
 use crate::modules::authz_host::ip::Subnet;
+use crate::modules::core::limit::MethodSet;
 use crate::modules::{Context, DirectiveDef, Parse};
 
 /// The directives of `mod_authz_core.c`, in httpd's `-L` order.
@@ -163,6 +164,7 @@ fn require(cmd: &mut Cmd) -> Result<(), ConfigError> {
     };
     let node = Node {
         negate,
+        limited: cmd.settings.limit.clone(),
         kind: Kind::Line(provider, rest),
     };
     add_node(&mut cmd.srv.dir.authz, node, cmd.d)
@@ -174,7 +176,7 @@ fn require(cmd: &mut Cmd) -> Result<(), ConfigError> {
 fn add_node(authz: &mut AuthzDir, node: Node, d: &Directive) -> Result<(), ConfigError> {
     let parent = authz
         .section
-        .get_or_insert_with(|| Arc::new(Node::group(false, false)));
+        .get_or_insert_with(|| Arc::new(Node::group(false, false, MethodSet::none())));
     if node.negate && parent.is_or() {
         let what = match node.kind {
             Kind::Line(..) => "negative Require".to_owned(),
@@ -188,7 +190,9 @@ fn add_node(authz: &mut AuthzDir, node: Node, d: &Directive) -> Result<(), Confi
             ),
         ));
     }
-    if let Kind::Group { children, .. } = &mut Arc::make_mut(parent).kind {
+    let parent = Arc::make_mut(parent);
+    parent.limited = parent.limited.union(&node.limited);
+    if let Kind::Group { children, .. } = &mut parent.kind {
         children.push(node);
     }
     Ok(())
@@ -215,7 +219,8 @@ fn container(cmd: &mut Cmd) -> Result<(), ConfigError> {
         _ => (false, true),
     };
     let outer = cmd.srv.dir.authz.section.take();
-    cmd.srv.dir.authz.section = Some(Arc::new(Node::group(and, negate)));
+    let limited = cmd.settings.limit.clone();
+    cmd.srv.dir.authz.section = Some(Arc::new(Node::group(and, negate, limited.clone())));
     cmd.settings.authz_depth += 1;
     let mut read = Ok(());
     for c in &d.children {
@@ -243,7 +248,7 @@ fn container(cmd: &mut Cmd) -> Result<(), ConfigError> {
     read?;
     let group = group
         .map(|g| (*g).clone())
-        .unwrap_or_else(|| Node::group(and, negate));
+        .unwrap_or_else(|| Node::group(and, negate, limited));
     let Kind::Group { children, .. } = &group.kind else {
         unreachable!("a container holds a group");
     };

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::hooks::Need;
 use crate::merge::Merge;
 use crate::modules::authz_host::ip::Subnet;
+use crate::modules::core::limit::MethodSet;
 
 /// `AuthMerging`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,18 @@ pub enum Merging {
     And,
     /// `Or`: either may grant.
     Or,
+}
+
+/// What [`Node::eval`] reports of a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Its verdict (AH01626).
+    Result(Verdict),
+    /// Its verdict without evaluation: a `<Limit>` for other methods
+    /// (AH01625).
+    Limited(Verdict),
+    /// A `host` line found no client name (AH01753, before its result).
+    NoHost,
 }
 
 /// A provider's answer, or a container's, as httpd's `authz_status`.
@@ -73,6 +86,9 @@ pub enum Provider {
 pub struct Node {
     /// `Require not …`, `<RequireNone>`.
     pub negate: bool,
+    /// The methods it applies to (`<Limit>`; a container: also those
+    /// of its children).
+    pub limited: MethodSet,
     /// What it is.
     pub kind: Kind,
 }
@@ -97,10 +113,11 @@ pub enum Kind {
 }
 
 impl Node {
-    /// An empty container.
-    pub fn group(and: bool, negate: bool) -> Node {
+    /// An empty container for the methods `limited`.
+    pub fn group(and: bool, negate: bool, limited: MethodSet) -> Node {
         Node {
             negate,
+            limited,
             kind: Kind::Group {
                 and,
                 merged: false,
@@ -174,16 +191,30 @@ impl Node {
     /// before that line's verdict). A line
     /// that needs a lookup not done yet stops it with that need (the
     /// evaluation is then repeated from the start once it is done).
+    ///
+    /// `parent_and`: the enclosing container needs all its children (the
+    /// tree's root is evaluated so): a node for other methods then
+    /// counts as granted, else as neutral.
     pub(crate) fn eval(
         &self,
         c: &Client<'_>,
-        on_result: &mut dyn FnMut(&Node, Option<Verdict>),
+        parent_and: bool,
+        on_result: &mut dyn FnMut(&Node, Event),
     ) -> Result<Verdict, Need> {
+        if !self.limited.contains(c.method) {
+            let v = if parent_and {
+                Verdict::Granted
+            } else {
+                Verdict::Neutral
+            };
+            on_result(self, Event::Limited(v));
+            return Ok(v);
+        }
         let v = match &self.kind {
             Kind::Line(p, _) => {
                 let v = c.check(p)?;
                 if matches!(p, Provider::Host(_)) && c.host.is_none() {
-                    on_result(self, None);
+                    on_result(self, Event::NoHost);
                 }
                 if self.negate {
                     v.negated()
@@ -194,7 +225,7 @@ impl Node {
             Kind::Group { and, children, .. } => {
                 let mut v = Verdict::Neutral;
                 for child in children {
-                    match child.eval(c, on_result)? {
+                    match child.eval(c, *and, on_result)? {
                         Verdict::Neutral => {}
                         Verdict::Denied if *and => {
                             v = Verdict::Denied;
@@ -218,13 +249,15 @@ impl Node {
                 }
             }
         };
-        on_result(self, Some(v));
+        on_result(self, Event::Result(v));
         Ok(v)
     }
 }
 
 /// What a provider knows of the request.
 pub(crate) struct Client<'a> {
+    /// The request method.
+    pub(crate) method: &'a [u8],
     /// The client's address.
     pub(crate) ip: IpAddr,
     /// The server's address on this connection.
@@ -317,6 +350,7 @@ impl AuthzDir {
     /// Whether the tree grants a client at 192.0.2.1 (`None`: no tree).
     pub(crate) fn grants_for_test(&self) -> Option<bool> {
         let c = Client {
+            method: b"GET",
             ip: "192.0.2.1".parse().unwrap(),
             local: "192.0.2.2".parse().unwrap(),
             host: None,
@@ -325,7 +359,7 @@ impl AuthzDir {
             host_pending: false,
         };
         let s = self.section.as_ref()?;
-        Some(s.eval(&c, &mut |_, _| {}) == Ok(Verdict::Granted))
+        Some(s.eval(&c, true, &mut |_, _| {}) == Ok(Verdict::Granted))
     }
 }
 
@@ -339,6 +373,7 @@ impl Merge for AuthzDir {
                 let section = match (old, new) {
                     (Some(old), Some(new)) => Arc::new(Node {
                         negate: false,
+                        limited: old.limited.union(&new.limited),
                         kind: Kind::Group {
                             and: m == Merging::And,
                             merged: true,
@@ -364,12 +399,13 @@ mod tests {
     fn line(negate: bool, p: Provider) -> Node {
         Node {
             negate,
+            limited: MethodSet::all(),
             kind: Kind::Line(p, String::new()),
         }
     }
 
     fn group(and: bool, negate: bool, children: Vec<Node>) -> Node {
-        let mut g = Node::group(and, negate);
+        let mut g = Node::group(and, negate, MethodSet::all());
         if let Kind::Group { children: c, .. } = &mut g.kind {
             *c = children;
         }
@@ -378,6 +414,7 @@ mod tests {
 
     fn client(ip: &str) -> Client<'static> {
         Client {
+            method: b"GET",
             ip: ip.parse().unwrap(),
             local: "10.9.9.9".parse().unwrap(),
             host: Some("www.example.com"),
@@ -395,11 +432,15 @@ mod tests {
     fn evaluation_as_httpd() {
         let c = client("10.1.2.3");
         let mut seen = Vec::new();
-        let mut log = |n: &Node, v: Option<Verdict>| {
+        let mut log = |n: &Node, e: Event| {
             seen.push(format!(
                 "{} {}",
                 n.describe(),
-                v.map_or("no name", Verdict::word)
+                match e {
+                    Event::Result(v) => v.word(),
+                    Event::Limited(_) => "limited",
+                    Event::NoHost => "no name",
+                }
             ))
         };
         // RequireAll: ip 10/8 and not ip 10.1/16: denied.
@@ -408,30 +449,34 @@ mod tests {
             false,
             vec![line(false, ip("10.0.0.0/8")), line(true, ip("10.1"))],
         );
-        assert_eq!(t.eval(&c, &mut log).unwrap(), Verdict::Denied);
+        assert_eq!(t.eval(&c, true, &mut log).unwrap(), Verdict::Denied);
         // Only a negated line that does not match: neutral.
         let t = group(true, false, vec![line(true, ip("10.2"))]);
-        assert_eq!(t.eval(&c, &mut log).unwrap(), Verdict::Neutral);
+        assert_eq!(t.eval(&c, true, &mut log).unwrap(), Verdict::Neutral);
         // RequireNone of a matching line: denied; of none matching: neutral.
         assert_eq!(
             group(false, true, vec![line(false, ip("10.1"))])
-                .eval(&c, &mut log)
+                .eval(&c, true, &mut log)
                 .unwrap(),
             Verdict::Denied
         );
         assert_eq!(
             group(false, true, vec![line(false, ip("10.2"))])
-                .eval(&c, &mut log)
+                .eval(&c, true, &mut log)
                 .unwrap(),
             Verdict::Neutral
         );
         // RequireAny stops at the first grant.
         seen.clear();
-        let mut log = |n: &Node, v: Option<Verdict>| {
+        let mut log = |n: &Node, e: Event| {
             seen.push(format!(
                 "{} {}",
                 n.describe(),
-                v.map_or("no name", Verdict::word)
+                match e {
+                    Event::Result(v) => v.word(),
+                    Event::Limited(_) => "limited",
+                    Event::NoHost => "no name",
+                }
             ))
         };
         let t = group(
@@ -444,7 +489,7 @@ mod tests {
                 line(false, Provider::All(true)),
             ],
         );
-        assert_eq!(t.eval(&c, &mut log).unwrap(), Verdict::Granted);
+        assert_eq!(t.eval(&c, true, &mut log).unwrap(), Verdict::Granted);
         assert_eq!(
             seen,
             [
@@ -454,6 +499,31 @@ mod tests {
                 "<RequireAny> granted"
             ]
         );
+    }
+
+    #[test]
+    fn limited_to_other_methods() {
+        let post = MethodSet::of(&["POST".to_string()], false);
+        let mut denied = line(false, Provider::All(false));
+        denied.limited = post.clone();
+        let mut root = group(false, false, vec![denied]);
+        root.limited = post;
+        let c = client("10.1.2.3");
+        let mut seen = Vec::new();
+        let mut log = |n: &Node, e: Event| seen.push((n.describe(), e));
+        // Not for GET: the root, under an implicit AND, grants.
+        assert_eq!(root.eval(&c, true, &mut log), Ok(Verdict::Granted));
+        assert_eq!(
+            seen,
+            [("<RequireAny>".to_string(), Event::Limited(Verdict::Granted))]
+        );
+        let p = Client {
+            method: b"POST",
+            ..c
+        };
+        assert_eq!(root.eval(&p, true, &mut |_, _| {}), Ok(Verdict::Denied));
+        // Under an OR parent a node for other methods is neutral.
+        assert_eq!(root.eval(&c, false, &mut |_, _| {}), Ok(Verdict::Neutral));
     }
 
     #[test]
@@ -518,7 +588,7 @@ mod tests {
         assert_eq!(
             m.section
                 .unwrap()
-                .eval(&client("1.1.1.1"), &mut |_, _| {})
+                .eval(&client("1.1.1.1"), true, &mut |_, _| {})
                 .unwrap(),
             Verdict::Denied
         );
@@ -530,7 +600,7 @@ mod tests {
         let root = m.section.unwrap();
         assert_eq!(root.describe(), "AuthMerging Any");
         assert_eq!(
-            root.eval(&client("1.1.1.1"), &mut |_, _| {}).unwrap(),
+            root.eval(&client("1.1.1.1"), true, &mut |_, _| {}).unwrap(),
             Verdict::Granted
         );
     }

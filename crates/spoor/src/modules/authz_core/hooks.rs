@@ -3,7 +3,7 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use super::dirconf::{AuthzDir, Client, Kind, Verdict};
+use super::dirconf::{AuthzDir, Client, Event, Kind, Verdict};
 use crate::errorlog::{Extra, Level, Module as LogModule};
 use crate::hooks::{Flow, Module, Need, Phase, Phases, LAST};
 use crate::perdir::PerDir;
@@ -79,6 +79,7 @@ impl Cx {
             .enabled(LogModule::AuthzCore, Level::Debug);
         let mut lines = Vec::new();
         let client = Client {
+            method: self.method(),
             ip: self.conn.peer_ip,
             local: self.conn.local_addr,
             host: self.double_reverse_name(),
@@ -86,40 +87,52 @@ impl Cx {
             may_wait,
             host_pending: self.double_reverse_pending(),
         };
-        let verdict = root.eval(&client, &mut |n, v| match v {
-            Some(v) if debug => {
+        // (kind: 0 AH01626, 1 AH01625, 2 AH01753; text)
+        let verdict = root.eval(&client, true, &mut |n, e| match e {
+            Event::Result(v) if debug => {
                 let text = format!("authorization result of {}: {}", n.describe(), v.word());
-                lines.push((true, text));
+                lines.push((0, text));
             }
-            Some(_) => {}
-            None => {
+            Event::Limited(v) if debug => {
+                let text = format!(
+                    "authorization result of {}: {} (directive limited to other methods)",
+                    n.describe(),
+                    v.word()
+                );
+                lines.push((1, text));
+            }
+            Event::Result(_) | Event::Limited(_) => {}
+            Event::NoHost => {
                 if let Kind::Line(_, rest) = &n.kind {
-                    lines.push((false, rest.clone()));
+                    lines.push((2, rest.clone()));
                 }
             }
         })?;
-        for (result, text) in lines {
-            if result {
-                let src = Extra::src("mod_authz_core.c(815)");
-                self.elog(
-                    LogModule::AuthzCore,
-                    Level::Debug,
-                    src,
-                    "AH01626",
-                    |_, m| {
+        for (kind, text) in lines {
+            let (src, ah) = match kind {
+                0 => ("mod_authz_core.c(815)", "AH01626"),
+                1 => ("mod_authz_core.c(733)", "AH01625"),
+                _ => {
+                    let e = Extra::default();
+                    self.elog(LogModule::AuthzHost, Level::Error, e, "AH01753", |c, m| {
+                        m.extend_from_slice(b"access check of '");
                         m.extend_from_slice(text.as_bytes());
-                    },
-                );
-            } else {
-                let e = Extra::default();
-                self.elog(LogModule::AuthzHost, Level::Error, e, "AH01753", |c, m| {
-                    m.extend_from_slice(b"access check of '");
+                        m.extend_from_slice(b"' to ");
+                        m.extend_from_slice(&c.uri);
+                        m.extend_from_slice(b" failed, reason: unable to get the remote host name");
+                    });
+                    continue;
+                }
+            };
+            self.elog(
+                LogModule::AuthzCore,
+                Level::Debug,
+                Extra::src(src),
+                ah,
+                |_, m| {
                     m.extend_from_slice(text.as_bytes());
-                    m.extend_from_slice(b"' to ");
-                    m.extend_from_slice(&c.uri);
-                    m.extend_from_slice(b" failed, reason: unable to get the remote host name");
-                });
-            }
+                },
+            );
         }
         if verdict == Verdict::Granted {
             return Ok(true);
@@ -138,7 +151,7 @@ impl Cx {
             if !allowed {
                 self.compat_denied_log();
             }
-            match conf.satisfy {
+            match conf.satisfy_for(self.method()) {
                 super::super::access_compat::dirconf::Satisfy::Any if allowed => return true,
                 super::super::access_compat::dirconf::Satisfy::Any => {}
                 _ if !allowed => return false,
