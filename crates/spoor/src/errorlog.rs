@@ -116,6 +116,10 @@ pub enum Module {
     Http,
     /// mod_authz_core (`Require`).
     AuthzCore,
+    /// mod_access_compat (`Allow`, `Deny`).
+    AccessCompat,
+    /// mod_authz_host (`Require host` without a client name).
+    AuthzHost,
     /// mod_log_forensic (a record that could not be written).
     LogForensic,
     /// mod_reqtimeout (a request read past its deadline).
@@ -129,6 +133,8 @@ impl Module {
             Module::Core => "core",
             Module::Http => "http",
             Module::AuthzCore => "authz_core",
+            Module::AccessCompat => "access_compat",
+            Module::AuthzHost => "authz_host",
             Module::LogForensic => "log_forensic",
             Module::Reqtimeout => "reqtimeout",
         }

@@ -124,6 +124,13 @@ impl Phases {
 pub(crate) enum Need {
     /// The client's name, under these `HostnameLookups`.
     RemoteHost(Option<HostnameLookups>),
+    /// The client's name, forward-confirmed whatever `HostnameLookups`
+    /// says (httpd's `REMOTE_DOUBLE_REV`: `Require host`, `Allow from`
+    /// a name).
+    DoubleReverse,
+    /// The addresses of the `Require forward-dns` names of the request's
+    /// settings.
+    ForwardDns,
 }
 
 /// What a hook did, as httpd's hook results.
@@ -229,6 +236,8 @@ pub(crate) trait Module: Sync {
 pub(crate) const REALLY_FIRST: i8 = -10;
 /// httpd's `APR_HOOK_MIDDLE`.
 pub(crate) const MIDDLE: i8 = 10;
+/// httpd's `APR_HOOK_LAST`.
+pub(crate) const LAST: i8 = 20;
 /// httpd's `APR_HOOK_REALLY_LAST`.
 pub(crate) const REALLY_LAST: i8 = 30;
 

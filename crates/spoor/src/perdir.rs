@@ -318,8 +318,11 @@ pub struct PerDir {
     /// `ServerSignature`, `HostnameLookups`, `UseCanonicalName`,
     /// `MaxRanges`, `MaxRangeOverlaps`, `MaxRangeReversals`.
     pub core: CoreDir,
-    /// mod_authz_core: `Require`.
+    /// mod_authz_core: `Require`, its containers, `AuthMerging`.
     pub authz: AuthzDir,
+    /// mod_access_compat: `Order`, `Allow`, `Deny`, `Satisfy` (no
+    /// merge: a scope's record replaces its parent's).
+    pub access: crate::modules::access_compat::dirconf::AccessDir,
     /// mod_dir: `DirectoryIndex`.
     pub dir: DirIndex,
     /// mod_mime: `AddType`.
@@ -345,6 +348,7 @@ impl Merge for PerDir {
         PerDir {
             core: Merge::merge(&base.core, &add.core),
             authz: Merge::merge(&base.authz, &add.authz),
+            access: Merge::merge(&base.access, &add.access),
             dir: Merge::merge(&base.dir, &add.dir),
             mime: Merge::merge(&base.mime, &add.mime),
             env: Merge::merge(&base.env, &add.env),

@@ -391,6 +391,7 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
                 ),
             }
         }),
+        methods: settings.methods.clone(),
     })
 }
 
@@ -423,6 +424,9 @@ pub struct Config {
     /// mod_status is loaded: what its page shows of the configuration
     /// (and the protocol layer counts requests and connections for it).
     pub status: Option<crate::modules::status::page::StatusConf>,
+    /// Methods a `<Limit>` named that httpd does not know by itself: httpd
+    /// registers them, and answers them 405 instead of 501.
+    pub methods: Vec<String>,
 }
 
 impl Config {
@@ -464,6 +468,7 @@ impl Config {
             banner: pages::banner(Default::default()),
             workers: None,
             status: None,
+            methods: Vec::new(),
         }
     }
 }

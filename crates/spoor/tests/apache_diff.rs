@@ -53,6 +53,8 @@
 
 #[path = "apache_diff/alias.rs"]
 mod alias;
+#[path = "apache_diff/authz.rs"]
+mod authz;
 #[path = "apache_diff/cases.rs"]
 mod cases;
 #[path = "apache_diff/formats.rs"]
@@ -176,7 +178,12 @@ fn write_root(root: &Path, port: u16) {
     for d in ["conf", "htdocs", "logs", "run"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
-    for (name, data) in formats::docs().into_iter().chain(lookups::docs()) {
+    let docs = formats::docs()
+        .into_iter()
+        .chain(lookups::docs())
+        .map(|(n, d)| (n.to_owned(), d))
+        .chain(authz::docs());
+    for (name, data) in docs {
         let p = root.join("htdocs").join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, data).unwrap();
@@ -196,7 +203,8 @@ fn write_root(root: &Path, port: u16) {
         + &lookups::config()
         + &symlinks::config(root)
         + &alias::config(root, MODULES)
-        + &mime::config(MODULES);
+        + &mime::config(MODULES)
+        + &authz::config(MODULES);
     std::fs::write(root.join("conf/httpd.conf"), conf).unwrap();
     // apache2's children run as nobody: the tree must be readable.
     for entry in walk(root) {
@@ -427,7 +435,8 @@ fn run_case(ip: &str, port: u16, c: &Case) -> Vec<u8> {
     let from = lookups::CLIENT_FROM
         .iter()
         .find(|(n, _)| *n == c.name)
-        .map(|(_, a)| *a);
+        .map(|(_, a)| *a)
+        .or_else(|| authz::client_from(&c.name));
     let conn = match from {
         Some(f) => connect_from(f, addr),
         None => TcpStream::connect_timeout(&addr, Duration::from_secs(3)),
@@ -779,6 +788,7 @@ fn apache_differential() {
     cases.extend(symlinks::cases());
     cases.extend(alias::cases());
     cases.extend(mime::cases());
+    cases.extend(authz::cases());
     cases.extend(methods::cases());
     cases.extend(methods::length_cases());
     let fmts = formats::formats();

@@ -197,6 +197,8 @@ fn directive_list_as_apache() {
         "authz_core",
         "alias",
         "reqtimeout",
+        "authz_host",
+        "access_compat",
     ] {
         conf.push_str(&format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"));
     }

@@ -19,6 +19,10 @@ pub enum Phase {
     /// `AH00526: Syntax error on line N of FILE:` and the message on the
     /// next line.
     Directive,
+    /// After the whole configuration was read, when a module checks what
+    /// it was given (httpd's post-config checks): printed as the message
+    /// and `AH00014: Configuration check failed`, with no file or line.
+    Check,
 }
 
 /// A configuration error naming the file and line it concerns.
@@ -69,6 +73,18 @@ impl ConfigError {
             chain: vec![(directive.file.clone(), directive.line)],
             file: directive.file.clone(),
             line: directive.line,
+            message: message.into(),
+        }
+    }
+
+    /// A post-configuration check's failure (`message` starts with its
+    /// `AHnnnnn:`).
+    pub fn check(message: impl Into<String>) -> Self {
+        ConfigError {
+            phase: Phase::Check,
+            chain: Vec::new(),
+            file: PathBuf::new(),
+            line: 0,
             message: message.into(),
         }
     }
@@ -131,7 +147,7 @@ impl ConfigError {
     pub fn render(&self, argv0: &str) -> String {
         match self.phase {
             Phase::Read => format!("{}: {}", escape_log(argv0), self),
-            Phase::Directive => self.to_string(),
+            Phase::Directive | Phase::Check => self.to_string(),
         }
     }
 }
@@ -161,6 +177,11 @@ impl fmt::Display for ConfigError {
                 );
                 write!(f, "{}\n{}", escape_log(&head), escape_log(&self.message))
             }
+            Phase::Check => write!(
+                f,
+                "{}\nAH00014: Configuration check failed",
+                escape_log(&self.message)
+            ),
         }
     }
 }

@@ -24,7 +24,7 @@ use spoor_log::{Escaping, Format};
 
 use super::{Config, ConfigError, Directive};
 use crate::modules::mpm::settings::{Mpm, MpmSettings};
-use crate::modules::{module, Context, Parse};
+use crate::modules::{module, Context, DirectiveDef, Parse};
 use crate::perdir::DirScope;
 pub use crate::perdir::{PerDir, Section, SectionKind};
 use crate::privileges::IdSetting;
@@ -260,6 +260,18 @@ pub struct Settings {
     /// A WASD configuration's services, mapping rules and content types
     /// (`spoor --wasd`); `None` for the Apache dialect.
     pub wasd: Option<crate::wasd::WasdSite>,
+    /// Failures of the checks httpd makes once the whole configuration is
+    /// read (mod_authz_core's AH01624), in the order found; the first is
+    /// the error.
+    pub check_errors: Vec<String>,
+    /// `<RequireAll>`-like containers open while reading (mod_authz_core).
+    pub authz_depth: usize,
+    /// The methods of the `<Limit>`/`<LimitExcept>` being read (all
+    /// outside one).
+    pub limit: crate::modules::core::limit::MethodSet,
+    /// Methods named by a `<Limit>` that httpd does not know by itself
+    /// (it registers them).
+    pub methods: Vec<String>,
 }
 
 /// A log as one server uses it: which log line, and the compiled format
@@ -461,6 +473,9 @@ impl Settings {
             s.apply(d, Scope::Main, &mut main)?;
         }
         s.main = main;
+        if let Some(m) = s.check_errors.first() {
+            return Err(ConfigError::check(m.clone()));
+        }
         let mut adjusted = Vec::new();
         s.max_workers = s.mpm.max_workers(&mut adjusted);
         s.warnings.append(&mut adjusted);
@@ -491,6 +506,10 @@ impl Settings {
             warnings: Vec::new(),
             log_exclude_hosts: HostPatterns::default(),
             wasd: None,
+            check_errors: Vec::new(),
+            authz_depth: 0,
+            limit: Default::default(),
+            methods: Vec::new(),
         }
     }
 
@@ -515,7 +534,13 @@ impl Settings {
         srv: &mut Server,
     ) -> Result<(), ConfigError> {
         let name = d.name.to_ascii_lowercase();
-        let def = crate::modules::directive(&name, |m| m.builtin || self.loaded.contains(&m.ident));
+        // (A section is looked up with its `<`.)
+        let present = |m: &crate::modules::ModuleDef| m.builtin || self.loaded.contains(&m.ident);
+        let def = if d.section {
+            crate::modules::directive(&format!("<{name}"), present)
+        } else {
+            crate::modules::directive(&name, present)
+        };
         if let Some((_, _, false)) = def {
             // As httpd: the directive of a module not loaded is unknown.
             return Err(ConfigError::invalid_command(d));
@@ -523,7 +548,21 @@ impl Settings {
         if let Some(why) = not_yet(d, &name, scope) {
             return Err(ConfigError::directive(d, why));
         }
-        if d.section {
+        // A module's own section (`<RequireAll>`) is its parse function's;
+        // the model walks the others.
+        if d.section
+            && !matches!(
+                def,
+                Some((
+                    _,
+                    DirectiveDef {
+                        parse: Parse::Fn(_),
+                        ..
+                    },
+                    _
+                ))
+            )
+        {
             return self.section(d, &name, scope, srv);
         }
         let Some((_, def, _)) = def else {

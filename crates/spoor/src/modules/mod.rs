@@ -9,8 +9,10 @@
 //! the list touches only that file; its request-phase hooks are in
 //! `<name>/hooks.rs` ([`crate::hooks`], listed in `server::hook_modules`).
 
+pub mod access_compat;
 pub mod alias;
 pub mod authz_core;
+pub mod authz_host;
 pub mod core;
 pub mod dir;
 pub mod env;
@@ -138,6 +140,8 @@ pub const MODULES: &[ModuleDef] = &[
     mime::MIME,
     dir::DIR,
     authz_core::AUTHZ_CORE,
+    authz_host::AUTHZ_HOST,
+    access_compat::ACCESS_COMPAT,
     alias::ALIAS,
     status::STATUS,
     reqtimeout::REQTIMEOUT,

@@ -107,7 +107,7 @@ fn require_parsing() {
         let mut p = PerDir::default();
         let mut w = Vec::new();
         apply(&mut p, &dir("Require", args), scope, &mut w)
-            .map(|_| p.authz.granted)
+            .map(|_| p.authz.grants_for_test())
             .map_err(|e| e.message().to_string())
     };
     assert_eq!(run(&["all", "granted"], DirScope::Section), Ok(Some(true)));
@@ -124,9 +124,11 @@ fn require_parsing() {
         run(&["all", "granted", "x"], DirScope::Section).unwrap_err(),
         "Argument for 'Require all' must be 'granted' or 'denied'"
     );
+    assert_eq!(run(&["ip", "1.2.3.4"], DirScope::Section), Ok(Some(false)));
+    assert_eq!(run(&["ip", "192.0.2"], DirScope::Section), Ok(Some(true)));
     assert_eq!(
-        run(&["ip", "1.2.3.4"], DirScope::Section).unwrap_err(),
-        "Unknown Authz provider: ip"
+        run(&["bogus", "1.2.3.4"], DirScope::Section).unwrap_err(),
+        "Unknown Authz provider: bogus"
     );
     assert_eq!(
         run(&[], DirScope::Section).unwrap_err(),
@@ -141,7 +143,7 @@ fn require_parsing() {
     let s = DirScope::Section;
     apply(&mut p, &dir("Require", &["all", "denied"]), s, &mut w).unwrap();
     apply(&mut p, &dir("Require", &["all", "granted"]), s, &mut w).unwrap();
-    assert_eq!(p.authz.granted, Some(true));
+    assert_eq!(p.authz.grants_for_test(), Some(true));
 }
 
 #[test]

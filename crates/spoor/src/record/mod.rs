@@ -121,6 +121,12 @@ pub(crate) struct Reply {
     /// `/`); `None`: the server's document root with the URI (or WASD's
     /// mapped path).
     pub(crate) translated: Option<(Vec<u8>, Vec<u8>)>,
+    /// mod_access_compat allowed the request under `Satisfy Any`:
+    /// `Require` is not looked at.
+    pub(crate) satisfied_any: bool,
+    /// The addresses of the `Require forward-dns` names, looked up for
+    /// this request.
+    pub(crate) forward_dns: Vec<(String, Vec<std::net::IpAddr>)>,
     /// WASD: the Host named no service (the base service serves it).
     pub(crate) wasd_unknown: bool,
     /// WASD: the file path the mapping rules gave (below the ServerRoot,
@@ -162,6 +168,9 @@ pub(crate) struct ConnRec {
     pub(crate) peer_ip: std::net::IpAddr,
     /// `HostnameLookups`: the client's name, once asked for.
     pub(crate) remote_host: RemoteHost,
+    /// Whether `remote_host` resolves back to the client's address, once
+    /// a host-based access check asked (httpd's `double_reverse`).
+    pub(crate) double_reverse: Option<bool>,
     /// `UseCanonicalName DNS`: the local address's name, once asked for.
     pub(crate) local_host: Option<Arc<str>>,
     pub(crate) local_ip: String,

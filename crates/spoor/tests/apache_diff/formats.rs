@@ -452,6 +452,7 @@ pub const GROUPS: &[&str] = &[
     "DIFF_RANGES",
     "DIFF_ALIAS",
     "DIFF_MIME",
+    "DIFF_AUTHZ",
 ];
 
 fn conf_quote(s: &str) -> String {

@@ -1,10 +1,16 @@
-//! mod_authz_core's hook: `Require` of the sections that matched.
+//! mod_authz_core's hook: the `Require` tree of the sections that
+//! matched (with mod_authz_host's providers).
 
-use crate::hooks::{Flow, Module, Phase, Phases};
+use std::os::unix::ffi::OsStrExt;
+
+use super::dirconf::{AuthzDir, Client, Event, Kind, Verdict};
+use crate::errorlog::{Extra, Level, Module as LogModule};
+use crate::hooks::{Flow, Module, Need, Phase, Phases, LAST};
+use crate::perdir::PerDir;
 use crate::record::Cx;
 use crate::site::Config;
 
-/// mod_authz_core (`Require all granted|denied`).
+/// mod_authz_core.
 pub(crate) struct AuthzCore;
 
 impl Module for AuthzCore {
@@ -21,7 +27,151 @@ impl Module for AuthzCore {
         }
     }
 
+    /// httpd hooks `Require` into the hook after the access checker
+    /// (`access_checker_ex`), last: after mod_access_compat.
+    fn order(&self, _p: Phase) -> i8 {
+        LAST
+    }
+
     fn access_checker(&self, r: &mut Cx) -> Flow {
-        r.access_check()
+        if r.uri == b"*"
+            || r.reply.satisfied_any
+            || !r.cfg.servers[r.reply.server].sections.has_sections()
+        {
+            return Flow::Declined;
+        }
+        // (The tree's own count is touched, not the shared settings'.)
+        let authz = r.dir.authz.clone();
+        match r.authz_allows(&authz, true) {
+            Ok(true) => Flow::Declined,
+            Ok(false) => {
+                r.reply.access_denied = true;
+                r.reply.filename = true;
+                Flow::Status(403)
+            }
+            Err(need) => Flow::Need(need),
+        }
+    }
+}
+
+impl Cx {
+    /// Evaluates `authz` for the request: true when it grants or has no
+    /// `Require`; a refusal is logged (AH01630, and the AH01626 debug
+    /// lines of each node evaluated). A lookup not done yet is asked for
+    /// when `may_wait`, else counts as failed.
+    pub(crate) fn authz_allows(&mut self, authz: &AuthzDir, may_wait: bool) -> Result<bool, Need> {
+        let Some(root) = &authz.section else {
+            let src = Extra::src("mod_authz_core.c(843)");
+            self.elog(
+                LogModule::AuthzCore,
+                Level::Debug,
+                src,
+                "AH01628",
+                |_, m| {
+                    m.extend_from_slice(b"authorization result: granted (no directives)");
+                },
+            );
+            return Ok(true);
+        };
+        let debug = self.cfg.servers[self.reply.server]
+            .errorlog
+            .levels
+            .enabled(LogModule::AuthzCore, Level::Debug);
+        let mut lines = Vec::new();
+        let client = Client {
+            method: self.method(),
+            ip: self.conn.peer_ip,
+            local: self.conn.local_addr,
+            host: self.double_reverse_name(),
+            forward: &self.reply.forward_dns,
+            may_wait,
+            host_pending: self.double_reverse_pending(),
+        };
+        // (kind: 0 AH01626, 1 AH01625, 2 AH01753; text)
+        let verdict = root.eval(&client, true, &mut |n, e| match e {
+            Event::Result(v) if debug => {
+                let text = format!("authorization result of {}: {}", n.describe(), v.word());
+                lines.push((0, text));
+            }
+            Event::Limited(v) if debug => {
+                let text = format!(
+                    "authorization result of {}: {} (directive limited to other methods)",
+                    n.describe(),
+                    v.word()
+                );
+                lines.push((1, text));
+            }
+            Event::Result(_) | Event::Limited(_) => {}
+            Event::NoHost => {
+                if let Kind::Line(_, rest) = &n.kind {
+                    lines.push((2, rest.clone()));
+                }
+            }
+        })?;
+        for (kind, text) in lines {
+            let (src, ah) = match kind {
+                0 => ("mod_authz_core.c(815)", "AH01626"),
+                1 => ("mod_authz_core.c(733)", "AH01625"),
+                _ => {
+                    let e = Extra::default();
+                    self.elog(LogModule::AuthzHost, Level::Error, e, "AH01753", |c, m| {
+                        m.extend_from_slice(b"access check of '");
+                        m.extend_from_slice(text.as_bytes());
+                        m.extend_from_slice(b"' to ");
+                        m.extend_from_slice(&c.uri);
+                        m.extend_from_slice(b" failed, reason: unable to get the remote host name");
+                    });
+                    continue;
+                }
+            };
+            self.elog(
+                LogModule::AuthzCore,
+                Level::Debug,
+                Extra::src(src),
+                ah,
+                |_, m| {
+                    m.extend_from_slice(text.as_bytes());
+                },
+            );
+        }
+        if verdict == Verdict::Granted {
+            return Ok(true);
+        }
+        self.denied_log();
+        Ok(false)
+    }
+
+    /// The access check of a sub-request (a `DirectoryIndex` candidate)
+    /// under its settings `sub`: mod_access_compat, then `Require`, as
+    /// `Satisfy` combines them. A sub-request cannot wait for a lookup:
+    /// a name not looked up yet counts as none.
+    pub(crate) fn sub_access(&mut self, sub: &PerDir) -> bool {
+        if let Some(conf) = sub.access.conf.clone() {
+            let allowed = self.compat_allowed(&conf, false).unwrap_or(false);
+            if !allowed {
+                self.compat_denied_log();
+            }
+            match conf.satisfy_for(self.method()) {
+                super::super::access_compat::dirconf::Satisfy::Any if allowed => return true,
+                super::super::access_compat::dirconf::Satisfy::Any => {}
+                _ if !allowed => return false,
+                _ => {}
+            }
+        }
+        self.authz_allows(&sub.authz, false).unwrap_or(false)
+    }
+
+    /// mod_authz_core's AH01630 line for the file in `self.path`.
+    pub(crate) fn denied_log(&mut self) {
+        self.elog(
+            LogModule::AuthzCore,
+            Level::Error,
+            Extra::default(),
+            "AH01630",
+            |c, m| {
+                m.extend_from_slice(b"client denied by server configuration: ");
+                m.extend_from_slice(c.path.as_os_str().as_bytes());
+            },
+        );
     }
 }

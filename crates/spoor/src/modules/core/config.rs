@@ -251,6 +251,18 @@ pub const CORE_DIRECTIVES: &[DirectiveDef] = &[
         parse: Parse::Section,
         about: "A section for file names matching a regular expression",
     },
+    DirectiveDef {
+        name: "<Limit",
+        context: Context::Inside,
+        parse: Parse::Fn(super::limit::limit_section),
+        about: "Access-control directives that apply to the methods named only",
+    },
+    DirectiveDef {
+        name: "<LimitExcept",
+        context: Context::Inside,
+        parse: Parse::Fn(super::limit::limit_section),
+        about: "Access-control directives that apply to all methods but those named",
+    },
 ];
 
 /// The directives of `http_core.c` spoor accepts.

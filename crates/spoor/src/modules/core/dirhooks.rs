@@ -91,21 +91,6 @@ impl Cx {
         Flow::Ok
     }
 
-    /// mod_authz_core's check of `Require` in the sections that matched:
-    /// 403 with httpd's AH01630 line when it denies.
-    pub(crate) fn access_check(&mut self) -> Flow {
-        if self.uri != b"*"
-            && self.cfg.servers[self.reply.server].sections.has_sections()
-            && self.dir.authz.denied()
-        {
-            self.reply.access_denied = true;
-            self.reply.filename = true;
-            self.denied_log();
-            return Flow::Status(403);
-        }
-        Flow::Declined
-    }
-
     /// WASD: an unknown service is redirected to `[ServiceNotFoundURL]`
     /// (when set); else the mapping rules of the request's service (only
     /// the rules for every service when it is unknown) give the file.
@@ -312,20 +297,6 @@ impl Cx {
         let _ = rules.apply(&view, &mut self.env);
     }
 
-    /// mod_authz_core's AH01630 line for the file in `self.path`.
-    fn denied_log(&mut self) {
-        self.elog(
-            Module::AuthzCore,
-            Level::Error,
-            Extra::default(),
-            "AH01630",
-            |c, m| {
-                m.extend_from_slice(b"client denied by server configuration: ");
-                m.extend_from_slice(c.path.as_os_str().as_bytes());
-            },
-        );
-    }
-
     /// mod_dir: the first `DirectoryIndex` name that is a regular file the
     /// client may see, for the directory in `self.path` (whose URI ends in
     /// a slash). Each candidate is looked up as httpd's sub-request does:
@@ -368,8 +339,7 @@ impl Cx {
             } else {
                 dir.clone()
             };
-            if sub.authz.denied() {
-                self.denied_log();
+            if !self.sub_access(&sub) {
                 refused = 403;
                 continue;
             }

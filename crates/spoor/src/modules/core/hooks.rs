@@ -39,7 +39,9 @@ impl Module for Core {
             r.trace();
         } else if m != b"GET" && m != b"HEAD" && m != b"POST" {
             let m = m.to_vec();
-            let known = KNOWN_METHODS.contains(&&m[..]);
+            // (A method a `<Limit>` named is registered, as httpd does.)
+            let known =
+                KNOWN_METHODS.contains(&&m[..]) || r.cfg.methods.iter().any(|k| k.as_bytes() == m);
             let status = if known { 405 } else { 501 };
             if !known {
                 r.elog(

@@ -52,6 +52,66 @@ impl Cx {
         };
     }
 
+    /// Whether a host-based access check still has to look the client up
+    /// ([`Cx::lookup_double_reverse`]).
+    pub(crate) fn double_reverse_pending(&self) -> bool {
+        matches!(self.conn.remote_host, RemoteHost::Unknown) || self.conn.double_reverse.is_none()
+    }
+
+    /// httpd's `ap_get_remote_host(…, REMOTE_DOUBLE_REV)`: the client's
+    /// name (asked now if it never was, whatever `HostnameLookups` says,
+    /// and then kept for the connection as any name found), and whether
+    /// it resolves back to the client's address (asked once per
+    /// connection).
+    pub(crate) async fn lookup_double_reverse(&mut self) {
+        let ip = self.conn.peer_ip;
+        if matches!(self.conn.remote_host, RemoteHost::Unknown) {
+            let double = self.dir_conf().core.hostname_lookups == Some(HostnameLookups::Double);
+            self.conn.remote_host = match Box::pin(crate::dns::system().lookup(ip, double)).await {
+                Some(n) => RemoteHost::Name(n),
+                None => RemoteHost::Unnamed,
+            };
+        }
+        if self.conn.double_reverse.is_none() {
+            let confirmed = match self.conn.remote_host {
+                RemoteHost::Name(_) => Box::pin(crate::dns::system().lookup(ip, true))
+                    .await
+                    .is_some(),
+                _ => false,
+            };
+            self.conn.double_reverse = Some(confirmed);
+        }
+    }
+
+    /// The client's forward-confirmed name, if it has one (after
+    /// [`Cx::lookup_double_reverse`]).
+    pub(crate) fn double_reverse_name(&self) -> Option<&str> {
+        match (&self.conn.remote_host, self.conn.double_reverse) {
+            (RemoteHost::Name(n), Some(true)) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Looks up the addresses of the `Require forward-dns` names (httpd
+    /// asks the resolver for each name at each check; not cached).
+    pub(crate) async fn lookup_forward_dns(&mut self) {
+        let Some(root) = self.dir.authz.section.clone() else {
+            return;
+        };
+        let mut names = Vec::new();
+        root.forward_names(&mut names);
+        for n in names {
+            if self.reply.forward_dns.iter().any(|(f, _)| f == n) {
+                continue;
+            }
+            let name = n.to_owned();
+            let addrs = tokio::task::spawn_blocking(move || crate::dns::system_forward(&name))
+                .await
+                .unwrap_or_default();
+            self.reply.forward_dns.push((n.to_owned(), addrs));
+        }
+    }
+
     /// Whether `SetEnvIf` rules about to run under `lookups` need the
     /// client looked up first (one of them tests `Remote_Host`: httpd
     /// asks only then).

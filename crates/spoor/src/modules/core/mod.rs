@@ -9,6 +9,7 @@ pub(crate) mod dirhooks;
 pub(crate) mod errordoc;
 pub(crate) mod handler;
 pub(crate) mod hooks;
+pub mod limit;
 pub(crate) mod lookups;
 pub(crate) mod response;
 pub(crate) mod walk;

@@ -137,6 +137,7 @@ impl<T: Transport> Connection<T> {
                 client_port: peer.port(),
                 peer_ip: peer.ip().to_canonical(),
                 remote_host: RemoteHost::Unknown,
+                double_reverse: None,
                 local_host: None,
                 local_ip: local.ip().to_canonical().to_string(),
                 local_addr: local.ip().to_canonical(),
@@ -548,6 +549,8 @@ impl<T: Transport> Connection<T> {
     async fn resolve(&mut self, need: Need) {
         match need {
             Need::RemoteHost(lookups) => self.cx.lookup_remote(lookups).await,
+            Need::DoubleReverse => self.cx.lookup_double_reverse().await,
+            Need::ForwardDns => self.cx.lookup_forward_dns().await,
         }
     }
 
