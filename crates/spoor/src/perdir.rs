@@ -330,6 +330,8 @@ pub struct PerDir {
     /// mod_env and mod_setenvif (section rules; the server's own
     /// `SetEnvIf` rules run earlier, on the server's config).
     pub env: ScopeEnv,
+    /// mod_alias: `Redirect*` in sections.
+    pub alias: crate::modules::alias::dirconf::AliasDir,
     /// mod_usertrack (no merge: a scope's record replaces its parent's;
     /// directives read in `config/model.rs`, see [`crate::usertrack`]).
     pub usertrack: crate::usertrack::UserTrack,
@@ -352,6 +354,7 @@ impl Merge for PerDir {
             dir: Merge::merge(&base.dir, &add.dir),
             mime: Merge::merge(&base.mime, &add.mime),
             env: Merge::merge(&base.env, &add.env),
+            alias: Merge::merge(&base.alias, &add.alias),
             usertrack: Merge::merge(&base.usertrack, &add.usertrack),
         }
     }
@@ -729,6 +732,27 @@ impl Sections {
     /// defaults and needs no walk).
     pub fn has_sections(&self) -> bool {
         !self.all.is_empty()
+    }
+
+    /// The one-argument `Redirect` of the last plain `<Location>` that
+    /// matches `uri`: httpd looks at these at translate-name, after its
+    /// first location walk, so `%f` stays unset (apache2 logs `-`).
+    pub fn location_redirect(&self, uri: &[u8]) -> Option<&crate::modules::alias::settings::Entry> {
+        self.all[self.dirs + self.files..]
+            .iter()
+            .rev()
+            .filter(|s| s.matches(b"", uri))
+            .find_map(|s| s.dir.alias.redirects.iter().find(|e| e.whole))
+    }
+
+    /// Whether some section (or the server's defaults) has a `Redirect*`
+    /// line (mod_alias's fixup is then in the list).
+    pub fn any_redirects(&self) -> bool {
+        !self.base.alias.redirects.is_empty()
+            || self.all.iter().any(|s| {
+                !s.dir.alias.redirects.is_empty()
+                    || s.nested.iter().any(|n| !n.dir.alias.redirects.is_empty())
+            })
     }
 
     /// The server's defaults.

@@ -248,6 +248,9 @@ pub struct Settings {
     /// The kind of the per-directory section being read (for the
     /// directives httpd treats differently in `<Location>` and `<Files>`).
     pub(crate) section_kind: Option<SectionKind>,
+    /// The path of the plain `<Location>` being read (for the directives
+    /// whose one-argument form takes it, as mod_alias's `Redirect`).
+    pub(crate) location_path: Option<String>,
     /// The main server.
     pub main: Server,
     /// `<VirtualHost>`s in configuration order.
@@ -501,6 +504,7 @@ impl Settings {
             access_file_names: vec![".htaccess".into()],
             extended_status: None,
             section_kind: None,
+            location_path: None,
             main: Server::default(),
             vhosts: Vec::new(),
             warnings: Vec::new(),
@@ -648,6 +652,12 @@ impl Settings {
                 })?;
                 let mut inner = Server::default();
                 let outer_kind = self.section_kind.replace(sec.kind);
+                let plain_location = sec.kind == SectionKind::Location
+                    && matches!(sec.matcher, crate::perdir::Pattern::Exact(_));
+                let outer_location = std::mem::replace(
+                    &mut self.location_path,
+                    plain_location.then(|| sec.pattern.clone()),
+                );
                 for c in &d.children {
                     if c.section {
                         if let Some(e) = nested_section(c, d) {
@@ -672,6 +682,7 @@ impl Settings {
                     })?;
                 }
                 self.section_kind = outer_kind;
+                self.location_path = outer_location;
                 srv.usertrack.absorb(&inner.usertrack);
                 sec.dir = inner.dir;
                 sec.dir.env = inner.env;

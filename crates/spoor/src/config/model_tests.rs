@@ -539,8 +539,10 @@ fn alias_directives_as_apache2_t() {
     assert_eq!(m("RedirectTemp /a b\n"), "Redirect to non-URL");
     assert!(m("ScriptAlias /cgi /x\n").contains("not supported by spoor yet"));
     assert!(m("Alias /a relative\n").contains("not supported by spoor yet"));
-    assert!(m("<Location /x>\nRedirect http://y/\n</Location>\n")
+    assert!(m("<Location /x>\nAlias /b\n</Location>\n").contains("not supported by spoor yet"));
+    assert!(m("<Directory /x>\nRedirect http://y/\n</Directory>\n")
         .contains("not supported by spoor yet"));
+    settings("<Location /x>\nRedirect http://y/\n</Location>\n").unwrap();
     // Accepted, with httpd's overlap warning.
     let s = settings(
         "Alias /a /tmp\nAlias /a/b /tmp\nAliasMatch ^/m /tmp\nAlias /m/x /tmp\n\

@@ -2,7 +2,8 @@
 //! and without a trailing slash, `AliasMatch`, every `Redirect` form
 //! (keywords, numbers, a path target made a URL, `RedirectMatch` with a
 //! substitution, a status without a URL), redirects taking precedence
-//! over aliases, a main-server alias inherited by a virtual host, with
+//! over aliases, the redirects of sections (`<Location>`'s one-argument
+//! form, `<Directory>`), a main-server alias inherited by a virtual host, with
 //! mod_dir and the directory sections on the aliased tree. The host
 //! `alias.test` logs status, URI, query, file and `Location` to
 //! `logs/alias.log`; the other logs see the requests too. The aliased
@@ -22,6 +23,7 @@ pub fn files(root: &Path) {
         ("sub/g.txt", "aliased sub file\n"),
         ("dir/index.html", "aliased index\n"),
         ("denied/x.txt", "aliased but denied\n"),
+        ("red/x.txt", "redirected by its directory\n"),
     ] {
         let p = al.join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -67,6 +69,15 @@ pub fn config(root: &Path, modules: &str) -> String {
          RedirectMatch 404 ^/rm404\n\
          RedirectMatch 301 ^/rmw/(.*)/(.*)$ http://example.com/$2/$1?x=&y\n\
          Redirect /al/redir http://example.com/beatsalias\n\
+         <Location /loc>\nRedirect http://example.com/t\n</Location>\n\
+         <Location /loc2>\nRedirect /loc2 http://example.com/t2\n</Location>\n\
+         <Location /lp>\nRedirect permanent http://example.com/p\n</Location>\n\
+         <Location /lg>\nRedirect gone\n</Location>\n\
+         <Location /lrm>\nRedirectMatch ^/lrm/(.*) http://example.com/rm/$1\n</Location>\n\
+         <Location /lo>\nRedirect /other http://example.com/o\n</Location>\n\
+         <Location /lq>\nRedirect http://example.com/q?x=1\n</Location>\n\
+         <Location /lt>\nRedirectTemp /lt/a http://example.com/lt\n</Location>\n\
+         <Directory ${{DIFF_AL}}/aliased/red>\nRedirect /al/red http://example.com/red\n</Directory>\n\
          </VirtualHost>\n\
          </IfDefine>\n",
         root = root.display()
@@ -121,6 +132,19 @@ const PATHS: &[&str] = &[
     "/rmw/one/two",
     "/al/redir",
     "/index.html",
+    "/loc",
+    "/loc/x",
+    "/loc/y?q=1",
+    "/locx",
+    "/loc2/x",
+    "/lp/z",
+    "/lg/z",
+    "/lrm/a%20b",
+    "/lo/x",
+    "/lq/z?k=v",
+    "/lt/a/b",
+    "/lt/b",
+    "/al/red/x.txt",
 ];
 
 /// The cases: every path on `alias.test`, and the inherited alias on the

@@ -9,24 +9,22 @@ use crate::modules::{Context, DirectiveDef, Parse};
 
 type Done = Result<(), ConfigError>;
 
-/// In a `<Directory>`, `<Location>` or `<Files>` section: httpd's message
-/// for `Alias*` there; the per-directory forms of `Redirect*` (and the
-/// one-argument `Alias` of a `<Location>`) are not carried out yet.
-fn section_check(cmd: &Cmd, alias: bool) -> Done {
+/// `Alias*` in a `<Directory>`, `<Location>` or `<Files>` section:
+/// httpd's message (the one-argument `Alias` of a `<Location>` is not
+/// carried out yet).
+fn section_check(cmd: &Cmd) -> Done {
     if cmd.scope != Scope::Dir {
         return Ok(());
     }
     let d = cmd.d;
-    if alias {
-        if cmd.settings.section_kind == Some(crate::perdir::SectionKind::Files) {
-            return Err(cmd.error(format!("{} cannot occur within <Files> section", d.name)));
-        }
-        if d.args.len() == 2 {
-            return Err(cmd.error(format!("{} cannot occur within directory context", d.name)));
-        }
+    if cmd.settings.section_kind == Some(crate::perdir::SectionKind::Files) {
+        return Err(cmd.error(format!("{} cannot occur within <Files> section", d.name)));
+    }
+    if d.args.len() == 2 {
+        return Err(cmd.error(format!("{} cannot occur within directory context", d.name)));
     }
     Err(cmd.error(format!(
-        "{} in a <Directory>, <Location> or <Files> section is not supported by spoor yet",
+        "{} with one argument in a <Location> is not supported by spoor yet",
         d.name
     )))
 }
@@ -56,7 +54,7 @@ fn alias(cmd: &mut Cmd) -> Done {
             "Alias takes 1-2 arguments, a fakename and a realname, or a realname in a Location",
         ));
     }
-    section_check(cmd, true)?;
+    section_check(cmd)?;
     if d.args.len() == 1 {
         return Err(cmd.error("Alias must have two arguments when used globally"));
     }
@@ -78,6 +76,7 @@ fn alias(cmd: &mut Cmd) -> Done {
         pattern: Pattern::Prefix(fake.clone()),
         target: Some(real.clone()),
         status: 0,
+        whole: false,
     });
     Ok(())
 }
@@ -90,13 +89,14 @@ fn alias_match(cmd: &mut Cmd) -> Done {
             cmd.error("AliasMatch takes two arguments, a regular expression and a filename")
         );
     }
-    section_check(cmd, true)?;
+    section_check(cmd)?;
     absolute(cmd, &d.args[1])?;
     let re = regex(cmd, &d.args[0])?;
     cmd.srv.alias.aliases.push(Entry {
         pattern: Pattern::Regex(re),
         target: Some(d.args[1].clone()),
         status: 0,
+        whole: false,
     });
     Ok(())
 }
@@ -130,15 +130,21 @@ fn redirect(cmd: &mut Cmd) -> Done {
         _ => None,
     };
     let args = &d.args;
+    // In a plain `<Location>`, one argument less: the section's path is
+    // the URL-path.
+    let location = if regex_form || cmd.scope != Scope::Dir {
+        None
+    } else {
+        cmd.settings.location_path.clone()
+    };
     let count_ok = match (fixed, regex_form) {
-        (Some(_), _) => args.len() == 2,
+        (Some(_), _) => args.len() == 2 || (location.is_some() && args.len() == 1),
         (None, true) => (2..=3).contains(&args.len()),
         (None, false) => (1..=3).contains(&args.len()),
     };
     if !count_ok {
         return Err(cmd.error(usage));
     }
-    section_check(cmd, false)?;
     // The status: a keyword or a number first, when there is one.
     let keyword = |w: &str| -> Option<u16> {
         match w.to_ascii_lowercase().as_str() {
@@ -164,9 +170,19 @@ fn redirect(cmd: &mut Cmd) -> Done {
             }
         }
     };
-    let (from, url) = match rest {
-        [from] => (from, None),
-        [from, url] => (from, Some(url)),
+    let (from, url, whole) = match (rest, &location) {
+        // `<Location /p> Redirect URL` (or a status alone).
+        ([], Some(p)) => (p, None, true),
+        ([url], Some(p)) if is_url(url) || url.starts_with('/') => (p, Some(url), true),
+        // The same form in `<Directory>`, `<Files>` or `<LocationMatch>`.
+        ([] | [_], None) if cmd.scope == Scope::Dir => {
+            return Err(cmd.error(format!(
+                "{} without a URL-path outside a plain <Location> is not supported by spoor yet",
+                d.name
+            )))
+        }
+        ([from], _) => (from, None, false),
+        ([from, url], _) => (from, Some(url), false),
         _ => return Err(cmd.error(usage)),
     };
     let redirect_status = (300..=399).contains(&status);
@@ -194,11 +210,19 @@ fn redirect(cmd: &mut Cmd) -> Done {
     } else {
         Pattern::Prefix(from.clone())
     };
-    cmd.srv.alias.redirects.push(Entry {
+    let entry = Entry {
         pattern,
         target: url.cloned(),
         status,
-    });
+        whole,
+    };
+    // A section's lines are checked in its fixups (mod_alias's
+    // `fixup_redir`), the server's at translate-name.
+    if cmd.scope == Scope::Dir {
+        cmd.srv.dir.alias.redirects.push(entry);
+    } else {
+        cmd.srv.alias.redirects.push(entry);
+    }
     Ok(())
 }
 

@@ -1,11 +1,13 @@
 //! httpd's mod_alias.c: `Alias`, `AliasMatch`, `Redirect`,
-//! `RedirectMatch`, `RedirectPermanent`, `RedirectTemp` in the server and
-//! virtual-host scope.
+//! `RedirectMatch`, `RedirectPermanent`, `RedirectTemp`: aliases in the
+//! server and virtual-host scope, redirects there (translate-name) and in
+//! sections (fixups; [`dirconf`]).
 //!
 //! [`config`] holds the directive table and parsing, [`settings`] the
 //! entries and their matching, [`hooks`] the translate-name hook.
 
 pub mod config;
+pub mod dirconf;
 pub(crate) mod hooks;
 pub mod settings;
 

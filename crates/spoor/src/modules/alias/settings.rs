@@ -24,6 +24,10 @@ pub struct Entry {
     pub target: Option<String>,
     /// The status of a redirect.
     pub status: u16,
+    /// The one-argument `Redirect` of a `<Location>`: the prefix is the
+    /// section's path and the target is sent as it is, without the rest
+    /// of the URI (apache2: `/loc/x` goes to the bare target).
+    pub whole: bool,
 }
 
 /// A server's entries, in configuration order.
@@ -70,6 +74,15 @@ impl Entry {
         uri: &[u8],
         redirect: bool,
     ) -> Option<(&'a Entry, Vec<u8>, usize)> {
+        Entry::find_in(list.iter(), uri, redirect)
+    }
+
+    /// [`Entry::find`] over any entries.
+    pub fn find_in<'a>(
+        list: impl IntoIterator<Item = &'a Entry>,
+        uri: &[u8],
+        redirect: bool,
+    ) -> Option<(&'a Entry, Vec<u8>, usize)> {
         for e in list {
             match &e.pattern {
                 Pattern::Prefix(p) => {
@@ -78,6 +91,9 @@ impl Entry {
                     };
                     let mut out = e.target.as_deref().unwrap_or("").as_bytes().to_vec();
                     let own = out.len() - out.iter().rev().take_while(|&&b| b == b'/').count();
+                    if e.whole {
+                        return Some((e, out, own));
+                    }
                     if redirect {
                         crate::record::escape_path(&uri[l..], &mut out);
                     } else {
@@ -221,11 +237,13 @@ mod tests {
                 pattern: Pattern::Prefix("/r1".into()),
                 target: Some("http://example.com/new".into()),
                 status: 302,
+                whole: false,
             },
             Entry {
                 pattern: Pattern::Regex(Regex::new("^/rm/(.*)$").unwrap()),
                 target: Some("http://example.com/m/$1".into()),
                 status: 302,
+                whole: false,
             },
         ];
         let got = |u: &[u8]| Entry::find(&list, u, true).map(|(_, v, _)| v);
