@@ -208,13 +208,28 @@ pub(crate) fn render(r: &Cx, auto: bool, out: &mut Vec<u8>) {
             g(cpu_u),
             g(cpu_s)
         ));
-        s.push_str(&format!(
-            "<dt>{} requests/sec - {} B/second - {} B/request - {} ms/request</dt>\n",
-            g(per(accesses as f64, uptime as f64)),
-            g(per(bytes as f64, uptime as f64)),
-            g(per(bytes as f64, accesses as f64)),
-            g(per(duration as f64, accesses as f64)),
-        ));
+        // (The rates httpd cannot divide for are left out, as in ?auto.)
+        let mut rates = Vec::new();
+        if uptime > 0 {
+            rates.push(format!(
+                "{} requests/sec",
+                g(per(accesses as f64, uptime as f64))
+            ));
+            rates.push(format!("{} B/second", g(per(bytes as f64, uptime as f64))));
+        }
+        if accesses > 0 {
+            rates.push(format!(
+                "{} B/request",
+                g(per(bytes as f64, accesses as f64))
+            ));
+            rates.push(format!(
+                "{} ms/request",
+                g(per(duration as f64, accesses as f64))
+            ));
+        }
+        if !rates.is_empty() {
+            s.push_str(&format!("<dt>{}</dt>\n", rates.join(" - ")));
+        }
     }
     s.push_str(&format!(
         "<dt>{busy} requests currently being processed, 0 workers gracefully restarting, {idle} idle workers</dt>\n</dl>\n"
