@@ -385,7 +385,14 @@ fn reached(fd: OwnedFd, len: usize) -> Result<Reached, Refusal> {
 pub(crate) fn free(path: &[u8], root_len: usize) -> Result<usize, Refusal> {
     let len = path.len();
     let mut i = root_len;
-    let mut p = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&path[..root_len]));
+    // (A root of `/` has length 0: the walk starts from `/`, not from a
+    // relative empty path.)
+    let root: &[u8] = if root_len == 0 {
+        b"/"
+    } else {
+        &path[..root_len]
+    };
+    let mut p = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(root));
     loop {
         while i < len && path[i] == b'/' {
             i += 1;
@@ -614,6 +621,21 @@ impl Cx {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn a_root_of_slash_walks_from_slash() {
+        // (An `AliasMatch` target `/$1`, or `DocumentRoot /`: the root's
+        // length is 0. The missing component ends the walk, where it is,
+        // not at the first component as a relative walk would.)
+        let t = Tree::new();
+        let missing = t.0.join("a/b/none.txt");
+        let path = missing.as_os_str().as_bytes();
+        assert_eq!(free(path, 0), Ok(path.len()));
+        let deeper = t.0.join("a/nodir/x.txt");
+        let path = deeper.as_os_str().as_bytes();
+        let cut = t.0.join("a/nodir").as_os_str().len();
+        assert_eq!(free(path, 0), Ok(cut));
+    }
 
     /// A scratch tree, removed on drop.
     struct Tree(std::path::PathBuf);
