@@ -175,9 +175,20 @@ impl Cx {
         self.elog(Module::Core, level, extra, ah, |c, m| {
             // httpd names the file with any path info still on it.
             m.extend_from_slice(text);
-            let root = &c.cfg.servers[c.reply.server].root;
-            m.extend_from_slice(root.as_os_str().as_bytes());
-            m.extend_from_slice(c.reply.wasd_file.as_deref().unwrap_or(&c.uri));
+            match &c.reply.translated {
+                // mod_alias's file name.
+                Some((root, rest)) => {
+                    if root.as_slice() != b"/" {
+                        m.extend_from_slice(root);
+                    }
+                    m.extend_from_slice(rest);
+                }
+                None => {
+                    let root = &c.cfg.servers[c.reply.server].root;
+                    m.extend_from_slice(root.as_os_str().as_bytes());
+                    m.extend_from_slice(c.reply.wasd_file.as_deref().unwrap_or(&c.uri));
+                }
+            }
         });
     }
 }

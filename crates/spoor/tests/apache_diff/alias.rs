@@ -49,6 +49,8 @@ pub fn config(root: &Path, modules: &str) -> String {
          </Directory>\n\
          <VirtualHost 127.0.0.1:${{DIFF_PORT}}>\n\
          ServerName alias.test\n\
+         ErrorLog logs/elog_alias.log\n\
+         LogLevel info\n\
          CustomLog logs/alias.log \"%>s %U %q %f %{{Location}}o %b\"\n\
          Alias /al/ ${{DIFF_AL}}/aliased/\n\
          Alias /noslash ${{DIFF_AL}}/aliased\n\
