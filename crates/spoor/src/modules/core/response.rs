@@ -235,6 +235,19 @@ impl Cx {
             self.out.extend_from_slice(&body);
         } else {
             self.start(status);
+            // httpd's err_headers_out: the challenge of a failed login.
+            if let Some(realm) = self.reply.challenge.clone() {
+                let mut v = Vec::with_capacity(realm.len() + 14);
+                v.extend_from_slice(b"Basic realm=\"");
+                v.extend_from_slice(realm.as_bytes());
+                v.push(b'"');
+                header(
+                    &mut self.out,
+                    &mut self.reply.headers_out,
+                    b"WWW-Authenticate",
+                    &v,
+                );
+            }
             match detail {
                 Detail::Location(l) => {
                     header(&mut self.out, &mut self.reply.headers_out, b"Location", l)
