@@ -530,6 +530,9 @@ pub(crate) struct WalkState {
 /// The original request of an internal redirect, as the log needs it.
 #[derive(Debug, Default)]
 pub(crate) struct Orig {
+    /// The original's authenticated user (`%<u`; the final request has
+    /// its own, none unless it authenticates).
+    pub user: Option<Vec<u8>>,
     /// `%<U`.
     pub uri: Vec<u8>,
     /// `%<q` (a range of the read buffer).

@@ -273,6 +273,7 @@ impl Cx {
                     bytes_sent: o.bytes_sent,
                     body_sent: o.bytes_sent > 0,
                     notes: &orig_notes,
+                    user: o.user.as_deref(),
                     log_id: o.log_ids.request_id(),
                     ..req.clone()
                 };
