@@ -171,25 +171,22 @@ fn credentials() -> (Vec<Option<String>>, Vec<String>) {
     ] {
         v_only.push(format!("Basic {}", b64(format!("{u}:secret").as_bytes())));
     }
-    v_only.extend(
-        [
-            "Digest username=\"bob\"".to_string(),
-            "Basic".into(),
-            "Basic !!!!".into(),
-            format!("Basic {}", b64(b"bob")),
-            format!("basic   {}", b64(b"bob:secret")),
-            format!("BASIC \t{}", b64(b"bob:secret")),
-            format!("Basic\t{}", b64(b"bob:secret")),
-            format!("Basic {}", b64(b"bob:secret:x")),
-            format!("Basic {}", b64(b"bob:secret").trim_end_matches('=')),
-            format!("Basic {}junk", b64(b"bob:secret")),
-            format!("Basic {}", b64(b"bob\0:secret")),
-            format!("Basic {}", b64(b":secret")),
-            format!("Basic {}", b64("bøb:secret".as_bytes())),
-            format!("Basic {}", b64(b"des:secretXYZ")),
-        ]
-        .into_iter(),
-    );
+    v_only.extend([
+        "Digest username=\"bob\"".to_string(),
+        "Basic".into(),
+        "Basic !!!!".into(),
+        format!("Basic {}", b64(b"bob")),
+        format!("basic   {}", b64(b"bob:secret")),
+        format!("BASIC \t{}", b64(b"bob:secret")),
+        format!("Basic\t{}", b64(b"bob:secret")),
+        format!("Basic {}", b64(b"bob:secret:x")),
+        format!("Basic {}", b64(b"bob:secret").trim_end_matches('=')),
+        format!("Basic {}junk", b64(b"bob:secret")),
+        format!("Basic {}", b64(b"bob\0:secret")),
+        format!("Basic {}", b64(b":secret")),
+        format!("Basic {}", b64("bøb:secret".as_bytes())),
+        format!("Basic {}", b64(b"des:secretXYZ")),
+    ]);
     (each, v_only)
 }
 

@@ -1,7 +1,7 @@
 //! The directives of mod_auth_basic.c, as `spoor -L` lists them.
 
 use super::dirconf::Provider;
-use crate::config::model::{flag, nargs};
+use crate::config::model::nargs;
 use crate::config::{Cmd, ConfigError};
 use crate::modules::authz_core::config::inside_only;
 use crate::modules::{Context, DirectiveDef, Parse};
@@ -69,10 +69,13 @@ fn provider(cmd: &mut Cmd) -> Result<(), ConfigError> {
 /// `AuthBasicAuthoritative On|Off`.
 fn authoritative(cmd: &mut Cmd) -> Result<(), ConfigError> {
     inside_only(cmd, "AuthBasicAuthoritative")?;
-    let v = flag(
-        cmd.d,
-        "Set to 'Off' to allow access control to be passed along to lower modules if the UserID is not known to this module",
-    )?;
+    // httpd reads a flag directive's first word (apache2 -t accepts
+    // `On Off` as On) and gives one message for any other wrong use.
+    let v = match cmd.d.args.first() {
+        Some(w) if w.eq_ignore_ascii_case("on") => true,
+        Some(w) if w.eq_ignore_ascii_case("off") => false,
+        _ => return Err(cmd.error("AuthBasicAuthoritative must be On or Off")),
+    };
     cmd.srv.dir.basic.authoritative = Some(v);
     Ok(())
 }
