@@ -91,7 +91,21 @@ impl Module for AuthzCore {
         r.reply.access_denied = true;
         r.reply.filename = true;
         let Some(user) = r.reply.user.clone() else {
-            // httpd's core, between the two hooks.
+            // httpd's core, between the two hooks. Without mod_authn_core
+            // no check-user-id hook accepted the request at all.
+            if !r.cfg.loaded("authn_core_module") {
+                r.elog(
+                    LogModule::Core,
+                    Level::Crit,
+                    Extra::default(),
+                    "AH00025",
+                    |c, m| {
+                        m.extend_from_slice(b"configuration error:  couldn't check user: ");
+                        m.extend_from_slice(&c.uri);
+                    },
+                );
+                return Flow::Status(500);
+            }
             r.elog(
                 LogModule::Core,
                 Level::Error,
