@@ -120,6 +120,14 @@ pub enum Module {
     AccessCompat,
     /// mod_authz_host (`Require host` without a client name).
     AuthzHost,
+    /// mod_auth_basic (a failed login).
+    AuthBasic,
+    /// mod_authn_core (an `AuthType` no module took).
+    AuthnCore,
+    /// mod_authn_file (no or an unreadable `AuthUserFile`).
+    AuthnFile,
+    /// mod_authz_user (`Require user` not met).
+    AuthzUser,
     /// mod_log_forensic (a record that could not be written).
     LogForensic,
     /// mod_reqtimeout (a request read past its deadline).
@@ -135,6 +143,10 @@ impl Module {
             Module::AuthzCore => "authz_core",
             Module::AccessCompat => "access_compat",
             Module::AuthzHost => "authz_host",
+            Module::AuthBasic => "auth_basic",
+            Module::AuthnCore => "authn_core",
+            Module::AuthnFile => "authn_file",
+            Module::AuthzUser => "authz_user",
             Module::LogForensic => "log_forensic",
             Module::Reqtimeout => "reqtimeout",
         }

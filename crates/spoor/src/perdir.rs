@@ -335,6 +335,12 @@ pub struct PerDir {
     /// mod_usertrack (no merge: a scope's record replaces its parent's;
     /// directives read in `config/model.rs`, see [`crate::usertrack`]).
     pub usertrack: crate::usertrack::UserTrack,
+    /// mod_authn_core: `AuthType`, `AuthName`.
+    pub authn: crate::modules::authn_core::dirconf::AuthnDir,
+    /// mod_auth_basic: `AuthBasicProvider`, `AuthBasicAuthoritative`.
+    pub basic: crate::modules::auth_basic::dirconf::BasicDir,
+    /// mod_authn_file: `AuthUserFile`.
+    pub authn_file: crate::modules::authn_file::config::AuthnFileDir,
 }
 
 /// mod_usertrack has no merge function: a scope with a record replaces
@@ -356,6 +362,9 @@ impl Merge for PerDir {
             env: Merge::merge(&base.env, &add.env),
             alias: Merge::merge(&base.alias, &add.alias),
             usertrack: Merge::merge(&base.usertrack, &add.usertrack),
+            authn: Merge::merge(&base.authn, &add.authn),
+            basic: Merge::merge(&base.basic, &add.basic),
+            authn_file: Merge::merge(&base.authn_file, &add.authn_file),
         }
     }
 }

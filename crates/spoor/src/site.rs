@@ -392,6 +392,7 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
             }
         }),
         methods: settings.methods.clone(),
+        loaded: settings.loaded.clone(),
     })
 }
 
@@ -427,9 +428,16 @@ pub struct Config {
     /// Methods a `<Limit>` named that httpd does not know by itself: httpd
     /// registers them, and answers them 405 instead of 501.
     pub methods: Vec<String>,
+    /// The modules that are not built in and were loaded (`LoadModule`).
+    pub loaded: Vec<&'static str>,
 }
 
 impl Config {
+    /// Whether module `ident` (`auth_basic_module`) is loaded.
+    pub fn loaded(&self, ident: &str) -> bool {
+        self.loaded.contains(&ident)
+    }
+
     /// The embedded default: serve `root`, combined format to stdout,
     /// Apache's default timeouts and limits.
     pub fn new(root: PathBuf) -> Config {
@@ -469,6 +477,7 @@ impl Config {
             workers: None,
             status: None,
             methods: Vec::new(),
+            loaded: Vec::new(),
         }
     }
 }

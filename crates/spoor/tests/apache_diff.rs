@@ -53,6 +53,8 @@
 
 #[path = "apache_diff/alias.rs"]
 mod alias;
+#[path = "apache_diff/auth.rs"]
+mod auth;
 #[path = "apache_diff/authz.rs"]
 mod authz;
 #[path = "apache_diff/cases.rs"]
@@ -182,7 +184,8 @@ fn write_root(root: &Path, port: u16) {
         .into_iter()
         .chain(lookups::docs())
         .map(|(n, d)| (n.to_owned(), d))
-        .chain(authz::docs());
+        .chain(authz::docs())
+        .chain(auth::docs());
     for (name, data) in docs {
         let p = root.join("htdocs").join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -197,6 +200,7 @@ fn write_root(root: &Path, port: u16) {
     }
     symlinks::files(root);
     alias::files(root);
+    auth::files(root);
     std::fs::write(root.join("conf/mime.types"), formats::MIME_TYPES).unwrap();
     let conf = formats::config(port, MODULES)
         + &usertrack::config(MODULES)
@@ -204,7 +208,8 @@ fn write_root(root: &Path, port: u16) {
         + &symlinks::config(root)
         + &alias::config(root, MODULES)
         + &mime::config(MODULES)
-        + &authz::config(MODULES);
+        + &authz::config(MODULES)
+        + &auth::config(MODULES);
     std::fs::write(root.join("conf/httpd.conf"), conf).unwrap();
     // apache2's children run as nobody: the tree must be readable.
     for entry in walk(root) {
@@ -436,7 +441,8 @@ fn run_case(ip: &str, port: u16, c: &Case) -> Vec<u8> {
         .iter()
         .find(|(n, _)| *n == c.name)
         .map(|(_, a)| *a)
-        .or_else(|| authz::client_from(&c.name));
+        .or_else(|| authz::client_from(&c.name))
+        .or_else(|| auth::client_from(&c.name));
     let conn = match from {
         Some(f) => connect_from(f, addr),
         None => TcpStream::connect_timeout(&addr, Duration::from_secs(3)),
@@ -789,6 +795,7 @@ fn apache_differential() {
     cases.extend(alias::cases());
     cases.extend(mime::cases());
     cases.extend(authz::cases());
+    cases.extend(auth::cases());
     cases.extend(methods::cases());
     cases.extend(methods::length_cases());
     let fmts = formats::formats();

@@ -199,6 +199,10 @@ fn directive_list_as_apache() {
         "reqtimeout",
         "authz_host",
         "access_compat",
+        "auth_basic",
+        "authn_core",
+        "authn_file",
+        "authz_user",
     ] {
         conf.push_str(&format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"));
     }

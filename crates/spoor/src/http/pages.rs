@@ -19,6 +19,7 @@ pub fn reason(status: u16) -> &'static str {
         307 => "Temporary Redirect",
         308 => "Permanent Redirect",
         400 => "Bad Request",
+        401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
@@ -52,6 +53,8 @@ pub enum Detail<'a> {
     Location(&'a [u8]),
     /// The offending `Expect` value, for 417 pages.
     Expect(&'a [u8]),
+    /// The `ServerAdmin` address, for 500 pages.
+    Admin(&'a [u8]),
 }
 
 /// httpd's `ServerAdmin` when none is configured.
@@ -184,6 +187,9 @@ pub fn error_body(status: u16, detail: Detail<'_>, out: &mut Vec<u8>) {
             }
             out.extend_from_slice(b"</p>\n");
         }
+        (401, _) => out.extend_from_slice(
+            b"<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n",
+        ),
         (403, _) => {
             out.extend_from_slice(b"<p>You don't have permission to access this resource.</p>\n")
         }
@@ -232,6 +238,15 @@ pub fn error_body(status: u16, detail: Detail<'_>, out: &mut Vec<u8>) {
                 escape_html(m, out);
             }
             out.extend_from_slice(b" not supported for current URL.<br />\n</p>\n");
+        }
+        (500, Detail::Admin(admin)) => {
+            out.extend_from_slice(
+                b"<p>The server encountered an internal error or\nmisconfiguration and was unable to complete\nyour request.</p>\n<p>Please contact the server administrator at \n ",
+            );
+            escape_html(admin, out);
+            out.extend_from_slice(
+                b" to inform them of the time this error occurred,\n and the actions you performed just before this error.</p>\n<p>More information about this error may be available\nin the server error log.</p>\n",
+            );
         }
         _ => out.extend_from_slice(
             b"<p>The server encountered an internal error or\nmisconfiguration and was unable to complete\nyour request.</p>\n",

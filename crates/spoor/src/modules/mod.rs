@@ -11,8 +11,12 @@
 
 pub mod access_compat;
 pub mod alias;
+pub mod auth_basic;
+pub mod authn_core;
+pub mod authn_file;
 pub mod authz_core;
 pub mod authz_host;
+pub mod authz_user;
 pub mod core;
 pub mod dir;
 pub mod env;
@@ -142,6 +146,10 @@ pub const MODULES: &[ModuleDef] = &[
     authz_core::AUTHZ_CORE,
     authz_host::AUTHZ_HOST,
     access_compat::ACCESS_COMPAT,
+    auth_basic::AUTH_BASIC,
+    authn_core::AUTHN_CORE,
+    authn_file::AUTHN_FILE,
+    authz_user::AUTHZ_USER,
     alias::ALIAS,
     status::STATUS,
     reqtimeout::REQTIMEOUT,

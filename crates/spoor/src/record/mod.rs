@@ -124,6 +124,15 @@ pub(crate) struct Reply {
     /// mod_access_compat allowed the request under `Satisfy Any`:
     /// `Require` is not looked at.
     pub(crate) satisfied_any: bool,
+    /// `Require` needs an authenticated user (mod_authz_core's first
+    /// check found none): the check-user-id and auth-checker hooks run.
+    pub(crate) authn_needed: bool,
+    /// The user named in the `Authorization` field (httpd's `r->user`,
+    /// set before the password is checked; `%u`).
+    pub(crate) user: Option<Vec<u8>>,
+    /// The realm of a `WWW-Authenticate: Basic` challenge to send with
+    /// the error response (httpd's `err_headers_out`).
+    pub(crate) challenge: Option<String>,
     /// The addresses of the `Require forward-dns` names, looked up for
     /// this request.
     pub(crate) forward_dns: Vec<(String, Vec<std::net::IpAddr>)>,
@@ -521,6 +530,9 @@ pub(crate) struct WalkState {
 /// The original request of an internal redirect, as the log needs it.
 #[derive(Debug, Default)]
 pub(crate) struct Orig {
+    /// The original's authenticated user (`%<u`; the final request has
+    /// its own, none unless it authenticates).
+    pub user: Option<Vec<u8>>,
     /// `%<U`.
     pub uri: Vec<u8>,
     /// `%<q` (a range of the read buffer).

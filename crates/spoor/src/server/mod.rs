@@ -122,6 +122,8 @@ pub(crate) fn hook_modules() -> &'static [&'static dyn Module] {
         &m::core::hooks::Core,
         &m::access_compat::hooks::AccessCompat,
         &m::authz_core::hooks::AuthzCore,
+        &m::auth_basic::hooks::AuthBasic,
+        &m::authn_core::hooks::AuthnCore,
         &m::env::hooks::Env,
         &m::usertrack::hooks::UserTrack,
         &m::log_config::hooks::LogConfig,

@@ -453,6 +453,7 @@ pub const GROUPS: &[&str] = &[
     "DIFF_ALIAS",
     "DIFF_MIME",
     "DIFF_AUTHZ",
+    "DIFF_AUTH",
 ];
 
 fn conf_quote(s: &str) -> String {

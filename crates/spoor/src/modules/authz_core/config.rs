@@ -1,5 +1,5 @@
 //! The directives of mod_authz_core.c, as `spoor -L` lists them, and the
-//! `Require` providers of mod_authz_host.c.
+//! `Require` providers of mod_authz_host.c and mod_authz_user.c.
 
 use std::sync::Arc;
 
@@ -113,6 +113,7 @@ fn require(cmd: &mut Cmd) -> Result<(), ConfigError> {
     let args = words.get(1..).unwrap_or(&[]);
     let rest = after_words(&d.raw_args, 1 + usize::from(negate)).to_owned();
     let host_loaded = cmd.settings.loaded.contains(&"authz_host_module");
+    let user_loaded = cmd.settings.loaded.contains(&"authz_user_module");
     let provider = match name {
         "all" => {
             let granted = match args {
@@ -159,6 +160,17 @@ fn require(cmd: &mut Cmd) -> Result<(), ConfigError> {
             } else {
                 Provider::ForwardDns(names)
             }
+        }
+        "valid-user" if user_loaded => Provider::ValidUser,
+        "user" if user_loaded => {
+            // httpd reads the names as an ap_expr string.
+            if args.iter().any(|a| a.contains("%{") || a.contains('\\')) {
+                return Err(cmd.error(format!(
+                    "Require user with an expression ({}) is not supported by spoor yet",
+                    args.join(" ")
+                )));
+            }
+            Provider::User(args.to_vec())
         }
         _ => return Err(cmd.error(format!("Unknown Authz provider: {name}"))),
     };

@@ -31,6 +31,9 @@ pub enum Event {
     Limited(Verdict),
     /// A `host` line found no client name (AH01753, before its result).
     NoHost,
+    /// A `user` line did not name the authenticated user (AH01663,
+    /// before its result).
+    NotUser,
 }
 
 /// A provider's answer, or a container's, as httpd's `authz_status`.
@@ -42,6 +45,9 @@ pub enum Verdict {
     Denied,
     /// Neither (a negated line that did not match).
     Neutral,
+    /// Refused for now: an authenticated user may change the answer
+    /// (httpd's `AUTHZ_DENIED_NO_USER`).
+    DeniedNoUser,
 }
 
 impl Verdict {
@@ -51,6 +57,7 @@ impl Verdict {
             Verdict::Granted => "granted",
             Verdict::Denied => "denied",
             Verdict::Neutral => "neutral",
+            Verdict::DeniedNoUser => "denied (no authenticated user yet)",
         }
     }
 
@@ -59,7 +66,7 @@ impl Verdict {
     fn negated(self) -> Verdict {
         match self {
             Verdict::Granted => Verdict::Denied,
-            Verdict::Denied | Verdict::Neutral => Verdict::Neutral,
+            Verdict::Denied | Verdict::DeniedNoUser | Verdict::Neutral => Verdict::Neutral,
         }
     }
 }
@@ -79,6 +86,10 @@ pub enum Provider {
     /// `forward-dns …` (mod_authz_host): one of these names resolves to
     /// the client's address.
     ForwardDns(Vec<String>),
+    /// `valid-user` (mod_authz_user): any authenticated user.
+    ValidUser,
+    /// `user …` (mod_authz_user): the authenticated user is one of these.
+    User(Vec<String>),
 }
 
 /// One node of the tree: a `Require` line or a container.
@@ -144,6 +155,8 @@ impl Node {
                     Provider::Local => "local",
                     Provider::Host(_) => "host",
                     Provider::ForwardDns(_) => "forward-dns",
+                    Provider::ValidUser => "valid-user",
+                    Provider::User(_) => "user",
                 };
                 let not = if self.negate { "not " } else { "" };
                 format!("Require {not}{name} {rest}")
@@ -216,6 +229,9 @@ impl Node {
                 if matches!(p, Provider::Host(_)) && c.host.is_none() {
                     on_result(self, Event::NoHost);
                 }
+                if matches!(p, Provider::User(_)) && v == Verdict::Denied {
+                    on_result(self, Event::NotUser);
+                }
                 if self.negate {
                     v.negated()
                 } else {
@@ -224,6 +240,9 @@ impl Node {
             }
             Kind::Group { and, children, .. } => {
                 let mut v = Verdict::Neutral;
+                // httpd's combination: a denial that a user may change
+                // (`DeniedNoUser`) wins over a plain one under OR and
+                // loses to it under AND.
                 for child in children {
                     match child.eval(c, *and, on_result)? {
                         Verdict::Neutral => {}
@@ -234,6 +253,12 @@ impl Node {
                         Verdict::Granted if !*and => {
                             v = Verdict::Granted;
                             break;
+                        }
+                        Verdict::DeniedNoUser
+                            if (*and && v != Verdict::Denied)
+                                || (!*and && v == Verdict::Denied) =>
+                        {
+                            v = Verdict::DeniedNoUser;
                         }
                         r => {
                             if v == Verdict::Neutral {
@@ -272,6 +297,8 @@ pub(crate) struct Client<'a> {
     pub(crate) may_wait: bool,
     /// The client's name has not been looked up yet.
     pub(crate) host_pending: bool,
+    /// The authenticated user (`None`: none yet).
+    pub(crate) user: Option<&'a [u8]>,
 }
 
 impl Client<'_> {
@@ -291,6 +318,14 @@ impl Client<'_> {
             _ => {}
         }
         let grant = match p {
+            Provider::ValidUser | Provider::User(_) if self.user.is_none() => {
+                return Ok(Verdict::DeniedNoUser)
+            }
+            Provider::ValidUser => true,
+            Provider::User(names) => {
+                let u = self.user.unwrap_or_default();
+                names.iter().any(|n| n.as_bytes() == u)
+            }
             Provider::All(g) => *g,
             Provider::Ip(subnets) => subnets.iter().any(|s| s.contains(self.ip)),
             Provider::Local => {
@@ -357,6 +392,7 @@ impl AuthzDir {
             forward: &[],
             may_wait: false,
             host_pending: false,
+            user: None,
         };
         let s = self.section.as_ref()?;
         Some(s.eval(&c, true, &mut |_, _| {}) == Ok(Verdict::Granted))
@@ -421,6 +457,7 @@ mod tests {
             forward: &[],
             may_wait: true,
             host_pending: false,
+            user: None,
         }
     }
 
@@ -440,6 +477,7 @@ mod tests {
                     Event::Result(v) => v.word(),
                     Event::Limited(_) => "limited",
                     Event::NoHost => "no name",
+                    Event::NotUser => "not user",
                 }
             ))
         };
@@ -476,6 +514,7 @@ mod tests {
                     Event::Result(v) => v.word(),
                     Event::Limited(_) => "limited",
                     Event::NoHost => "no name",
+                    Event::NotUser => "not user",
                 }
             ))
         };

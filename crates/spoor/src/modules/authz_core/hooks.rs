@@ -21,7 +21,9 @@ impl Module for AuthzCore {
     fn phases(&self, cfg: &Config) -> Phases {
         // `Require` is read in sections only.
         if cfg.servers.iter().any(|s| s.sections.has_sections()) {
-            Phases::NONE.with(Phase::AccessChecker)
+            Phases::NONE
+                .with(Phase::AccessChecker)
+                .with(Phase::AuthChecker)
         } else {
             Phases::NONE
         }
@@ -33,7 +35,12 @@ impl Module for AuthzCore {
         LAST
     }
 
+    /// The check without a user (httpd's `access_checker_ex`): granted,
+    /// refused (403), or waiting for a user (`reply.authn_needed`: the
+    /// check-user-id hooks authenticate, then [`Module::auth_checker`]
+    /// decides).
     fn access_checker(&self, r: &mut Cx) -> Flow {
+        r.reply.authn_needed = false;
         if r.uri == b"*"
             || r.reply.satisfied_any
             || !r.cfg.servers[r.reply.server].sections.has_sections()
@@ -42,14 +49,123 @@ impl Module for AuthzCore {
         }
         // (The tree's own count is touched, not the shared settings'.)
         let authz = r.dir.authz.clone();
-        match r.authz_allows(&authz, true) {
-            Ok(true) => Flow::Declined,
-            Ok(false) => {
+        if authz.section.is_none() && r.dir.authn.has_type() {
+            r.elog(
+                LogModule::AuthzCore,
+                Level::Error,
+                Extra::default(),
+                "AH01627",
+                |_, m| {
+                    m.extend_from_slice(
+                        b"AuthType configured with no corresponding authorization directives",
+                    );
+                },
+            );
+            r.reply.access_denied = true;
+            r.reply.filename = true;
+            return Flow::Status(500);
+        }
+        match r.authz_verdict(&authz, true, false) {
+            Ok(Verdict::Granted) => Flow::Declined,
+            Ok(Verdict::DeniedNoUser) => {
+                r.reply.authn_needed = true;
+                Flow::Declined
+            }
+            Ok(_) => {
+                r.denied_log();
                 r.reply.access_denied = true;
                 r.reply.filename = true;
                 Flow::Status(403)
             }
             Err(need) => Flow::Need(need),
+        }
+    }
+
+    /// The check with the user the check-user-id hooks authenticated
+    /// (httpd's `auth_checker`), for a request the first check left
+    /// waiting for one.
+    fn auth_checker(&self, r: &mut Cx) -> Flow {
+        if !r.reply.authn_needed {
+            return Flow::Declined;
+        }
+        r.reply.access_denied = true;
+        r.reply.filename = true;
+        let Some(user) = r.reply.user.clone() else {
+            // httpd's core, between the two hooks. Without mod_authn_core
+            // no check-user-id hook accepted the request at all.
+            if !r.cfg.loaded("authn_core_module") {
+                r.elog(
+                    LogModule::Core,
+                    Level::Crit,
+                    Extra::default(),
+                    "AH00025",
+                    |c, m| {
+                        m.extend_from_slice(b"configuration error:  couldn't check user: ");
+                        m.extend_from_slice(&c.uri);
+                    },
+                );
+                return Flow::Status(500);
+            }
+            r.elog(
+                LogModule::Core,
+                Level::Error,
+                Extra::default(),
+                "AH00027",
+                |c, m| {
+                    m.extend_from_slice(
+                        b"No authentication done but request not allowed without authentication for ",
+                    );
+                    m.extend_from_slice(&c.uri);
+                    m.extend_from_slice(b". Authentication not configured?");
+                },
+            );
+            return Flow::Status(500);
+        };
+        let authz = r.dir.authz.clone();
+        let v = match r.authz_verdict(&authz, true, true) {
+            Ok(v) => v,
+            Err(need) => return Flow::Need(need),
+        };
+        match v {
+            Verdict::Granted => {
+                r.reply.access_denied = false;
+                Flow::Declined
+            }
+            Verdict::DeniedNoUser => {
+                r.elog(
+                    LogModule::AuthzCore,
+                    Level::Error,
+                    Extra::default(),
+                    "AH01629",
+                    |c, m| {
+                        m.extend_from_slice(b"authorization failure (no authenticated user): ");
+                        m.extend_from_slice(&c.uri);
+                    },
+                );
+                r.note_auth_failure();
+                Flow::Status(401)
+            }
+            Verdict::Denied | Verdict::Neutral if !r.dir.authn.has_type() => {
+                r.denied_log();
+                Flow::Status(403)
+            }
+            Verdict::Denied | Verdict::Neutral => {
+                r.elog(
+                    LogModule::AuthzCore,
+                    Level::Error,
+                    Extra::default(),
+                    "AH01631",
+                    |c, m| {
+                        m.extend_from_slice(b"user ");
+                        m.extend_from_slice(&user);
+                        m.extend_from_slice(b": authorization failure for \"");
+                        m.extend_from_slice(&c.uri);
+                        m.extend_from_slice(b"\": ");
+                    },
+                );
+                r.note_auth_failure();
+                Flow::Status(401)
+            }
         }
     }
 }
@@ -58,8 +174,27 @@ impl Cx {
     /// Evaluates `authz` for the request: true when it grants or has no
     /// `Require`; a refusal is logged (AH01630, and the AH01626 debug
     /// lines of each node evaluated). A lookup not done yet is asked for
-    /// when `may_wait`, else counts as failed.
+    /// when `may_wait`, else counts as failed. (A sub-request's check:
+    /// the user is the request's, and a tree still wanting one refuses.)
     pub(crate) fn authz_allows(&mut self, authz: &AuthzDir, may_wait: bool) -> Result<bool, Need> {
+        let v = self.authz_verdict(authz, may_wait, true)?;
+        if v == Verdict::Granted {
+            return Ok(true);
+        }
+        self.denied_log();
+        Ok(false)
+    }
+
+    /// The verdict of `authz` for the request (granted when it has no
+    /// `Require`, AH01628), with the AH01626/AH01625/AH01753/AH01663
+    /// lines of the nodes evaluated; `with_user`: the authenticated user
+    /// (if any) is seen by `user` lines, else there is none yet.
+    pub(crate) fn authz_verdict(
+        &mut self,
+        authz: &AuthzDir,
+        may_wait: bool,
+        with_user: bool,
+    ) -> Result<Verdict, Need> {
         let Some(root) = &authz.section else {
             let src = Extra::src("mod_authz_core.c(843)");
             self.elog(
@@ -71,12 +206,16 @@ impl Cx {
                     m.extend_from_slice(b"authorization result: granted (no directives)");
                 },
             );
-            return Ok(true);
+            return Ok(Verdict::Granted);
         };
         let debug = self.cfg.servers[self.reply.server]
             .errorlog
             .levels
             .enabled(LogModule::AuthzCore, Level::Debug);
+        let debug_user = self.cfg.servers[self.reply.server]
+            .errorlog
+            .levels
+            .enabled(LogModule::AuthzUser, Level::Debug);
         let mut lines = Vec::new();
         let client = Client {
             method: self.method(),
@@ -86,8 +225,13 @@ impl Cx {
             forward: &self.reply.forward_dns,
             may_wait,
             host_pending: self.double_reverse_pending(),
+            user: if with_user {
+                self.reply.user.as_deref()
+            } else {
+                None
+            },
         };
-        // (kind: 0 AH01626, 1 AH01625, 2 AH01753; text)
+        // (kind: 0 AH01626, 1 AH01625, 2 AH01753, 3 AH01663; text)
         let verdict = root.eval(&client, true, &mut |n, e| match e {
             Event::Result(v) if debug => {
                 let text = format!("authorization result of {}: {}", n.describe(), v.word());
@@ -101,7 +245,8 @@ impl Cx {
                 );
                 lines.push((1, text));
             }
-            Event::Result(_) | Event::Limited(_) => {}
+            Event::NotUser if debug_user => lines.push((3, String::new())),
+            Event::Result(_) | Event::Limited(_) | Event::NotUser => {}
             Event::NoHost => {
                 if let Kind::Line(_, rest) = &n.kind {
                     lines.push((2, rest.clone()));
@@ -112,6 +257,25 @@ impl Cx {
             let (src, ah) = match kind {
                 0 => ("mod_authz_core.c(815)", "AH01626"),
                 1 => ("mod_authz_core.c(733)", "AH01625"),
+                3 => {
+                    let src = Extra::src("mod_authz_user.c(77)");
+                    self.elog(
+                        LogModule::AuthzUser,
+                        Level::Debug,
+                        src,
+                        "AH01663",
+                        |c, m| {
+                            m.extend_from_slice(b"access to ");
+                            m.extend_from_slice(&c.uri);
+                            m.extend_from_slice(b" failed, reason: user '");
+                            m.extend_from_slice(c.reply.user.as_deref().unwrap_or_default());
+                            m.extend_from_slice(
+                                b"' does not meet 'require'ments for user to be allowed access",
+                            );
+                        },
+                    );
+                    continue;
+                }
                 _ => {
                     let e = Extra::default();
                     self.elog(LogModule::AuthzHost, Level::Error, e, "AH01753", |c, m| {
@@ -134,11 +298,7 @@ impl Cx {
                 },
             );
         }
-        if verdict == Verdict::Granted {
-            return Ok(true);
-        }
-        self.denied_log();
-        Ok(false)
+        Ok(verdict)
     }
 
     /// The access check of a sub-request (a `DirectoryIndex` candidate)

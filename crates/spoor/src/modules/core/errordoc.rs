@@ -115,6 +115,7 @@ impl Cx {
             self.path = std::ffi::OsString::from_vec(f).into();
         }
         self.reply.handler = o.handler;
+        self.reply.user = o.user;
         self.env = o.env;
         self.reply.final_query = None;
         self.reply.error_status = 0;
@@ -185,6 +186,7 @@ impl Cx {
             env: EnvTable::new(),
             log_ids: self.ids.start_redirect(),
             notes: std::mem::take(&mut self.notes),
+            user: self.reply.user.take(),
             ..Orig::default()
         };
         // mod_mime typed the original's file before the error (unless

@@ -29,7 +29,21 @@ impl Cx {
         self.out.extend_from_slice(b"\r\n");
         self.reply.head_prefix = self.out.len();
         self.reply.filtered = false;
-        // httpd's err_headers_out (mod_usertrack's cookie) come first.
+        // httpd's err_headers_out come first: the challenge of a failed
+        // login (mod_auth_basic, kept for an ErrorDocument's final
+        // request), mod_usertrack's cookie.
+        if let Some(realm) = &self.reply.challenge {
+            let mut v = Vec::with_capacity(realm.len() + 14);
+            v.extend_from_slice(b"Basic realm=\"");
+            v.extend_from_slice(realm.as_bytes());
+            v.push(b'"');
+            header(
+                &mut self.out,
+                &mut self.reply.headers_out,
+                b"WWW-Authenticate",
+                &v,
+            );
+        }
         if let Some((n, v)) = self
             .reply
             .redirect

@@ -246,6 +246,7 @@ impl Cx {
             request_time_us: reply.request_time_us,
             log_id: ids.request_id(),
             track_id: track.id(),
+            user: reply.user.as_deref(),
             // A redirect's final request starts with fresh notes (the
             // forensic id stays with the original).
             notes: &note_buf[..nn],
@@ -272,6 +273,7 @@ impl Cx {
                     bytes_sent: o.bytes_sent,
                     body_sent: o.bytes_sent > 0,
                     notes: &orig_notes,
+                    user: o.user.as_deref(),
                     log_id: o.log_ids.request_id(),
                     ..req.clone()
                 };

@@ -497,7 +497,12 @@ impl<T: Transport> Connection<T> {
     fn run_hooks(&mut self, phase: Phase, from: usize, retry: usize) -> (Flow, usize) {
         let run_first = matches!(
             phase,
-            Phase::TranslateName | Phase::MapToStorage | Phase::TypeChecker | Phase::Handler
+            Phase::TranslateName
+                | Phase::MapToStorage
+                | Phase::CheckUserId
+                | Phase::AuthChecker
+                | Phase::TypeChecker
+                | Phase::Handler
         );
         let list = self.hooks.list(phase);
         let mut i = from;

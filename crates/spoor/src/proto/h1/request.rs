@@ -380,6 +380,10 @@ impl<T: Transport> Connection<T> {
                 let status = self.reply.refused;
                 match self.reply.location.take() {
                     Some(loc) => self.error_response(status, Detail::Location(&loc), http09),
+                    None if status == 500 => {
+                        let admin = self.cfg.servers[self.reply.server].server_admin.clone();
+                        self.error_response(500, Detail::Admin(admin.as_bytes()), http09)
+                    }
                     None => self.error_response(status, Detail::None, http09),
                 }
             }
