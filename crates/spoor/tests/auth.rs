@@ -68,6 +68,60 @@ fn message(line: &str) -> &str {
     line.find("] AH").map_or(line, |i| &line[i + 2..])
 }
 
+/// Starts spoor on `conf` (written into `t`), listening on `port`.
+fn start(t: &TempDir, conf: &str, port: u16) -> (Server, SocketAddr) {
+    t.write("spoor.conf", conf);
+    let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["-f", "spoor.conf", "-d"])
+        .arg(&t.0)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let to: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(to).is_err() {
+        assert!(Instant::now() < deadline, "spoor did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (server, to)
+}
+
+/// Without mod_authn_core no `AuthType` can be set: a `Require
+/// valid-user` finds no module to authenticate and httpd's core answers
+/// 500 with AH00025 (checked with apache2 2.4.67), with httpd's page.
+#[test]
+fn no_authentication_module_is_a_500() {
+    let t = TempDir::create("auth-none", &["htdocs/p", "logs", "conf"], &[]);
+    t.write("htdocs/p/f.txt", "x\n");
+    t.give_to_server("logs");
+    let port = free_port();
+    let conf = format!(
+        "LoadModule authz_core_module x.so\nLoadModule auth_basic_module x.so\n\
+         LoadModule authz_user_module x.so\n\
+         Listen 127.0.0.1:{port}\nServerName main.test\nServerAdmin me@main.test\n\
+         DocumentRoot htdocs\nErrorLog logs/error.log\n\
+         <Location /p>\nRequire valid-user\n</Location>\n"
+    );
+    let (_server, to) = start(&t, &conf, port);
+    let r = get(to, "/p/f.txt", Some("Basic Ym9iOnNlY3JldA=="));
+    assert!(
+        r.starts_with("HTTP/1.1 500 Internal Server Error\r\n"),
+        "{r}"
+    );
+    assert!(r.contains("\r\nConnection: close\r\n"), "{r}");
+    assert!(
+        r.contains("<p>Please contact the server administrator at \n me@main.test to inform them"),
+        "{r}"
+    );
+    let errors = lines(&t.0.join("logs/error.log"), 1);
+    assert!(errors[0].contains("[core:crit]"), "{}", errors[0]);
+    assert_eq!(
+        message(&errors[0]),
+        "AH00025: configuration error:  couldn't check user: /p/f.txt"
+    );
+}
+
 const PAGE_401: &str = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\" \"http://www.w3.org/TR/html4/strict.dtd\">\n\
 <html><head>\n<title>401 Unauthorized</title>\n</head><body>\n<h1>Unauthorized</h1>\n\
 <p>This server could not verify that you\nare authorized to access the document\n\
@@ -91,20 +145,7 @@ fn basic_login_through_the_binary() {
          <Location /p>\nAuthType Basic\nAuthName \"Members only\"\n\
          AuthUserFile conf/htpasswd\nRequire user bob carol\n</Location>\n"
     );
-    t.write("spoor.conf", &conf);
-    let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
-        .args(["-f", "spoor.conf", "-d"])
-        .arg(&t.0)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _server = Server(child);
-    let to: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(to).is_err() {
-        assert!(Instant::now() < deadline, "spoor did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (_server, to) = start(&t, &conf, port);
     // No credentials: the challenge and httpd's page.
     let r = get(to, "/p/f.txt", None);
     assert!(r.starts_with("HTTP/1.1 401 Unauthorized\r\n"), "{r}");
