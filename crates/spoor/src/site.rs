@@ -378,7 +378,7 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
             .max_workers
             .map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
         status: settings.loaded.contains(&"status_module").then(|| {
-            crate::modules::status::page::StatusConf {
+            crate::modules::status::board::StatusConf {
                 extended: settings.extended_status.unwrap_or(true),
                 mpm: match settings.mpm.mpm {
                     Some(crate::modules::mpm::settings::Mpm::Worker) => "worker",
@@ -424,7 +424,7 @@ pub struct Config {
     pub workers: Option<Arc<tokio::sync::Semaphore>>,
     /// mod_status is loaded: what its page shows of the configuration
     /// (and the protocol layer counts requests and connections for it).
-    pub status: Option<crate::modules::status::page::StatusConf>,
+    pub status: Option<crate::modules::status::board::StatusConf>,
     /// Methods a `<Limit>` named that httpd does not know by itself: httpd
     /// registers them, and answers them 405 instead of 501.
     pub methods: Vec<String>,

@@ -395,6 +395,21 @@ fn remove_dots(path: &[u8], out: &mut Vec<u8>) -> bool {
     above
 }
 
+/// Appends `s` with the bytes Apache's `ap_os_escape_path` (partial, as
+/// `ap_escape_uri`) escapes, in lower-case hex as httpd writes them
+/// (apache2 answers `/%C3%A9%3C` with `Location: …/%c3%a9%3c/`).
+pub fn escape_path(s: &[u8], out: &mut Vec<u8>) {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    for &b in s {
+        let safe = b.is_ascii_alphanumeric() || b"$-_.+!*'(),:@&=~/;".contains(&b);
+        if safe {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[b'%', H[(b >> 4) as usize], H[(b & 15) as usize]]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

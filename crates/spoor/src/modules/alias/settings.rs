@@ -95,7 +95,7 @@ impl Entry {
                         return Some((e, out, own));
                     }
                     if redirect {
-                        crate::record::escape_path(&uri[l..], &mut out);
+                        crate::http::uri::escape_path(&uri[l..], &mut out);
                     } else {
                         out.extend_from_slice(&uri[l..]);
                     }
@@ -199,7 +199,7 @@ fn escape_url(url: &[u8]) -> Vec<u8> {
     let hash = memchr::memchr(b'#', url).unwrap_or(url.len());
     let q = memchr::memchr(b'?', &url[..hash]).unwrap_or(hash);
     let mut out = Vec::with_capacity(url.len() + 8);
-    crate::record::escape_path(&url[..q], &mut out);
+    crate::http::uri::escape_path(&url[..q], &mut out);
     out.extend_from_slice(&url[q..]);
     out
 }

@@ -63,3 +63,15 @@ impl Drop for InProgress {
         self.0.fetch_sub(1, Relaxed);
     }
 }
+
+/// What the page needs from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct StatusConf {
+    /// `ExtendedStatus` (on by default with mod_status loaded, as httpd).
+    pub extended: bool,
+    /// The MPM named (`event` without an MPM line: spoor's model).
+    pub mpm: &'static str,
+    /// The workers the page counts: `MaxRequestWorkers`, else the worker
+    /// threads.
+    pub workers: u64,
+}

@@ -2,21 +2,9 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::board;
+use super::board::{self, StatusConf};
 use crate::http::pages::escape_html;
 use crate::record::Cx;
-
-/// What the page needs from the configuration.
-#[derive(Clone, Copy, Debug)]
-pub struct StatusConf {
-    /// `ExtendedStatus` (on by default with mod_status loaded, as httpd).
-    pub extended: bool,
-    /// The MPM named (`event` without an MPM line: spoor's model).
-    pub mpm: &'static str,
-    /// The workers the page counts: `MaxRequestWorkers`, else the worker
-    /// threads.
-    pub workers: u64,
-}
 
 /// httpd's `show_time`: ` 1 day 2 hours 3 minutes 4 seconds`, the parts
 /// that are not zero, each after a space (nothing for 0: apache2 prints
