@@ -234,27 +234,7 @@ fn container(cmd: &mut Cmd) -> Result<(), ConfigError> {
     let limited = cmd.settings.limit.clone();
     cmd.srv.dir.authz.section = Some(Arc::new(Node::group(and, negate, limited.clone())));
     cmd.settings.authz_depth += 1;
-    let mut read = Ok(());
-    for c in &d.children {
-        read = match c.name.to_ascii_lowercase().as_str() {
-            "files" | "filesmatch" | "directory" | "directorymatch" | "location"
-            | "locationmatch"
-                if c.section =>
-            {
-                Err(ConfigError::directive(
-                    c,
-                    format!(
-                        "{}> cannot occur within <Limit> or <LimitExcept> section",
-                        c.command_name()
-                    ),
-                ))
-            }
-            _ => cmd.settings.apply(c, Scope::Dir, cmd.srv),
-        };
-        if read.is_err() {
-            break;
-        }
-    }
+    let read = crate::modules::core::limit::read_inside(cmd, d);
     let group = std::mem::replace(&mut cmd.srv.dir.authz.section, outer);
     cmd.settings.authz_depth -= 1;
     read?;

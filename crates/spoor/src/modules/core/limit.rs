@@ -176,14 +176,22 @@ pub(crate) fn limit_section(cmd: &mut Cmd) -> Result<(), ConfigError> {
         )));
     }
     cmd.settings.limit = both;
-    let mut r = Ok(());
+    let r = read_inside(cmd, d);
+    cmd.settings.limit = old;
+    r
+}
+
+/// Reads the directives inside a `<Limit>`, `<LimitExcept>` or
+/// `<Require*>` section into the enclosing scope, up to the first error;
+/// a per-directory section among them is refused with httpd's words.
+pub(crate) fn read_inside(cmd: &mut Cmd, d: &crate::config::Directive) -> Result<(), ConfigError> {
     for c in &d.children {
-        r = match c.name.to_ascii_lowercase().as_str() {
+        match c.name.to_ascii_lowercase().as_str() {
             "files" | "filesmatch" | "directory" | "directorymatch" | "location"
             | "locationmatch"
                 if c.section =>
             {
-                Err(ConfigError::directive(
+                return Err(ConfigError::directive(
                     c,
                     format!(
                         "{}> cannot occur within <Limit> or <LimitExcept> section",
@@ -191,14 +199,10 @@ pub(crate) fn limit_section(cmd: &mut Cmd) -> Result<(), ConfigError> {
                     ),
                 ))
             }
-            _ => cmd.settings.apply(c, Scope::Dir, cmd.srv),
-        };
-        if r.is_err() {
-            break;
+            _ => cmd.settings.apply(c, Scope::Dir, cmd.srv)?,
         }
     }
-    cmd.settings.limit = old;
-    r
+    Ok(())
 }
 
 #[cfg(test)]
