@@ -55,6 +55,27 @@ struct Limits {
     default_threads_per_child: i64,
 }
 
+/// httpd's check of a limit against its compile-time bound: over it, the
+/// bound (warning `over` codes); under 1, 1 (warning `under`). `what` is
+/// the directive, `unit` the plural of what it counts.
+fn bound(v: i64, max: i64, what: &str, unit: &str, codes: (u32, u32), w: &mut Vec<String>) -> i64 {
+    if v > max {
+        w.push(format!(
+            "AH{:05}: WARNING: {what} of {v} exceeds compile-time limit of {max} {unit}, decreasing to {max}.",
+            codes.0
+        ));
+        max
+    } else if v < 1 {
+        w.push(format!(
+            "AH{:05}: WARNING: {what} of {v} not allowed, increasing to 1.",
+            codes.1
+        ));
+        1
+    } else {
+        v
+    }
+}
+
 impl MpmSettings {
     /// The number of requests served at once: `MaxRequestWorkers` after
     /// httpd's adjustments, or `None` when no MPM is loaded (spoor's own
@@ -72,17 +93,14 @@ impl MpmSettings {
     /// prefork: one request per process, `MaxRequestWorkers` processes at
     /// most, bounded by `ServerLimit`.
     fn prefork(&self, w: &mut Vec<String>) -> i64 {
-        let max_limit = 200_000;
-        let mut server_limit = self.server_limit.unwrap_or(256);
-        if server_limit > max_limit {
-            w.push(format!("AH00175: WARNING: ServerLimit of {server_limit} exceeds compile-time limit of {max_limit} servers, decreasing to {max_limit}."));
-            server_limit = max_limit;
-        } else if server_limit < 1 {
-            w.push(format!(
-                "AH00177: WARNING: ServerLimit of {server_limit} not allowed, increasing to 1."
-            ));
-            server_limit = 1;
-        }
+        let server_limit = bound(
+            self.server_limit.unwrap_or(256),
+            200_000,
+            "ServerLimit",
+            "servers",
+            (175, 177),
+            w,
+        );
         let mut workers = self.max_request_workers.unwrap_or(256);
         if workers > server_limit {
             w.push(format!("AH00180: WARNING: MaxRequestWorkers of {workers} exceeds ServerLimit value of {server_limit} servers, decreasing MaxRequestWorkers to {server_limit}. To increase, please see the ServerLimit directive."));
@@ -117,30 +135,22 @@ impl MpmSettings {
         };
         // httpd's message numbers: event's, worker's.
         let ah = |e: u32, wk: u32| if event { e } else { wk };
-        let mut server_limit = self.server_limit.unwrap_or(l.default_server_limit);
-        if server_limit > l.max_server_limit {
-            let max = l.max_server_limit;
-            w.push(format!("AH{:05}: WARNING: ServerLimit of {server_limit} exceeds compile-time limit of {max} servers, decreasing to {max}.", ah(497, 300)));
-            server_limit = max;
-        } else if server_limit < 1 {
-            w.push(format!(
-                "AH{:05}: WARNING: ServerLimit of {server_limit} not allowed, increasing to 1.",
-                ah(499, 302)
-            ));
-            server_limit = 1;
-        }
-        let mut thread_limit = self.thread_limit.unwrap_or(l.default_thread_limit);
-        if thread_limit > l.max_thread_limit {
-            let max = l.max_thread_limit;
-            w.push(format!("AH{:05}: WARNING: ThreadLimit of {thread_limit} exceeds compile-time limit of {max} threads, decreasing to {max}.", ah(502, 305)));
-            thread_limit = max;
-        } else if thread_limit < 1 {
-            w.push(format!(
-                "AH{:05}: WARNING: ThreadLimit of {thread_limit} not allowed, increasing to 1.",
-                ah(504, 307)
-            ));
-            thread_limit = 1;
-        }
+        let server_limit = bound(
+            self.server_limit.unwrap_or(l.default_server_limit),
+            l.max_server_limit,
+            "ServerLimit",
+            "servers",
+            (ah(497, 300), ah(499, 302)),
+            w,
+        );
+        let thread_limit = bound(
+            self.thread_limit.unwrap_or(l.default_thread_limit),
+            l.max_thread_limit,
+            "ThreadLimit",
+            "threads",
+            (ah(502, 305), ah(504, 307)),
+            w,
+        );
         let mut per_child = self
             .threads_per_child
             .unwrap_or(l.default_threads_per_child);
