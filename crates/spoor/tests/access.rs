@@ -330,42 +330,17 @@ fn access_directives_as_apache2_t() {
         .iter()
         .map(|s| format!("<Location /x>\n{s}\n</Location>"))
         .chain(outside.iter().map(|s| s.to_string()));
-    let mut differ = Vec::new();
-    for body in texts {
-        let text = format!(
-            "<IfDefine APACHE>\n\
+    let head = format!(
+        "<IfDefine APACHE>\n\
              LoadModule mpm_event_module {MODULES}/mod_mpm_event.so\n\
              DefaultRuntimeDir run\nPidFile run/apache2.pid\nErrorLog run/error.log\n\
              </IfDefine>\n\
              LoadModule authz_core_module {MODULES}/mod_authz_core.so\n\
              LoadModule authz_host_module {MODULES}/mod_authz_host.so\n\
              LoadModule access_compat_module {MODULES}/mod_access_compat.so\n\
-             Listen 127.0.0.1:1\nServerName main.test\nDocumentRoot htdocs\n{body}\n"
-        );
-        let conf = t.0.join("a.conf");
-        std::fs::write(&conf, &text).unwrap();
-        let run = |cmd: &mut Command| {
-            let out = cmd
-                .arg("-t")
-                .arg("-f")
-                .arg(&conf)
-                .arg("-d")
-                .arg(&t.0)
-                .stdin(Stdio::null())
-                .output()
-                .expect("run -t");
-            if out.status.success() {
-                "ok".to_string()
-            } else {
-                String::from_utf8_lossy(&out.stderr).trim_end().to_string()
-            }
-        };
-        let a = run(Command::new(APACHE).args(["-D", "APACHE"]));
-        let s = run(&mut Command::new(env!("CARGO_BIN_EXE_spoor")));
-        if a != s {
-            differ.push(format!("{body:?}\n  apache2: {a}\n  spoor:   {s}"));
-        }
-    }
+             Listen 127.0.0.1:1\nServerName main.test\nDocumentRoot htdocs\n"
+    );
+    let differ = common::t_differences(&t.0, &head, texts);
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
 

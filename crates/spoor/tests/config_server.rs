@@ -5,11 +5,11 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{free_port, TempDir};
+use common::{free_port, Server, TempDir};
 
 fn tempdir(tag: &str) -> TempDir {
     let t = TempDir::create(
@@ -27,15 +27,6 @@ fn tempdir(tag: &str) -> TempDir {
     t
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn spoor(args: &[&str], root: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_spoor"))
         .args(args)
@@ -46,18 +37,7 @@ fn spoor(args: &[&str], root: &Path) -> std::process::Output {
 }
 
 fn start(root: &Path, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
-        .args(["-f", "spoor.conf", "-d"])
-        .arg(root)
-        .stderr(std::fs::File::create(root.join("spoor.stderr")).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "spoor did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Server(child)
+    common::start_conf(root, port)
 }
 
 /// Waits (bounded) until the server's standard error holds `n` lines

@@ -6,20 +6,11 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{free_port, TempDir};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{free_port, Server, TempDir};
 
 fn site(tag: &str, conf: &str) -> TempDir {
     let t = TempDir::create(
@@ -32,18 +23,7 @@ fn site(tag: &str, conf: &str) -> TempDir {
 }
 
 fn start(root: &Path, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
-        .args(["-f", "spoor.conf", "-d"])
-        .arg(root)
-        .stderr(std::fs::File::create(root.join("spoor.stderr")).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "spoor did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Server(child)
+    common::start_conf(root, port)
 }
 
 /// Reads one response with a body of `Content-Length` bytes, or what came

@@ -309,3 +309,71 @@ pub fn skip(test: &str, reason: &str) {
         .unwrap_or_else(|e| panic!("{test}: cannot record the skip in {file:?}: {e}"));
     eprintln!("SKIPPED {line}");
 }
+
+/// apache2's binary, the oracle of the `-t` comparisons.
+pub const APACHE2: &str = "/usr/sbin/apache2";
+
+/// Checks each configuration `head` + body with `apache2 -t -D APACHE`
+/// and `spoor -t` in `dir` (file `a.conf`): each body whose verdicts
+/// differ ("ok", or the whole error text), described.
+pub fn t_differences(
+    dir: &Path,
+    head: &str,
+    bodies: impl IntoIterator<Item = String>,
+) -> Vec<String> {
+    let mut differ = Vec::new();
+    let conf = dir.join("a.conf");
+    for body in bodies {
+        std::fs::write(&conf, format!("{head}{body}\n")).unwrap();
+        let run = |cmd: &mut Command| {
+            let out = cmd
+                .arg("-t")
+                .arg("-f")
+                .arg(&conf)
+                .arg("-d")
+                .arg(dir)
+                .stdin(Stdio::null())
+                .output()
+                .expect("run -t");
+            if out.status.success() {
+                "ok".to_string()
+            } else {
+                String::from_utf8_lossy(&out.stderr).trim_end().to_string()
+            }
+        };
+        let a = run(Command::new(APACHE2).args(["-D", "APACHE"]));
+        let s = run(&mut Command::new(env!("CARGO_BIN_EXE_spoor")));
+        if a != s {
+            differ.push(format!("{body:?}\n  apache2: {a}\n  spoor:   {s}"));
+        }
+    }
+    differ
+}
+
+/// A spoor started by [`start_conf`], killed when dropped.
+pub struct Server(pub std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts spoor on `root/spoor.conf` (ServerRoot `root`, standard error to
+/// `root/spoor.stderr`) and waits, at most 10 s, until `port` answers.
+pub fn start_conf(root: &Path, port: u16) -> Server {
+    use std::time::{Duration, Instant};
+    let child = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["-f", "spoor.conf", "-d"])
+        .arg(root)
+        .stderr(std::fs::File::create(root.join("spoor.stderr")).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "spoor did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Server(child)
+}
