@@ -299,10 +299,9 @@ impl Cx {
 
     /// mod_dir: the first `DirectoryIndex` name that is a regular file the
     /// client may see, for the directory in `self.path` (whose URI ends in
-    /// a slash). Each candidate is looked up as httpd's sub-request does:
-    /// its own sections, access check and fixups; an index refused by
-    /// `Require` is skipped, and its status is the answer when no other
-    /// name is found.
+    /// a slash). Each candidate is looked up as httpd's sub-request does
+    /// ([`Cx::sub_lookup`]); an index refused by the walk or `Require` is
+    /// skipped, and its status is the answer when no other name is found.
     pub(crate) fn directory_index(&mut self) -> Index {
         let cfg = self.cfg.clone();
         let srv = &cfg.servers[self.reply.server];
@@ -324,35 +323,21 @@ impl Cx {
                 self.path.clone_from(&dir_path);
                 self.path.push(name);
             }
-            // The sub-request's directory walk, before its access check.
-            let walked = match self.index_walk(&dir_path) {
-                Ok(w) => w,
-                Err(r) => {
-                    self.walk_refused(&r);
+            let sub = self.sub_lookup(&dir_path, &dir);
+            match sub.status {
+                200 => {}
+                403 => {
                     refused = 403;
                     continue;
                 }
-            };
-            let sub = if srv.sections.has_sections() {
-                srv.sections
-                    .lookup(self.path.as_os_str().as_bytes(), &self.uri)
-            } else {
-                dir.clone()
-            };
-            if !self.sub_access(&sub) {
-                refused = 403;
-                continue;
+                _ => continue,
             }
-            let found = walked.and_then(|f| {
-                let m = f.metadata()?;
-                Ok((f, m))
-            });
-            if let Ok((f, m)) = found {
+            if let Some((f, m)) = sub.file {
                 if m.is_file() {
                     // The sub-request's fixups; its variables are looked
                     // up after the ones already set.
-                    sub.env.settings.apply(&mut self.env);
-                    self.dir = sub;
+                    sub.dir.env.settings.apply(&mut self.env);
+                    self.dir = sub.dir;
                     return Index::Found(f, m);
                 }
             }
@@ -367,58 +352,6 @@ impl Cx {
     }
 }
 
-impl Cx {
-    /// The walk of a `DirectoryIndex` candidate in `self.path` (the
-    /// directory it is looked for in: `dir`): the file opened as the
-    /// handler would open it, or the walk's refusal.
-    fn index_walk(
-        &self,
-        dir: &std::path::Path,
-    ) -> Result<std::io::Result<std::fs::File>, walk::Refusal> {
-        let path = self.path.as_os_str().as_bytes();
-        let mut mode = self.walk_mode();
-        if mode == Walk::Free {
-            return match std::fs::File::open(&self.path) {
-                // A dangling link: the sub-request's walk lstats each
-                // component when the stat fails, and refuses it.
-                Err(e)
-                    if e.raw_os_error() == Some(libc::ENOENT)
-                        && std::fs::symlink_metadata(&self.path)
-                            .is_ok_and(|m| m.file_type().is_symlink()) =>
-                {
-                    Err(walk::Refusal::Link {
-                        upto: path.len(),
-                        familiar: false,
-                    })
-                }
-                r => Ok(r),
-            };
-        }
-        let root_len = self.walk_root_len();
-        let srv = &self.cfg.servers[self.reply.server];
-        let mut d = dir.as_os_str().as_bytes().to_vec();
-        if d.last() != Some(&b'/') {
-            d.push(b'/');
-        }
-        if let Walk::Beneath(r) = mode {
-            // A name from the root is looked for below the ServerRoot.
-            if !path.starts_with(&d) {
-                mode = Walk::Beneath(0);
-            } else {
-                mode = Walk::Beneath(r);
-            }
-        }
-        let familiar = (mode == Walk::Checked && parent(path) == &d[..])
-            .then(|| srv.sections.walk_options(&d, true));
-        let r = self.walk_path(mode, path, root_len, familiar)?;
-        Ok(match r.file {
-            Ok(f) if r.cut == path.len() => Ok(f),
-            Ok(_) => Err(std::io::Error::from_raw_os_error(libc::ENOTDIR)),
-            Err(e) => Err(e),
-        })
-    }
-}
-
 /// The length of a document root's bytes that the joined path starts with
 /// (its trailing slashes left out: `/` is 0).
 fn root_len(root: &[u8]) -> usize {
@@ -430,7 +363,7 @@ fn root_len(root: &[u8]) -> usize {
 }
 
 /// A path's directory, with its trailing slash (`/a/b` → `/a/`).
-fn parent(p: &[u8]) -> &[u8] {
+pub(super) fn parent(p: &[u8]) -> &[u8] {
     match memchr::memrchr(b'/', p) {
         Some(i) => &p[..=i],
         None => b"",

@@ -12,6 +12,7 @@ pub(crate) mod hooks;
 pub mod limit;
 pub(crate) mod lookups;
 pub(crate) mod response;
+pub(crate) mod subreq;
 pub(crate) mod walk;
 
 use super::ModuleDef;

@@ -337,3 +337,63 @@ fn an_output_filter_edits_the_response_head_and_the_log_sees_it() {
     assert_eq!(lines[0], "200 5 any value - text/x-edited", "{log}");
     assert_eq!(lines[1], "404 236 any value - text/x-edited", "{log}");
 }
+
+/// A module of the test's own: its fixups look up three entries of the
+/// document root as sub-requests (as a listing or a negotiation does) and
+/// note what each found.
+struct Lookups;
+
+impl Module for Lookups {
+    fn name(&self) -> &'static str {
+        "mod_test_lookups.c"
+    }
+
+    fn phases(&self, _cfg: &Config) -> Phases {
+        Phases::NONE.with(Phase::Fixups)
+    }
+
+    fn fixups(&self, r: &mut Cx) -> crate::hooks::Flow {
+        let root = r.cfg.servers[0].root.clone();
+        let mut note = Vec::new();
+        for name in [&b"a.txt"[..], b"sub", b"missing", b"a.txt/x"] {
+            let d = r.lookup_dirent(&root, b"/", name);
+            let kind = match &d.file {
+                Some((_, m)) if m.is_dir() => "dir",
+                Some(_) => "file",
+                None => "none",
+            };
+            let uri = String::from_utf8_lossy(&d.uri).into_owned();
+            note.extend_from_slice(format!("{uri}={}:{kind};", d.status).as_bytes());
+            assert_eq!(d.path, root.join(std::str::from_utf8(name).unwrap()));
+        }
+        r.notes.set(b"lookups", &note);
+        crate::hooks::Flow::Declined
+    }
+}
+
+#[test]
+fn a_sub_request_lookup_finds_files_directories_and_nothing_and_leaves_the_request_alone() {
+    let mut site = Site::with_modules("lookups", &[&Lookups]);
+    let mut cfg = Config::new(site.dir.join("root"));
+    cfg.sinks = site.cfg.sinks.clone();
+    cfg.servers[0].logs[0].format = Format::apache("%>s %U %f %b %{lookups}n").unwrap();
+    let mut all = crate::server::hook_modules().to_vec();
+    all.push(&Lookups);
+    site.hooks = Arc::new(Hooks::build(&cfg, &all));
+    site.cfg = Arc::new(cfg);
+    let out =
+        site.exchange(b"GET /sub/index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let r = responses(&out);
+    assert_eq!(r.len(), 1, "{}", String::from_utf8_lossy(&out));
+    assert!(r[0].0.starts_with("HTTP/1.1 200 OK\r\n"), "{}", r[0].0);
+    assert_eq!(r[0].1, b"<p>index</p>");
+    let log = site.log();
+    let f = site.dir.join("root/sub/index.html");
+    assert_eq!(
+        log,
+        format!(
+            "200 /sub/index.html {} 12 /a.txt=200:file;/sub=200:dir;/missing=404:none;/a.txt/x=404:none;\n",
+            f.display()
+        )
+    );
+}
