@@ -256,7 +256,7 @@ pub(crate) struct Cx {
 pub(crate) enum Body {
     /// `count` bytes of `file` from `first`.
     File {
-        file: std::fs::File,
+        file: OpenFile,
         first: u64,
         count: u64,
     },
@@ -264,12 +264,32 @@ pub(crate) enum Body {
     /// bytes with type `ct`; `chunked`: framed as chunks (no length
     /// known on HTTP/1.1).
     Multipart {
-        file: std::fs::File,
+        file: OpenFile,
         parts: Vec<(u64, u64)>,
         len: u64,
         ct: Option<Vec<u8>>,
         chunked: bool,
     },
+}
+
+/// A file the handler serves: opened for this request, or a descriptor
+/// the worker's open-file cache keeps ([`crate::file_cache`]).
+#[derive(Debug)]
+pub(crate) enum OpenFile {
+    /// Opened for this request.
+    Own(std::fs::File),
+    /// Shared with the cache.
+    Kept(std::sync::Arc<std::fs::File>),
+}
+
+impl std::ops::Deref for OpenFile {
+    type Target = std::fs::File;
+    fn deref(&self) -> &std::fs::File {
+        match self {
+            OpenFile::Own(f) => f,
+            OpenFile::Kept(f) => f,
+        }
+    }
 }
 
 /// What the handler needs of a file's status (a `Metadata` is five times
@@ -509,9 +529,27 @@ pub(crate) fn remote_value<'a>(host: &'a RemoteHost, ip: &'a str) -> &'a [u8] {
 pub(crate) struct WalkState {
     /// The checked walk's result, for the handler (never reopened by name).
     pub(crate) file: Option<std::io::Result<std::fs::File>>,
+    /// The open-file cache's descriptor for the file, whose status is the
+    /// request's `file_meta`.
+    pub(crate) kept: Option<std::sync::Arc<std::fs::File>>,
+    /// A file to keep in the open-file cache once opened.
+    pub(crate) keep: Option<Keep>,
     /// The directory (with a trailing slash) the last walk ended in, for
     /// the shortcut of a later sub-request or redirect.
     pub(crate) dir: Vec<u8>,
+}
+
+/// What the open-file cache needs to keep a file the handler opens
+/// ([`crate::file_cache::put`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keep {
+    /// When the walk read the file's status.
+    pub(crate) born: std::time::Instant,
+    /// The walk's tag (0: no link checks; else the sections' generation).
+    pub(crate) tag: u64,
+    /// The device and inode a status call by name found (None: the
+    /// status is the walk's descriptor's own).
+    pub(crate) id: Option<(u64, u64)>,
 }
 
 /// The original request of an internal redirect, as the log needs it.
