@@ -23,6 +23,11 @@
 //! never applies to another's. Only the walk of a request's own URI is
 //! kept (not an internal redirect's, which may take a shortcut).
 //!
+//! A small file's bytes (up to [`DATA_MAX`]) are kept with its
+//! descriptor, read once when the entry is made, so a hit is answered
+//! without reading the file again; the same bound holds for them (a file
+//! rewritten in place is served as it was for at most [`VALID`]).
+//!
 //! Bounds: at most [`ENTRIES`] descriptors per worker thread, each closed
 //! once expired, by the next lookup on that thread or at the latest by the
 //! thread's sweeper ([`sweep`], once a second), which must run for the
@@ -46,6 +51,30 @@ pub const VALID: Duration = Duration::from_millis(1);
 /// Descriptors kept per worker thread at most.
 pub const ENTRIES: usize = 32;
 
+/// The largest file whose bytes are kept with its descriptor (so a
+/// worker keeps at most [`ENTRIES`] times this many bytes).
+pub const DATA_MAX: u64 = 16 * 1024;
+
+/// A file the cache keeps: its descriptor and, for a small file, its
+/// bytes as they were when the entry was made.
+#[derive(Debug)]
+pub struct Kept {
+    file: std::fs::File,
+    data: Option<Box<[u8]>>,
+}
+
+impl Kept {
+    /// The descriptor.
+    pub fn file(&self) -> &std::fs::File {
+        &self.file
+    }
+
+    /// The whole file's bytes, when small enough to be kept.
+    pub fn data(&self) -> Option<&[u8]> {
+        self.data.as_deref()
+    }
+}
+
 /// Recent misses remembered, to tell a file asked for again.
 const MISSES: usize = 16;
 
@@ -57,7 +86,7 @@ struct Entry {
     /// else the sections' generation the walk checked links under.
     tag: u64,
     path: Box<[u8]>,
-    file: Arc<std::fs::File>,
+    file: Arc<Kept>,
     stat: FileStat,
     /// When the status was read.
     born: Instant,
@@ -89,7 +118,7 @@ fn hash(tag: u64, path: &[u8]) -> u64 {
 
 /// A fresh entry for `path` walked under `tag` on this thread: the
 /// descriptor and the status it had, read at most [`VALID`] ago.
-pub(crate) fn get(tag: u64, path: &[u8], now: Instant) -> Option<(Arc<std::fs::File>, FileStat)> {
+pub(crate) fn get(tag: u64, path: &[u8], now: Instant) -> Option<(Arc<Kept>, FileStat)> {
     CACHE.with_borrow_mut(|c| {
         if !c.swept || c.entries.is_empty() {
             return None;
@@ -130,37 +159,45 @@ pub(crate) fn wanted(tag: u64, path: &[u8], now: Instant) -> bool {
 }
 
 /// Keeps `file`, opened at `path` (walked under `tag`) whose status the
-/// request read at `born` as `stat`. `id`: the device and inode a status
-/// call by name found, when the descriptor was opened apart from it; the
-/// file is kept only if the descriptor's own status is that one
-/// (otherwise the file changed in between). None: `stat` is the
-/// descriptor's own (a checked walk's).
+/// request read at `born` as `stat`, and returns it as kept; or gives it
+/// back when it is not kept. `id`: the device and inode a status call by
+/// name found, when the descriptor was opened apart from it; the file is
+/// kept only if the descriptor's own status is that one (otherwise the
+/// file changed in between). None: `stat` is the descriptor's own (a
+/// checked walk's).
 pub(crate) fn put(
     tag: u64,
     path: &[u8],
-    file: &Arc<std::fs::File>,
+    file: std::fs::File,
     stat: FileStat,
     id: Option<(u64, u64)>,
     born: Instant,
-) {
+) -> Result<Arc<Kept>, std::fs::File> {
+    if !stat.file || !CACHE.with_borrow(|c| c.swept) {
+        return Err(file);
+    }
     if let Some(id) = id {
-        let Ok(m) = file.metadata() else { return };
+        let Ok(m) = file.metadata() else {
+            return Err(file);
+        };
         let own = FileStat::of(&m);
-        if (m.dev(), m.ino()) != id
-            || own.len != stat.len
-            || own.mtime_us != stat.mtime_us
-            || !own.file
-        {
-            return;
+        if (m.dev(), m.ino()) != id || own.len != stat.len || own.mtime_us != stat.mtime_us {
+            return Err(file);
         }
     }
-    if !stat.file {
-        return;
-    }
+    let data = (stat.len <= DATA_MAX)
+        .then(|| {
+            use std::os::unix::fs::FileExt;
+            let mut v = vec![0; stat.len as usize];
+            // One byte more would show a file grown since its status.
+            let mut extra = [0u8; 1];
+            (file.read_exact_at(&mut v, 0).is_ok()
+                && file.read_at(&mut extra, stat.len).ok() == Some(0))
+            .then(|| v.into_boxed_slice())
+        })
+        .flatten();
+    let kept = Arc::new(Kept { file, data });
     CACHE.with_borrow_mut(|c| {
-        if !c.swept {
-            return;
-        }
         c.entries.retain(|e| {
             born.saturating_duration_since(e.born) < VALID && (e.tag != tag || *e.path != *path)
         });
@@ -173,11 +210,12 @@ pub(crate) fn put(
         c.entries.push(Entry {
             tag,
             path: path.into(),
-            file: file.clone(),
+            file: kept.clone(),
             stat,
             born,
         });
-    })
+    });
+    Ok(kept)
 }
 
 /// Closes this thread's expired entries.
@@ -254,15 +292,32 @@ mod tests {
             "a second one soon after does"
         );
         let (st, id) = stat_of(&p);
-        let f = Arc::new(std::fs::File::open(&p).unwrap());
-        put(0, key, &f, st, Some(id), t0);
+        let f = put(0, key, std::fs::File::open(&p).unwrap(), st, Some(id), t0).unwrap();
+        assert_eq!(
+            f.data(),
+            Some(&b"hello"[..]),
+            "a small file's bytes are kept"
+        );
         assert_eq!(kept(), 1);
         assert!(get(7, key, t0).is_none(), "another configuration's walk");
         let (g, s) = get(0, key, t0 + VALID / 2).expect("fresh");
         assert!(Arc::ptr_eq(&g, &f));
+        let big = temp("big", &vec![b'x'; DATA_MAX as usize + 1]);
+        let (bst, bid) = stat_of(&big);
+        let b = put(
+            0,
+            b"big",
+            std::fs::File::open(&big).unwrap(),
+            bst,
+            Some(bid),
+            t0,
+        )
+        .unwrap();
+        assert!(b.data().is_none(), "a larger file's bytes are not kept");
+        let _ = std::fs::remove_file(big);
         assert_eq!(s.len, 5);
         assert!(get(0, key, t0 + VALID).is_none(), "expired at the bound");
-        assert_eq!(kept(), 0, "an expired entry is closed when found");
+        assert_eq!(kept(), 1, "an expired entry is closed when found");
         assert!(!wanted(0, key, t0 + VALID * 10), "old misses are forgotten");
         let _ = std::fs::remove_file(p);
     }
@@ -276,8 +331,8 @@ mod tests {
         // Replaced between the status call and the open.
         let q = temp("b2", b"other, longer");
         std::fs::rename(&q, &p).unwrap();
-        let f = Arc::new(std::fs::File::open(&p).unwrap());
-        put(0, key, &f, st, Some(id), Instant::now());
+        let f = std::fs::File::open(&p).unwrap();
+        assert!(put(0, key, f, st, Some(id), Instant::now()).is_err());
         assert_eq!(kept(), 0);
         let _ = std::fs::remove_file(p);
     }
@@ -288,15 +343,15 @@ mod tests {
         let p = temp("c", b"x");
         let key = p.as_os_str().as_encoded_bytes();
         let (st, id) = stat_of(&p);
-        let f = Arc::new(std::fs::File::open(&p).unwrap());
+        let open = || std::fs::File::open(&p).unwrap();
         let now = Instant::now();
         assert!(!wanted(0, key, now) && !wanted(0, key, now));
-        put(0, key, &f, st, Some(id), now);
+        assert!(put(0, key, open(), st, Some(id), now).is_err());
         assert_eq!(kept(), 0);
         on();
         for i in 0..ENTRIES + 5 {
             let k = format!("{}#{i}", p.display());
-            put(3, k.as_bytes(), &f, st, None, now);
+            assert!(put(3, k.as_bytes(), open(), st, None, now).is_ok());
         }
         assert_eq!(kept(), ENTRIES);
         purge(now + VALID);

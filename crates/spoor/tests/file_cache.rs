@@ -16,6 +16,11 @@ use common::{free_port, start_conf, TempDir};
 /// Sends `n` requests for `target` in one write on one connection and
 /// reads the `n` responses: (status, body) of each.
 fn burst(port: u16, target: &str, n: usize) -> Vec<(u16, String)> {
+    ranges(port, target, "", n)
+}
+
+/// [`burst`] with a `Range` field (none when empty).
+fn ranges(port: u16, target: &str, range: &str, n: usize) -> Vec<(u16, String)> {
     let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut w = s.try_clone().unwrap();
@@ -26,7 +31,14 @@ fn burst(port: u16, target: &str, n: usize) -> Vec<(u16, String)> {
         } else {
             ""
         };
-        req.push_str(&format!("GET {target} HTTP/1.1\r\nHost: x\r\n{close}\r\n"));
+        let range = if range.is_empty() {
+            String::new()
+        } else {
+            format!("Range: {range}\r\n")
+        };
+        req.push_str(&format!(
+            "GET {target} HTTP/1.1\r\nHost: x\r\n{range}{close}\r\n"
+        ));
     }
     w.write_all(req.as_bytes()).unwrap();
     let mut r = BufReader::new(s);
@@ -103,6 +115,19 @@ fn run(options: &str) {
         r.iter().all(|x| *x == (200, "second, longer\n".to_owned())),
         "{r:?}"
     );
+    // Rewritten in place (same inode): seen once the bound has passed.
+    let _ = burst(port, "/f.txt", 64);
+    std::fs::write(&file, "third, in place\n").unwrap();
+    std::thread::sleep(spoor::file_cache::VALID * 5);
+    let r = burst(port, "/f.txt", 64);
+    assert!(
+        r.iter()
+            .all(|x| *x == (200, "third, in place\n".to_owned())),
+        "{r:?}"
+    );
+    // A range of a kept file is that range.
+    let r = ranges(port, "/f.txt", "bytes=1-4", 64);
+    assert!(r.iter().all(|x| *x == (206, "hird".to_owned())), "{r:?}");
     // Removed: gone once the bound has passed.
     std::fs::remove_file(&file).unwrap();
     std::thread::sleep(spoor::file_cache::VALID * 5);
@@ -111,7 +136,7 @@ fn run(options: &str) {
 
     // Idle: the sweep closes what the worker kept (the removed file's
     // descriptor, which holds its disk space).
-    replace(&file, "third\n");
+    replace(&file, "fourth\n");
     let _ = burst(port, "/f.txt", 64);
     let deadline = Instant::now() + Duration::from_secs(10);
     let deleted = {

@@ -279,7 +279,17 @@ pub(crate) enum OpenFile {
     /// Opened for this request.
     Own(std::fs::File),
     /// Shared with the cache.
-    Kept(std::sync::Arc<std::fs::File>),
+    Kept(std::sync::Arc<crate::file_cache::Kept>),
+}
+
+impl OpenFile {
+    /// The whole file's bytes, when the open-file cache keeps them.
+    pub(crate) fn data(&self) -> Option<&[u8]> {
+        match self {
+            OpenFile::Own(_) => None,
+            OpenFile::Kept(k) => k.data(),
+        }
+    }
 }
 
 impl std::ops::Deref for OpenFile {
@@ -287,7 +297,7 @@ impl std::ops::Deref for OpenFile {
     fn deref(&self) -> &std::fs::File {
         match self {
             OpenFile::Own(f) => f,
-            OpenFile::Kept(f) => f,
+            OpenFile::Kept(f) => f.file(),
         }
     }
 }
@@ -531,7 +541,7 @@ pub(crate) struct WalkState {
     pub(crate) file: Option<std::io::Result<std::fs::File>>,
     /// The open-file cache's descriptor for the file, whose status is the
     /// request's `file_meta`.
-    pub(crate) kept: Option<std::sync::Arc<std::fs::File>>,
+    pub(crate) kept: Option<std::sync::Arc<crate::file_cache::Kept>>,
     /// A file to keep in the open-file cache once opened.
     pub(crate) keep: Option<Keep>,
     /// The directory (with a trailing slash) the last walk ended in, for

@@ -46,10 +46,11 @@ impl Cx {
             // A file asked for again and again: the worker keeps it for a
             // moment (`file_cache.rs`).
             if let OpenFile::Own(f) = file {
-                let shared = std::sync::Arc::new(f);
                 let path = self.path.as_os_str().as_bytes();
-                crate::file_cache::put(k.tag, path, &shared, meta, k.id, k.born);
-                file = OpenFile::Kept(shared);
+                file = match crate::file_cache::put(k.tag, path, f, meta, k.id, k.born) {
+                    Ok(kept) => OpenFile::Kept(kept),
+                    Err(f) => OpenFile::Own(f),
+                };
             }
         }
         if meta.dir {
