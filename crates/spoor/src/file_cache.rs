@@ -43,8 +43,6 @@ use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::record::FileStat;
-
 /// How long an entry is used after its file's status was read.
 pub const VALID: Duration = Duration::from_millis(1);
 
@@ -104,6 +102,32 @@ struct Cache {
 
 thread_local! {
     static CACHE: RefCell<Cache> = RefCell::default();
+}
+
+/// What the handler needs of a file's status (a `Metadata` is five times
+/// the size, and the connection keeps this while a request is served).
+#[derive(Clone, Copy, Debug)]
+pub struct FileStat {
+    /// Size in bytes.
+    pub len: u64,
+    /// Modification time in µs.
+    pub mtime_us: i64,
+    /// A directory.
+    pub dir: bool,
+    /// A regular file.
+    pub file: bool,
+}
+
+impl FileStat {
+    /// The parts of `m` kept.
+    pub fn of(m: &std::fs::Metadata) -> FileStat {
+        FileStat {
+            len: m.len(),
+            mtime_us: m.mtime() * 1_000_000 + m.mtime_nsec() / 1000,
+            dir: m.is_dir(),
+            file: m.is_file(),
+        }
+    }
 }
 
 /// The keyed hash of a path (keys fixed per process: the table is small

@@ -3,7 +3,6 @@ pub(crate) mod errlog;
 pub(crate) mod table;
 
 use std::ops::Range;
-use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -302,27 +301,7 @@ impl std::ops::Deref for OpenFile {
     }
 }
 
-/// What the handler needs of a file's status (a `Metadata` is five times
-/// the size, and the connection keeps this while a request is served).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FileStat {
-    pub(crate) len: u64,
-    /// Modification time in µs.
-    pub(crate) mtime_us: i64,
-    pub(crate) dir: bool,
-    pub(crate) file: bool,
-}
-
-impl FileStat {
-    pub(crate) fn of(m: &std::fs::Metadata) -> FileStat {
-        FileStat {
-            len: m.len(),
-            mtime_us: m.mtime() * 1_000_000 + m.mtime_nsec() / 1000,
-            dir: m.is_dir(),
-            file: m.is_file(),
-        }
-    }
-}
+pub(crate) use crate::file_cache::FileStat;
 
 /// Header fields kept on the stack when rendering; more go to the heap.
 /// (The table is filled anew for every request: a larger one costs its
