@@ -12,6 +12,7 @@
 pub mod access_compat;
 pub mod alias;
 pub mod auth_basic;
+pub mod autoindex;
 pub mod authn_core;
 pub mod authn_file;
 pub mod authz_core;
@@ -143,6 +144,7 @@ pub const MODULES: &[ModuleDef] = &[
     env::ENV,
     mime::MIME,
     dir::DIR,
+    autoindex::AUTOINDEX,
     authz_core::AUTHZ_CORE,
     authz_host::AUTHZ_HOST,
     access_compat::ACCESS_COMPAT,

@@ -57,6 +57,14 @@ impl Cx {
                     self.error_response(status, Detail::None, http09);
                     return false;
                 }
+                dirhooks::Index::Missing
+                    if self.cfg.loaded("autoindex_module") && self.is_get_or_head() =>
+                {
+                    // mod_dir declines: mod_autoindex's handler lists the
+                    // directory (`self.path`) or refuses it.
+                    self.reply.unindexed = true;
+                    return false;
+                }
                 dirhooks::Index::Missing => {
                     // No index and no mod_autoindex: 404, and `%f` keeps
                     // the directory's trailing slash.
