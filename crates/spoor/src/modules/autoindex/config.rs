@@ -90,7 +90,9 @@ fn about(cmd: &Cmd) -> &'static str {
 
 /// The record of the scope being read.
 fn rec<'a>(cmd: &'a mut Cmd) -> &'a mut AutoindexDir {
-    &mut cmd.srv.dir.autoindex
+    let r = &mut cmd.srv.dir.autoindex;
+    r.set = true;
+    r
 }
 
 /// The section path the directive is in (httpd's `cmd->path`, "" at
@@ -338,6 +340,7 @@ fn atoi(s: &str) -> i32 {
 fn index_options(cmd: &mut Cmd) -> Result<(), ConfigError> {
     let args = cmd.d.args.clone();
     let r = &mut cmd.srv.dir.autoindex;
+    r.set = true;
     let mut opts = r.opts;
     let mut add = r.incremented;
     let mut remove = r.decremented;

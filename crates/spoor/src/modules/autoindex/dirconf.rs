@@ -103,6 +103,10 @@ pub struct Desc {
 /// mod_autoindex's per-directory settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AutoindexDir {
+    /// A directive of the module appeared in this scope. httpd creates
+    /// the module's record of a section only then, and a section without
+    /// one takes no part in the merge; the flag gives the same result.
+    pub set: bool,
     /// `DefaultIcon`.
     pub default_icon: Option<String>,
     /// `IndexStyleSheet`.
@@ -162,6 +166,7 @@ impl Default for AutoindexDir {
     /// A scope that says nothing (httpd's `create_autoindex_config`).
     fn default() -> Self {
         AutoindexDir {
+            set: false,
             default_icon: None,
             style_sheet: None,
             head_insert: None,
@@ -196,8 +201,15 @@ fn append<T: Clone>(add: &[T], base: &[T]) -> Vec<T> {
 }
 
 impl Merge for AutoindexDir {
-    /// httpd's `merge_autoindex_configs`.
+    /// httpd's `merge_autoindex_configs`, between scopes that have a
+    /// record (see [`AutoindexDir::set`]).
     fn merge(base: &Self, add: &Self) -> Self {
+        if !add.set {
+            return base.clone();
+        }
+        if !base.set {
+            return add.clone();
+        }
         let (opts, incremented, decremented) = if add.opts == opt::NO_OPTIONS {
             (opt::NO_OPTIONS, 0, 0)
         } else {
@@ -227,6 +239,7 @@ impl Merge for AutoindexDir {
         };
         let pick = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
         AutoindexDir {
+            set: true,
             default_icon: pick(&add.default_icon, &base.default_icon),
             style_sheet: pick(&add.style_sheet, &base.style_sheet),
             head_insert: pick(&add.head_insert, &base.head_insert),

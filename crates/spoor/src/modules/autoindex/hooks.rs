@@ -241,14 +241,6 @@ fn index_directory(r: &mut Cx, head_only: bool, http09: bool) {
         // httpd sends a HEAD's head before any body, without a length.
     } else if streamed {
         r.reply.no_length = true;
-        if chunked {
-            header(
-                &mut r.out,
-                &mut r.reply.headers_out,
-                b"Transfer-Encoding",
-                b"chunked",
-            );
-        }
     } else {
         header_num(
             &mut r.out,
@@ -258,6 +250,15 @@ fn index_directory(r: &mut Cx, head_only: bool, http09: bool) {
         );
     }
     r.connection_headers();
+    if chunked && !head_only {
+        // (After `Connection`, as httpd's chunk filter adds it.)
+        header(
+            &mut r.out,
+            &mut r.reply.headers_out,
+            b"Transfer-Encoding",
+            b"chunked",
+        );
+    }
     r.content_type(ctype.as_bytes());
     r.out.extend_from_slice(b"\r\n");
     if http09 {
@@ -384,9 +385,23 @@ fn build(
             ctype: ctype.as_deref(),
             encoding: enc.as_deref(),
         };
-        ents.push(listing::make_entry(
-            name, is_dir, &full, &meta, &kind, conf, &v,
-        ));
+        let mut ent = listing::make_entry(name, is_dir, &full, &meta, &kind, conf, &v);
+        if ent.desc.is_none()
+            && opts & opt::SCAN_HTML_TITLES != 0
+            && opts & (opt::FANCY_INDEXING | opt::TABLE_INDEXING) != 0
+            && d.status == 200
+            && enc.is_none()
+        {
+            let html = ctype.as_deref().is_some_and(|t| {
+                t.eq_ignore_ascii_case(b"text/html")
+                    || t.eq_ignore_ascii_case(b"application/xhtml+xml")
+                    || t == b"text/x-server-parsed-html"
+            });
+            if let (true, Some((f, _))) = (html, d.file.as_ref()) {
+                ent.desc = find_title(f);
+            }
+        }
+        ents.push(ent);
     }
     ents.sort_by(|a, b| listing::compare(a, b, &v));
     let tz = r.cfg.time_zone.clone();
@@ -430,4 +445,41 @@ fn build(
         body.extend_from_slice(b"</body></html>\n");
     }
     streamed
+}
+
+/// httpd's `find_title`: the text after the first `<title>` (any case)
+/// in the first 8,191 bytes of an HTML file, up to the next `<`, line
+/// ends made blanks (a leading one dropped).
+fn find_title(f: &std::fs::File) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(8191);
+    f.take(8191).read_to_end(&mut buf).ok()?;
+    // (httpd's buffer is a C string: it ends at a NUL.)
+    if let Some(nul) = buf.iter().position(|&b| b == 0) {
+        buf.truncate(nul);
+    }
+    const FIND: &[u8] = b"<title>";
+    let mut p = 0;
+    for x in 0..buf.len() {
+        if buf[x].to_ascii_lowercase() == FIND[p] {
+            p += 1;
+            if p == FIND.len() {
+                let mut start = x + 1;
+                let rest = &buf[start..];
+                let end = start + rest.iter().position(|&b| b == b'<').unwrap_or(rest.len());
+                let mut title = Vec::with_capacity(end - start);
+                for y in start..end {
+                    match buf[y] {
+                        b'\r' | b'\n' if y == start => start += 1,
+                        b'\r' | b'\n' => title.push(b' '),
+                        b => title.push(b),
+                    }
+                }
+                return Some(title);
+            }
+        } else {
+            p = 0;
+        }
+    }
+    None
 }
