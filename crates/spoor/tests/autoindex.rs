@@ -204,10 +204,7 @@ fn tree(t: &TempDir) {
             "<html><head><TITLE>\nA page &amp; its title</title>",
         ),
         ("fixed/tbl/x.html", "<title>Table page</title>"),
-        (
-            "txt/HEADER.txt",
-            "Plain <header> & text\n",
-        ),
+        ("txt/HEADER.txt", "Plain <header> & text\n"),
         ("txt/README.txt", "Plain readme <b>not bold</b> & done\n"),
         ("hdr/HEADER.html", "<p>my <b>header</b></p>\n"),
         ("hdr/README.html", "<p>my readme</p>\n"),
@@ -219,7 +216,15 @@ fn tree(t: &TempDir) {
         std::fs::write(&p, text).unwrap();
         set_mtime(&p, at(100 + i as u64));
     }
-    for d in ["sub dir", "d1", "fixed/d1", "fixed/D2", "css/sub", "order/sub", "RCS"] {
+    for d in [
+        "sub dir",
+        "d1",
+        "fixed/d1",
+        "fixed/D2",
+        "css/sub",
+        "order/sub",
+        "RCS",
+    ] {
         std::fs::create_dir_all(r.join(d)).unwrap();
     }
     std::os::unix::fs::symlink("a.txt", r.join("link-to-a")).unwrap();
@@ -381,7 +386,12 @@ fn normalise(resp: &[u8], head_only: bool) -> String {
 /// The error-log lines' module, level and message.
 fn messages(log: &str) -> Vec<String> {
     log.lines()
-        .filter(|l| l.contains("AH01276") || l.contains("AH00032") || l.contains("AH01630") || l.contains("AH01275"))
+        .filter(|l| {
+            l.contains("AH01276")
+                || l.contains("AH00032")
+                || l.contains("AH01630")
+                || l.contains("AH01275")
+        })
         .map(|l| {
             let module = l.split("] [").nth(1).unwrap_or("");
             let msg = l.rsplit("] ").next().unwrap_or("");
@@ -402,17 +412,54 @@ fn requests() -> Vec<String> {
         }
     }
     for q in [
-        "", "F=0", "F=1", "F=2", "V=0", "V=1", "F=1;V=0", "P=a*", "P=*.txt", "P=", "P=%2F",
-        "P=%zz", "P=*%20*", "P=.*", "C=M;O=D;F=1;V=0;P=*", "X=1;C=M", "C=Q", "C=M;junk", "C",
-        "C=N&O=D&F=0", "P=[ab]*;C=S",
+        "",
+        "F=0",
+        "F=1",
+        "F=2",
+        "V=0",
+        "V=1",
+        "F=1;V=0",
+        "P=a*",
+        "P=*.txt",
+        "P=",
+        "P=%2F",
+        "P=%zz",
+        "P=*%20*",
+        "P=.*",
+        "C=M;O=D;F=1;V=0;P=*",
+        "X=1;C=M",
+        "C=Q",
+        "C=M;junk",
+        "C",
+        "C=N&O=D&F=0",
+        "P=[ab]*;C=S",
     ] {
         urls.push(format!("/?{q}"));
     }
     for d in [
-        "/plain/", "/pre/", "/pre/?F=2", "/fixed/", "/fixed/?C=D;O=D", "/fixed/tbl/", "/css/",
-        "/css/?F=1", "/order/", "/order/?C=N", "/txt/", "/hdr/", "/hdr/?F=0", "/hdr/bare/",
-        "/client/?C=M;O=D", "/none/", "/none/?F=2", "/sub%20dir/", "/d1/", "/fixed/d1/",
-        "/noidx/", "/link-dir/", "/RCS/",
+        "/plain/",
+        "/pre/",
+        "/pre/?F=2",
+        "/fixed/",
+        "/fixed/?C=D;O=D",
+        "/fixed/tbl/",
+        "/css/",
+        "/css/?F=1",
+        "/order/",
+        "/order/?C=N",
+        "/txt/",
+        "/hdr/",
+        "/hdr/?F=0",
+        "/hdr/bare/",
+        "/client/?C=M;O=D",
+        "/none/",
+        "/none/?F=2",
+        "/sub%20dir/",
+        "/d1/",
+        "/fixed/d1/",
+        "/noidx/",
+        "/link-dir/",
+        "/RCS/",
     ] {
         urls.push(d.to_string());
     }
@@ -421,7 +468,9 @@ fn requests() -> Vec<String> {
         .map(|u| format!("GET {u} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
         .collect();
     for u in ["/", "/hdr/", "/noidx/", "/css/"] {
-        reqs.push(format!("HEAD {u} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+        reqs.push(format!(
+            "HEAD {u} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        ));
         reqs.push(format!("GET {u} HTTP/1.0\r\n\r\n"));
         reqs.push(format!("POST {u} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
     }
@@ -468,7 +517,10 @@ fn listings_as_apache2() {
         differ.join("\n")
     );
     let log = |n: &str| std::fs::read_to_string(t.0.join("logs").join(n)).unwrap_or_default();
-    let (ae, se) = (messages(&log("apache-error.log")), messages(&log("spoor-error.log")));
+    let (ae, se) = (
+        messages(&log("apache-error.log")),
+        messages(&log("spoor-error.log")),
+    );
     assert!(ae.iter().any(|l| l.contains("AH01276")), "{ae:?}");
     assert!(ae.iter().any(|l| l.contains("AH01630")), "{ae:?}");
     assert_eq!(ae, se, "error-log lines differ");
@@ -478,7 +530,10 @@ fn listings_as_apache2() {
         "access logs differ"
     );
     // The listing of the top: Debian's icons, escaped names, sizes.
-    let top = &got[1][reqs.iter().position(|r| r.starts_with("GET /? HTTP")).unwrap()];
+    let top = &got[1][reqs
+        .iter()
+        .position(|r| r.starts_with("GET /? HTTP"))
+        .unwrap()];
     for needle in [
         "<img src=\"/icons/folder.gif\" alt=\"[DIR]\">",
         "href=\"b%20&amp;%3c%3e%22.html\">b &amp;&lt;&gt;&quot;.html</a>",

@@ -662,8 +662,7 @@ impl Settings {
                     &mut self.location_path,
                     plain_location.then(|| sec.pattern.clone()),
                 );
-                let outer_path =
-                    std::mem::replace(&mut self.section_path, Some(sec.pattern.clone()));
+                let outer_path = self.section_path.replace(sec.pattern.clone());
                 for c in &d.children {
                     if c.section {
                         if let Some(e) = nested_section(c, d) {

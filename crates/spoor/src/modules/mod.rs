@@ -12,12 +12,12 @@
 pub mod access_compat;
 pub mod alias;
 pub mod auth_basic;
-pub mod autoindex;
 pub mod authn_core;
 pub mod authn_file;
 pub mod authz_core;
 pub mod authz_host;
 pub mod authz_user;
+pub mod autoindex;
 pub mod core;
 pub mod dir;
 pub mod env;

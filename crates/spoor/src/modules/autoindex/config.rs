@@ -7,7 +7,11 @@ use crate::modules::{Context, DirectiveDef, Parse};
 
 /// The directives of `mod_autoindex.c`, in `-L` order.
 pub const DIRECTIVES: &[DirectiveDef] = &[
-    d("AddIcon", add_icon, "an icon URL followed by one or more filenames"),
+    d(
+        "AddIcon",
+        add_icon,
+        "an icon URL followed by one or more filenames",
+    ),
     d(
         "AddIconByType",
         add_icon,
@@ -33,7 +37,11 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
         add_alt,
         "alternate descriptive text followed by one or more content encodings",
     ),
-    d("IndexOptions", index_options, "one or more index options [+|-][]"),
+    d(
+        "IndexOptions",
+        index_options,
+        "one or more index options [+|-][]",
+    ),
     d(
         "IndexOrderDefault",
         order_default,
@@ -66,11 +74,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     ),
 ];
 
-const fn d(
-    name: &'static str,
-    f: crate::modules::ParseFn,
-    about: &'static str,
-) -> DirectiveDef {
+const fn d(name: &'static str, f: crate::modules::ParseFn, about: &'static str) -> DirectiveDef {
     DirectiveDef {
         name,
         context: Context::Anywhere,
@@ -308,9 +312,7 @@ fn order_default(cmd: &mut Cmd) -> Result<(), ConfigError> {
         "size" => b'S',
         "description" => b'D',
         _ => {
-            return Err(
-                cmd.error("Second keyword must be 'Name', 'Date', 'Size', or 'Description'")
-            )
+            return Err(cmd.error("Second keyword must be 'Name', 'Date', 'Size', or 'Description'"))
         }
     };
     let r = rec(cmd);

@@ -105,7 +105,8 @@ fn find_insert(r: &mut Cx, dir_path: &std::path::Path, name: &str) -> Option<Ins
     let ctype = ctype?;
     let html = ctype.eq_ignore_ascii_case(b"text/html")
         || ctype.eq_ignore_ascii_case(b"application/xhtml+xml");
-    if !html && !(ctype.len() >= 5 && ctype[..5].eq_ignore_ascii_case(b"text/")) {
+    let text = ctype.len() >= 5 && ctype[..5].eq_ignore_ascii_case(b"text/");
+    if !html && !text {
         return None;
     }
     let mut body = Vec::new();
@@ -464,17 +465,17 @@ fn find_title(f: &std::fs::File) -> Option<Vec<u8>> {
         if buf[x].to_ascii_lowercase() == FIND[p] {
             p += 1;
             if p == FIND.len() {
-                let mut start = x + 1;
-                let rest = &buf[start..];
-                let end = start + rest.iter().position(|&b| b == b'<').unwrap_or(rest.len());
-                let mut title = Vec::with_capacity(end - start);
-                for y in start..end {
-                    match buf[y] {
-                        b'\r' | b'\n' if y == start => start += 1,
-                        b'\r' | b'\n' => title.push(b' '),
-                        b => title.push(b),
-                    }
-                }
+                let rest = &buf[x + 1..];
+                let text = &rest[..rest.iter().position(|&b| b == b'<').unwrap_or(rest.len())];
+                // Leading line ends dropped, the others made blanks.
+                let lead = text
+                    .iter()
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count();
+                let title = text[lead..]
+                    .iter()
+                    .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+                    .collect();
                 return Some(title);
             }
         } else {

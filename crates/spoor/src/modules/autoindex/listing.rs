@@ -55,7 +55,10 @@ fn unescape_url(s: &[u8]) -> Option<Vec<u8>> {
     let mut bad = false;
     while i < s.len() {
         if s[i] == b'%' {
-            match (s.get(i + 1).and_then(|&b| hex(b)), s.get(i + 2).and_then(|&b| hex(b))) {
+            match (
+                s.get(i + 1).and_then(|&b| hex(b)),
+                s.get(i + 2).and_then(|&b| hex(b)),
+            ) {
                 (Some(h), Some(l)) => {
                     let c = h << 4 | l;
                     if c == b'/' || c == 0 {
@@ -243,16 +246,8 @@ pub fn compare(a: &Ent, b: &Ent, v: &View) -> std::cmp::Ordering {
     }
     let (c1, c2) = if v.direction == b'A' { (a, b) } else { (b, a) };
     match v.key {
-        b'M' => {
-            if c1.lm != c2.lm {
-                return c1.lm.cmp(&c2.lm);
-            }
-        }
-        b'S' => {
-            if c1.size != c2.size {
-                return c1.size.cmp(&c2.size);
-            }
-        }
+        b'M' if c1.lm != c2.lm => return c1.lm.cmp(&c2.lm),
+        b'S' if c1.size != c2.size => return c1.size.cmp(&c2.size),
         b'D' => {
             let (d1, d2) = (
                 c1.desc.as_deref().unwrap_or(b""),
@@ -553,7 +548,9 @@ pub fn output_directories(
             }
             if opts & opt::SUPPRESS_ICON == 0 {
                 out.extend_from_slice(b"<td");
-                out.extend_from_slice(pick(" class=\"indexcolicon\">", " valign=\"top\">").as_bytes());
+                out.extend_from_slice(
+                    pick(" class=\"indexcolicon\">", " valign=\"top\">").as_bytes(),
+                );
                 if opts & opt::ICONS_ARE_LINKS != 0 {
                     out.extend_from_slice(b"<a href=\"");
                     out.extend_from_slice(&anchor);
@@ -599,7 +596,9 @@ pub fn output_directories(
             }
             if opts & opt::SUPPRESS_SIZE == 0 {
                 out.extend_from_slice(b"</td><td");
-                out.extend_from_slice(pick(" class=\"indexcolsize\">", " align=\"right\">").as_bytes());
+                out.extend_from_slice(
+                    pick(" class=\"indexcolsize\">", " align=\"right\">").as_bytes(),
+                );
                 text::strfsize(e.size, out);
             }
             if opts & opt::SUPPRESS_DESC == 0 {
@@ -669,7 +668,11 @@ pub fn output_directories(
         out.extend_from_slice(b"</table>\n");
     } else if opts & opt::FANCY_INDEXING != 0 {
         if opts & opt::SUPPRESS_RULES == 0 {
-            out.extend_from_slice(if xhtml { b"<hr /></pre>\n" } else { b"<hr></pre>\n" });
+            out.extend_from_slice(if xhtml {
+                b"<hr /></pre>\n"
+            } else {
+                b"<hr></pre>\n"
+            });
         } else {
             out.extend_from_slice(b"</pre>\n");
         }
@@ -725,10 +728,10 @@ pub fn make_entry(
                     .to_string(),
             );
         } else {
-            e.icon =
-                find_item(&conf.icons, kind.ctype, kind.encoding, filename, false).map(str::to_string);
-            e.alt =
-                find_item(&conf.alts, kind.ctype, kind.encoding, filename, false).map(str::to_string);
+            e.icon = find_item(&conf.icons, kind.ctype, kind.encoding, filename, false)
+                .map(str::to_string);
+            e.alt = find_item(&conf.alts, kind.ctype, kind.encoding, filename, false)
+                .map(str::to_string);
             e.size = meta.len() as i64;
         }
         e.desc = find_desc(conf, filename);
