@@ -114,6 +114,21 @@ IndexOptions +IgnoreClient +UseOldDateFormat -HTMLTable
 <Directory {R}/none>
 IndexOptions None
 </Directory>
+<Directory {R}/disabled>
+DirectoryIndex disabled
+Options -Indexes
+</Directory>
+<Directory {R}/nofancy>
+IndexOptions -FancyIndexing
+</Directory>
+<Location /loc/>
+AddIcon /icons/loc.gif .txt
+IndexOptions +SuppressSize
+</Location>
+<DirectoryMatch "/rx">
+IndexOptions +FoldersFirst -VersionSort
+AddDescription "from a regex section" *.txt
+</DirectoryMatch>
 <Files "secret.txt">
 Require all denied
 </Files>
@@ -186,6 +201,13 @@ fn tree(t: &TempDir) {
         ("hdr/bare/g.txt", 1),
         ("client/f.txt", 1),
         ("none/f.txt", 1),
+        ("disabled/f.txt", 1),
+        ("nofancy/f.txt", 1),
+        ("loc/f.txt", 1),
+        ("rx/f.txt", 1),
+        ("rx/z/y.txt", 1),
+        ("withindex/index.html", 1),
+        ("core", 1),
     ];
     for (i, (name, size)) in files.iter().enumerate() {
         let p = r.join(name);
@@ -217,6 +239,8 @@ fn tree(t: &TempDir) {
         set_mtime(&p, at(100 + i as u64));
     }
     for d in [
+        "arch.gz",
+        "rx/a",
         "sub dir",
         "d1",
         "fixed/d1",
@@ -460,6 +484,13 @@ fn requests() -> Vec<String> {
         "/noidx/",
         "/link-dir/",
         "/RCS/",
+        "/disabled/",
+        "/nofancy/",
+        "/loc/",
+        "/rx/",
+        "/rx/z/",
+        "/withindex/",
+        "/withindex/?C=M",
     ] {
         urls.push(d.to_string());
     }

@@ -237,6 +237,9 @@ fn index_directory(r: &mut Cx, head_only: bool, http09: bool) {
             header(&mut r.out, &mut r.reply.headers_out, b"ETag", &tag);
         }
     }
+    // httpd's `ap_rputs` buffer passes the page on once it holds more
+    // than 8,000 bytes; from then on the length is unknown.
+    let streamed = streamed || body.len() > 8000;
     let chunked = streamed && r.head.version == Version::Http11;
     if head_only {
         // httpd sends a HEAD's head before any body, without a length.
@@ -376,7 +379,18 @@ fn build(
         if !ok {
             continue;
         }
-        let meta = d.file.as_ref().map_or(meta, |(_, m)| m.clone());
+        let mut meta = d.file.as_ref().map_or(meta, |(_, m)| m.clone());
+        if is_dir && d.status == 200 && r.cfg.loaded("dir_module") {
+            // mod_dir's fixup runs in the entry's sub-request too: a
+            // folder with an index shows the index's time, and one whose
+            // index candidates were refused is refused.
+            match entry_index(r, &d.dir, &uri, &dp, name) {
+                Ok(Some(m)) => meta = m,
+                Ok(None) => {}
+                Err(_) if show_forbidden => {}
+                Err(_) => continue,
+            }
+        }
         let (ctype, enc) = if is_dir {
             (None, None)
         } else {
@@ -446,6 +460,37 @@ fn build(
         body.extend_from_slice(b"</body></html>\n");
     }
     streamed
+}
+
+/// mod_dir's index search for the folder `name` of the directory being
+/// listed (`dir_uri`, `dir_path`), as its sub-request runs it: the
+/// index's metadata, none, or the status of a refused candidate. The
+/// request is left as it was.
+fn entry_index(
+    r: &mut Cx,
+    dir: &std::sync::Arc<PerDir>,
+    dir_uri: &[u8],
+    dir_path: &[u8],
+    name: &[u8],
+) -> Result<Option<std::fs::Metadata>, u16> {
+    let saved = (
+        std::mem::take(&mut r.uri),
+        std::mem::take(&mut r.path),
+        r.dir.clone(),
+        r.env.clone(),
+    );
+    r.uri = [dir_uri, name, b"/"].concat();
+    r.path = PathBuf::from(std::ffi::OsStr::from_bytes(
+        &[dir_path, name, b"/"].concat(),
+    ));
+    r.dir = dir.clone();
+    let found = match r.directory_index() {
+        crate::modules::core::dirhooks::Index::Found(_, m) => Ok(Some(m)),
+        crate::modules::core::dirhooks::Index::Refused(status) => Err(status),
+        crate::modules::core::dirhooks::Index::Missing => Ok(None),
+    };
+    (r.uri, r.path, r.dir, r.env) = saved;
+    found
 }
 
 /// httpd's `find_title`: the text after the first `<title>` (any case)
