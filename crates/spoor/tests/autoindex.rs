@@ -129,6 +129,12 @@ IndexOptions +SuppressSize
 IndexOptions +FoldersFirst -VersionSort
 AddDescription "from a regex section" *.txt
 </DirectoryMatch>
+<Location /missing-list>
+ErrorDocument 404 /d1/
+</Location>
+<Location /missing-noidx>
+ErrorDocument 404 /noidx/
+</Location>
 <Files "secret.txt">
 Require all denied
 </Files>
@@ -491,6 +497,8 @@ fn requests() -> Vec<String> {
         "/rx/z/",
         "/withindex/",
         "/withindex/?C=M",
+        "/missing-list",
+        "/missing-noidx",
     ] {
         urls.push(d.to_string());
     }
@@ -498,7 +506,7 @@ fn requests() -> Vec<String> {
         .iter()
         .map(|u| format!("GET {u} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
         .collect();
-    for u in ["/", "/hdr/", "/noidx/", "/css/"] {
+    for u in ["/", "/hdr/", "/noidx/", "/css/", "/missing-list"] {
         reqs.push(format!(
             "HEAD {u} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         ));

@@ -68,6 +68,13 @@ impl Module for Autoindex {
                 },
             );
             r.error_response(403, Detail::None, http09);
+            if r.reply.error_status != 0 {
+                // An ErrorDocument's final request that failed here had
+                // reached its handler: its type was the directory's.
+                if let Some(o) = r.reply.redirect.as_mut() {
+                    o.final_content_type = Some(b"httpd/unix-directory".to_vec());
+                }
+            }
             return Flow::Ok;
         }
         index_directory(r, head_only, http09);
@@ -220,7 +227,13 @@ fn index_directory(r: &mut Cx, head_only: bool, http09: bool) {
         streamed = build(r, conf, reader, &dir_path, &mut body);
     }
 
-    r.start(200);
+    // (An ErrorDocument's listing keeps the error's status.)
+    let status = if r.reply.error_status != 0 {
+        r.reply.error_status
+    } else {
+        200
+    };
+    r.start(status);
     if conf.opts & opt::TRACK_MODIFIED != 0 {
         if let Ok(m) = std::fs::metadata(&dir_path) {
             let mtime_us = m.mtime() * 1_000_000 + m.mtime_nsec() / 1000;

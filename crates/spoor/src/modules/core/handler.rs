@@ -58,7 +58,9 @@ impl Cx {
                     return false;
                 }
                 dirhooks::Index::Missing
-                    if self.cfg.loaded("autoindex_module") && self.is_get_or_head() =>
+                    if self.cfg.loaded("autoindex_module")
+                        // (An ErrorDocument's request is a GET.)
+                        && (self.is_get_or_head() || self.reply.error_status != 0) =>
                 {
                     // mod_dir declines: mod_autoindex's handler lists the
                     // directory (`self.path`) or refuses it.
