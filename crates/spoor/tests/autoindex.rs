@@ -129,6 +129,9 @@ IndexOptions +SuppressSize
 IndexOptions +FoldersFirst -VersionSort
 AddDescription "from a regex section" *.txt
 </DirectoryMatch>
+<Directory {R}/links>
+Options +FollowSymLinks
+</Directory>
 <Location /missing-list>
 ErrorDocument 404 /d1/
 </Location>
@@ -214,6 +217,7 @@ fn tree(t: &TempDir) {
         ("rx/z/y.txt", 1),
         ("withindex/index.html", 1),
         ("core", 1),
+        ("links/real.txt", 1),
     ];
     for (i, (name, size)) in files.iter().enumerate() {
         let p = r.join(name);
@@ -260,6 +264,11 @@ fn tree(t: &TempDir) {
     std::os::unix::fs::symlink("a.txt", r.join("link-to-a")).unwrap();
     std::os::unix::fs::symlink("nowhere", r.join("dangling")).unwrap();
     std::os::unix::fs::symlink("d1", r.join("link-dir")).unwrap();
+    std::os::unix::fs::symlink("real.txt", r.join("links/to-file.txt")).unwrap();
+    std::os::unix::fs::symlink("../d1", r.join("links/to-dir")).unwrap();
+    std::os::unix::fs::symlink("../../logs", r.join("links/outside")).unwrap();
+    std::os::unix::fs::symlink("gone", r.join("links/dangling")).unwrap();
+    std::os::unix::fs::symlink("../secret.txt", r.join("links/to-secret.txt")).unwrap();
     // Directories last (creating files changed them).
     let mut dirs = vec![r.clone()];
     let mut i = 200;
@@ -499,6 +508,9 @@ fn requests() -> Vec<String> {
         "/withindex/?C=M",
         "/missing-list",
         "/missing-noidx",
+        "/links/",
+        "/links/?C=S;O=D",
+        "/links/to-dir/",
     ] {
         urls.push(d.to_string());
     }
@@ -568,6 +580,15 @@ fn listings_as_apache2() {
         log("spoor-access.log"),
         "access logs differ"
     );
+    // Links followed under FollowSymLinks (a dangling one left out; the
+    // denied file it points to as well).
+    let links = &got[1][reqs
+        .iter()
+        .position(|r| r.starts_with("GET /links/ HTTP"))
+        .unwrap()];
+    assert!(links.contains("href=\"to-file.txt\""), "{links}");
+    assert!(links.contains("href=\"to-dir/\""), "{links}");
+    assert!(!links.contains("dangling"), "{links}");
     // The listing of the top: Debian's icons, escaped names, sizes.
     let top = &got[1][reqs
         .iter()
