@@ -132,6 +132,14 @@ AddDescription "from a regex section" *.txt
 <Directory {R}/links>
 Options +FollowSymLinks
 </Directory>
+<Directory {R}/misc>
+IndexOptions Type=application/xhtml+xml Charset= DescriptionWidth=20 +SuppressIcon +IconsAreLinks
+AddDescription "a description that is definitely longer than twenty" *.txt
+AddDescription "<i>short</i> &amp; sweet" *.bin
+</Directory>
+<Directory {R}/misc/wipe>
+IndexOptions +SuppressSize Type=text/plain
+</Directory>
 <Location /missing-list>
 ErrorDocument 404 /d1/
 </Location>
@@ -217,6 +225,9 @@ fn tree(t: &TempDir) {
         ("rx/z/y.txt", 1),
         ("withindex/index.html", 1),
         ("core", 1),
+        ("misc/a.txt", 1),
+        ("misc/b.bin", 1),
+        ("misc/wipe/c.txt", 1),
         ("links/real.txt", 1),
     ];
     for (i, (name, size)) in files.iter().enumerate() {
@@ -511,6 +522,9 @@ fn requests() -> Vec<String> {
         "/links/",
         "/links/?C=S;O=D",
         "/links/to-dir/",
+        "/misc/",
+        "/misc/?F=1",
+        "/misc/wipe/",
     ] {
         urls.push(d.to_string());
     }
