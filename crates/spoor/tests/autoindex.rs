@@ -279,6 +279,19 @@ fn tree(t: &TempDir) {
     std::os::unix::fs::symlink("../d1", r.join("links/to-dir")).unwrap();
     std::os::unix::fs::symlink("../../logs", r.join("links/outside")).unwrap();
     std::os::unix::fs::symlink("gone", r.join("links/dangling")).unwrap();
+    // FIFOs: an entry (left out) and a header (not read, never opened).
+    std::fs::create_dir_all(r.join("fifo")).unwrap();
+    for name in ["pipe", "HEADER.html"] {
+        let p = std::ffi::CString::new(
+            r.join("fifo")
+                .join(name)
+                .into_os_string()
+                .into_encoded_bytes(),
+        )
+        .unwrap();
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(p.as_ptr(), 0o644) }, 0);
+    }
     std::os::unix::fs::symlink("../secret.txt", r.join("links/to-secret.txt")).unwrap();
     // Directories last (creating files changed them).
     let mut dirs = vec![r.clone()];
@@ -525,6 +538,7 @@ fn requests() -> Vec<String> {
         "/misc/",
         "/misc/?F=1",
         "/misc/wipe/",
+        "/fifo/",
     ] {
         urls.push(d.to_string());
     }

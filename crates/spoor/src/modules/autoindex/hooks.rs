@@ -102,6 +102,11 @@ const MAX_INSERT: u64 = 16 << 20;
 /// httpd's sub-request finds it: served (status 200) and a regular file,
 /// of type `text/html` (or `application/xhtml+xml`) or another `text/`.
 fn find_insert(r: &mut Cx, dir_path: &std::path::Path, name: &str) -> Option<Insert> {
+    // Only a regular file is used; checked before the lookup opens it (a
+    // FIFO would block the open).
+    if !std::fs::metadata(dir_path.join(name)).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
     let uri = r.uri.clone();
     let d = r.lookup_dirent(dir_path, &uri, name.as_bytes());
     let (file, meta) = d.file.filter(|_| d.status == 200)?;
