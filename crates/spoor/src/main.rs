@@ -425,7 +425,18 @@ fn main() -> ExitCode {
     };
     let current = Arc::new(Current::new(config));
     let handles = workers.as_ref().map_or_else(Vec::new, Workers::handles);
-    let result = runtime.block_on(run(cli, current, addrs, backlog, pid_file, plan, handles));
+    let single = handles.is_empty();
+    let result = runtime.block_on(async {
+        let serving = run(cli, current, addrs, backlog, pid_file, plan, handles);
+        if !single {
+            return serving.await;
+        }
+        // One thread: it serves, so it sweeps its open-file cache too.
+        tokio::select! {
+            r = serving => r,
+            () = spoor::file_cache::sweep() => Ok(()),
+        }
+    });
     if let Some(w) = workers {
         w.stop();
     }
@@ -467,7 +478,13 @@ impl Workers {
                 .spawn(move || {
                     // The runtime runs what is spawned on it while this
                     // waits; a dropped sender ends it as a sent value does.
-                    let _ = rt.block_on(rx);
+                    // The worker's open-file cache is swept here.
+                    rt.block_on(async {
+                        tokio::select! {
+                            _ = rx => {}
+                            () = spoor::file_cache::sweep() => {}
+                        }
+                    });
                 })?;
             w.threads.push(t);
         }

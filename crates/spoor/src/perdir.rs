@@ -643,6 +643,8 @@ pub struct Sections {
     /// Whether every directory level has `FollowSymLinks` without
     /// `SymLinksIfOwnerMatch` (see [`Sections::follows_links_everywhere`]).
     free_links: bool,
+    /// Distinct for every `Sections` the process builds (from 1).
+    generation: u64,
 }
 
 /// Whether merging `o` onto options that follow links unchecked keeps
@@ -708,7 +710,18 @@ impl Sections {
             files: nf,
             cache: Mutex::new(HashMap::new()),
             free_links,
+            generation: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         }
+    }
+
+    /// A number no other `Sections` of this process has: what a walk
+    /// found under these sections may be remembered under it (the
+    /// open-file cache), and never applies to another configuration's.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Whether symbolic links are followed unchecked at every level of
