@@ -17,6 +17,7 @@ pub mod authn_file;
 pub mod authz_core;
 pub mod authz_host;
 pub mod authz_user;
+pub mod autoindex;
 pub mod core;
 pub mod dir;
 pub mod env;
@@ -143,6 +144,7 @@ pub const MODULES: &[ModuleDef] = &[
     env::ENV,
     mime::MIME,
     dir::DIR,
+    autoindex::AUTOINDEX,
     authz_core::AUTHZ_CORE,
     authz_host::AUTHZ_HOST,
     access_compat::ACCESS_COMPAT,

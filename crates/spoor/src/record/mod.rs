@@ -160,6 +160,10 @@ pub(crate) struct Reply {
     pub(crate) head_prefix: usize,
     /// The output filters ran on this response's head.
     pub(crate) filtered: bool,
+    /// A GET or HEAD of a directory for which mod_dir found no index,
+    /// left by core's handler to mod_autoindex's (httpd's
+    /// `httpd/unix-directory` handler).
+    pub(crate) unindexed: bool,
 }
 /// The connection record (httpd's `conn_rec`): what lasts for the whole
 /// connection, whatever request is on it.

@@ -70,6 +70,16 @@ impl Cx {
                     self.error_response(status, Detail::None, http09);
                     return false;
                 }
+                dirhooks::Index::Missing
+                    if self.cfg.loaded("autoindex_module")
+                        // (An ErrorDocument's request is a GET.)
+                        && (self.is_get_or_head() || self.reply.error_status != 0) =>
+                {
+                    // mod_dir declines: mod_autoindex's handler lists the
+                    // directory (`self.path`) or refuses it.
+                    self.reply.unindexed = true;
+                    return false;
+                }
                 dirhooks::Index::Missing => {
                     // No index and no mod_autoindex: 404, and `%f` keeps
                     // the directory's trailing slash.
