@@ -21,7 +21,7 @@ impl Cx {
         let opened = match (self.reply.walk.file.take(), kept) {
             (Some(r), _) => r.map(OpenFile::Own),
             (None, Some(f)) => Ok(OpenFile::Kept(f)),
-            (None, None) => std::fs::File::open(&self.path).map(OpenFile::Own),
+            (None, None) => static_files::open_read(&self.path).map(OpenFile::Own),
         };
         let mut file = match opened {
             Ok(f) => f,

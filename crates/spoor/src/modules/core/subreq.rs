@@ -121,7 +121,7 @@ impl Cx {
         let path = self.path.as_os_str().as_bytes();
         let mut mode = self.walk_mode();
         if mode == Walk::Free {
-            return match std::fs::File::open(&self.path) {
+            return match crate::static_files::open_read(&self.path) {
                 // A dangling link: the sub-request's walk lstats each
                 // component when the stat fails, and refuses it.
                 Err(e)
