@@ -43,7 +43,6 @@ impl Cx {
     /// directory `dir_path` (whose URI is `dir_uri`, ending in a slash),
     /// as a sub-request of this request sees it. The request's URI and
     /// file name are left as they were.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn lookup_dirent(&mut self, dir_path: &Path, dir_uri: &[u8], name: &[u8]) -> Dirent {
         let saved_uri = std::mem::take(&mut self.uri);
         let saved_path = std::mem::take(&mut self.path);
