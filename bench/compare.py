@@ -57,9 +57,9 @@ PLAIN_COMBINED = COMBINED.replace('\\"', '"')
 FILES = {"1k": 1024, "64k": 65536, "1m": 1 << 20}
 # Apache's event MPM runs a request on a thread; with fewer threads per
 # process than wrk has connections it closes keep-alive connections when
-# every thread is busy (wrk counts read errors). So each of its N processes
-# gets more threads than there are connections in the 50-connection shapes;
-# with 1,000 connections it relies on the event MPM parking idle ones.
+# every thread is busy (wrk counts read errors, and the log holds lines for
+# responses wrk never read). So each of its N processes gets more threads
+# than the largest shape of the run has connections (main() raises this).
 APACHE_THREADS = 64
 IDLE_CONNECTIONS = 8_000
 NOFILE = 65536
@@ -566,8 +566,12 @@ def run_wrk(server, shape, window, drain, wrk_threads, cpus):
     n = max(res["requests"], 1)
     out = {
         "rps": res["requests"] / window,
-        # wrk's histogram occasionally yields 0 for a percentile it lost.
-        "p99": res["p99_us"] / 1000.0 if res["p99_us"] else float("nan"),
+        # Pipelined, wrk records one latency per batch of responses and its
+        # coordinated-omission correction (which assumes one response per
+        # sample) then fills the histogram with made-up samples: its
+        # percentiles mean nothing there (and can come out as 0).
+        "p99": res["p99_us"] / 1000.0 if res["p99_us"] and shape.pipeline == 1
+        else float("nan"),
         "user": (cpu1[0] - cpu0[0]) / tick / n * 1e6,
         "sys": (cpu1[1] - cpu0[1]) / tick / n * 1e6,
     }
@@ -697,10 +701,12 @@ def main():
         log(f"descriptor limit {NOFILE}: too low for {args.idle} idle connections "
             "(lighttpd takes at most half its limit)")
         return 2
+    global APACHE_THREADS
+    APACHE_THREADS = max(APACHE_THREADS, max(s.conns for s in shapes) + 24)
     workers = [int(w) for w in args.workers.split(",")]
     runs = sum(len(rows_for(s, names)) for s in shapes) * args.rounds * len(workers)
     log(f"{runs} runs of {math.ceil(args.window + args.drain)} s: about "
-        f"{runs * (math.ceil(args.window + args.drain) + 0.6) / 60:.0f} minutes"
+        f"{runs * (math.ceil(args.window + args.drain) + 0.2) / 60:.0f} minutes"
         + (" plus the memory test" if args.idle else ""))
 
     work = tempfile.mkdtemp(prefix="spoor-bench.")
