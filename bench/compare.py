@@ -642,6 +642,16 @@ def build_floor():
     return None if r.returncode == 0 else f"cc failed: {r.stderr.strip()}"
 
 
+def raise_nofile():
+    """Raises the descriptor limit to NOFILE or the hard limit, whichever
+    is lower, and sets NOFILE to it (the servers' configurations use it)."""
+    global NOFILE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < NOFILE:
+        NOFILE = hard
+    resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, hard))
+
+
 def rows_for(shape, names):
     if shape.real:
         rows = REAL
@@ -692,11 +702,7 @@ def main():
         skipped["floor"] = err
         names.discard("floor")
 
-    global NOFILE
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < NOFILE:
-        NOFILE = hard
-    resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, hard))
+    raise_nofile()
     if NOFILE < args.idle + 1000 or NOFILE // 2 - 100 < args.idle:
         log(f"descriptor limit {NOFILE}: too low for {args.idle} idle connections "
             "(lighttpd takes at most half its limit)")
