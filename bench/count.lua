@@ -4,6 +4,12 @@
 -- go quiet (an empty "request" is written, so nothing is in flight) until
 -- wrk's duration ends. At the end no request is in flight, so the number of
 -- completed responses must equal the number of log lines exactly.
+--
+-- Load shapes, from the environment: SPOOR_BENCH_CLOSE=1 sends
+-- "Connection: close" (one request per connection: wrk reconnects after
+-- each response), SPOOR_BENCH_PIPELINE=N writes N requests at once on
+-- each connection and waits for their N responses (wrk learns the depth
+-- from the first request() call, so it stays fixed for the run).
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } spoor_bench_ts;
@@ -16,6 +22,8 @@ local function now()
 end
 
 local window = tonumber(os.getenv("SPOOR_BENCH_WINDOW") or "5")
+local close = os.getenv("SPOOR_BENCH_CLOSE") == "1"
+local depth = tonumber(os.getenv("SPOOR_BENCH_PIPELINE") or "1")
 local threads = {}
 
 function setup(thread)
@@ -28,14 +36,17 @@ function init(args)
   wrk.headers["User-Agent"] =
     "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
   wrk.headers["Referer"] = "http://bench.test/index.html"
-  req = wrk.format()
+  if close then
+    wrk.headers["Connection"] = "close"
+  end
+  req = string.rep(wrk.format(), depth)
 end
 
 function request()
   if now() >= stop_at then
     return ""
   end
-  sent = sent + 1
+  sent = sent + depth
   return req
 end
 
@@ -46,8 +57,8 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   io.write(string.format(
-    'SPOOR_BENCH {"requests":%d,"sent":%d,"window":%s,"p50_us":%d,"p99_us":%d,' ..
+    'SPOOR_BENCH {"requests":%d,"sent":%d,"depth":%d,"window":%s,"p50_us":%d,"p99_us":%d,' ..
     '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
-    summary.requests, total, window, latency:percentile(50), latency:percentile(99),
+    summary.requests, total, depth, window, latency:percentile(50), latency:percentile(99),
     e.connect, e.read, e.write, e.status, e.timeout))
 end

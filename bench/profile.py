@@ -20,7 +20,9 @@ connections, and counts:
 
 `--server nginx` or `--server apache` measures those (one process,
 `master_process off` / `-X`, the same file and combined log) for
-comparison.
+comparison; `--server h2o`, `lighttpd`, `caddy` or `floor` runs that peer
+with bench/compare's configuration for one worker (the same file, the
+combined log; Caddy's JSON log; the floor, bench/floor.c, logs nothing).
 
 Connections are driven in lock step: one request on each of `--conns`
 connections, then the responses, so with several connections the server
@@ -47,6 +49,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 COMBINED = '%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-Agent}i\\"'
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+# Peers run with bench/compare.py's configuration.
+COMPARE_PEERS = ("h2o", "lighttpd", "caddy", "floor")
 
 
 def conf(work, port, variant):
@@ -235,7 +241,19 @@ def run(args):
             f.write(bytes(rnd.getrandbits(8) for _ in range(1024)))
         port = free_port()
         env = dict(os.environ)
-        if args.server == "nginx":
+        if args.server in COMPARE_PEERS:
+            # bench/compare's own configuration of the peer, one worker.
+            sys.path.insert(0, HERE)
+            import compare
+            compare.raise_nofile()
+            if args.server == "floor":
+                err = compare.build_floor()
+                if err:
+                    sys.exit(err)
+            peer = compare.Server(args.server, args.server, None, port, work, 1)
+            cmd = peer.command()
+            env = peer.env()
+        elif args.server == "nginx":
             os.makedirs(f"{work}/tmp")
             os.chmod(work, 0o755)
             with open(f"{work}/nginx.conf", "w") as f:
@@ -348,7 +366,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tool", choices=["callgrind", "strace", "cpu", "ctx"], default="callgrind")
-    ap.add_argument("--server", choices=["spoor", "nginx", "apache"], default="spoor")
+    ap.add_argument("--server", choices=["spoor", "nginx", "apache", *COMPARE_PEERS],
+                    default="spoor")
     ap.add_argument("--variant",
                     choices=["log", "nolog", "buffered", "forensic", "tracking", "nosymlinks"],
                     default="log")
