@@ -132,6 +132,8 @@ pub enum Module {
     LogForensic,
     /// mod_reqtimeout (a request read past its deadline).
     Reqtimeout,
+    /// mod_negotiation (no acceptable variant, a broken type map).
+    Negotiation,
 }
 
 impl Module {
@@ -149,6 +151,7 @@ impl Module {
             Module::AuthzUser => "authz_user",
             Module::LogForensic => "log_forensic",
             Module::Reqtimeout => "reqtimeout",
+            Module::Negotiation => "negotiation",
         }
     }
 }

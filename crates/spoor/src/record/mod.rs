@@ -161,6 +161,11 @@ pub(crate) struct Reply {
     pub(crate) head_prefix: usize,
     /// The output filters ran on this response's head.
     pub(crate) filtered: bool,
+    /// What mod_negotiation chose and what the answer says about it.
+    pub(crate) neg: Option<Box<crate::modules::negotiation::hooks::NegOut>>,
+    /// A type map chose a file: the internal redirect to it (URL, and
+    /// the name the map gave).
+    pub(crate) map_redirect: Option<(String, String)>,
 }
 /// The connection record (httpd's `conn_rec`): what lasts for the whole
 /// connection, whatever request is on it.

@@ -88,6 +88,9 @@ impl Cx {
         let mut tag = std::mem::take(&mut self.scratch);
         tag.clear();
         static_files::etag(len, mtime_us, req_us, &mut tag);
+        if self.reply.neg.is_some() {
+            self.neg_etag(&mut tag);
+        }
 
         if http09 {
             // A simple request gets no header, but httpd records those
@@ -262,6 +265,9 @@ impl Cx {
             );
         }
         self.connection_headers();
+        if self.reply.neg.is_some() {
+            self.neg_expires();
+        }
         if let Some(ct) = ct {
             self.content_type(ct);
         }
