@@ -78,6 +78,9 @@ const FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Where Debian installs its localized error pages.
+const DEBIAN_ERRORS: &str = "/usr/share/apache2/error";
+
 /// Writes the files below `htdocs/ng`, then pins the directories'
 /// modification times too (a MultiViews answer's `ETag` carries its
 /// directory's).
@@ -89,8 +92,22 @@ pub fn files(root: &Path) {
         std::fs::write(&p, d).unwrap();
         crate::set_mtime(&p);
     }
+    // Debian's localized error pages (type maps with inline bodies), as
+    // its localized-error-pages.conf uses them.
+    let errors = ng.join("error");
+    std::fs::create_dir_all(&errors).unwrap();
+    for page in ["HTTP_NOT_FOUND.html.var", "HTTP_FORBIDDEN.html.var"] {
+        let from = Path::new(DEBIAN_ERRORS).join(page);
+        if let Ok(d) = std::fs::read(&from) {
+            let p = errors.join(page);
+            std::fs::write(&p, d).unwrap();
+            crate::set_mtime(&p);
+        }
+    }
     let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(crate::MTIME);
-    for d in ["", "idx", "deny", "off", "prio", "fall", "none", "sh"] {
+    for d in [
+        "", "idx", "deny", "off", "prio", "fall", "none", "sh", "error",
+    ] {
         let dir = std::fs::File::open(ng.join(d)).unwrap();
         dir.set_modified(t).unwrap();
     }
@@ -158,6 +175,25 @@ pub fn config(root: &Path, modules: &str) -> String {
          AddLanguage en .en\n\
          AddLanguage de .de\n\
          AddHandler type-map .var\n\
+         </VirtualHost>\n\
+         # Debian's localized-error-pages.conf block (without mod_include,\n\
+         # whose lines it wraps in <IfModule mod_include.c>).\n\
+         <VirtualHost 127.0.0.1:${{DIFF_PORT}}>\n\
+         ServerName negerr.test\n\
+         DocumentRoot htdocs/ng\n\
+         ErrorLog logs/elog_negerr.log\n\
+         LogLevel warn\n\
+         CustomLog logs/neg.log \"%s %>s %U %q %f ct=%{{Content-Type}}o cl=%{{Content-Language}}o v=%{{Vary}}o loc=%{{Content-Location}}o tcn=%{{TCN}}o etag=%{{ETag}}o exp=%{{Expires}}o %b\"\n\
+         <Directory ${{DIFF_NG}}/error>\n\
+         AddHandler type-map var\n\
+         LanguagePriority en cs de es fr it nl sv pt-br ro\n\
+         ForceLanguagePriority Prefer Fallback\n\
+         </Directory>\n\
+         ErrorDocument 404 /error/HTTP_NOT_FOUND.html.var\n\
+         ErrorDocument 403 /error/HTTP_FORBIDDEN.html.var\n\
+         <Location /forbidden>\n\
+         Require all denied\n\
+         </Location>\n\
          </VirtualHost>\n\
          </IfDefine>\n"
     )
@@ -338,12 +374,44 @@ pub fn cases() -> Vec<Case> {
             hold: false,
         });
     }
+    for (i, (m, path, hdr)) in [
+        ("GET", "/nothing", ""),
+        ("GET", "/nothing", "Accept-Language: de"),
+        ("GET", "/nothing", "Accept-Language: fr"),
+        ("GET", "/nothing", "Accept-Language: xx"),
+        ("GET", "/nothing", "Accept-Language: sv, en;q=0.5"),
+        ("GET", "/nothing", "Accept-Language: pt-br"),
+        ("GET", "/nothing", "Accept: text/plain"),
+        ("GET", "/forbidden", "Accept-Language: es"),
+        ("HEAD", "/nothing", "Accept-Language: de"),
+        ("POST", "/nothing", "Accept-Language: it"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let line = format!("{m} {path} HTTP/1.1");
+        let mut h: Vec<&[u8]> = vec![b"Host: negerr.test"];
+        if !hdr.is_empty() {
+            h.push(hdr.as_bytes());
+        }
+        if m == "POST" {
+            h.push(b"Content-Length: 0");
+        }
+        out.push(Case {
+            name: format!("neg errpage {i} {m} {path} {hdr}"),
+            addr: 1,
+            steps: vec![rq(line.as_bytes(), &h, b"")],
+            records: 1,
+            hold: false,
+        });
+    }
     for (host, path, hdr) in [
         ("neg.test", "/a", "Accept-Language: de"),
         ("neg.test", "/m.var", "Accept-Language: de"),
         ("neg.test", "/n.var", "Accept-Language: de"),
         ("neg.test", "/", "Accept-Language: de"),
         ("negc.test", "/m.var", "Accept-Language: de"),
+        ("negerr.test", "/nothing", "Accept-Language: fr"),
     ] {
         let req = format!("GET {path} HTTP/1.0\r\nHost: {host}\r\n{hdr}\r\n\r\n");
         out.push(Case {
