@@ -1,7 +1,7 @@
 //! The directives of mod_negotiation.c, as `spoor -L` lists them.
 
 use super::choose::{FORCE_FALLBACK, FORCE_NONE, FORCE_PREFER};
-use crate::config::model::{flag, nargs};
+use crate::config::model::nargs;
 use crate::config::{Cmd, ConfigError};
 use crate::modules::{Context, DirectiveDef, Parse};
 
@@ -30,7 +30,18 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
 /// `CacheNegotiatedDocs On|Off`.
 fn cache_negotiated_docs(cmd: &mut Cmd) -> Result<(), ConfigError> {
     cmd.server_only()?;
-    let on = flag(cmd.d, "Either 'on' or 'off' (default)")?;
+    // httpd's FLAG directives read the first word only (the rest is
+    // ignored), and want one.
+    let on = match cmd.d.args.first().map(|a| a.to_ascii_lowercase()) {
+        Some(w) if w == "on" => true,
+        Some(w) if w == "off" => false,
+        _ => {
+            return Err(ConfigError::directive(
+                cmd.d,
+                format!("{} must be On or Off", cmd.d.name),
+            ))
+        }
+    };
     // httpd keeps a server's value only when On: Off in a virtual host
     // leaves the main server's On in force.
     if on {

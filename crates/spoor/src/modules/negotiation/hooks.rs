@@ -578,6 +578,27 @@ impl Cx {
                 return h == "type-map" || h == MAP_TYPE;
             }
         }
+        // (The usual case needs no full look-up: no scope maps an
+        // extension to the handler or the type, and the types table gives
+        // the type to none of the name's extensions.)
+        let named = self.dir.mime.exts.iter().any(|(_, i)| {
+            i.handler
+                .as_deref()
+                .is_some_and(|h| h == "type-map" || h == MAP_TYPE)
+                || i.forced_type.as_deref() == Some(MAP_TYPE)
+        });
+        let mut one = [0u8; 64];
+        let in_table = name.split(|&b| b == b'.').skip(1).any(|ext| {
+            if ext.is_empty() || ext.len() >= one.len() {
+                return false;
+            }
+            one[0] = b'.';
+            one[1..=ext.len()].copy_from_slice(ext);
+            self.cfg.mime.lookup(&one[..=ext.len()]) == Some(MAP_TYPE.as_bytes())
+        });
+        if !named && !in_table {
+            return false;
+        }
         let view = mime_view(&self.cfg, &self.dir, name, b"");
         match view.handler {
             Some(h) => h == "type-map" || h == MAP_TYPE,

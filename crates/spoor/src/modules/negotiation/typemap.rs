@@ -350,13 +350,13 @@ mod tests {
         assert_eq!(m.variants[0].languages, ["en", "de"]);
         // (A URI after the body's end tag renames the inline variant.)
         assert_eq!(m.variants[1].file_name, "ignored");
-        assert_eq!(m.variants[1].description, "one  two");
+        assert_eq!(m.variants[1].description, "one two");
         assert!(m.variants[1].body.is_some());
         let b = read(
             b"Content-Type: text/plain\nBody:--x--\ninline\n--x--\n",
             "m.var",
         );
-        assert_eq!(b.variants[0].body, Some((20, 7)));
+        assert_eq!(b.variants[0].body, Some((36, 7)));
         assert_eq!(b.variants[0].file_name, "m.var");
         let e = read(b"URI x\n", "m.var");
         assert_eq!(e.error.unwrap().code, "AH00681");
