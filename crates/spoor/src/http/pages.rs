@@ -185,6 +185,9 @@ pub fn error_body(status: u16, detail: Detail<'_>, out: &mut Vec<u8>) {
         (305, _) => out.extend_from_slice(
             b"<p>This resource is only accessible through the proxy\n<br />\nYou will need to configure your client to use that proxy.</p>\n",
         ),
+        (412, _) => out.extend_from_slice(
+            b"<p>The precondition on the request for this URL evaluated to false.</p>\n",
+        ),
         (410, _) => out.extend_from_slice(
             b"<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n",
         ),

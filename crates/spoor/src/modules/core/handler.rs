@@ -332,6 +332,9 @@ impl Cx {
         let mut v = b"multipart/byteranges; boundary=".to_vec();
         v.extend_from_slice(boundary.as_bytes());
         self.content_type(&v);
+        // (httpd's byte-range filter keeps the entity's language and
+        // encoding lines.)
+        self.mime_headers();
         self.out.extend_from_slice(b"\r\n");
         if head_only {
             return false;

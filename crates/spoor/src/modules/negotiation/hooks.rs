@@ -255,19 +255,25 @@ impl Cx {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             _ => return Flow::Declined,
         }
-        // Path info (the walk cut the name short): not negotiated by
-        // spoor (see the module's notes).
+        // Path info: what the walk cut off the name (`/page/extra`).
         let cut = self.path.clone();
         self.translated_path();
         let full = std::mem::replace(&mut self.path, cut);
-        if full.as_os_str().len() != self.path.as_os_str().len() {
+        let pi = full
+            .as_os_str()
+            .as_bytes()
+            .get(self.path.as_os_str().len()..)
+            .unwrap_or(b"")
+            .to_vec();
+        if !self.uri.ends_with(&pi) {
             return Flow::Declined;
         }
-        let Some(slash) = memchr::memrchr(b'/', &self.uri) else {
+        let base = self.uri.len() - pi.len();
+        let Some(slash) = memchr::memrchr(b'/', &self.uri[..base]) else {
             return Flow::Declined;
         };
         let dir_uri = self.uri[..=slash].to_vec();
-        match self.negotiate_here(&dir_uri) {
+        match self.negotiate_here(&dir_uri, &pi) {
             Ok(()) => Flow::Declined,
             Err(status) => Flow::Status(status),
         }
@@ -293,7 +299,7 @@ impl Cx {
             return Err(404);
         };
         let dir_uri = self.uri[..=slash].to_vec();
-        match self.negotiate_here(&dir_uri) {
+        match self.negotiate_here(&dir_uri, b"") {
             Ok(()) => {
                 // mod_dir's fast redirect keeps neither the validator of
                 // the variant list nor `no_cache`.
@@ -317,10 +323,10 @@ impl Cx {
         }
     }
 
-    /// Negotiates the missing `self.path` among its directory's files;
-    /// on a choice the request becomes the variant's (URI, file name,
-    /// settings, opened file).
-    fn negotiate_here(&mut self, dir_uri: &[u8]) -> Result<(), u16> {
+    /// Negotiates the missing `self.path` (followed by the path info
+    /// `pi`) among its directory's files; on a choice the request becomes
+    /// the variant's (URI, file name, settings, opened file).
+    fn negotiate_here(&mut self, dir_uri: &[u8], pi: &[u8]) -> Result<(), u16> {
         let p = self.path.as_os_str().as_bytes();
         let (dir_path, asked) = match memchr::memrchr(b'/', p) {
             Some(i) => (
@@ -335,7 +341,7 @@ impl Cx {
             Scan::Map(f) => {
                 // The map answers: the request is now the map's, and the
                 // handler negotiates it.
-                self.become_variant(f);
+                self.become_variant(f, pi);
                 return Ok(());
             }
             Scan::Variants(v, f) => (v, f),
@@ -343,8 +349,8 @@ impl Cx {
         let dir_meta = std::fs::metadata(&dir_path).ok();
         let query = self.reply.query.is_some();
         let m = self.head.method.clone().map_or(&b""[..], |m| &self.buf[m]);
-        let prefer_scripts = m != b"GET" && m != b"HEAD" || query;
-        let chosen = self.negotiate(&mut vars, prefer_scripts, false)?;
+        let prefer_scripts = m != b"GET" && m != b"HEAD" || query || !pi.is_empty();
+        let chosen = self.negotiate(&mut vars, prefer_scripts, !pi.is_empty())?;
         let mut out = self.reply.neg.take().unwrap_or_default();
         if let Some(dm) = dir_meta {
             out.vlist = Some(vlist_of(&dm, self.reply.request_time_us, false));
@@ -352,23 +358,33 @@ impl Cx {
         // (MultiViews never sets `no_cache`: the fast redirect drops it.)
         self.reply.neg = Some(out);
         let f = found.swap_remove(chosen);
-        self.become_variant(f);
+        self.become_variant(f, pi);
         Ok(())
     }
 
     /// httpd's fast redirect: the request takes the sub-request's URI,
-    /// file name, settings and opened file.
-    fn become_variant(&mut self, f: Found) {
+    /// file name, settings and opened file. With path info `pi` the URI
+    /// and file name carry it on, and the handler meets it as for any
+    /// file followed by path info.
+    fn become_variant(&mut self, f: Found, pi: &[u8]) {
         self.uri = f.uri;
+        self.uri.extend_from_slice(pi);
         let p = f.path.as_os_str().as_bytes();
         let i = memchr::memrchr(b'/', p).unwrap_or(0);
-        self.reply.translated = Some((p[..i].to_vec(), p[i..].to_vec()));
+        let mut rest = p[i..].to_vec();
+        rest.extend_from_slice(pi);
+        self.reply.translated = Some((p[..i].to_vec(), rest));
         self.path = f.path;
         // The sub-request's fixups: its variables after the ones set.
         f.dir.env.settings.apply(&mut self.env);
         self.dir = f.dir;
-        self.file_meta = Some(FileStat::of(&f.meta));
-        self.reply.walk.file = Some(Ok(f.file));
+        if pi.is_empty() {
+            self.file_meta = Some(FileStat::of(&f.meta));
+            self.reply.walk.file = Some(Ok(f.file));
+        } else {
+            self.file_meta = None;
+            self.reply.walk.file = None;
+        }
     }
 
     /// httpd's `read_types_multi`: the entries `asked.*` of `dir_path`,
@@ -610,11 +626,24 @@ impl Cx {
     /// its inline body served, or the request redirected to its file.
     /// Returns true when the body comes from a file ([`Cx::body`]).
     pub(crate) fn type_map(&mut self, head_only: bool, http09: bool) -> bool {
+        // The map is the file the walk found; what follows is path info,
+        // passed on to the chosen file.
+        let cut = self.path.clone();
         self.translated_path();
+        let full = std::mem::replace(&mut self.path, cut);
+        let pi = full
+            .as_os_str()
+            .as_bytes()
+            .get(self.path.as_os_str().len()..)
+            .unwrap_or(b"")
+            .to_vec();
         let map_path = self.path.clone();
+        // (With path info the walk's descriptor is not the map's; the walk
+        // checked the map's components all the same.)
         let opened = match self.reply.walk.file.take() {
-            Some(r) => r,
-            None => std::fs::File::open(&map_path),
+            Some(Ok(f)) => Ok(f),
+            Some(Err(e)) if pi.is_empty() => Err(e),
+            _ => std::fs::File::open(&map_path),
         };
         let file = match opened.and_then(|f| {
             let m = f.metadata()?;
@@ -698,7 +727,7 @@ impl Cx {
         if vars.is_empty() {
             // (httpd's choice among none: 406 with an empty list.)
         }
-        let chosen = match self.negotiate(&mut vars, false, false) {
+        let chosen = match self.negotiate(&mut vars, false, !pi.is_empty()) {
             Ok(b) => b,
             Err(status) => {
                 self.error_response(status, Detail::None, http09);
@@ -718,11 +747,60 @@ impl Cx {
                 self.error_response(405, Detail::Method(&m), http09);
                 return false;
             }
-            let status = if self.reply.error_status != 0 {
-                self.reply.error_status
+            // httpd's conditions on the map's time (there is no entity
+            // tag), then its byte ranges, for a request that is not an
+            // ErrorDocument's.
+            let (mut status, mut first, mut count) = (200, off, len);
+            if self.reply.error_status != 0 {
+                status = self.reply.error_status;
             } else {
-                200
-            };
+                use crate::static_files::{self as sf, ByteRange, Condition};
+                use std::os::unix::fs::MetadataExt;
+                let req_s = self.reply.request_time_us.div_euclid(1_000_000);
+                let lm_s = meta.mtime().min(req_s);
+                match sf::conditions(|n| self.req_header(n), b"", lm_s, req_s) {
+                    Condition::NotModified => {
+                        self.start(304);
+                        header(
+                            &mut self.out,
+                            &mut self.reply.headers_out,
+                            b"Accept-Ranges",
+                            b"bytes",
+                        );
+                        self.connection_headers();
+                        self.out.extend_from_slice(b"\r\n");
+                        return false;
+                    }
+                    Condition::Failed => {
+                        self.error_response(412, Detail::None, http09);
+                        return false;
+                    }
+                    Condition::Proceed => {}
+                }
+                let range = self.req_header(b"Range").map(<[u8]>::to_vec);
+                if let (Some(r), false, false) =
+                    (range, http09, self.req_header(b"If-Range").is_some())
+                {
+                    let mut parts = Vec::new();
+                    let limits = self.dir.core.range_limits();
+                    match sf::byte_ranges(&r, len, &limits, &mut parts) {
+                        // (Several ranges of an inline body are answered
+                        // whole: see the module's notes.)
+                        ByteRange::Parts if parts.len() == 1 => {
+                            let (a, b) = parts[0];
+                            (status, first, count) = (206, off + a, b - a + 1);
+                        }
+                        ByteRange::Unsatisfiable => {
+                            // (httpd's byte-range filter answers without
+                            // the negotiation's lines.)
+                            self.reply.neg = None;
+                            self.error_response(416, Detail::None, http09);
+                            return false;
+                        }
+                        _ => {}
+                    }
+                }
+            }
             self.start(status);
             header(
                 &mut self.out,
@@ -730,12 +808,21 @@ impl Cx {
                 b"Accept-Ranges",
                 b"bytes",
             );
-            if !(head_only && len == 0) {
+            if !(head_only && count == 0) {
                 header_num(
                     &mut self.out,
                     &mut self.reply.headers_out,
                     b"Content-Length",
-                    len,
+                    count,
+                );
+            }
+            if status == 206 {
+                let v = format!("bytes {}-{}/{len}", first - off, first - off + count - 1);
+                header(
+                    &mut self.out,
+                    &mut self.reply.headers_out,
+                    b"Content-Range",
+                    v.as_bytes(),
                 );
             }
             self.connection_headers();
@@ -775,16 +862,25 @@ impl Cx {
             }
             self.body = Some(Body::File {
                 file: map_file,
-                first: off,
-                count: len,
+                first,
+                count,
             });
             return true;
         }
-        // A file: an internal redirect to it, the query kept.
-        let slash = memchr::memrchr(b'/', &self.uri).unwrap_or(0);
+        // A file: an internal redirect to it, the path info and the
+        // query kept.
+        let base = if self.uri.ends_with(&pi) {
+            self.uri.len() - pi.len()
+        } else {
+            self.uri.len()
+        };
+        let slash = memchr::memrchr(b'/', &self.uri[..base]).unwrap_or(0);
+        // (httpd cuts the path info off the request's own URI first.)
+        self.uri.truncate(base);
         let mut url = Vec::new();
         crate::http::uri::escape_path(&self.uri[..=slash], &mut url);
         url.extend_from_slice(best.file_name.as_bytes());
+        url.extend_from_slice(&pi);
         if let Some(q) = self.reply.query.clone() {
             url.push(b'?');
             url.extend_from_slice(&self.buf[q]);
@@ -807,13 +903,16 @@ impl Cx {
         let d = self.lookup_dirent(&dir_path, &dir_uri, name.as_bytes());
         match (d.status, d.file) {
             (200, Some((file, meta))) if meta.is_file() => {
-                self.become_variant(Found {
-                    uri: d.uri,
-                    path: d.path,
-                    file,
-                    meta,
-                    dir: d.dir,
-                });
+                self.become_variant(
+                    Found {
+                        uri: d.uri,
+                        path: d.path,
+                        file,
+                        meta,
+                        dir: d.dir,
+                    },
+                    b"",
+                );
                 self.static_file(head_only, http09)
             }
             (s, _) => {
@@ -835,20 +934,14 @@ impl Cx {
         header(&mut self.out, &mut self.reply.headers_out, b"Expires", &v);
     }
 
-    /// The negotiation's lines at the head of a response (after the
-    /// other `err_headers_out` lines): all of them on the table the log
-    /// reads; on a 304 only those httpd sends with one.
+    /// The negotiation's lines at the head of a response, whatever its
+    /// status (a 304 too), after the other `err_headers_out` lines.
     pub(crate) fn neg_headers(&mut self) {
         let Some(n) = self.reply.neg.take() else {
             return;
         };
         for (name, v) in &n.headers {
-            let sent = self.reply.status != 304 || matches!(*name, b"Content-Location" | b"Vary");
-            if sent {
-                header(&mut self.out, &mut self.reply.headers_out, name, v);
-            } else {
-                self.reply.headers_out.add(name, v);
-            }
+            header(&mut self.out, &mut self.reply.headers_out, name, v);
         }
         self.reply.neg = Some(n);
     }

@@ -398,11 +398,19 @@ impl<T: Transport> Connection<T> {
                 if let Some((url, _)) = self.reply.map_redirect.take() {
                     // A type map chose a file: httpd's internal redirect.
                     self.reply.keepalives_before = self.conn.keepalives;
-                    if self.redirect_phases(200, &url).await {
-                        self.reply.error_status = 0;
+                    let ok = self.redirect_phases(200, &url).await;
+                    self.reply.error_status = 0;
+                    // An error of the final request is its own (not an
+                    // ErrorDocument's failure): the original is put back
+                    // for the log afterwards.
+                    let orig = self.reply.redirect.take();
+                    if ok {
                         self.static_file(head_only, http09);
                     } else {
                         self.error_response(403, Detail::None, http09);
+                    }
+                    if self.reply.redirect.is_none() {
+                        self.reply.redirect = orig;
                     }
                 }
                 if self.cx.body.is_some() {
