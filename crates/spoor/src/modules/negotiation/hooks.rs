@@ -245,7 +245,6 @@ impl Cx {
         if self.uri == b"*"
             || self.cfg.wasd.is_some()
             || !self.dir.core.options.has(opt::MULTI)
-            || self.reply.neg.is_some()
             || self.file_meta.is_some()
             || matches!(self.reply.walk.file, Some(Ok(_)))
         {
@@ -723,9 +722,6 @@ impl Cx {
             v.bytes = std::fs::metadata(dir.join(&v.file_name))
                 .ok()
                 .map(|m| m.len());
-        }
-        if vars.is_empty() {
-            // (httpd's choice among none: 406 with an empty list.)
         }
         let chosen = match self.negotiate(&mut vars, false, !pi.is_empty()) {
             Ok(b) => b,

@@ -11,6 +11,14 @@
 //! redirected to. `LanguagePriority`, `ForceLanguagePriority`,
 //! `CacheNegotiatedDocs`.
 //!
+//! Bounds httpd does not have: at most 1000 files of a directory are
+//! looked at for one MultiViews name, 1000 variants kept from a map, the
+//! first 16 MiB of a map read, and 1000 items of an `Accept*` line.
+//! Not carried out as httpd: a type map found by MultiViews answers with
+//! its own negotiation (httpd chooses among its entries in the
+//! MultiViews request), and several ranges of a type map's inline body
+//! are answered with the whole body.
+//!
 //! [`accept`] reads the `Accept*` lines, [`choose`] makes the choice and
 //! writes what the answer says about it, [`typemap`] reads type maps,
 //! `hooks` joins them to the request (type checker: MultiViews; handler:
