@@ -134,6 +134,8 @@ pub enum Module {
     Reqtimeout,
     /// mod_negotiation (no acceptable variant, a broken type map).
     Negotiation,
+    /// mod_autoindex (a directory it may not or cannot list).
+    Autoindex,
 }
 
 impl Module {
@@ -152,6 +154,7 @@ impl Module {
             Module::LogForensic => "log_forensic",
             Module::Reqtimeout => "reqtimeout",
             Module::Negotiation => "negotiation",
+            Module::Autoindex => "autoindex",
         }
     }
 }

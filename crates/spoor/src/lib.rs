@@ -47,6 +47,7 @@ pub mod cli;
 pub mod config;
 pub mod dns;
 pub mod errorlog;
+pub mod file_cache;
 pub mod forensic;
 mod hooks;
 pub mod http;

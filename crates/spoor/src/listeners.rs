@@ -15,7 +15,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
+use tokio::runtime::Handle;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::server::{self, Current};
@@ -91,16 +92,20 @@ fn set_v6only(s: &tokio::net::TcpSocket) -> io::Result<()> {
 /// One address being served.
 struct Active {
     addr: SocketAddr,
-    /// Dropping or sending stops the accept loop of this address.
-    stop: oneshot::Sender<()>,
+    /// Dropping or sending stops the accept loops of this address.
+    stop: watch::Sender<()>,
 }
 
-/// The listening sockets being served, each by its own accept loop.
+/// The listening sockets being served, each by its own accept loop (one
+/// per worker runtime).
 pub struct Listeners {
     active: Vec<Active>,
     current: Arc<Current>,
     shutdown: watch::Receiver<bool>,
     tasks: JoinSet<io::Result<()>>,
+    /// The worker runtimes that accept and serve connections, each on its
+    /// own thread; empty: the runtime [`Listeners::serve`] is called in.
+    workers: Vec<Handle>,
 }
 
 /// New sockets bound by [`Listeners::prepare`] and the addresses to stop,
@@ -157,11 +162,31 @@ impl Listeners {
         current: Arc<Current>,
         shutdown: watch::Receiver<bool>,
     ) -> Listeners {
+        Listeners::serve_on(bound, current, shutdown, Vec::new())
+    }
+
+    /// Like [`Listeners::serve`], with an accept loop for every socket on
+    /// each of the `workers` runtimes (none: the calling runtime).
+    ///
+    /// This is the thread-per-core model nginx's workers have: every worker
+    /// runtime is single-threaded and waits on every listening socket (a
+    /// descriptor of its own for the one socket, so the kernel's single
+    /// accept queue is shared: no `SO_REUSEPORT`, which would let another
+    /// process of the same user bind the port too). A connection stays on
+    /// the worker that accepted it: no task moves between threads, and
+    /// what a worker caches is its own.
+    pub fn serve_on(
+        bound: Change,
+        current: Arc<Current>,
+        shutdown: watch::Receiver<bool>,
+        workers: Vec<Handle>,
+    ) -> Listeners {
         let mut l = Listeners {
             active: Vec::new(),
             current,
             shutdown,
             tasks: JoinSet::new(),
+            workers,
         };
         l.apply(bound);
         l
@@ -212,18 +237,56 @@ impl Listeners {
         for (addr, l) in change.new {
             let shown = l.local_addr().unwrap_or(addr);
             eprintln!("spoor: listening on {shown}");
-            let (tx, rx) = oneshot::channel::<()>();
-            let stop = async move {
+            let (tx, rx) = watch::channel(());
+            let stop = |mut rx: watch::Receiver<()>| async move {
                 // A dropped sender stops the loop as a sent value does.
-                let _ = rx.await;
+                let _ = rx.changed().await;
             };
-            self.tasks.spawn(server::serve_until(
-                l,
+            if self.workers.is_empty() {
+                self.tasks.spawn(server::serve_until(
+                    l,
+                    self.current.clone(),
+                    self.shutdown.clone(),
+                    stop(rx),
+                ));
+            } else {
+                match l.into_std() {
+                    Ok(std) => self.serve_workers(std, stop, rx),
+                    Err(e) => eprintln!("spoor: {shown}: {e}"),
+                }
+            }
+            self.active.push(Active { addr, stop: tx });
+        }
+    }
+
+    /// Starts an accept loop for `std` on every worker runtime, each with
+    /// a descriptor of its own for the socket, stopped when `rx` changes.
+    fn serve_workers<F, S>(&mut self, std: std::net::TcpListener, stop: S, rx: watch::Receiver<()>)
+    where
+        S: Fn(watch::Receiver<()>) -> F,
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        for h in &self.workers {
+            let own = match std.try_clone() {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("spoor: a worker cannot share a listening socket: {e}");
+                    continue;
+                }
+            };
+            let (current, shutdown, stop) = (
                 self.current.clone(),
                 self.shutdown.clone(),
-                stop,
-            ));
-            self.active.push(Active { addr, stop: tx });
+                stop(rx.clone()),
+            );
+            self.tasks.spawn_on(
+                async move {
+                    // Registered with the reactor of the worker it runs on.
+                    let l = TcpListener::from_std(own)?;
+                    server::serve_until(l, current, shutdown, stop).await
+                },
+                h,
+            );
         }
     }
 

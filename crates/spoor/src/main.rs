@@ -1,6 +1,7 @@
 //! The `spoor` binary: parses the command line, loads the configuration
 //! (an httpd.conf with `-f`, else the embedded default), binds the
-//! listeners, runs the server on a multi-threaded tokio runtime, reloads on
+//! listeners, runs the server on worker threads (one single-threaded tokio
+//! runtime each, see `Listeners::serve_on`), reloads on
 //! SIGHUP/SIGUSR1 and stops cleanly on SIGTERM or SIGINT.
 //!
 //! Configurations are read, checked and built on a thread of their own
@@ -391,31 +392,117 @@ fn main() -> ExitCode {
         eprintln!("Syntax OK");
         return ExitCode::SUCCESS;
     }
-    // One thread: tokio's current-thread scheduler (no work stealing, no
-    // waking of a second thread), the single event loop an nginx worker
-    // is. More: the multi-threaded scheduler with that many workers.
-    let mut builder = if cli.threads == Some(1) {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-    };
-    if let Some(n) = cli.threads.filter(|&n| n > 1) {
-        builder.worker_threads(n as usize);
-    }
-    let runtime = match builder.enable_all().build() {
+    // Every runtime is tokio's current-thread scheduler: no work stealing,
+    // no task moving between threads. One thread: the main thread's event
+    // loop serves connections too, the single event loop an nginx worker
+    // is. More: as many worker threads, each with its own event loop and
+    // accept loops (nginx's worker processes, as threads); the main
+    // thread then only handles signals and reloads.
+    let threads = cli.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    );
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("spoor: could not start the runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let workers = if threads > 1 {
+        match Workers::start(threads) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                eprintln!("spoor: could not start the worker threads: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
     let current = Arc::new(Current::new(config));
-    let result = runtime.block_on(run(cli, current, addrs, backlog, pid_file, plan));
+    let handles = workers.as_ref().map_or_else(Vec::new, Workers::handles);
+    let single = handles.is_empty();
+    let result = runtime.block_on(async {
+        let serving = run(cli, current, addrs, backlog, pid_file, plan, handles);
+        if !single {
+            return serving.await;
+        }
+        // One thread: it serves, so it sweeps its open-file cache too.
+        tokio::select! {
+            r = serving => r,
+            () = spoor::file_cache::sweep() => Ok(()),
+        }
+    });
+    if let Some(w) = workers {
+        w.stop();
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("spoor: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The worker threads, each running a single-threaded runtime until
+/// stopped.
+struct Workers {
+    handles: Vec<tokio::runtime::Handle>,
+    stop: Vec<tokio::sync::oneshot::Sender<()>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts `n` worker threads (`spoor-worker-I`), each with its own
+    /// runtime.
+    fn start(n: usize) -> std::io::Result<Workers> {
+        let mut w = Workers {
+            handles: Vec::new(),
+            stop: Vec::new(),
+            threads: Vec::new(),
+        };
+        for i in 0..n {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            w.handles.push(rt.handle().clone());
+            w.stop.push(tx);
+            let t = std::thread::Builder::new()
+                .name(format!("spoor-worker-{i}"))
+                .spawn(move || {
+                    // The runtime runs what is spawned on it while this
+                    // waits; a dropped sender ends it as a sent value does.
+                    // The worker's open-file cache is swept here.
+                    rt.block_on(async {
+                        tokio::select! {
+                            _ = rx => {}
+                            () = spoor::file_cache::sweep() => {}
+                        }
+                    });
+                })?;
+            w.threads.push(t);
+        }
+        Ok(w)
+    }
+
+    /// Handles for spawning on each worker's runtime.
+    fn handles(&self) -> Vec<tokio::runtime::Handle> {
+        self.handles.clone()
+    }
+
+    /// Ends every worker (after the server has stopped: their tasks are
+    /// done) and waits for their threads.
+    fn stop(self) {
+        drop(self.stop);
+        drop(self.handles);
+        for t in self.threads {
+            let _ = t.join();
         }
     }
 }
@@ -447,6 +534,7 @@ async fn run(
     backlog: u32,
     pid_file: Option<PathBuf>,
     plan: Plan,
+    workers: Vec<tokio::runtime::Handle>,
 ) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     // Handlers first: a SIGHUP sent as soon as the server says it listens
@@ -469,7 +557,7 @@ async fn run(
     if let Plan::Drop(id) = &plan {
         eprintln!("spoor: serving as {id}");
     }
-    let mut listeners = Listeners::serve(bound, current.clone(), rx);
+    let mut listeners = Listeners::serve_on(bound, current.clone(), rx, workers);
     spoor::notify::ready();
     let mut state = Running {
         cli: Arc::new(cli),

@@ -344,6 +344,8 @@ pub struct PerDir {
     /// mod_negotiation: `LanguagePriority`, `ForceLanguagePriority`,
     /// `CacheNegotiatedDocs`.
     pub neg: crate::modules::negotiation::dirconf::NegDir,
+    /// mod_autoindex: `IndexOptions`, `AddIcon*`, `IndexIgnore`, ….
+    pub autoindex: crate::modules::autoindex::dirconf::AutoindexDir,
 }
 
 /// mod_usertrack has no merge function: a scope with a record replaces
@@ -369,6 +371,7 @@ impl Merge for PerDir {
             basic: Merge::merge(&base.basic, &add.basic),
             authn_file: Merge::merge(&base.authn_file, &add.authn_file),
             neg: Merge::merge(&base.neg, &add.neg),
+            autoindex: Merge::merge(&base.autoindex, &add.autoindex),
         }
     }
 }
@@ -644,6 +647,8 @@ pub struct Sections {
     /// Whether every directory level has `FollowSymLinks` without
     /// `SymLinksIfOwnerMatch` (see [`Sections::follows_links_everywhere`]).
     free_links: bool,
+    /// Distinct for every `Sections` the process builds (from 1).
+    generation: u64,
 }
 
 /// Whether merging `o` onto options that follow links unchecked keeps
@@ -709,7 +714,18 @@ impl Sections {
             files: nf,
             cache: Mutex::new(HashMap::new()),
             free_links,
+            generation: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         }
+    }
+
+    /// A number no other `Sections` of this process has: what a walk
+    /// found under these sections may be remembered under it (the
+    /// open-file cache), and never applies to another configuration's.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Whether symbolic links are followed unchecked at every level of

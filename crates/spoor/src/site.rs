@@ -169,6 +169,9 @@ fn dir_defaults(srv: &crate::config::Server) -> PerDir {
     if o.opts & opt::UNSET != 0 && o.remove & opt::SYM_LINKS == 0 {
         o.opts |= opt::SYM_LINKS;
     }
+    // A server always has mod_autoindex's record (httpd creates every
+    // module's for a server; a section gets one only from a directive).
+    d.autoindex.set = true;
     d.env = ScopeEnv {
         rules: Default::default(),
         settings: srv.env.settings.clone(),

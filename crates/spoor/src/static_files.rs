@@ -22,6 +22,20 @@ pub enum Condition {
 ///
 /// The quoted part is cached per thread for the last file asked about (a
 /// server sends the same few files over and over).
+/// Opens `path` for reading as the request path must: without waiting.
+/// A FIFO (or a device) named by a URI would block `open(2)` until a
+/// writer appears, and with it the worker's whole event loop (httpd
+/// blocks one thread on it); with `O_NONBLOCK` the open returns at once
+/// and the caller refuses what is not a regular file. Reading a regular
+/// file is not affected by the flag.
+pub fn open_read(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
 pub fn etag(len: u64, mtime_us: i64, request_time_us: i64, out: &mut Vec<u8>) {
     thread_local! {
         static LAST: RefCell<(u64, i64, Vec<u8>)> = const { RefCell::new((0, 0, Vec::new())) };

@@ -57,6 +57,8 @@ mod alias;
 mod auth;
 #[path = "apache_diff/authz.rs"]
 mod authz;
+#[path = "apache_diff/autoindex.rs"]
+mod autoindex;
 #[path = "apache_diff/cases.rs"]
 mod cases;
 #[path = "apache_diff/formats.rs"]
@@ -202,6 +204,7 @@ fn write_root(root: &Path, port: u16) {
     }
     symlinks::files(root);
     alias::files(root);
+    autoindex::files(root);
     auth::files(root);
     negotiation::files(root);
     std::fs::write(root.join("conf/mime.types"), formats::MIME_TYPES).unwrap();
@@ -211,6 +214,7 @@ fn write_root(root: &Path, port: u16) {
         + &symlinks::config(root)
         + &alias::config(root, MODULES)
         + &mime::config(MODULES)
+        + &autoindex::config(MODULES)
         + &authz::config(MODULES)
         + &auth::config(MODULES)
         + &negotiation::config(root, MODULES);
@@ -798,6 +802,7 @@ fn apache_differential() {
     cases.extend(symlinks::cases());
     cases.extend(alias::cases());
     cases.extend(mime::cases());
+    cases.extend(autoindex::cases());
     cases.extend(authz::cases());
     cases.extend(auth::cases());
     cases.extend(negotiation::cases());

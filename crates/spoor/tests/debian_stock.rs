@@ -21,7 +21,7 @@ use common::{free_port, TempDir};
 
 /// The modules Debian enables that spoor does not implement yet. Each
 /// entry goes when its module comes.
-const NOT_YET: &[&str] = &["autoindex", "deflate", "filter"];
+const NOT_YET: &[&str] = &["deflate", "filter"];
 
 struct Proc(Child);
 
@@ -109,6 +109,25 @@ fn debian_apache2_conf_runs() {
     std::fs::remove_file(&site).unwrap();
     std::fs::write(&site, text.replace("*:80>", &format!("*:{port}>"))).unwrap();
 
+    // An operator's addition: a folder without an index, shown under
+    // `/listing/` with the stock stanza of `/var/www/` (Options Indexes).
+    let www = t.0.join("www");
+    std::fs::create_dir_all(www.join("listing/sub")).unwrap();
+    std::fs::write(www.join("listing/notes.txt"), "notes\n").unwrap();
+    std::fs::write(
+        conf.join("conf-enabled/zz-listing.conf"),
+        format!(
+            "Alias /listing/ {w}/listing/\n<Directory {w}/>\n\
+             \tOptions Indexes FollowSymLinks\n\tAllowOverride None\n\
+             \tRequire all granted\n</Directory>\n",
+            w = www.display()
+        ),
+    )
+    .unwrap();
+    common::mode_0755(&www);
+    common::mode_0755(&www.join("listing"));
+    common::mode_0755(&www.join("listing/sub"));
+
     let spoor = |args: &[&str]| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_spoor"));
         c.args(args)
@@ -167,6 +186,26 @@ fn debian_apache2_conf_runs() {
     let status = String::from_utf8_lossy(&get(port, "/server-status?auto")).into_owned();
     assert!(status.starts_with("HTTP/1.1 200 OK\r\n"), "{status}");
     assert!(status.contains("\nBusyWorkers: 1\n"), "{status}");
+    // autoindex.conf: the listing of a folder without an index, with
+    // Debian's icons and security.conf's signature; `/icons/` itself
+    // (Options without Indexes in alias.conf) is refused.
+    let listing = String::from_utf8_lossy(&get(port, "/listing/")).into_owned();
+    assert!(listing.starts_with("HTTP/1.1 200 OK\r\n"), "{listing}");
+    assert!(
+        listing.contains("\r\nContent-Type: text/html;charset=UTF-8\r\n"),
+        "{listing}"
+    );
+    for needle in [
+        "<title>Index of /listing</title>",
+        "<td valign=\"top\"><img src=\"/icons/back.gif\" alt=\"[PARENTDIR]\"></td><td><a href=\"/\">Parent Directory</a>",
+        "<img src=\"/icons/text.gif\" alt=\"[TXT]\"></td><td><a href=\"notes.txt\">notes.txt</a>",
+        "<img src=\"/icons/folder.gif\" alt=\"[DIR]\"></td><td><a href=\"sub/\">sub/</a>",
+        " Server at localhost Port ",
+    ] {
+        assert!(listing.contains(needle), "{needle} not in {listing}");
+    }
+    let icons = String::from_utf8_lossy(&get(port, "/icons/")).into_owned();
+    assert!(icons.starts_with("HTTP/1.1 403"), "{icons}");
     let hidden = String::from_utf8_lossy(&get(port, "/.htaccess")).into_owned();
     assert!(hidden.starts_with("HTTP/1.1 403"), "{hidden}");
     // negotiation.conf: English first when the client says nothing, the

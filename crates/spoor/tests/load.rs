@@ -65,6 +65,24 @@ fn every_served_request_is_logged_once_on_one_thread() {
     load(Some("1"));
 }
 
+/// The same with three worker threads: each its own single-threaded
+/// event loop accepting from the shared sockets.
+#[test]
+fn every_served_request_is_logged_once_on_three_workers() {
+    load(Some("3"));
+}
+
+/// The names of the threads of process `pid`.
+fn thread_names(pid: i32) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|c| c.trim_end().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
 fn load(threads: Option<&str>) {
     let root = std::env::temp_dir().join(format!(
         "spoor-load-{}-{}",
@@ -109,6 +127,17 @@ fn load(threads: Option<&str>) {
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "spoor did not start");
         std::thread::sleep(Duration::from_millis(20));
+    }
+    let names = thread_names(pid);
+    let workers: Vec<&String> = names
+        .iter()
+        .filter(|n| n.starts_with("spoor-worker-"))
+        .collect();
+    match threads {
+        // One thread: the main thread's event loop serves.
+        Some("1") => assert!(workers.is_empty(), "{names:?}"),
+        Some(n) => assert_eq!(workers.len(), n.parse::<usize>().unwrap(), "{names:?}"),
+        None => {}
     }
 
     let served = Arc::new(Mutex::new(HashSet::new()));

@@ -251,6 +251,9 @@ pub struct Settings {
     /// The path of the plain `<Location>` being read (for the directives
     /// whose one-argument form takes it, as mod_alias's `Redirect`).
     pub(crate) location_path: Option<String>,
+    /// The path or pattern of the per-directory section being read
+    /// (httpd's `cmd->path`; mod_autoindex keeps it with its items).
+    pub(crate) section_path: Option<String>,
     /// The main server.
     pub main: Server,
     /// `<VirtualHost>`s in configuration order.
@@ -505,6 +508,7 @@ impl Settings {
             extended_status: None,
             section_kind: None,
             location_path: None,
+            section_path: None,
             main: Server::default(),
             vhosts: Vec::new(),
             warnings: Vec::new(),
@@ -658,6 +662,7 @@ impl Settings {
                     &mut self.location_path,
                     plain_location.then(|| sec.pattern.clone()),
                 );
+                let outer_path = self.section_path.replace(sec.pattern.clone());
                 for c in &d.children {
                     if c.section {
                         if let Some(e) = nested_section(c, d) {
@@ -683,6 +688,7 @@ impl Settings {
                 }
                 self.section_kind = outer_kind;
                 self.location_path = outer_location;
+                self.section_path = outer_path;
                 srv.usertrack.absorb(&inner.usertrack);
                 sec.dir = inner.dir;
                 sec.dir.env = inner.env;

@@ -17,6 +17,7 @@ pub mod authn_file;
 pub mod authz_core;
 pub mod authz_host;
 pub mod authz_user;
+pub mod autoindex;
 pub mod core;
 pub mod dir;
 pub mod env;
@@ -145,6 +146,7 @@ pub const MODULES: &[ModuleDef] = &[
     mime::MIME,
     dir::DIR,
     negotiation::NEGOTIATION,
+    autoindex::AUTOINDEX,
     authz_core::AUTHZ_CORE,
     authz_host::AUTHZ_HOST,
     access_compat::ACCESS_COMPAT,

@@ -3,7 +3,6 @@ pub(crate) mod errlog;
 pub(crate) mod table;
 
 use std::ops::Range;
-use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -166,6 +165,10 @@ pub(crate) struct Reply {
     /// A type map chose a file: the internal redirect to it (URL, and
     /// the name the map gave).
     pub(crate) map_redirect: Option<(String, String)>,
+    /// A GET or HEAD of a directory for which mod_dir found no index,
+    /// left by core's handler to mod_autoindex's (httpd's
+    /// `httpd/unix-directory` handler).
+    pub(crate) unindexed: bool,
 }
 /// The connection record (httpd's `conn_rec`): what lasts for the whole
 /// connection, whatever request is on it.
@@ -261,7 +264,7 @@ pub(crate) struct Cx {
 pub(crate) enum Body {
     /// `count` bytes of `file` from `first`.
     File {
-        file: std::fs::File,
+        file: OpenFile,
         first: u64,
         count: u64,
     },
@@ -269,7 +272,7 @@ pub(crate) enum Body {
     /// bytes with type `ct`; `chunked`: framed as chunks (no length
     /// known on HTTP/1.1).
     Multipart {
-        file: std::fs::File,
+        file: OpenFile,
         parts: Vec<(u64, u64)>,
         len: u64,
         ct: Option<Vec<u8>>,
@@ -277,27 +280,37 @@ pub(crate) enum Body {
     },
 }
 
-/// What the handler needs of a file's status (a `Metadata` is five times
-/// the size, and the connection keeps this while a request is served).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FileStat {
-    pub(crate) len: u64,
-    /// Modification time in µs.
-    pub(crate) mtime_us: i64,
-    pub(crate) dir: bool,
-    pub(crate) file: bool,
+/// A file the handler serves: opened for this request, or a descriptor
+/// the worker's open-file cache keeps ([`crate::file_cache`]).
+#[derive(Debug)]
+pub(crate) enum OpenFile {
+    /// Opened for this request.
+    Own(std::fs::File),
+    /// Shared with the cache.
+    Kept(std::sync::Arc<crate::file_cache::Kept>),
 }
 
-impl FileStat {
-    pub(crate) fn of(m: &std::fs::Metadata) -> FileStat {
-        FileStat {
-            len: m.len(),
-            mtime_us: m.mtime() * 1_000_000 + m.mtime_nsec() / 1000,
-            dir: m.is_dir(),
-            file: m.is_file(),
+impl OpenFile {
+    /// The whole file's bytes, when the open-file cache keeps them.
+    pub(crate) fn data(&self) -> Option<&[u8]> {
+        match self {
+            OpenFile::Own(_) => None,
+            OpenFile::Kept(k) => k.data(),
         }
     }
 }
+
+impl std::ops::Deref for OpenFile {
+    type Target = std::fs::File;
+    fn deref(&self) -> &std::fs::File {
+        match self {
+            OpenFile::Own(f) => f,
+            OpenFile::Kept(f) => f.file(),
+        }
+    }
+}
+
+pub(crate) use crate::file_cache::FileStat;
 
 /// Header fields kept on the stack when rendering; more go to the heap.
 /// (The table is filled anew for every request: a larger one costs its
@@ -514,9 +527,27 @@ pub(crate) fn remote_value<'a>(host: &'a RemoteHost, ip: &'a str) -> &'a [u8] {
 pub(crate) struct WalkState {
     /// The checked walk's result, for the handler (never reopened by name).
     pub(crate) file: Option<std::io::Result<std::fs::File>>,
+    /// The open-file cache's descriptor for the file, whose status is the
+    /// request's `file_meta`.
+    pub(crate) kept: Option<std::sync::Arc<crate::file_cache::Kept>>,
+    /// A file to keep in the open-file cache once opened.
+    pub(crate) keep: Option<Keep>,
     /// The directory (with a trailing slash) the last walk ended in, for
     /// the shortcut of a later sub-request or redirect.
     pub(crate) dir: Vec<u8>,
+}
+
+/// What the open-file cache needs to keep a file the handler opens
+/// ([`crate::file_cache::put`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keep {
+    /// When the walk read the file's status.
+    pub(crate) born: std::time::Instant,
+    /// The walk's tag (0: no link checks; else the sections' generation).
+    pub(crate) tag: u64,
+    /// The device and inode a status call by name found (None: the
+    /// status is the walk's descriptor's own).
+    pub(crate) id: Option<(u64, u64)>,
 }
 
 /// The original request of an internal redirect, as the log needs it.

@@ -121,6 +121,7 @@ pub(crate) fn hook_modules() -> &'static [&'static dyn Module] {
         &m::status::hooks::Status,
         &m::negotiation::hooks::Negotiation,
         &m::core::hooks::Core,
+        &m::autoindex::hooks::Autoindex,
         &m::access_compat::hooks::AccessCompat,
         &m::authz_core::hooks::AuthzCore,
         &m::auth_basic::hooks::AuthBasic,

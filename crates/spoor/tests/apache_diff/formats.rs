@@ -452,6 +452,7 @@ pub const GROUPS: &[&str] = &[
     "DIFF_RANGES",
     "DIFF_ALIAS",
     "DIFF_MIME",
+    "DIFF_AUTOINDEX",
     "DIFF_AUTHZ",
     "DIFF_AUTH",
     "DIFF_NEGOTIATION",

@@ -10,7 +10,6 @@
 //! (traditional DES only), and `md-5` under the MD5-crypt composition
 //! below (`$1$`, `$apr1$`).
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -51,7 +50,7 @@ pub enum FileError {
 /// compared byte for byte; a line longer than [`MAX_LINE`] ends the
 /// search (httpd's read fails there).
 pub fn lookup(path: &Path, user: &[u8]) -> Result<Lookup, FileError> {
-    let f = File::open(path).map_err(FileError::Io)?;
+    let f = crate::static_files::open_read(path).map_err(FileError::Io)?;
     let len = f.metadata().map_err(FileError::Io)?.len();
     if len > MAX_FILE {
         return Err(FileError::TooLarge(len));

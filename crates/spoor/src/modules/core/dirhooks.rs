@@ -40,6 +40,8 @@ impl Cx {
         self.reply.walked = true;
         self.file_meta = None;
         self.reply.walk.file = None;
+        self.reply.walk.kept = None;
+        self.reply.walk.keep = None;
         // An internal redirect translates its own URI.
         self.reply.translated = None;
         self.reply.location = None;
@@ -173,9 +175,29 @@ impl Cx {
             // Kept for the handler, as httpd keeps `r->finfo` (the file is
             // opened, not stat'ed again). With links free everywhere this
             // one stat is the whole walk when the path exists.
-            self.file_meta = std::fs::metadata(&self.path)
-                .ok()
-                .map(|m| crate::record::FileStat::of(&m));
+            // Or no call at all: the worker's open-file cache may hold the
+            // file's descriptor and status (`file_cache.rs`).
+            let now = std::time::Instant::now();
+            let key = self.path.as_os_str().as_bytes();
+            if let Some((f, st)) = crate::file_cache::get(0, key, now) {
+                self.file_meta = Some(st);
+                self.reply.walk.kept = Some(f);
+                return true;
+            }
+            self.file_meta = match std::fs::metadata(&self.path) {
+                Ok(m) => {
+                    if m.is_file() && crate::file_cache::wanted(0, key, now) {
+                        use std::os::unix::fs::MetadataExt;
+                        self.reply.walk.keep = Some(crate::record::Keep {
+                            born: now,
+                            tag: 0,
+                            id: Some((m.dev(), m.ino())),
+                        });
+                    }
+                    Some(crate::record::FileStat::of(&m))
+                }
+                Err(_) => None,
+            };
             if self.file_meta.is_none() {
                 match walk::free(self.path.as_os_str().as_bytes(), root_len) {
                     Ok(cut) => self.cut_path(cut),
@@ -188,6 +210,20 @@ impl Cx {
             return true;
         }
         let path = self.path.as_os_str().as_bytes();
+        // A request's own walk (not an internal redirect's) of a path the
+        // worker walked a moment ago under these sections: the open-file
+        // cache holds the verdict, the descriptor and its status.
+        let own_walk = mode == Walk::Checked && first_dir.is_empty();
+        let now = std::time::Instant::now();
+        let tag = self.cfg.servers[self.reply.server].sections.generation();
+        if own_walk {
+            if let Some((f, st)) = crate::file_cache::get(tag, path, now) {
+                self.file_meta = Some(st);
+                self.reply.walk.kept = Some(f);
+                self.reply.walk.dir = parent(path).to_vec();
+                return true;
+            }
+        }
         let familiar = (mode == Walk::Checked
             && !first_dir.is_empty()
             && parent(path) == first_dir)
@@ -198,9 +234,22 @@ impl Cx {
             });
         match self.walk_path(mode, path, root_len, familiar) {
             Ok(r) => {
+                let whole = r.cut == path.len();
                 self.cut_path(r.cut);
                 if r.file.is_ok() {
                     self.file_meta = r.stat;
+                    let p = self.path.as_os_str().as_bytes();
+                    if own_walk
+                        && whole
+                        && r.stat.is_some_and(|s| s.file)
+                        && crate::file_cache::wanted(tag, p, now)
+                    {
+                        self.reply.walk.keep = Some(crate::record::Keep {
+                            born: now,
+                            tag,
+                            id: None,
+                        });
+                    }
                 }
                 self.reply.walk.file = Some(r.file);
             }

@@ -17,9 +17,11 @@ impl Cx {
         self.translated_path();
         self.reply.filename = true;
         // A checked walk already opened what it checked (modules/core/walk.rs).
-        let opened = match self.reply.walk.file.take() {
-            Some(r) => r,
-            None => std::fs::File::open(&self.path),
+        let kept = self.reply.walk.kept.take();
+        let opened = match (self.reply.walk.file.take(), kept) {
+            (Some(r), _) => r.map(OpenFile::Own),
+            (None, Some(f)) => Ok(OpenFile::Kept(f)),
+            (None, None) => static_files::open_read(&self.path).map(OpenFile::Own),
         };
         let mut file = match opened {
             Ok(f) => f,
@@ -40,6 +42,17 @@ impl Cx {
                 return false;
             }
         };
+        if let (Some(k), OpenFile::Own(_)) = (self.reply.walk.keep.take(), &file) {
+            // A file asked for again and again: the worker keeps it for a
+            // moment (`file_cache.rs`).
+            if let OpenFile::Own(f) = file {
+                let path = self.path.as_os_str().as_bytes();
+                file = match crate::file_cache::put(k.tag, path, f, meta, k.id, k.born) {
+                    Ok(kept) => OpenFile::Kept(kept),
+                    Err(f) => OpenFile::Own(f),
+                };
+            }
+        }
         if meta.dir {
             self.reply.handler = Some(b"httpd/unix-directory");
             if self.uri.last() != Some(&b'/') {
@@ -48,13 +61,23 @@ impl Cx {
             }
             match self.directory_index() {
                 dirhooks::Index::Found(f, m) => {
-                    file = f;
+                    file = OpenFile::Own(f);
                     meta = FileStat::of(&m);
                     // mod_dir's internal redirect: the index has no handler.
                     self.reply.handler = None;
                 }
                 dirhooks::Index::Refused(status) => {
                     self.error_response(status, Detail::None, http09);
+                    return false;
+                }
+                dirhooks::Index::Missing
+                    if self.cfg.loaded("autoindex_module")
+                        // (An ErrorDocument's request is a GET.)
+                        && (self.is_get_or_head() || self.reply.error_status != 0) =>
+                {
+                    // mod_dir declines: mod_autoindex's handler lists the
+                    // directory (`self.path`) or refuses it.
+                    self.reply.unindexed = true;
                     return false;
                 }
                 dirhooks::Index::Missing => {
@@ -286,7 +309,7 @@ impl Cx {
     /// The status line and validators are already in `out`.
     pub(crate) fn multipart(
         &mut self,
-        file: std::fs::File,
+        file: OpenFile,
         parts: Vec<(u64, u64)>,
         len: u64,
         ct: Option<&[u8]>,

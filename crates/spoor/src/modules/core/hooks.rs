@@ -61,6 +61,10 @@ impl Module for Core {
         } else {
             // The body, if it comes from the file, is in `r.body`.
             r.static_file(head_only, http09);
+            if r.reply.unindexed {
+                // A directory without an index: mod_autoindex's.
+                return Flow::Declined;
+            }
         }
         Flow::Ok
     }

@@ -382,6 +382,14 @@ impl Cx {
         body.splice(at..at, f);
     }
 
+    /// Whether the method is GET or HEAD (httpd's `M_GET`).
+    pub(crate) fn is_get_or_head(&self) -> bool {
+        self.head
+            .method
+            .as_ref()
+            .is_some_and(|m| matches!(&self.buf[m.clone()], b"GET" | b"HEAD"))
+    }
+
     pub(crate) fn head_is_head(&self) -> bool {
         self.head
             .method

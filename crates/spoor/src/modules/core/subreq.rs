@@ -43,7 +43,6 @@ impl Cx {
     /// directory `dir_path` (whose URI is `dir_uri`, ending in a slash),
     /// as a sub-request of this request sees it. The request's URI and
     /// file name are left as they were.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn lookup_dirent(&mut self, dir_path: &Path, dir_uri: &[u8], name: &[u8]) -> Dirent {
         let saved_uri = std::mem::take(&mut self.uri);
         let saved_path = std::mem::take(&mut self.path);
@@ -121,7 +120,7 @@ impl Cx {
         let path = self.path.as_os_str().as_bytes();
         let mut mode = self.walk_mode();
         if mode == Walk::Free {
-            return match std::fs::File::open(&self.path) {
+            return match crate::static_files::open_read(&self.path) {
                 // A dangling link: the sub-request's walk lstats each
                 // component when the stat fails, and refuses it.
                 Err(e)

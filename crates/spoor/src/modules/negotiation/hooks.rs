@@ -246,6 +246,7 @@ impl Cx {
             || self.cfg.wasd.is_some()
             || !self.dir.core.options.has(opt::MULTI)
             || self.file_meta.is_some()
+            || self.reply.walk.kept.is_some()
             || matches!(self.reply.walk.file, Some(Ok(_)))
         {
             return Flow::Declined;
@@ -377,6 +378,10 @@ impl Cx {
         // The sub-request's fixups: its variables after the ones set.
         f.dir.env.settings.apply(&mut self.env);
         self.dir = f.dir;
+        // (The open-file cache's entries are the walked path's, not the
+        // variant's.)
+        self.reply.walk.kept = None;
+        self.reply.walk.keep = None;
         if pi.is_empty() {
             self.file_meta = Some(FileStat::of(&f.meta));
             self.reply.walk.file = Some(Ok(f.file));
@@ -642,7 +647,7 @@ impl Cx {
         let opened = match self.reply.walk.file.take() {
             Some(Ok(f)) => Ok(f),
             Some(Err(e)) if pi.is_empty() => Err(e),
-            _ => std::fs::File::open(&map_path),
+            _ => crate::static_files::open_read(&map_path),
         };
         let file = match opened.and_then(|f| {
             let m = f.metadata()?;
@@ -857,7 +862,7 @@ impl Cx {
                 }
             }
             self.body = Some(Body::File {
-                file: map_file,
+                file: OpenFile::Own(map_file),
                 first,
                 count,
             });

@@ -599,6 +599,8 @@ impl<T: Transport> Connection<T> {
         // A walk's descriptor no handler took (other methods) is not kept
         // while the connection waits.
         self.cx.reply.walk.file = None;
+        self.cx.reply.walk.kept = None;
+        self.cx.reply.walk.keep = None;
     }
 }
 

@@ -462,7 +462,15 @@ impl<T: Transport> Connection<T> {
             }
             return from_file;
         }
-        self.static_file(head_only, http09)
+        let from_file = self.static_file(head_only, http09);
+        if self.reply.unindexed {
+            // A directory without an index: mod_autoindex's handler.
+            let _ = crate::hooks::Module::handler(
+                &crate::modules::autoindex::hooks::Autoindex,
+                &mut self.cx,
+            );
+        }
+        from_file
     }
 
     /// An internal redirect's final request up to its handler: the
