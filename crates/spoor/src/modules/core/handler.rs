@@ -243,8 +243,9 @@ impl Cx {
             ByteRange::Unsatisfiable => {
                 self.scratch = tag;
                 // httpd's 416 goes out without the tracking cookie (the
-                // note stays).
+                // note stays) or mod_negotiation's lines.
                 self.reply.set_cookie = None;
+                self.reply.neg = None;
                 self.error_response(416, Detail::None, http09);
                 return false;
             }
