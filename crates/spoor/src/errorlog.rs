@@ -132,6 +132,8 @@ pub enum Module {
     LogForensic,
     /// mod_reqtimeout (a request read past its deadline).
     Reqtimeout,
+    /// mod_negotiation (no acceptable variant, a broken type map).
+    Negotiation,
     /// mod_autoindex (a directory it may not or cannot list).
     Autoindex,
 }
@@ -151,6 +153,7 @@ impl Module {
             Module::AuthzUser => "authz_user",
             Module::LogForensic => "log_forensic",
             Module::Reqtimeout => "reqtimeout",
+            Module::Negotiation => "negotiation",
             Module::Autoindex => "autoindex",
         }
     }

@@ -285,6 +285,7 @@ impl Hooks {
             Phase::AccessChecker,
             Phase::CheckUserId,
             Phase::AuthChecker,
+            Phase::TypeChecker,
             Phase::Fixups,
         ]
         .into_iter()

@@ -341,6 +341,9 @@ pub struct PerDir {
     pub basic: crate::modules::auth_basic::dirconf::BasicDir,
     /// mod_authn_file: `AuthUserFile`.
     pub authn_file: crate::modules::authn_file::config::AuthnFileDir,
+    /// mod_negotiation: `LanguagePriority`, `ForceLanguagePriority`,
+    /// `CacheNegotiatedDocs`.
+    pub neg: crate::modules::negotiation::dirconf::NegDir,
     /// mod_autoindex: `IndexOptions`, `AddIcon*`, `IndexIgnore`, ….
     pub autoindex: crate::modules::autoindex::dirconf::AutoindexDir,
 }
@@ -367,6 +370,7 @@ impl Merge for PerDir {
             authn: Merge::merge(&base.authn, &add.authn),
             basic: Merge::merge(&base.basic, &add.basic),
             authn_file: Merge::merge(&base.authn_file, &add.authn_file),
+            neg: Merge::merge(&base.neg, &add.neg),
             autoindex: Merge::merge(&base.autoindex, &add.autoindex),
         }
     }

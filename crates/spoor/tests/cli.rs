@@ -203,6 +203,7 @@ fn directive_list_as_apache() {
         "authn_core",
         "authn_file",
         "authz_user",
+        "negotiation",
         "autoindex",
     ] {
         conf.push_str(&format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"));

@@ -6,7 +6,9 @@
 //! `a2dismod` does (their `mods-enabled` links removed). `spoor -t` must
 //! accept the rest unchanged, and the server must serve Debian's start
 //! page, `/icons/` (mod_alias) and `/server-status` (mod_status behind
-//! `Require local`), and log them in the combined format.
+//! `Require local`), and log them in the combined format. One file added
+//! to `conf-enabled` (an `Alias` to a directory of the test's with
+//! `Options MultiViews`) shows Debian's negotiation.conf at work.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -19,7 +21,7 @@ use common::{free_port, TempDir};
 
 /// The modules Debian enables that spoor does not implement yet. Each
 /// entry goes when its module comes.
-const NOT_YET: &[&str] = &["deflate", "filter", "negotiation"];
+const NOT_YET: &[&str] = &["deflate", "filter"];
 
 struct Proc(Child);
 
@@ -47,11 +49,16 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 fn get(port: u16, path: &str) -> Vec<u8> {
+    get_with(port, path, "")
+}
+
+/// A GET with extra header lines (each ending in CRLF).
+fn get_with(port: u16, path: &str, extra: &str) -> Vec<u8> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: stock-test\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: stock-test\r\n{extra}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut out = Vec::new();
@@ -79,6 +86,22 @@ fn debian_apache2_conf_runs() {
     std::fs::write(
         conf.join("ports.conf"),
         ports.replace("Listen 80\n", &format!("Listen 127.0.0.1:{port}\n")),
+    )
+    .unwrap();
+    // MultiViews on a directory of the test's, under Debian's
+    // negotiation.conf (`LanguagePriority en ca cs da de …`,
+    // `ForceLanguagePriority Prefer Fallback`).
+    let neg = t.0.join("neg");
+    std::fs::create_dir_all(&neg).unwrap();
+    for (name, text) in [("page.html.de", "deutsch\n"), ("page.html.en", "english\n")] {
+        std::fs::write(neg.join(name), text).unwrap();
+    }
+    std::fs::write(
+        conf.join("conf-enabled/test-multiviews.conf"),
+        format!(
+            "Alias /neg/ {0}/\n<Directory {0}>\nOptions MultiViews\nRequire all granted\n</Directory>\n",
+            neg.display()
+        ),
     )
     .unwrap();
     let site = conf.join("sites-enabled/000-default.conf");
@@ -185,13 +208,30 @@ fn debian_apache2_conf_runs() {
     assert!(icons.starts_with("HTTP/1.1 403"), "{icons}");
     let hidden = String::from_utf8_lossy(&get(port, "/.htaccess")).into_owned();
     assert!(hidden.starts_with("HTTP/1.1 403"), "{hidden}");
+    // negotiation.conf: English first when the client says nothing, the
+    // client's language when there is one, and English again (Fallback,
+    // not 406) when none fits.
+    for (extra, lang) in [
+        ("", "en"),
+        ("Accept-Language: de\r\n", "de"),
+        ("Accept-Language: fr\r\n", "en"),
+    ] {
+        let r = String::from_utf8_lossy(&get_with(port, "/neg/page", extra)).into_owned();
+        assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{extra}: {r}");
+        assert!(
+            r.contains(&format!("\r\nContent-Location: page.html.{lang}\r\n"))
+                && r.contains(&format!("\r\nContent-Language: {lang}\r\n"))
+                && r.contains("\r\nVary: negotiate,accept-language\r\n"),
+            "{extra}: {r}"
+        );
+    }
 
     // The combined format, from the virtual host's CustomLog.
     let log = t.0.join("log/access.log");
     let deadline = Instant::now() + Duration::from_secs(5);
     let text = loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text.lines().count() >= 2 || Instant::now() > deadline {
+        if text.matches("GET /neg/page ").count() >= 3 || Instant::now() > deadline {
             break text;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -200,4 +240,5 @@ fn debian_apache2_conf_runs() {
     assert!(first.starts_with("127.0.0.1 - - ["), "{text}");
     assert!(first.contains("] \"GET / HTTP/1.1\" 200 "), "{text}");
     assert!(first.ends_with(" \"-\" \"stock-test\""), "{text}");
+    assert!(text.contains("] \"GET /neg/page HTTP/1.1\" 200 "), "{text}");
 }

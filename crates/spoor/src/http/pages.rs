@@ -23,6 +23,7 @@ pub fn reason(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        406 => "Not Acceptable",
         408 => "Request Timeout",
         410 => "Gone",
         412 => "Precondition Failed",
@@ -55,6 +56,8 @@ pub enum Detail<'a> {
     Expect(&'a [u8]),
     /// The `ServerAdmin` address, for 500 pages.
     Admin(&'a [u8]),
+    /// mod_negotiation's list of variants, for 300 and 406 pages.
+    Variants(&'a [u8]),
 }
 
 /// httpd's `ServerAdmin` when none is configured.
@@ -164,11 +167,26 @@ pub fn error_body(status: u16, detail: Detail<'_>, out: &mut Vec<u8>) {
             escape_html(loc, out);
             out.extend_from_slice(b"\">here</a>.</p>\n");
         }
-        // httpd's 300 page has no paragraph.
-        (300, _) => {}
+        // httpd's 300 page has no paragraph, only the variant list.
+        (300, d) => {
+            if let Detail::Variants(l) = d {
+                out.extend_from_slice(l);
+            }
+        }
+        (406, d) => {
+            out.extend_from_slice(
+                b"<p>An appropriate representation of the requested resource could not be found on this server.</p>\n",
+            );
+            if let Detail::Variants(l) = d {
+                out.extend_from_slice(l);
+            }
+        }
         // (httpd's 305 page names no proxy: apache2 2.4.67 sends this.)
         (305, _) => out.extend_from_slice(
             b"<p>This resource is only accessible through the proxy\n<br />\nYou will need to configure your client to use that proxy.</p>\n",
+        ),
+        (412, _) => out.extend_from_slice(
+            b"<p>The precondition on the request for this URL evaluated to false.</p>\n",
         ),
         (410, _) => out.extend_from_slice(
             b"<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n",

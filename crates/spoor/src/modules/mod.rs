@@ -26,6 +26,7 @@ pub mod log_forensic;
 pub mod logio;
 pub mod mime;
 pub mod mpm;
+pub mod negotiation;
 pub mod reqtimeout;
 pub mod setenvif;
 pub mod so;
@@ -144,6 +145,7 @@ pub const MODULES: &[ModuleDef] = &[
     env::ENV,
     mime::MIME,
     dir::DIR,
+    negotiation::NEGOTIATION,
     autoindex::AUTOINDEX,
     authz_core::AUTHZ_CORE,
     authz_host::AUTHZ_HOST,

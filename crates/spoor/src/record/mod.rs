@@ -160,6 +160,11 @@ pub(crate) struct Reply {
     pub(crate) head_prefix: usize,
     /// The output filters ran on this response's head.
     pub(crate) filtered: bool,
+    /// What mod_negotiation chose and what the answer says about it.
+    pub(crate) neg: Option<Box<crate::modules::negotiation::hooks::NegOut>>,
+    /// A type map chose a file: the internal redirect to it (URL, and
+    /// the name the map gave).
+    pub(crate) map_redirect: Option<(String, String)>,
     /// A GET or HEAD of a directory for which mod_dir found no index,
     /// left by core's handler to mod_autoindex's (httpd's
     /// `httpd/unix-directory` handler).

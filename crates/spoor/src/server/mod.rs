@@ -119,6 +119,7 @@ pub(crate) fn hook_modules() -> &'static [&'static dyn Module] {
         &m::wasd::hooks::Wasd,
         &m::alias::hooks::Alias,
         &m::status::hooks::Status,
+        &m::negotiation::hooks::Negotiation,
         &m::core::hooks::Core,
         &m::autoindex::hooks::Autoindex,
         &m::access_compat::hooks::AccessCompat,

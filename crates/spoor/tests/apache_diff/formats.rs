@@ -455,6 +455,7 @@ pub const GROUPS: &[&str] = &[
     "DIFF_AUTOINDEX",
     "DIFF_AUTHZ",
     "DIFF_AUTH",
+    "DIFF_NEGOTIATION",
 ];
 
 fn conf_quote(s: &str) -> String {

@@ -358,6 +358,7 @@ impl Cx {
         let dir_path = self.path.clone();
         let dir_uri = self.uri.clone();
         let mut refused = 0;
+        let num_names = dir.dir.names().count();
         for name in dir.dir.names() {
             self.uri.clone_from(&dir_uri);
             if let Some(abs) = name.strip_prefix('/') {
@@ -379,7 +380,23 @@ impl Cx {
                     refused = 403;
                     continue;
                 }
-                _ => continue,
+                _ => {
+                    // A missing name with MultiViews on: mod_negotiation's
+                    // choice in the sub-request.
+                    match self.index_multiviews(&sub.dir) {
+                        Ok((f, m)) => return Index::Found(f, m),
+                        Err(404) => {}
+                        Err(s) if s == 300 || (s == 406 && num_names == 1) => {
+                            self.uri = dir_uri;
+                            self.path = dir_path;
+                            return Index::Refused(s);
+                        }
+                        Err(s) => refused = s,
+                    }
+                    // (The sub-request's negotiation lines go no further.)
+                    self.reply.neg = None;
+                    continue;
+                }
             }
             if let Some((f, m)) = sub.file {
                 if m.is_file() {

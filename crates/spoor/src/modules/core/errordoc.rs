@@ -150,9 +150,10 @@ impl Cx {
             .reply
             .content_type
             .map(|i| o.headers_out.value(b"", i).to_vec());
-        if status == 404 || status == 413 {
+        if status == 404 || status == 413 || self.reply.neg.is_some() {
             // The final request reached the type checker (its handler
-            // failed, or its body read did): its file's type.
+            // failed, or its body read did, or mod_negotiation's type map
+            // found nothing acceptable): its file's type.
             let cfg = self.cfg.clone();
             let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
             o.final_content_type = self.dir.mime.lookup(&cfg.mime, name).map(<[u8]>::to_vec);

@@ -111,6 +111,9 @@ impl Cx {
         let mut tag = std::mem::take(&mut self.scratch);
         tag.clear();
         static_files::etag(len, mtime_us, req_us, &mut tag);
+        if self.reply.neg.is_some() {
+            self.neg_etag(&mut tag);
+        }
 
         if http09 {
             // A simple request gets no header, but httpd records those
@@ -240,8 +243,9 @@ impl Cx {
             ByteRange::Unsatisfiable => {
                 self.scratch = tag;
                 // httpd's 416 goes out without the tracking cookie (the
-                // note stays).
+                // note stays) or mod_negotiation's lines.
                 self.reply.set_cookie = None;
+                self.reply.neg = None;
                 self.error_response(416, Detail::None, http09);
                 return false;
             }
@@ -285,6 +289,9 @@ impl Cx {
             );
         }
         self.connection_headers();
+        if self.reply.neg.is_some() {
+            self.neg_expires();
+        }
         if let Some(ct) = ct {
             self.content_type(ct);
         }
@@ -349,6 +356,9 @@ impl Cx {
         let mut v = b"multipart/byteranges; boundary=".to_vec();
         v.extend_from_slice(boundary.as_bytes());
         self.content_type(&v);
+        // (httpd's byte-range filter keeps the entity's language and
+        // encoding lines.)
+        self.mime_headers();
         self.out.extend_from_slice(b"\r\n");
         if head_only {
             return false;

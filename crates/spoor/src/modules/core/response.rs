@@ -65,6 +65,10 @@ impl Cx {
         if let Some(v) = self.track.set_cookie(track, &self.host_lc, now) {
             header(&mut self.out, &mut self.reply.headers_out, b"Set-Cookie", v);
         }
+        // mod_negotiation's lines (Content-Location, Vary, TCN…).
+        if self.reply.neg.is_some() {
+            self.neg_headers();
+        }
     }
 
     /// WASD tracking: the request's token from its cookie, or a new one
@@ -157,6 +161,15 @@ impl Cx {
     #[track_caller]
     pub(crate) fn error_response(&mut self, status: u16, detail: Detail<'_>, http09: bool) {
         let caller = std::panic::Location::caller();
+        // mod_negotiation's variant list (httpd's `variant-list` note).
+        let variants = match (status, detail) {
+            (300 | 406, Detail::None) => self.neg_list(),
+            _ => None,
+        };
+        let detail = match &variants {
+            Some(l) => Detail::Variants(l),
+            None => detail,
+        };
         // ErrorDocument or [ErrorReportPath] (see `errordoc`).
         let mut custom = self.custom_response(status);
         let method: Vec<u8>;

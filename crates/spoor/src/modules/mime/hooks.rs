@@ -84,6 +84,10 @@ impl Cx {
                 }
                 v.extend_from_slice(x.as_bytes());
             }
+            if field == b"Content-Encoding" && self.cfg.loaded.contains(&"negotiation_module") {
+                // mod_negotiation's fixup: the client's spelling.
+                self.fix_encoding(&mut v);
+            }
             header(&mut self.out, &mut self.reply.headers_out, field, &v);
         }
         self.scratch = v;

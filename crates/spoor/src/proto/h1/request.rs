@@ -395,6 +395,24 @@ impl<T: Transport> Connection<T> {
             _ => {
                 // (No handler asks for a lookup.)
                 let _ = self.run_hooks(Phase::Handler, 0, usize::MAX);
+                if let Some((url, _)) = self.reply.map_redirect.take() {
+                    // A type map chose a file: httpd's internal redirect.
+                    self.reply.keepalives_before = self.conn.keepalives;
+                    let ok = self.redirect_phases(200, &url).await;
+                    self.reply.error_status = 0;
+                    // An error of the final request is its own (not an
+                    // ErrorDocument's failure): the original is put back
+                    // for the log afterwards.
+                    let orig = self.reply.redirect.take();
+                    if ok {
+                        self.static_file(head_only, http09);
+                    } else {
+                        self.error_response(403, Detail::None, http09);
+                    }
+                    if self.reply.redirect.is_none() {
+                        self.reply.redirect = orig;
+                    }
+                }
                 if self.cx.body.is_some() {
                     // The body comes from the file.
                     self.send_response().await;
@@ -434,6 +452,15 @@ impl<T: Transport> Connection<T> {
         if !self.redirect_phases(status, url).await {
             self.error_response(403, crate::http::pages::Detail::None, http09);
             return false;
+        }
+        if self.is_type_map() {
+            // An ErrorDocument that is a type map (Debian's localized
+            // error pages): its inline body, or its file served in place.
+            let from_file = self.type_map(head_only, http09);
+            if let Some((_, name)) = self.reply.map_redirect.take() {
+                return self.map_in_place(&name, head_only, http09);
+            }
+            return from_file;
         }
         let from_file = self.static_file(head_only, http09);
         if self.reply.unindexed {
