@@ -19,8 +19,6 @@ use crate::perdir::PerDir;
 use crate::record::Cx;
 
 /// What a sub-request found for one name.
-// (mod_autoindex and mod_negotiation, being added, read every field.)
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) struct Dirent {
     /// 200 (it would be served, or it is a directory), 403 (the walk or
     /// the access check refused it) or 404 (missing, or a path through
