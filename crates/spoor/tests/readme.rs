@@ -682,7 +682,7 @@ fn bench_and_fuzz_lines_name_what_exists() {
     let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let bench = block_with(
         &b,
-        "bench/compare                                   # spoor vs nginx vs Apache (about 8 min)",
+        "bench/compare                                   # spoor vs nginx, Apache, h2o, lighttpd, Caddy, a floor (about 15 min)",
     );
     let targets = |manifest: &str| -> Vec<(String, String, String)> {
         let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
