@@ -205,6 +205,12 @@ struct BufState {
     /// When the oldest record now in `data` went in.
     since: Option<Instant>,
     stop: bool,
+    /// The flush thread waits without a deadline: a record going into an
+    /// empty buffer must wake it. (Otherwise it wakes by itself when its
+    /// deadline passes and sees the newer record then: under load the
+    /// writers make no wake-up call, and the thread runs about once per
+    /// interval instead of once per buffer.)
+    idle: bool,
 }
 
 struct Buffer {
@@ -386,6 +392,7 @@ impl Sink {
                 data: Vec::with_capacity(LOG_BUFSIZE),
                 since: None,
                 stop: false,
+                idle: false,
             }),
             cond: Condvar::new(),
             interval: opts.flush_interval,
@@ -514,7 +521,9 @@ impl Sink {
         } else if !line.is_empty() {
             if st.data.is_empty() {
                 st.since = Some(Instant::now());
-                buf.cond.notify_one();
+                if st.idle {
+                    buf.cond.notify_one();
+                }
             }
             st.data.extend_from_slice(line);
         }
@@ -634,7 +643,9 @@ fn flush_thread(inner: &Inner) {
         }
         match st.since {
             None => {
+                st.idle = true;
                 st = buf.cond.wait(st).unwrap_or_else(|e| e.into_inner());
+                st.idle = false;
             }
             Some(t) => {
                 let due = t + buf.interval;
