@@ -341,6 +341,8 @@ pub struct PerDir {
     pub basic: crate::modules::auth_basic::dirconf::BasicDir,
     /// mod_authn_file: `AuthUserFile`.
     pub authn_file: crate::modules::authn_file::config::AuthnFileDir,
+    /// mod_filter: `AddOutputFilterByType`.
+    pub filter: crate::modules::filter::dirconf::FilterDir,
 }
 
 /// mod_usertrack has no merge function: a scope with a record replaces
@@ -359,6 +361,7 @@ impl Merge for PerDir {
             access: Merge::merge(&base.access, &add.access),
             dir: Merge::merge(&base.dir, &add.dir),
             mime: Merge::merge(&base.mime, &add.mime),
+            filter: Merge::merge(&base.filter, &add.filter),
             env: Merge::merge(&base.env, &add.env),
             alias: Merge::merge(&base.alias, &add.alias),
             usertrack: Merge::merge(&base.usertrack, &add.usertrack),

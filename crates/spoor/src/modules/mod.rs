@@ -18,8 +18,10 @@ pub mod authz_core;
 pub mod authz_host;
 pub mod authz_user;
 pub mod core;
+pub mod deflate;
 pub mod dir;
 pub mod env;
+pub mod filter;
 pub mod log_config;
 pub mod log_forensic;
 pub mod logio;
@@ -153,6 +155,8 @@ pub const MODULES: &[ModuleDef] = &[
     alias::ALIAS,
     status::STATUS,
     reqtimeout::REQTIMEOUT,
+    filter::FILTER,
+    deflate::DEFLATE,
     mpm::EVENT,
     mpm::WORKER,
     mpm::PREFORK,
