@@ -189,7 +189,13 @@ fn number(cmd: &mut Cmd) -> Result<(), ConfigError> {
 /// `Output`.
 fn filter_note(cmd: &mut Cmd) -> Result<(), ConfigError> {
     cmd.server_only()?;
-    nargs(cmd.d, 1, 2, "Set a note to report on compression ratio")?;
+    // (httpd's TAKE12 wording.)
+    if cmd.d.args.is_empty() || cmd.d.args.len() > 2 {
+        return Err(cmd.error(format!(
+            "{} takes 1-2 arguments, Set a note to report on compression ratio",
+            cmd.d.name
+        )));
+    }
     let args = &cmd.d.args;
     let c = &mut cmd.srv.deflate;
     if args.len() == 1 {
