@@ -84,7 +84,7 @@ pub(crate) fn accepts_gzip(value: &[u8]) -> bool {
     }
     match token {
         None => false,
-        Some(t) if t.is_empty() => false,
+        Some([]) => false,
         Some(_) => !q.is_some_and(|q| q.len() >= 3 && b"q=0.000".starts_with(q)),
     }
 }
@@ -340,16 +340,10 @@ impl BodyFilter for Gzip {
             notes.set(n.as_bytes(), &v);
         }
         if let Some(n) = &self.conf.note_ratio {
-            // httpd's `(int)(out * 100 / in)`.
-            let ratio = if tin > 0 {
-                (tout * 100 / tin) as i32
-            } else {
-                0
-            };
-            let v = if tin > 0 {
-                ib.format(ratio).as_bytes().to_vec()
-            } else {
-                b"-".to_vec()
+            // httpd's `(int)(out * 100 / in)`, `-` for no input.
+            let v = match (tout * 100).checked_div(tin) {
+                Some(ratio) => ib.format(ratio as i32).as_bytes().to_vec(),
+                None => b"-".to_vec(),
             };
             notes.set(n.as_bytes(), &v);
         }

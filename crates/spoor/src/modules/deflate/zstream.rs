@@ -105,11 +105,15 @@ impl Deflater {
     }
 
     /// Bytes taken in so far.
+    // (zlib's counters are C `unsigned long`s: 32 bits on some targets.)
+    #[allow(clippy::unnecessary_cast)]
     pub(crate) fn total_in(&self) -> u64 {
         self.strm.total_in as u64
     }
 
     /// Bytes written out so far.
+    // (zlib's counters are C `unsigned long`s: 32 bits on some targets.)
+    #[allow(clippy::unnecessary_cast)]
     pub(crate) fn total_out(&self) -> u64 {
         self.strm.total_out as u64
     }
