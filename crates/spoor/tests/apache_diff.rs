@@ -59,6 +59,8 @@ mod auth;
 mod authz;
 #[path = "apache_diff/cases.rs"]
 mod cases;
+#[path = "apache_diff/deflate.rs"]
+mod deflate;
 #[path = "apache_diff/formats.rs"]
 mod formats;
 #[path = "apache_diff/known.rs"]
@@ -192,7 +194,7 @@ fn write_root(root: &Path, port: u16) {
         std::fs::write(&p, data).unwrap();
         set_mtime(&p);
     }
-    for (name, data) in mime::docs() {
+    for (name, data) in mime::docs().into_iter().chain(deflate::docs()) {
         let p = root.join("htdocs").join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, data).unwrap();
@@ -208,6 +210,7 @@ fn write_root(root: &Path, port: u16) {
         + &symlinks::config(root)
         + &alias::config(root, MODULES)
         + &mime::config(MODULES)
+        + &deflate::config(MODULES)
         + &authz::config(MODULES)
         + &auth::config(MODULES);
     std::fs::write(root.join("conf/httpd.conf"), conf).unwrap();
@@ -794,6 +797,7 @@ fn apache_differential() {
     cases.extend(symlinks::cases());
     cases.extend(alias::cases());
     cases.extend(mime::cases());
+    cases.extend(deflate::cases());
     cases.extend(authz::cases());
     cases.extend(auth::cases());
     cases.extend(methods::cases());

@@ -454,6 +454,7 @@ pub const GROUPS: &[&str] = &[
     "DIFF_MIME",
     "DIFF_AUTHZ",
     "DIFF_AUTH",
+    "DIFF_DEFLATE",
 ];
 
 fn conf_quote(s: &str) -> String {
