@@ -203,6 +203,8 @@ fn directive_list_as_apache() {
         "authn_core",
         "authn_file",
         "authz_user",
+        "filter",
+        "deflate",
     ] {
         conf.push_str(&format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"));
     }
