@@ -49,10 +49,11 @@ pub(crate) enum Phase {
     Fixups,
     /// The handler that produces the response (`handler`).
     Handler,
-    /// The response head on its way out (httpd's output filters, for
-    /// the head: a module may change the status's headers in
-    /// `reply.headers_out`; the protocol layer then writes the head from
-    /// the table).
+    /// The response head on its way out (httpd's output filters on
+    /// their first call: a module may change the headers in
+    /// `reply.headers_out` and insert body filters; the protocol layer
+    /// then writes the head from the table, framed for the body the
+    /// filters produce).
     OutputFilter,
     /// The response is complete (`log_transaction`).
     LogTransaction,
@@ -224,8 +225,12 @@ pub(crate) trait Module: Sync {
     }
 
     /// The response head is about to be written: change
-    /// `r.reply.headers_out` (not for an HTTP/0.9 answer, which has no
-    /// head).
+    /// `r.reply.headers_out`, and insert body filters
+    /// ([`crate::record::BodyFilter`]) into `r.filters` (httpd's output
+    /// filters on their first call, when the status and headers are
+    /// final; `r.reply.body_len` is the planned body's length). For an
+    /// HTTP/0.9 answer, which has no head, the table changes are only
+    /// logged and no body filter runs.
     fn output_filter(&self, _r: &mut Cx) {}
 
     /// The response is complete.

@@ -346,6 +346,8 @@ pub struct PerDir {
     pub neg: crate::modules::negotiation::dirconf::NegDir,
     /// mod_autoindex: `IndexOptions`, `AddIcon*`, `IndexIgnore`, ….
     pub autoindex: crate::modules::autoindex::dirconf::AutoindexDir,
+    /// mod_filter: `AddOutputFilterByType`.
+    pub filter: crate::modules::filter::dirconf::FilterDir,
 }
 
 /// mod_usertrack has no merge function: a scope with a record replaces
@@ -364,6 +366,7 @@ impl Merge for PerDir {
             access: Merge::merge(&base.access, &add.access),
             dir: Merge::merge(&base.dir, &add.dir),
             mime: Merge::merge(&base.mime, &add.mime),
+            filter: Merge::merge(&base.filter, &add.filter),
             env: Merge::merge(&base.env, &add.env),
             alias: Merge::merge(&base.alias, &add.alias),
             usertrack: Merge::merge(&base.usertrack, &add.usertrack),

@@ -155,6 +155,8 @@ pub struct ServerConf {
     pub report: Option<std::sync::Arc<crate::wasd_report::WasdReport>>,
     /// Timeouts, keep-alive and head limits.
     pub conn: ConnSettings,
+    /// mod_deflate's settings (the server's own lines only).
+    pub deflate: crate::modules::deflate::config::DeflateConf,
 }
 
 /// A server's per-directory defaults: its directives outside sections
@@ -319,6 +321,7 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
                 .or_else(|| main.server_admin.clone())
                 .unwrap_or_else(|| crate::http::pages::DEFAULT_ADMIN.to_string()),
             trace_enable: srv.trace_enable.or(main.trace_enable).unwrap_or_default(),
+            deflate: srv.deflate.clone(),
             alias: if i == 0 {
                 main.alias.clone()
             } else {
@@ -395,6 +398,7 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
             }
         }),
         methods: settings.methods.clone(),
+        output_filters: settings.output_filters,
         loaded: settings.loaded.clone(),
     })
 }
@@ -431,6 +435,9 @@ pub struct Config {
     /// Methods a `<Limit>` named that httpd does not know by itself: httpd
     /// registers them, and answers them 405 instead of 501.
     pub methods: Vec<String>,
+    /// mod_filter is loaded and some scope has an `AddOutputFilterByType`
+    /// line.
+    pub output_filters: bool,
     /// The modules that are not built in and were loaded (`LoadModule`).
     pub loaded: Vec<&'static str>,
 }
@@ -451,6 +458,7 @@ impl Config {
                 port: 80,
                 server_admin: pages::DEFAULT_ADMIN.to_string(),
                 trace_enable: Default::default(),
+                deflate: Default::default(),
                 alias: Default::default(),
                 logs: vec![LogUse {
                     sink: 0,
@@ -480,6 +488,7 @@ impl Config {
             workers: None,
             status: None,
             methods: Vec::new(),
+            output_filters: false,
             loaded: Vec::new(),
         }
     }

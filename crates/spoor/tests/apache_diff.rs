@@ -61,6 +61,8 @@ mod authz;
 mod autoindex;
 #[path = "apache_diff/cases.rs"]
 mod cases;
+#[path = "apache_diff/deflate.rs"]
+mod deflate;
 #[path = "apache_diff/formats.rs"]
 mod formats;
 #[path = "apache_diff/known.rs"]
@@ -196,7 +198,7 @@ fn write_root(root: &Path, port: u16) {
         std::fs::write(&p, data).unwrap();
         set_mtime(&p);
     }
-    for (name, data) in mime::docs() {
+    for (name, data) in mime::docs().into_iter().chain(deflate::docs()) {
         let p = root.join("htdocs").join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, data).unwrap();
@@ -215,6 +217,7 @@ fn write_root(root: &Path, port: u16) {
         + &alias::config(root, MODULES)
         + &mime::config(MODULES)
         + &autoindex::config(MODULES)
+        + &deflate::config(MODULES)
         + &authz::config(MODULES)
         + &auth::config(MODULES)
         + &negotiation::config(root, MODULES);
@@ -803,6 +806,7 @@ fn apache_differential() {
     cases.extend(alias::cases());
     cases.extend(mime::cases());
     cases.extend(autoindex::cases());
+    cases.extend(deflate::cases());
     cases.extend(authz::cases());
     cases.extend(auth::cases());
     cases.extend(negotiation::cases());

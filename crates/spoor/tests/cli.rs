@@ -205,6 +205,8 @@ fn directive_list_as_apache() {
         "authz_user",
         "negotiation",
         "autoindex",
+        "filter",
+        "deflate",
     ] {
         conf.push_str(&format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"));
     }

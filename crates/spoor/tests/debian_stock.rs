@@ -21,7 +21,7 @@ use common::{free_port, TempDir};
 
 /// The modules Debian enables that spoor does not implement yet. Each
 /// entry goes when its module comes.
-const NOT_YET: &[&str] = &["deflate", "filter"];
+const NOT_YET: &[&str] = &[];
 
 struct Proc(Child);
 
@@ -206,6 +206,19 @@ fn debian_apache2_conf_runs() {
     }
     let icons = String::from_utf8_lossy(&get(port, "/icons/")).into_owned();
     assert!(icons.starts_with("HTTP/1.1 403"), "{icons}");
+    // deflate.conf: the default page (text/html) comes back gzipped
+    // to a client that asks, with Vary.
+    let gz = get_with(port, "/", "Accept-Encoding: gzip\r\n");
+    let end = gz
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(gz.len());
+    let head = String::from_utf8_lossy(&gz[..end]).into_owned();
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(head.contains("\r\nVary: Accept-Encoding\r\n"), "{head}");
+    assert!(head.contains("\r\nContent-Encoding: gzip\r\n"), "{head}");
+    assert!(head.contains("\r\nContent-Length: "), "{head}");
+    assert!(gz[end + 4..].starts_with(&[0x1f, 0x8b, 8]), "{head}");
     let hidden = String::from_utf8_lossy(&get(port, "/.htaccess")).into_owned();
     assert!(hidden.starts_with("HTTP/1.1 403"), "{hidden}");
     // negotiation.conf: English first when the client says nothing, the

@@ -122,6 +122,9 @@ pub struct Server {
     pub usertrack: crate::usertrack::ServerTrack,
     /// mod_reqtimeout's `RequestReadTimeout` stages written in this server.
     pub reqtimeout: crate::modules::reqtimeout::config::ServerStages,
+    /// mod_deflate's settings written in this server (no inheritance: a
+    /// virtual host starts from the defaults, as httpd).
+    pub deflate: crate::modules::deflate::config::DeflateConf,
     /// Where the `<VirtualHost>` began (for messages).
     pub defined_at: Option<(PathBuf, usize)>,
     /// WASD access tracking for this server (service): `Some` when it
@@ -232,6 +235,9 @@ pub struct Settings {
     /// The structure names of the modules the configuration loads with
     /// `LoadModule` (built-in modules are always there and not listed).
     pub loaded: Vec<&'static str>,
+    /// mod_filter: some scope has an `AddOutputFilterByType` line (the
+    /// module's hooks run only then).
+    pub output_filters: bool,
     /// The MPM loaded and its directives (see [`crate::modules::mpm`]).
     pub mpm: MpmSettings,
     /// The most requests served at once: `MaxRequestWorkers` after httpd's
@@ -501,6 +507,7 @@ impl Settings {
             types_config: None,
             unique_id: false,
             loaded: Vec::new(),
+            output_filters: false,
             mpm: MpmSettings::default(),
             max_workers: None,
             runtime_dir: None,

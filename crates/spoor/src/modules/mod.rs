@@ -19,8 +19,10 @@ pub mod authz_host;
 pub mod authz_user;
 pub mod autoindex;
 pub mod core;
+pub mod deflate;
 pub mod dir;
 pub mod env;
+pub mod filter;
 pub mod log_config;
 pub mod log_forensic;
 pub mod logio;
@@ -157,6 +159,8 @@ pub const MODULES: &[ModuleDef] = &[
     alias::ALIAS,
     status::STATUS,
     reqtimeout::REQTIMEOUT,
+    filter::FILTER,
+    deflate::DEFLATE,
     mpm::EVENT,
     mpm::WORKER,
     mpm::PREFORK,

@@ -169,6 +169,18 @@ pub(crate) struct Reply {
     /// left by core's handler to mod_autoindex's (httpd's
     /// `httpd/unix-directory` handler).
     pub(crate) unindexed: bool,
+    /// A module inserted output filters for the request before its
+    /// handler ran (httpd's insert-filter step): the static handler then
+    /// hands a HEAD request's file to the protocol layer too, so that a
+    /// body filter can tell the length it would send.
+    pub(crate) filters_inserted: bool,
+    /// `connection_headers` counted this response in the connection's
+    /// keep-alive count (undone when a body filter makes an HTTP/1.0
+    /// answer's length unknown: httpd decides once, after the filters).
+    pub(crate) ka_counted: bool,
+    /// The length of the body the handler planned, for the output
+    /// filters (set before they run).
+    pub(crate) body_len: u64,
 }
 /// The connection record (httpd's `conn_rec`): what lasts for the whole
 /// connection, whatever request is on it.
@@ -255,8 +267,56 @@ pub(crate) struct Cx {
     /// The response body the handler planned, sent after the head in
     /// `out` by the protocol layer (`None`: `out` is the whole response).
     pub(crate) body: Option<Body>,
+    /// The body filters of the response, in order (httpd's output
+    /// filters over the body): modules push them in the output-filter
+    /// phase ([`crate::hooks::Module::output_filter`]); empty for almost
+    /// every response, which then goes out as it was planned.
+    pub(crate) filters: Vec<Box<dyn BodyFilter>>,
     /// The connection record (httpd's `conn_rec`).
     pub(crate) conn: ConnRec,
+}
+
+/// A transformation of the response body, inserted by a module for one
+/// response (httpd's output filter of type `AP_FTYPE_CONTENT_SET`). The
+/// module decides in its output-filter hook, with the final status and
+/// headers, and edits the head there (`Content-Encoding`, `Vary`, no
+/// `Content-Length`); the protocol layer then streams the body through
+/// [`BodyFilter::data`] and [`BodyFilter::finish`] and frames what comes
+/// out as httpd's content-length filter does: when the filter holds
+/// everything until the end, the head gets a `Content-Length`; when it
+/// hands output on before the end, the head goes out without one
+/// (chunked on HTTP/1.1, up to the close on HTTP/1.0).
+pub(crate) trait BodyFilter: Send {
+    /// Transforms `data` (the next part of the body), appending the
+    /// result to `out`, and marks with [`FilterOut::pass`] each point up
+    /// to which it hands its output on now (httpd passes a brigade
+    /// downstream; each goes out as one piece, a chunk on HTTP/1.1);
+    /// what follows the last mark it keeps for later.
+    fn data(&mut self, data: &[u8], out: &mut FilterOut);
+
+    /// The body ended: appends the rest to `out` and leaves the filter's
+    /// notes for the log.
+    fn finish(&mut self, out: &mut FilterOut, notes: &mut table::Table);
+}
+
+/// What a body filter produced: bytes, and the points up to which it
+/// handed them on.
+#[derive(Debug, Default)]
+pub(crate) struct FilterOut {
+    /// The output not sent yet.
+    pub(crate) buf: Vec<u8>,
+    /// Ends of pieces handed on, ascending offsets into `buf`.
+    pub(crate) cuts: Vec<usize>,
+}
+
+impl FilterOut {
+    /// Hands everything written so far on, as one piece.
+    pub(crate) fn pass(&mut self) {
+        let end = self.buf.len();
+        if self.cuts.last() != Some(&end) {
+            self.cuts.push(end);
+        }
+    }
 }
 
 /// A response body that is not in the response buffer: what the handler
@@ -377,6 +437,25 @@ pub(crate) fn header(out: &mut Vec<u8>, hdrs: &mut HeaderTable, n: &[u8], v: &[u
     out.extend_from_slice(v);
     hdrs.add_from(ns..ne, vs..out.len());
     out.extend_from_slice(b"\r\n");
+}
+
+/// The place in `headers_out` where a header a body filter adds goes:
+/// before the fields httpd's header filter writes after every module
+/// (`Keep-Alive`, `Connection`, `Transfer-Encoding`, `Content-Type`).
+pub(crate) fn filter_header_at(hdrs: &HeaderTable, out: &[u8]) -> usize {
+    (0..hdrs.len())
+        .find(|&i| {
+            let n = hdrs.name(out, i);
+            [
+                &b"Keep-Alive"[..],
+                b"Connection",
+                b"Transfer-Encoding",
+                b"Content-Type",
+            ]
+            .iter()
+            .any(|t| n.eq_ignore_ascii_case(t))
+        })
+        .unwrap_or(hdrs.len())
 }
 
 /// [`header`] with a decimal number as its value.

@@ -223,17 +223,11 @@ impl HeaderTable {
         (0..self.entries.len()).find(|&i| self.name(ext, i).eq_ignore_ascii_case(name))
     }
 
-    // (The API of output filters, `Phase::OutputFilter`: none of
-    // spoor's own modules edits headers yet; proto/h1/tests.rs does.)
-    #[cfg_attr(not(test), allow(dead_code))]
     /// The value of the first entry of `name` (httpd's `apr_table_get`).
     pub(crate) fn get<'a>(&'a self, ext: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
         self.position(ext, name).map(|i| self.value(ext, i))
     }
 
-    // (The API of output filters, `Phase::OutputFilter`: none of
-    // spoor's own modules edits headers yet; proto/h1/tests.rs does.)
-    #[cfg_attr(not(test), allow(dead_code))]
     /// Replaces every entry of `name` by one with `value`, in the place
     /// of the first (httpd's `apr_table_set`); appends when there is none.
     pub(crate) fn set(&mut self, ext: &[u8], name: &[u8], value: &[u8]) {
@@ -260,9 +254,6 @@ impl HeaderTable {
         }
     }
 
-    // (The API of output filters, `Phase::OutputFilter`: none of
-    // spoor's own modules edits headers yet; proto/h1/tests.rs does.)
-    #[cfg_attr(not(test), allow(dead_code))]
     /// Removes every entry of `name` (httpd's `apr_table_unset`).
     pub(crate) fn unset(&mut self, ext: &[u8], name: &[u8]) {
         let mut i = 0;
@@ -272,6 +263,15 @@ impl HeaderTable {
             } else {
                 i += 1;
             }
+        }
+    }
+
+    /// Inserts an entry before entry `at` (at the end when `at` is the
+    /// length).
+    pub(crate) fn insert(&mut self, at: usize, name: &[u8], value: &[u8]) {
+        self.add(name, value);
+        if let Some(e) = self.entries.pop() {
+            self.entries.insert(at.min(self.entries.len()), e);
         }
     }
 

@@ -128,6 +128,7 @@ pub(crate) fn hook_modules() -> &'static [&'static dyn Module] {
         &m::authn_core::hooks::AuthnCore,
         &m::env::hooks::Env,
         &m::usertrack::hooks::UserTrack,
+        &m::filter::hooks::Filter,
         &m::log_config::hooks::LogConfig,
     ]
 }

@@ -456,6 +456,7 @@ pub const GROUPS: &[&str] = &[
     "DIFF_AUTHZ",
     "DIFF_AUTH",
     "DIFF_NEGOTIATION",
+    "DIFF_DEFLATE",
 ];
 
 fn conf_quote(s: &str) -> String {

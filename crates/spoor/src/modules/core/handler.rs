@@ -298,7 +298,9 @@ impl Cx {
         self.ct_buf = ct_buf;
         self.mime_headers();
         self.out.extend_from_slice(b"\r\n");
-        if head_only {
+        // A HEAD request's file goes to the protocol layer only when an
+        // output filter may change the body's length (it sends no body).
+        if head_only && !self.reply.filters_inserted {
             return false;
         }
         self.body = Some(Body::File { file, first, count });

@@ -106,6 +106,7 @@ impl Cx {
         if wanted && (max == 0 || left > 0) {
             self.reply.keepalive = true;
             self.conn.keepalives += 1;
+            self.reply.ka_counted = true;
             if h.conn_keep_alive {
                 // The client sent a keep-alive token: httpd answers one.
                 let mut v = b"timeout=".to_vec();
@@ -135,6 +136,7 @@ impl Cx {
             if wanted {
                 // MaxKeepAliveRequests reached: Apache counts it once more.
                 self.conn.keepalives += 1;
+                self.reply.ka_counted = true;
             }
             self.reply.keepalive = false;
             header(

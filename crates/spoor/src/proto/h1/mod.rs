@@ -126,6 +126,7 @@ impl<T: Transport> Connection<T> {
             cookie_hdr: Vec::new(),
             trailers: Vec::new(),
             body: None,
+            filters: Vec::new(),
 
             conn: ConnRec {
                 shutdown: wait::Stop::new(shutdown),
@@ -480,6 +481,7 @@ impl<T: Transport> Connection<T> {
         self.cx.ids.new_request();
         self.cx.env.clear();
         self.cx.notes.clear();
+        self.cx.filters.clear();
         self.cx.forensic.reset();
         for m in self.hooks.list(Phase::CreateRequest) {
             m.create_request(&mut self.cx);

@@ -1,0 +1,262 @@
+//! The directives of mod_deflate.c and its per-server settings.
+//!
+//! As in httpd, the settings are per server with no merge: a virtual
+//! host starts from the defaults, not from the main server's lines.
+
+use crate::config::{model::nargs, Cmd, ConfigError};
+use crate::modules::{Context, DirectiveDef, Parse};
+
+/// httpd's `DEFAULT_BUFFERSIZE`.
+pub const DEFAULT_BUFFER: usize = 8096;
+/// The largest `DeflateBufferSize` spoor takes (httpd takes any positive
+/// `int`; each compressed response holds up to this much).
+pub const MAX_BUFFER: usize = 16 << 20;
+
+/// What `DeflateAlterETag` does to the `ETag` of a compressed response.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AlterEtag {
+    /// `AddSuffix` (the default): `-gzip` inside the closing quote.
+    #[default]
+    AddSuffix,
+    /// `NoChange`.
+    NoChange,
+    /// `Remove`.
+    Remove,
+}
+
+/// One server's mod_deflate settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeflateConf {
+    /// `DeflateCompressionLevel` (zlib's default, -1, when unset).
+    pub level: i32,
+    /// `DeflateWindowSize`, as zlib's negative window bits (raw deflate).
+    pub window_bits: i32,
+    /// `DeflateMemLevel`.
+    pub mem_level: i32,
+    /// `DeflateBufferSize`.
+    pub buffer: usize,
+    /// `DeflateAlterETag`.
+    pub etag: AlterEtag,
+    /// `DeflateFilterNote [Ratio] name`.
+    pub note_ratio: Option<String>,
+    /// `DeflateFilterNote Input name`.
+    pub note_input: Option<String>,
+    /// `DeflateFilterNote Output name`.
+    pub note_output: Option<String>,
+}
+
+impl Default for DeflateConf {
+    /// httpd's defaults.
+    fn default() -> Self {
+        DeflateConf {
+            level: -1,
+            window_bits: -15,
+            mem_level: 9,
+            buffer: DEFAULT_BUFFER,
+            etag: AlterEtag::AddSuffix,
+            note_ratio: None,
+            note_input: None,
+            note_output: None,
+        }
+    }
+}
+
+/// The directives of `mod_deflate.c` spoor knows.
+pub const DIRECTIVES: &[DirectiveDef] = &[
+    DirectiveDef {
+        name: "DeflateFilterNote",
+        context: Context::Server,
+        parse: Parse::Fn(filter_note),
+        about: "Set a note to report on compression ratio",
+    },
+    DirectiveDef {
+        name: "DeflateWindowSize",
+        context: Context::Server,
+        parse: Parse::Fn(number),
+        about: "Set the Deflate window size (1-15)",
+    },
+    DirectiveDef {
+        name: "DeflateBufferSize",
+        context: Context::Server,
+        parse: Parse::Fn(number),
+        about: "Set the Deflate Buffer Size",
+    },
+    DirectiveDef {
+        name: "DeflateMemLevel",
+        context: Context::Server,
+        parse: Parse::Fn(number),
+        about: "Set the Deflate Memory Level (1-9)",
+    },
+    DirectiveDef {
+        name: "DeflateCompressionLevel",
+        context: Context::Server,
+        parse: Parse::Fn(number),
+        about: "Set the Deflate Compression Level (1-9)",
+    },
+    DirectiveDef {
+        name: "DeflateAlterETag",
+        context: Context::Server,
+        parse: Parse::Fn(alter_etag),
+        about: "Set how mod_deflate should modify ETAG response headers",
+    },
+    DirectiveDef {
+        name: "DeflateInflateLimitRequestBody",
+        context: Context::Anywhere,
+        parse: Parse::Fn(inflate_not_yet),
+        about: "Not supported by spoor yet (the INFLATE input filter)",
+    },
+    DirectiveDef {
+        name: "DeflateInflateRatioLimit",
+        context: Context::Anywhere,
+        parse: Parse::Fn(inflate_not_yet),
+        about: "Not supported by spoor yet (the INFLATE input filter)",
+    },
+    DirectiveDef {
+        name: "DeflateInflateRatioBurst",
+        context: Context::Anywhere,
+        parse: Parse::Fn(inflate_not_yet),
+        about: "Not supported by spoor yet (the INFLATE input filter)",
+    },
+];
+
+/// C's `atoi`: optional blanks and sign, then digits; anything else ends
+/// the number (0 when there is none), as httpd reads these values.
+pub fn atoi(s: &str) -> i64 {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut n: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
+/// `DeflateWindowSize`, `DeflateBufferSize`, `DeflateMemLevel`,
+/// `DeflateCompressionLevel`: one number each, httpd's ranges and
+/// messages.
+fn number(cmd: &mut Cmd) -> Result<(), ConfigError> {
+    cmd.server_only()?;
+    let about = DIRECTIVES
+        .iter()
+        .find(|d| d.name.eq_ignore_ascii_case(cmd.name))
+        .map_or("", |d| d.about);
+    nargs(cmd.d, 1, 1, about)?;
+    let n = atoi(&cmd.d.args[0]);
+    let c = &mut cmd.srv.deflate;
+    match cmd.name {
+        "deflatewindowsize" => {
+            if !(1..=15).contains(&n) {
+                return Err(cmd.error("DeflateWindowSize must be between 1 and 15"));
+            }
+            c.window_bits = -(n as i32);
+        }
+        "deflatebuffersize" => {
+            if n <= 0 || n > i64::from(i32::MAX) {
+                return Err(cmd.error("DeflateBufferSize should be positive"));
+            }
+            if n as usize > MAX_BUFFER {
+                return Err(cmd.error(format!(
+                    "DeflateBufferSize above {MAX_BUFFER} is not supported by spoor"
+                )));
+            }
+            c.buffer = n as usize;
+        }
+        "deflatememlevel" => {
+            if !(1..=9).contains(&n) {
+                return Err(cmd.error("DeflateMemLevel must be between 1 and 9"));
+            }
+            c.mem_level = n as i32;
+        }
+        _ => {
+            if !(1..=9).contains(&n) {
+                return Err(cmd.error("Compression Level must be between 1 and 9"));
+            }
+            c.level = n as i32;
+        }
+    }
+    Ok(())
+}
+
+/// `DeflateFilterNote [type] name`: `Ratio` (the default), `Input` or
+/// `Output`.
+fn filter_note(cmd: &mut Cmd) -> Result<(), ConfigError> {
+    cmd.server_only()?;
+    // (httpd's TAKE12 wording.)
+    if cmd.d.args.is_empty() || cmd.d.args.len() > 2 {
+        return Err(cmd.error(format!(
+            "{} takes 1-2 arguments, Set a note to report on compression ratio",
+            cmd.d.name
+        )));
+    }
+    let args = &cmd.d.args;
+    let c = &mut cmd.srv.deflate;
+    if args.len() == 1 {
+        c.note_ratio = Some(args[0].clone());
+        return Ok(());
+    }
+    let slot = if args[0].eq_ignore_ascii_case("ratio") {
+        &mut c.note_ratio
+    } else if args[0].eq_ignore_ascii_case("input") {
+        &mut c.note_input
+    } else if args[0].eq_ignore_ascii_case("output") {
+        &mut c.note_output
+    } else {
+        return Err(cmd.error(format!("Unknown note type {}", args[0])));
+    };
+    *slot = Some(args[1].clone());
+    Ok(())
+}
+
+/// `DeflateAlterETag AddSuffix|NoChange|Remove`.
+fn alter_etag(cmd: &mut Cmd) -> Result<(), ConfigError> {
+    cmd.server_only()?;
+    nargs(
+        cmd.d,
+        1,
+        1,
+        "Set how mod_deflate should modify ETAG response headers: 'AddSuffix' (default), 'NoChange' (2.2.x behavior), 'Remove'",
+    )?;
+    let a = &cmd.d.args[0];
+    cmd.srv.deflate.etag = if a.eq_ignore_ascii_case("NoChange") {
+        AlterEtag::NoChange
+    } else if a.eq_ignore_ascii_case("AddSuffix") {
+        AlterEtag::AddSuffix
+    } else if a.eq_ignore_ascii_case("Remove") {
+        AlterEtag::Remove
+    } else {
+        return Err(
+            cmd.error("DeflateAlterETAG accepts only 'NoChange', 'AddSuffix', and 'Remove'")
+        );
+    };
+    Ok(())
+}
+
+/// The INFLATE filter's directives (request bodies): not in spoor yet.
+fn inflate_not_yet(cmd: &mut Cmd) -> Result<(), ConfigError> {
+    Err(cmd.error(format!(
+        "{} is not supported by spoor yet (the INFLATE input filter)",
+        cmd.d.name
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::atoi;
+
+    #[test]
+    fn atoi_reads_as_c_does() {
+        assert_eq!(atoi("9"), 9);
+        assert_eq!(atoi(" 12abc"), 12);
+        assert_eq!(atoi("x"), 0);
+        assert_eq!(atoi("-3"), -3);
+        assert_eq!(atoi("99999999999999999999999"), i64::MAX);
+    }
+}
