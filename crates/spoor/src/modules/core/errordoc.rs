@@ -162,6 +162,11 @@ impl Cx {
         self.reply.bytes_sent = 0;
         self.reply.headers_out.clear();
         self.reply.content_type = None;
+        // The response in `out` is complete and its fields now belong to
+        // the original request's record: no output filter rewrites its
+        // head from the (final request's, empty) table. (mod_filter's
+        // harness passes error pages through anyway.)
+        self.reply.filtered = true;
     }
 
     /// The internal redirect to the local URL `url` for an error with
