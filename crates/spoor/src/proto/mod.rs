@@ -31,26 +31,6 @@ pub(crate) trait Transport: AsyncRead + AsyncWrite + Unpin + Send + Sync + 'stat
             Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
         }
     }
-
-    /// Whether [`Transport::poll_send_file`] can send a file's bytes
-    /// straight from the kernel.
-    fn sends_files(&self) -> bool {
-        false
-    }
-
-    /// Sends up to `count` bytes of `file` from `offset` without copying
-    /// them through the server (`sendfile(2)`), for a transport that is a
-    /// plain socket ([`Transport::sends_files`]); the count sent. Others
-    /// (TLS, the tests' pipe) never get here.
-    fn poll_send_file(
-        &mut self,
-        _cx: &mut Context<'_>,
-        _file: &std::fs::File,
-        _offset: u64,
-        _count: usize,
-    ) -> Poll<io::Result<usize>> {
-        Poll::Ready(Err(io::ErrorKind::Unsupported.into()))
-    }
 }
 
 impl Transport for tokio::net::TcpStream {
@@ -60,40 +40,6 @@ impl Transport for tokio::net::TcpStream {
 
     fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         tokio::net::TcpStream::try_read(self, buf)
-    }
-
-    fn sends_files(&self) -> bool {
-        true
-    }
-
-    fn poll_send_file(
-        &mut self,
-        cx: &mut Context<'_>,
-        file: &std::fs::File,
-        offset: u64,
-        count: usize,
-    ) -> Poll<io::Result<usize>> {
-        use std::os::fd::AsRawFd;
-        loop {
-            std::task::ready!(self.poll_write_ready(cx))?;
-            let r = self.try_io(tokio::io::Interest::WRITABLE, || {
-                let mut off = libc::off_t::try_from(offset)
-                    .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-                // SAFETY: two open descriptors and a valid offset pointer;
-                // the kernel writes at most `count` bytes to the socket.
-                let n =
-                    unsafe { libc::sendfile(self.as_raw_fd(), file.as_raw_fd(), &mut off, count) };
-                if n < 0 {
-                    Err(io::Error::last_os_error())
-                } else {
-                    Ok(n as usize)
-                }
-            });
-            match r {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                r => return Poll::Ready(r),
-            }
-        }
     }
 }
 

@@ -41,9 +41,6 @@ impl<T: Transport> Connection<T> {
         if self.reply.aborted {
             return true;
         }
-        if self.stream.sends_files() {
-            return self.sendfile(file, first, count).await;
-        }
         if self.file_buf.len() < FILE_CHUNK {
             self.file_buf.resize(FILE_CHUNK, 0);
         }
@@ -72,36 +69,6 @@ impl<T: Transport> Connection<T> {
                     off += read as u64;
                 }
                 false => {
-                    self.reply.aborted = true;
-                    return true;
-                }
-            }
-        }
-        true
-    }
-
-    /// Sends `count` bytes of `file` from `first` (the head is out) with
-    /// `sendfile(2)`: the bytes go from the page cache to the socket
-    /// without a copy through the server, in [`FILE_CHUNK`] steps under
-    /// the connection's `Timeout`. A file that ends early (truncated
-    /// meanwhile) aborts the response, as a short read does.
-    async fn sendfile(&mut self, file: &std::fs::File, first: u64, count: u64) -> bool {
-        let mut off = first;
-        let end = first + count;
-        while off < end {
-            let n = ((end - off) as usize).min(FILE_CHUNK);
-            let (stream, limit) = (&mut self.stream, self.cx.conn.timeout);
-            let sent = wait::timed(&mut self.timer, limit, |cx| {
-                stream.poll_send_file(cx, file, off, n)
-            })
-            .await;
-            match sent {
-                Some(Ok(k)) if k > 0 => {
-                    self.conn.bytes_out += k as u64;
-                    self.reply.bytes_sent += k as u64;
-                    off += k as u64;
-                }
-                _ => {
                     self.reply.aborted = true;
                     return true;
                 }
