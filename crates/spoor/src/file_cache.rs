@@ -41,10 +41,30 @@ use std::cell::RefCell;
 use std::hash::{BuildHasher, Hasher};
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long an entry is used after its file's status was read.
 pub const VALID: Duration = Duration::from_millis(1);
+
+/// [`VALID`] in µs. Times are the requests' arrival times (µs since the
+/// epoch, which every request has already read): an entry is fresh for
+/// a request that arrived less than this after the request whose walk
+/// read the status. A clock set back or forward makes every entry stale
+/// (a negative age is never fresh), never fresher.
+const VALID_US: i64 = VALID.as_micros() as i64;
+
+/// Whether what was read at `born` may serve a request of `now`.
+fn fresh(now: i64, born: i64) -> bool {
+    now.checked_sub(born)
+        .is_some_and(|d| (0..VALID_US).contains(&d))
+}
+
+/// The wall clock in µs since the epoch.
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
 
 /// Descriptors kept per worker thread at most.
 pub const ENTRIES: usize = 32;
@@ -86,8 +106,8 @@ struct Entry {
     path: Box<[u8]>,
     file: Arc<Kept>,
     stat: FileStat,
-    /// When the status was read.
-    born: Instant,
+    /// The arrival time (µs) of the request that read the status.
+    born: i64,
 }
 
 #[derive(Default)]
@@ -96,7 +116,7 @@ struct Cache {
     swept: bool,
     entries: Vec<Entry>,
     /// Hashes of recently missed paths, with when.
-    misses: [(u64, Option<Instant>); MISSES],
+    misses: [(u64, Option<i64>); MISSES],
     next_miss: usize,
 }
 
@@ -142,7 +162,7 @@ fn hash(tag: u64, path: &[u8]) -> u64 {
 
 /// A fresh entry for `path` walked under `tag` on this thread: the
 /// descriptor and the status it had, read at most [`VALID`] ago.
-pub(crate) fn get(tag: u64, path: &[u8], now: Instant) -> Option<(Arc<Kept>, FileStat)> {
+pub(crate) fn get(tag: u64, path: &[u8], now: i64) -> Option<(Arc<Kept>, FileStat)> {
     CACHE.with_borrow_mut(|c| {
         if !c.swept || c.entries.is_empty() {
             return None;
@@ -151,7 +171,7 @@ pub(crate) fn get(tag: u64, path: &[u8], now: Instant) -> Option<(Arc<Kept>, Fil
             .entries
             .iter()
             .position(|e| e.tag == tag && *e.path == *path)?;
-        if now.saturating_duration_since(c.entries[i].born) < VALID {
+        if fresh(now, c.entries[i].born) {
             let e = &c.entries[i];
             return Some((e.file.clone(), e.stat));
         }
@@ -163,7 +183,7 @@ pub(crate) fn get(tag: u64, path: &[u8], now: Instant) -> Option<(Arc<Kept>, Fil
 /// After a miss (`get` found nothing at `now`): whether `path` (under
 /// `tag`) was missed within [`VALID`] before, so that keeping it is worth
 /// a status call.
-pub(crate) fn wanted(tag: u64, path: &[u8], now: Instant) -> bool {
+pub(crate) fn wanted(tag: u64, path: &[u8], now: i64) -> bool {
     CACHE.with_borrow_mut(|c| {
         if !c.swept {
             return false;
@@ -172,7 +192,7 @@ pub(crate) fn wanted(tag: u64, path: &[u8], now: Instant) -> bool {
         let recent = c
             .misses
             .iter()
-            .any(|&(x, t)| x == h && t.is_some_and(|t| now.saturating_duration_since(t) < VALID));
+            .any(|&(x, t)| x == h && t.is_some_and(|t| fresh(now, t)));
         if !recent {
             let n = c.next_miss;
             c.misses[n] = (h, Some(now));
@@ -195,7 +215,7 @@ pub(crate) fn put(
     file: std::fs::File,
     stat: FileStat,
     id: Option<(u64, u64)>,
-    born: Instant,
+    born: i64,
 ) -> Result<Arc<Kept>, std::fs::File> {
     if !stat.file || !CACHE.with_borrow(|c| c.swept) {
         return Err(file);
@@ -222,9 +242,8 @@ pub(crate) fn put(
         .flatten();
     let kept = Arc::new(Kept { file, data });
     CACHE.with_borrow_mut(|c| {
-        c.entries.retain(|e| {
-            born.saturating_duration_since(e.born) < VALID && (e.tag != tag || *e.path != *path)
-        });
+        c.entries
+            .retain(|e| fresh(born, e.born) && (e.tag != tag || *e.path != *path));
         if c.entries.len() >= ENTRIES {
             // The oldest goes.
             if let Some(i) = (0..c.entries.len()).min_by_key(|&i| c.entries[i].born) {
@@ -243,10 +262,9 @@ pub(crate) fn put(
 }
 
 /// Closes this thread's expired entries.
-fn purge(now: Instant) {
+fn purge(now: i64) {
     CACHE.with_borrow_mut(|c| {
-        c.entries
-            .retain(|e| now.saturating_duration_since(e.born) < VALID);
+        c.entries.retain(|e| fresh(now, e.born));
     })
 }
 
@@ -274,7 +292,7 @@ pub async fn sweep() {
     let _off = Off;
     loop {
         tokio::time::sleep(SWEEP).await;
-        purge(Instant::now());
+        purge(now_us());
     }
 }
 
@@ -307,12 +325,12 @@ mod tests {
         on();
         let p = temp("a", b"hello");
         let key = p.as_os_str().as_encoded_bytes();
-        let t0 = Instant::now();
+        let t0 = now_us();
         assert!(get(0, key, t0).is_none());
         assert!(!wanted(0, key, t0), "a first miss keeps nothing");
         assert!(!wanted(7, key, t0), "nor one under another tag");
         assert!(
-            wanted(0, key, t0 + VALID / 2),
+            wanted(0, key, t0 + VALID_US / 2),
             "a second one soon after does"
         );
         let (st, id) = stat_of(&p);
@@ -324,7 +342,7 @@ mod tests {
         );
         assert_eq!(kept(), 1);
         assert!(get(7, key, t0).is_none(), "another configuration's walk");
-        let (g, s) = get(0, key, t0 + VALID / 2).expect("fresh");
+        let (g, s) = get(0, key, t0 + VALID_US / 2).expect("fresh");
         assert!(Arc::ptr_eq(&g, &f));
         let big = temp("big", &vec![b'x'; DATA_MAX as usize + 1]);
         let (bst, bid) = stat_of(&big);
@@ -340,10 +358,21 @@ mod tests {
         assert!(b.data().is_none(), "a larger file's bytes are not kept");
         let _ = std::fs::remove_file(big);
         assert_eq!(s.len, 5);
-        assert!(get(0, key, t0 + VALID).is_none(), "expired at the bound");
+        assert!(get(0, key, t0 + VALID_US).is_none(), "expired at the bound");
         assert_eq!(kept(), 1, "an expired entry is closed when found");
-        assert!(!wanted(0, key, t0 + VALID * 10), "old misses are forgotten");
+        assert!(
+            !wanted(0, key, t0 + VALID_US * 10),
+            "old misses are forgotten"
+        );
         let _ = std::fs::remove_file(p);
+    }
+
+    #[test]
+    fn a_clock_set_back_or_forward_makes_entries_stale() {
+        assert!(fresh(1_000, 1_000) && fresh(1_999, 1_000));
+        assert!(!fresh(2_000, 1_000), "the bound");
+        assert!(!fresh(999, 1_000), "set back");
+        assert!(!fresh(i64::MIN, i64::MAX) && !fresh(i64::MAX, i64::MIN));
     }
 
     #[test]
@@ -356,7 +385,7 @@ mod tests {
         let q = temp("b2", b"other, longer");
         std::fs::rename(&q, &p).unwrap();
         let f = std::fs::File::open(&p).unwrap();
-        assert!(put(0, key, f, st, Some(id), Instant::now()).is_err());
+        assert!(put(0, key, f, st, Some(id), now_us()).is_err());
         assert_eq!(kept(), 0);
         let _ = std::fs::remove_file(p);
     }
@@ -368,7 +397,7 @@ mod tests {
         let key = p.as_os_str().as_encoded_bytes();
         let (st, id) = stat_of(&p);
         let open = || std::fs::File::open(&p).unwrap();
-        let now = Instant::now();
+        let now = now_us();
         assert!(!wanted(0, key, now) && !wanted(0, key, now));
         assert!(put(0, key, open(), st, Some(id), now).is_err());
         assert_eq!(kept(), 0);
@@ -378,7 +407,7 @@ mod tests {
             assert!(put(3, k.as_bytes(), open(), st, None, now).is_ok());
         }
         assert_eq!(kept(), ENTRIES);
-        purge(now + VALID);
+        purge(now + VALID_US);
         assert_eq!(kept(), 0);
         let _ = std::fs::remove_file(p);
     }

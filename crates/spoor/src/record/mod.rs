@@ -620,8 +620,9 @@ pub(crate) struct WalkState {
 /// ([`crate::file_cache::put`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Keep {
-    /// When the walk read the file's status.
-    pub(crate) born: std::time::Instant,
+    /// The arrival time (µs) of the request whose walk read the file's
+    /// status.
+    pub(crate) born: i64,
     /// The walk's tag (0: no link checks; else the sections' generation).
     pub(crate) tag: u64,
     /// The device and inode a status call by name found (None: the

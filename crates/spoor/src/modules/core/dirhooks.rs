@@ -177,7 +177,7 @@ impl Cx {
             // one stat is the whole walk when the path exists.
             // Or no call at all: the worker's open-file cache may hold the
             // file's descriptor and status (`file_cache.rs`).
-            let now = std::time::Instant::now();
+            let now = self.reply.request_time_us;
             let key = self.path.as_os_str().as_bytes();
             if let Some((f, st)) = crate::file_cache::get(0, key, now) {
                 self.file_meta = Some(st);
@@ -214,7 +214,7 @@ impl Cx {
         // worker walked a moment ago under these sections: the open-file
         // cache holds the verdict, the descriptor and its status.
         let own_walk = mode == Walk::Checked && first_dir.is_empty();
-        let now = std::time::Instant::now();
+        let now = self.reply.request_time_us;
         let tag = self.cfg.servers[self.reply.server].sections.generation();
         if own_walk {
             if let Some((f, st)) = crate::file_cache::get(tag, path, now) {
