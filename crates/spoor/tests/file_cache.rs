@@ -5,7 +5,7 @@
 //! idle for its sweep — with links followed freely (httpd's default) and
 //! where the walk checks them.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -44,22 +44,7 @@ fn ranges(port: u16, target: &str, range: &str, n: usize) -> Vec<(u16, String)> 
     let mut r = BufReader::new(s);
     let mut out = Vec::new();
     for _ in 0..n {
-        let mut line = String::new();
-        r.read_line(&mut line).unwrap();
-        let status: u16 = line.split(' ').nth(1).unwrap().parse().unwrap();
-        let mut len = 0;
-        loop {
-            let mut h = String::new();
-            r.read_line(&mut h).unwrap();
-            if h == "\r\n" {
-                break;
-            }
-            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length: ") {
-                len = v.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; len];
-        r.read_exact(&mut body).unwrap();
+        let (status, body) = common::read_response(&mut r);
         out.push((status, String::from_utf8(body).unwrap()));
     }
     out

@@ -4,7 +4,7 @@
 //! and measured slower on loopback under wrk: 1,600 against 2,200 1 MiB
 //! responses/s on one worker; see BENCHMARKS.md.)
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -23,27 +23,6 @@ fn content(n: usize) -> Vec<u8> {
             x as u8
         })
         .collect()
-}
-
-/// Reads one response: (status, body).
-fn response(r: &mut BufReader<TcpStream>) -> (u16, Vec<u8>) {
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    let status = line.split(' ').nth(1).unwrap().parse().unwrap();
-    let mut len = 0;
-    loop {
-        let mut h = String::new();
-        r.read_line(&mut h).unwrap();
-        if h == "\r\n" {
-            break;
-        }
-        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length: ") {
-            len = v.trim().parse().unwrap();
-        }
-    }
-    let mut body = vec![0; len];
-    r.read_exact(&mut body).unwrap();
-    (status, body)
 }
 
 #[test]
@@ -73,20 +52,20 @@ fn large_files_whole_and_in_ranges_on_one_connection() {
     ];
     w.write_all(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    assert_eq!(response(&mut r), (200, big.clone()));
+    assert_eq!(common::read_response(&mut r), (200, big.clone()));
     for (a, b) in ranges {
         write!(
             w,
             "GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes={a}-{b}\r\n\r\n"
         )
         .unwrap();
-        let (status, body) = response(&mut r);
+        let (status, body) = common::read_response(&mut r);
         assert_eq!(status, 206);
         assert!(body == big[a..=b], "range {a}-{b}");
     }
     w.write_all(b"GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
-    assert_eq!(response(&mut r), (200, big.clone()));
+    assert_eq!(common::read_response(&mut r), (200, big.clone()));
     drop(server);
     let log = std::fs::read_to_string(dir.0.join("logs/access.log")).unwrap();
     let n = big.len();

@@ -377,3 +377,26 @@ pub fn start_conf(root: &Path, port: u16) -> Server {
     }
     Server(child)
 }
+
+/// Reads one response with a `Content-Length` body (none: empty) from a
+/// keep-alive connection: its status and body.
+pub fn read_response(r: &mut std::io::BufReader<std::net::TcpStream>) -> (u16, Vec<u8>) {
+    use std::io::{BufRead, Read};
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let status = line.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut len = 0;
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).unwrap();
+        if h == "\r\n" {
+            break;
+        }
+        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length: ") {
+            len = v.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).unwrap();
+    (status, body)
+}
