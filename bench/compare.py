@@ -627,6 +627,26 @@ def read_response(s):
         body += b
 
 
+def free_port_block(size):
+    """The first port of `size` consecutive ports on 127.0.0.1 that nothing
+    listens on now, tried from a random start in 20000-59999."""
+    import random
+    for _ in range(50):
+        base = random.randrange(20000, 60000 - size, 100)
+        if all(port_free(p) for p in range(base, base + size)):
+            return base
+    raise SystemExit("bench/compare: no block of free ports found")
+
+
+def port_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def median(v):
     v = [x for x in v if not math.isnan(x)]
     return statistics.median(v) if v else float("nan")
@@ -732,6 +752,9 @@ def main():
     memory = {}
     started = time.time()
     all_servers = []
+    # Ports: a block of free ones chosen per run, so two runs at once (or
+    # anything else listening) do not answer each other's wrk.
+    port_base = free_port_block(800)
     try:
         for n in workers:
             # One worker: servers on CPU 0, wrk on the other, so each server
@@ -741,7 +764,7 @@ def main():
             wrk_threads = 1 if pin else min(2, ncpu)
             wanted = {r for s in shapes for r in rows_for(s, names)}
             servers = {}
-            port = 18100 + 200 * n
+            port = port_base + 200 * n
             for name, kind, variant in PLAIN + VARIANTS + REAL:
                 if (name, kind, variant) not in wanted:
                     continue
