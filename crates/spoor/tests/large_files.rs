@@ -66,8 +66,19 @@ fn large_files_whole_and_in_ranges_on_one_connection() {
     w.write_all(b"GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
     assert_eq!(common::read_response(&mut r), (200, big.clone()));
+    // The record is written once the response is out: wait for the last
+    // one (bounded) before the server is stopped.
+    let path = dir.0.join("logs/access.log");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&path).map_or(0, |l| l.lines().count()) < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the records were not written"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     drop(server);
-    let log = std::fs::read_to_string(dir.0.join("logs/access.log")).unwrap();
+    let log = std::fs::read_to_string(&path).unwrap();
     let n = big.len();
     assert_eq!(
         log,
