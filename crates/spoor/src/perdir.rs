@@ -251,6 +251,9 @@ pub struct CoreDir {
     pub set_handler: Option<String>,
     /// `AddDefaultCharset`: `Some(None)` for `Off`.
     pub default_charset: Option<Option<String>>,
+    /// `SetOutputFilter`: the filters every response of the scope goes
+    /// through (a scope's own list replaces an enclosing one's).
+    pub set_output_filter: Option<Vec<crate::modules::filter::dirconf::Provider>>,
 }
 
 impl Merge for CoreDir {
@@ -278,6 +281,10 @@ impl Merge for CoreDir {
                 .default_charset
                 .clone()
                 .or_else(|| base.default_charset.clone()),
+            set_output_filter: add
+                .set_output_filter
+                .clone()
+                .or_else(|| base.set_output_filter.clone()),
         }
     }
 }

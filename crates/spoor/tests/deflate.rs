@@ -74,6 +74,11 @@ fn docs() -> Vec<(&'static str, Vec<u8>)> {
         ("sub/x.css", text(3000)),
         ("ng/x.html", text(3000)),
         ("ng/x.css", text(3000)),
+        ("so/a.png", text(5000)),
+        ("so/k8.txt", text(8192)),
+        ("so/err.html", text(2000)),
+        ("so/in/a.png", text(5000)),
+        ("so/in/b.bin", text(5000)),
     ]
 }
 
@@ -111,6 +116,20 @@ fn config(root: &Path, port: u16) -> String {
          <Directory {r}/htdocs/sub>\n\
          AddOutputFilterByType DEFLATE text/html\n\
          </Directory>\n\
+         <Directory {r}/htdocs/so>\n\
+         SetOutputFilter DEFLATE\n\
+         ErrorDocument 403 /so/err.html\n\
+         </Directory>\n\
+         <Directory {r}/htdocs/so/in>\n\
+         SetOutputFilter deflate;DEFLATE\n\
+         </Directory>\n\
+         <Location /so/denied>\n\
+         Require all denied\n\
+         </Location>\n\
+         <Location /so/nodoc>\n\
+         Require all denied\n\
+         ErrorDocument 403 default\n\
+         </Location>\n\
          SetEnvIf Request_URI ^/ng/x.html no-gzip\n\
          SetEnvIf Request_URI ^/ng/x.css gzip-only-text/html=1\n"
     )
@@ -209,6 +228,13 @@ fn requests() -> Vec<String> {
         "/sub/x.css",
         "/ng/x.html",
         "/ng/x.css",
+        "/so/a.png",
+        "/so/k8.txt",
+        "/so/in/a.png",
+        "/so/in/b.bin",
+        "/so/missing.txt",
+        "/so/denied",
+        "/so/nodoc",
     ];
     for f in files {
         for (m, ae) in [("GET", true), ("GET", false), ("HEAD", true)] {
@@ -370,6 +396,12 @@ fn directives_as_apache2_t() {
         "AddOutputFilterByType DEFLATE",
         "AddOutputFilterByType NOSUCH text/html",
         "<Location /x>\nAddOutputFilterByType DEFLATE text/plain\n</Location>",
+        "SetOutputFilter DEFLATE",
+        "SetOutputFilter deflate;Deflate",
+        "SetOutputFilter",
+        "SetOutputFilter DEFLATE extra",
+        "<Location /x>\nSetOutputFilter DEFLATE\n</Location>",
+        "<Files *.txt>\nSetOutputFilter DEFLATE\n</Files>",
     ];
     let mut differ = t_differences(&dir.0, &both, bodies.iter().map(|b| b.to_string()));
     // Without the modules loaded.

@@ -597,6 +597,10 @@ fn mime_directives_as_apache2_t() {
         "AddDefaultCharset takes one argument, The name of the default charset to add to any Content-Type without one or 'Off' to disable"
     );
     assert!(m("AddOutputFilter INCLUDES .shtml\n").contains("not supported by spoor yet"));
+    assert_eq!(
+        m("SetOutputFilter DEFLATE;INCLUDES\n"),
+        "SetOutputFilter INCLUDES: the output filter INCLUDES is not supported by spoor yet"
+    );
     let s = settings(
         "AddLanguage zh-CN .zh-cn\nAddCharset UTF-8 .utf8\nRemoveType es\nAddDefaultCharset On\n",
     )

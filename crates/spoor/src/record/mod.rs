@@ -174,6 +174,10 @@ pub(crate) struct Reply {
     /// hands a HEAD request's file to the protocol layer too, so that a
     /// body filter can tell the length it would send.
     pub(crate) filters_inserted: bool,
+    /// The response is httpd's error response (a built-in page, an
+    /// ErrorDocument text or redirect), which core's `SetOutputFilter`
+    /// filters do not touch.
+    pub(crate) builtin_page: bool,
     /// `connection_headers` counted this response in the connection's
     /// keep-alive count (undone when a body filter makes an HTTP/1.0
     /// answer's length unknown: httpd decides once, after the filters).

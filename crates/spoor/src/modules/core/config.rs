@@ -198,6 +198,12 @@ pub const CORE_DIRECTIVES: &[DirectiveDef] = &[
         about: "The handler of every file in the scope (spoor has the default one only)",
     },
     DirectiveDef {
+        name: "SetOutputFilter",
+        context: Context::Anywhere,
+        parse: Parse::Fn(d::set_output_filter),
+        about: "Filters every response of the scope goes through (spoor has DEFLATE)",
+    },
+    DirectiveDef {
         name: "AddDefaultCharset",
         context: Context::Anywhere,
         parse: Parse::Fn(d::add_default_charset),

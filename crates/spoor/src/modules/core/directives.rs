@@ -622,6 +622,35 @@ pub(crate) fn set_handler(cmd: &mut Cmd) -> Done {
     Ok(())
 }
 
+/// `SetOutputFilter FILTER[;FILTER…]` (core's, any case): the filters
+/// inserted for every response of the scope. spoor has `DEFLATE`; a name
+/// it does not have is refused (httpd accepts any name and logs AH00082
+/// when a request cannot add it).
+pub(crate) fn set_output_filter(cmd: &mut Cmd) -> Done {
+    nargs(
+        cmd.d,
+        1,
+        1,
+        "filter (or ; delimited list of filters) to be run on the request content",
+    )?;
+    let mut list = Vec::new();
+    for name in cmd.d.args[0].split(';').filter(|n| !n.is_empty()) {
+        if name.eq_ignore_ascii_case("deflate") {
+            let p = crate::modules::filter::dirconf::Provider::Deflate;
+            if !list.contains(&p) {
+                list.push(p);
+            }
+        } else {
+            return Err(cmd.error(format!(
+                "SetOutputFilter {name}: the output filter {name} is not supported by spoor yet"
+            )));
+        }
+    }
+    cmd.srv.dir.core.set_output_filter = Some(list);
+    cmd.settings.output_filters = true;
+    Ok(())
+}
+
 /// `AddDefaultCharset On|Off|charset`.
 pub(crate) fn add_default_charset(cmd: &mut Cmd) -> Done {
     nargs(

@@ -163,6 +163,9 @@ impl Cx {
     #[track_caller]
     pub(crate) fn error_response(&mut self, status: u16, detail: Detail<'_>, http09: bool) {
         let caller = std::panic::Location::caller();
+        // httpd's error response: no content filter runs on it (a local
+        // ErrorDocument's final request, below, is a request of its own).
+        self.reply.builtin_page = true;
         // mod_negotiation's variant list (httpd's `variant-list` note).
         let variants = match (status, detail) {
             (300 | 406, Detail::None) => self.neg_list(),
@@ -349,7 +352,10 @@ impl Cx {
         self.reply.bytes_sent = body.len() as u64;
         self.file_buf = body;
         match custom {
-            errordoc::Custom::Local(url) => self.reply.pending_errdoc = Some((status, url)),
+            errordoc::Custom::Local(url) => {
+                self.reply.pending_errdoc = Some((status, url));
+                self.reply.builtin_page = false;
+            }
             errordoc::Custom::Recursive(_) => self.recursive_error_log(final_status),
             errordoc::Custom::None
             | errordoc::Custom::Text(_)

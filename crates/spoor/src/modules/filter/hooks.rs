@@ -32,12 +32,33 @@ impl Module for Filter {
     }
 
     fn fixups(&self, r: &mut Cx) -> Flow {
-        r.reply.filters_inserted = !r.dir.filter.chain.is_empty();
+        r.reply.filters_inserted = !r.dir.filter.chain.is_empty()
+            || r.dir
+                .core
+                .set_output_filter
+                .as_ref()
+                .is_some_and(|l| !l.is_empty());
         Flow::Declined
     }
 
     fn output_filter(&self, r: &mut Cx) {
         if !r.reply.filters_inserted {
+            return;
+        }
+        // Core's `SetOutputFilter` filters: for every response a handler
+        // produced (httpd's built-in error pages go out without them),
+        // whatever its status or type.
+        let set = r.dir.core.set_output_filter.clone().unwrap_or_default();
+        if !set.is_empty() && !r.reply.builtin_page {
+            for p in &set {
+                let f = match p {
+                    Provider::Deflate => crate::modules::deflate::filter::start(r),
+                };
+                if let Some(f) = f {
+                    r.filters.push(f);
+                }
+            }
+            // A filter named here too is not run twice.
             return;
         }
         // The harness passes anything but a 200 through, unless the
