@@ -44,6 +44,7 @@ pub mod apachectl;
 mod bufpool;
 pub mod check_forensic;
 pub mod cli;
+pub mod cnum;
 pub mod config;
 pub mod dns;
 pub mod errorlog;

@@ -165,35 +165,9 @@ impl RangeLimit {
     }
 }
 
-/// C's `atoi` on glibc: leading white space, a sign, decimal digits up to
-/// the first other byte; the `long` result saturates and is then cut to
-/// an `int`.
+/// C's `atoi` on glibc: `strtol` cut to an `int`.
 fn atoi(s: &[u8]) -> i32 {
-    let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let mut v: i64 = 0;
-    for &b in s[i..].iter().take_while(|b| b.is_ascii_digit()) {
-        let d = (b - b'0') as i64;
-        v = if neg {
-            v.saturating_mul(10).saturating_sub(d)
-        } else {
-            v.saturating_mul(10).saturating_add(d)
-        };
-    }
-    v as i32
+    crate::cnum::strtol(s) as i32
 }
 
 /// The three range limits in force for a request (`None`: unlimited).

@@ -321,20 +321,9 @@ fn order_default(cmd: &mut Cmd) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// C's `atoi` on a word: leading blanks, a sign, digits, anything after
-/// ignored (0 without digits).
+/// C's number reading on a word (glibc's `strtol`), kept within an `int`.
 fn atoi(s: &str) -> i32 {
-    let t = s.trim_start();
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let mut v: i64 = 0;
-    for b in digits.bytes().take_while(u8::is_ascii_digit) {
-        v = (v * 10 + i64::from(b - b'0')).min(i64::from(i32::MAX) + 1);
-    }
-    let v = if neg { -v } else { v };
+    let v = crate::cnum::strtol(s.as_bytes());
     v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 

@@ -119,24 +119,9 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     },
 ];
 
-/// C's `atoi`: optional blanks and sign, then digits; anything else ends
-/// the number (0 when there is none), as httpd reads these values.
+/// C's number reading (glibc's `strtol`), as httpd reads these values.
 pub fn atoi(s: &str) -> i64 {
-    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut n: i64 = 0;
-    for b in digits.bytes().take_while(u8::is_ascii_digit) {
-        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    if neg {
-        -n
-    } else {
-        n
-    }
+    crate::cnum::strtol(s.as_bytes())
 }
 
 /// `DeflateWindowSize`, `DeflateBufferSize`, `DeflateMemLevel`,

@@ -90,35 +90,6 @@ pub fn atoq(s: &[u8]) -> f32 {
     n as f32 / 1000.0
 }
 
-/// C's `atoi` on a parameter value: leading white space, a sign, digits.
-fn atoi(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && s[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let mut n: i64 = 0;
-    while let Some(c) = s.get(i).filter(|c| c.is_ascii_digit()) {
-        n = n.saturating_mul(10).saturating_add(i64::from(c - b'0'));
-        i += 1;
-    }
-    if neg {
-        -n
-    } else {
-        n
-    }
-}
-
 /// One item from the front of `s` (httpd's `get_entry`); returns it and
 /// the rest of the line.
 pub fn entry(s: &[u8]) -> (Item, &[u8]) {
@@ -172,7 +143,7 @@ pub fn entry(s: &[u8]) -> (Item, &[u8]) {
         let value = value.to_ascii_lowercase();
         match &key[..] {
             b"q" | b"qs" => item.q = atoq(&value),
-            b"level" => item.level = atoi(&value) as i32 as f32,
+            b"level" => item.level = crate::cnum::strtol(&value) as i32 as f32,
             b"charset" => item.charset = String::from_utf8_lossy(&value).into_owned(),
             _ => {}
         }
