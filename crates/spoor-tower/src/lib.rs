@@ -53,15 +53,17 @@
 mod access;
 mod context;
 mod forensic;
+mod log;
 mod nick;
 mod render;
 mod reqbody;
 pub mod unique_id;
 mod usertrack;
 
-pub use access::{AccessLog, AccessLogService, Log, LogBody, LogHandle, ResponseFuture};
+pub use access::{AccessLog, AccessLogService, LogBody, LogHandle, ResponseFuture};
 pub use context::{ConnInfo, LogContext, RemoteUser, MAX_ENTRIES, MAX_VALUE};
 pub use forensic::{Forensic, ForensicBody, ForensicFuture, ForensicService};
+pub use log::Log;
 pub use nick::{nickname, NICKNAMES};
 pub use spoor_log::forensic::ForensicLog;
 pub use spoor_log::{sink, Escaping, Format, FormatError, Record, TimeZone};

@@ -14,8 +14,8 @@ use http::header::{CONNECTION, CONTENT_TYPE, HOST};
 use http::{HeaderMap, Method, Uri, Version};
 use spoor_log::{Conn, Field, Record, Renderer, Request};
 
-use crate::access::Config;
 use crate::context::Shared;
+use crate::log::Config;
 
 /// What the layer took from the request before the inner service got it.
 #[derive(Debug)]

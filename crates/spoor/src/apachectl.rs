@@ -360,12 +360,12 @@ struct AddrGroup<'s> {
     text: String,
     port: u16,
     wildcard: bool,
-    servers: Vec<&'s crate::config::Server>,
+    servers: Vec<&'s crate::config::model::Server>,
 }
 
 /// The address as `-S` prints it: `IP:PORT`, `*` for a wildcard address
 /// or port, IPv6 in brackets.
-fn addr_text(a: &crate::config::VhostAddr) -> String {
+fn addr_text(a: &crate::config::model::VhostAddr) -> String {
     let ip = match a.ip {
         None => "*".to_string(),
         Some(std::net::IpAddr::V6(v6)) => format!("[{v6}]"),
@@ -388,15 +388,18 @@ fn addr_text(a: &crate::config::VhostAddr) -> String {
 /// `Mutex` lines (spoor has no mutexes); `Main ErrorLog` is
 /// `standard error` without an `ErrorLog` (spoor's default) and `PidFile`
 /// is left out without a `PidFile`.
-pub fn dump_vhosts(s: &crate::config::Settings, defines: &[(String, Option<String>)]) -> String {
+pub fn dump_vhosts(
+    s: &crate::config::model::Settings,
+    defines: &[(String, Option<String>)],
+) -> String {
     use std::fmt::Write as _;
     let main_name = s.main.server_name.as_deref().unwrap_or("localhost");
-    let name_of = |v: &crate::config::Server| -> String {
+    let name_of = |v: &crate::config::model::Server| -> String {
         v.server_name
             .clone()
             .unwrap_or_else(|| main_name.to_string())
     };
-    let at = |v: &crate::config::Server| -> String {
+    let at = |v: &crate::config::model::Server| -> String {
         match &v.defined_at {
             Some((f, l)) => format!("({}:{l})", f.display()),
             None => "(unknown)".to_string(),
@@ -507,7 +510,8 @@ pub fn dump_vhosts(s: &crate::config::Settings, defines: &[(String, Option<Strin
 mod tests {
     use std::path::Path;
 
-    use crate::config::{read_config_str, ReadOptions, Settings};
+    use crate::config::model::Settings;
+    use crate::config::reader::{read_config_str, ReadOptions};
     use crate::modules::directives;
 
     #[test]

@@ -17,6 +17,22 @@ use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::config::values::HostnameLookups;
+
+/// A name lookup a hook needs before it can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Need {
+    /// The client's name, under these `HostnameLookups`.
+    RemoteHost(Option<HostnameLookups>),
+    /// The client's name, forward-confirmed whatever `HostnameLookups`
+    /// says (httpd's `REMOTE_DOUBLE_REV`: `Require host`, `Allow from`
+    /// a name).
+    DoubleReverse,
+    /// The addresses of the `Require forward-dns` names of the request's
+    /// settings.
+    ForwardDns,
+}
+
 /// How long an answer (a name, or "no name") is kept.
 pub const TTL: Duration = Duration::from_secs(60);
 /// The most addresses the cache holds.

@@ -37,7 +37,7 @@ use std::sync::Arc;
 use spoor_log::sink::{Sink, SinkOptions};
 use spoor_log::TimeZone;
 
-use crate::config::{Server, Settings};
+use crate::config::model::{Server, Settings};
 use crate::modules::MODULES;
 
 /// An error-log severity, most severe first (httpd's `APLOG_*`).

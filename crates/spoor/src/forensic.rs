@@ -34,7 +34,7 @@ use spoor_log::forensic::{minus_record, plus_record, CounterIds, ForensicLog};
 use spoor_log::sink::tokenize_argv;
 use spoor_log::Field;
 
-use crate::config::Settings;
+use crate::config::model::Settings;
 
 /// The exit status after a forensic record could not be written.
 pub const EXIT_STATUS: i32 = 1;

@@ -14,7 +14,6 @@
 //! the same hook again, so everything it did before asking must be safe
 //! to repeat.
 
-use crate::config::HostnameLookups;
 use crate::record::Cx;
 use crate::site::Config;
 
@@ -120,19 +119,7 @@ impl Phases {
     }
 }
 
-/// A name lookup a hook needs before it can run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Need {
-    /// The client's name, under these `HostnameLookups`.
-    RemoteHost(Option<HostnameLookups>),
-    /// The client's name, forward-confirmed whatever `HostnameLookups`
-    /// says (httpd's `REMOTE_DOUBLE_REV`: `Require host`, `Allow from`
-    /// a name).
-    DoubleReverse,
-    /// The addresses of the `Require forward-dns` names of the request's
-    /// settings.
-    ForwardDns,
-}
+pub(crate) use crate::dns::Need;
 
 /// What a hook did, as httpd's hook results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

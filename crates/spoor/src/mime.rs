@@ -117,10 +117,10 @@ impl MimeTable {
 
     /// Reads a `mime.types` file (TypesConfig) by the configuration
     /// reader's rules: a regular file only (httpd's AH00554 otherwise),
-    /// opened without blocking, at most [`crate::config::MAX_FILE_LEN`]
+    /// opened without blocking, at most [`crate::config::fs::MAX_FILE_LEN`]
     /// bytes; the error is the reason, ready to print.
     pub fn from_file(path: &std::path::Path) -> Result<MimeTable, String> {
-        use crate::config::{read_config_file, ReadError, MAX_FILE_LEN};
+        use crate::config::fs::{read_config_file, ReadError, MAX_FILE_LEN};
         match read_config_file(path, MAX_FILE_LEN) {
             Ok(bytes) => Ok(MimeTable::parse(&String::from_utf8_lossy(&bytes))),
             Err(ReadError::Io(e)) => Err(e.to_string()),

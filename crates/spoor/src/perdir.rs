@@ -52,7 +52,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::config::{CanonicalName, ConfigError, Directive, HostnameLookups, Signature};
+use crate::config::error::ConfigError;
+use crate::config::tree::Directive;
+use crate::config::values::{CanonicalName, HostnameLookups, Signature};
 pub use crate::merge::Merge;
 pub use crate::modules::authz_core::dirconf::AuthzDir;
 pub use crate::modules::dir::dirconf::DirIndex;
@@ -347,7 +349,7 @@ pub struct PerDir {
     /// mod_auth_basic: `AuthBasicProvider`, `AuthBasicAuthoritative`.
     pub basic: crate::modules::auth_basic::dirconf::BasicDir,
     /// mod_authn_file: `AuthUserFile`.
-    pub authn_file: crate::modules::authn_file::config::AuthnFileDir,
+    pub authn_file: crate::modules::authn_file::dirconf::AuthnFileDir,
     /// mod_negotiation: `LanguagePriority`, `ForceLanguagePriority`,
     /// `CacheNegotiatedDocs`.
     pub neg: crate::modules::negotiation::dirconf::NegDir,

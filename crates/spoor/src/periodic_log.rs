@@ -23,7 +23,9 @@ use std::path::PathBuf;
 use spoor_log::sink::{Period, PeriodicName, PeriodicSpec, Sink, SinkOptions};
 use spoor_log::TimeZone;
 
-use crate::config::{ConfigError, Directive, LogSpec, Settings};
+use crate::config::error::ConfigError;
+use crate::config::model::{LogSpec, Settings};
+use crate::config::tree::Directive;
 
 /// Removes a `period=` argument (after the target and format) from a
 /// `CustomLog`/`GlobalLog` argument list and checks it: a known period,
@@ -213,7 +215,7 @@ fn today_in(tz: &TimeZone) -> spoor_log::sink::periodic::Date {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{read_config_str, ReadOptions};
+    use crate::config::reader::{read_config_str, ReadOptions};
     use std::path::Path;
 
     fn settings(text: &str) -> Result<Settings, ConfigError> {

@@ -19,8 +19,8 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 /// The stack size of the configuration thread. The reader has no
-/// unbounded recursion ([`crate::config::MAX_NESTING`],
-/// [`crate::config::MAX_INCLUDE_DEPTH`]), so this is a generous margin
+/// unbounded recursion ([`crate::config::reader::MAX_NESTING`],
+/// [`crate::config::reader::MAX_INCLUDE_DEPTH`]), so this is a generous margin
 /// rather than a guess.
 pub const CONFIG_STACK: usize = 16 * 1024 * 1024;
 

@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use spoor_log::{Format, TimeZone};
 
-use crate::config::Settings;
+use crate::config::model::Settings;
 use crate::errorlog::ServerErrorLog;
 use crate::http::pages;
 use crate::kept::{keep_if_denied, Kept};
 use crate::mime::MimeTable;
-use crate::modules::reqtimeout::config::{ReadTimeouts, ServerStages};
+use crate::modules::reqtimeout::stages::{ReadTimeouts, ServerStages};
 use crate::perdir::{opt, Merge, PerDir, Sections};
 use crate::setenv::{LogCondition, ScopeEnv};
 use crate::vhost::Vhosts;
@@ -86,8 +86,8 @@ impl ConnSettings {
     /// The settings of `srv` (`None`: the main server itself);
     /// `reqtimeout`: mod_reqtimeout is loaded.
     fn resolve(
-        main: &crate::config::Server,
-        srv: Option<&crate::config::Server>,
+        main: &crate::config::model::Server,
+        srv: Option<&crate::config::model::Server>,
         reqtimeout: bool,
     ) -> Self {
         let read = |stages: ServerStages| {
@@ -105,7 +105,7 @@ impl ConnSettings {
             keepalive_timeout: main.keepalive_timeout.unwrap_or(d.keepalive_timeout),
             keepalive_timeout_set: main.keepalive_timeout.is_some(),
             max_keepalive: main.max_keepalive.unwrap_or(d.max_keepalive),
-            limits: crate::config::Limits::resolve(&main.limits, None),
+            limits: crate::config::model::Limits::resolve(&main.limits, None),
             read: read(main.reqtimeout),
         };
         let Some(v) = srv else { return main_set };
@@ -115,7 +115,7 @@ impl ConnSettings {
             keepalive_timeout: nonzero(v.keepalive_timeout).unwrap_or(main_set.keepalive_timeout),
             keepalive_timeout_set: v.keepalive_timeout.is_some(),
             max_keepalive: v.max_keepalive.unwrap_or(main_set.max_keepalive),
-            limits: crate::config::Limits::resolve(&main.limits, Some(&v.limits)),
+            limits: crate::config::model::Limits::resolve(&main.limits, Some(&v.limits)),
             read: read(v.reqtimeout.over(main.reqtimeout)),
         }
     }
@@ -133,7 +133,7 @@ pub struct ServerConf {
     /// `ServerAdmin` (the main server's when the host has none).
     pub server_admin: String,
     /// `TraceEnable` (the main server's when the host has none).
-    pub trace_enable: crate::config::TraceEnable,
+    pub trace_enable: crate::config::values::TraceEnable,
     /// mod_alias: the host's entries, then the main server's.
     pub alias: crate::modules::alias::settings::AliasConf,
     /// The logs written for requests this server handles.
@@ -156,14 +156,14 @@ pub struct ServerConf {
     /// Timeouts, keep-alive and head limits.
     pub conn: ConnSettings,
     /// mod_deflate's settings (the server's own lines only).
-    pub deflate: crate::modules::deflate::config::DeflateConf,
+    pub deflate: crate::modules::deflate::conf::DeflateConf,
 }
 
 /// A server's per-directory defaults: its directives outside sections
 /// (the main server's merged under a virtual host's), with its
 /// `SetEnv`/`UnsetEnv` (its `SetEnvIf` rules run earlier, from
 /// [`ServerConf::env`]).
-fn dir_defaults(srv: &crate::config::Server) -> PerDir {
+fn dir_defaults(srv: &crate::config::model::Server) -> PerDir {
     let mut d = srv.dir.clone();
     // A server's Options start from FollowSymLinks (httpd's default);
     // the model applied the server's lines to an unset state.

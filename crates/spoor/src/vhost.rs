@@ -13,7 +13,7 @@
 use spoor_log::glob;
 use std::net::IpAddr;
 
-use crate::config::{Server, Settings};
+use crate::config::model::{Server, Settings};
 
 /// Which server handles a request: `None` is the main server, `Some(i)` the
 /// i-th `<VirtualHost>`.
@@ -135,7 +135,7 @@ pub fn normalize_host(h: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{read_config_str, ReadOptions};
+    use crate::config::reader::{read_config_str, ReadOptions};
     use std::path::Path;
 
     fn vhosts(text: &str) -> Vhosts {

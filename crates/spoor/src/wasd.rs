@@ -1,7 +1,7 @@
 //! WASD services, mapping rules and content types at request time.
 //!
 //! A WASD configuration (`spoor --wasd FILE`, read by
-//! [`crate::config::read_wasd`]) describes its site with three things the
+//! [`crate::config::wasd::read_wasd`]) describes its site with three things the
 //! Apache dialect has no direct words for; this module holds them in the
 //! running configuration ([`crate::site::Config::wasd`]):
 //!

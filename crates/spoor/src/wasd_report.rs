@@ -2,7 +2,7 @@
 //! generates, in place of Apache's built-in pages.
 //!
 //! A server loaded from a WASD configuration has
-//! [`Server::wasd_report`](crate::config::Server::wasd_report) set; its
+//! [`Server::wasd_report`](crate::config::model::Server::wasd_report) set; its
 //! error responses (`modules/core/response.rs`, `error_response`) are then built here,
 //! and their length is what `!BY`/`%b` log. A server without it (every
 //! Apache-dialect server) keeps Apache's pages.

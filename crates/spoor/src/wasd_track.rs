@@ -5,7 +5,7 @@
 //!
 //! The token, cookie and domain rules live in [`spoor_log::wasd_track`];
 //! a server tracks when its model has
-//! [`Server::wasd_track`](crate::config::Server::wasd_track) set (the WASD
+//! [`Server::wasd_track`](crate::config::model::Server::wasd_track) set (the WASD
 //! configuration decides that with [`service_tracks`]).
 
 use std::net::IpAddr;

@@ -11,14 +11,14 @@
 //! with [`ConfigError::directive`], and [`check_known_directives`] rejects
 //! directives nobody handles.
 
-mod error;
-mod fs;
+pub(crate) mod error;
+pub(crate) mod fs;
 pub(crate) mod model;
-mod reader;
-mod tokenize;
-mod tree;
-mod values;
-mod wasd;
+pub(crate) mod reader;
+pub(crate) mod tokenize;
+pub(crate) mod tree;
+pub(crate) mod values;
+pub(crate) mod wasd;
 
 #[cfg(test)]
 mod tests;

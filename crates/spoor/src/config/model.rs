@@ -121,10 +121,10 @@ pub struct Server {
     /// the server and its sections.
     pub usertrack: crate::usertrack::ServerTrack,
     /// mod_reqtimeout's `RequestReadTimeout` stages written in this server.
-    pub reqtimeout: crate::modules::reqtimeout::config::ServerStages,
+    pub reqtimeout: crate::modules::reqtimeout::stages::ServerStages,
     /// mod_deflate's settings written in this server (no inheritance: a
     /// virtual host starts from the defaults, as httpd).
-    pub deflate: crate::modules::deflate::config::DeflateConf,
+    pub deflate: crate::modules::deflate::conf::DeflateConf,
     /// Where the `<VirtualHost>` began (for messages).
     pub defined_at: Option<(PathBuf, usize)>,
     /// WASD access tracking for this server (service): `Some` when it
@@ -280,7 +280,7 @@ pub struct Settings {
     pub authz_depth: usize,
     /// The methods of the `<Limit>`/`<LimitExcept>` being read (all
     /// outside one).
-    pub limit: crate::modules::core::limit::MethodSet,
+    pub limit: crate::modules::core::methods::MethodSet,
     /// Methods named by a `<Limit>` that httpd does not know by itself
     /// (it registers them).
     pub methods: Vec<String>,

@@ -2,8 +2,8 @@
 //! parsing, contexts and log resolution, as `apache2 -t` reports them.
 
 use super::*;
-use crate::config::CanonicalName;
-use crate::config::{read_config_str, ReadOptions};
+use crate::config::reader::{read_config_str, ReadOptions};
+use crate::config::values::CanonicalName;
 
 /// Settings from `text` with every module spoor has loaded first (as
 /// directives ahead of the file's, so its line numbers stay as
@@ -465,7 +465,10 @@ fn mpm_and_process_directives_as_apache2_t() {
     .unwrap();
     assert_eq!(s.max_workers, Some(150));
     assert_eq!(s.mpm.listen_backlog, None);
-    assert_eq!(s.main.trace_enable, Some(crate::config::TraceEnable::Off));
+    assert_eq!(
+        s.main.trace_enable,
+        Some(crate::config::values::TraceEnable::Off)
+    );
     let w = s.warnings.join("\n");
     for want in [
         "test.conf:2: StartServers has no effect",

@@ -123,7 +123,7 @@ pub fn section_missing_args_message(canonical: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::check_known_directives;
+    use crate::config::error::check_known_directives;
 
     fn plain(name: &str, line: usize) -> Directive {
         Directive::new(name, vec![], PathBuf::from("t.conf"), line)

@@ -2,6 +2,7 @@
 
 pub mod chunked;
 pub mod date;
+pub mod method;
 pub mod pages;
 pub mod request;
 pub mod uri;

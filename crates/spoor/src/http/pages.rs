@@ -67,8 +67,8 @@ pub const DEFAULT_ADMIN: &str = "[no address given]";
 /// names itself (`Apache/2.4.71 (Debian)`); spoor names itself the same
 /// way: `Prod` → `spoor`, `Major` → `spoor/0`, `Minor` → `spoor/0.1.0`,
 /// `OS` and `Full` → `spoor/0.1.0 (Unix)`.
-pub fn banner(tokens: crate::config::Tokens) -> String {
-    use crate::config::Tokens;
+pub fn banner(tokens: crate::config::values::Tokens) -> String {
+    use crate::config::values::Tokens;
     let version = env!("CARGO_PKG_VERSION");
     match tokens {
         Tokens::Prod => "spoor".to_string(),
@@ -320,7 +320,7 @@ mod tests {
 
     #[test]
     fn banners() {
-        use crate::config::Tokens;
+        use crate::config::values::Tokens;
         let v = env!("CARGO_PKG_VERSION");
         assert_eq!(banner(Tokens::Prod), "spoor");
         assert_eq!(

@@ -74,8 +74,9 @@ pub struct DirectiveDef {
 /// after the model has checked that the module is loaded and, for
 /// [`Context::Server`], that the directive is not in a section. The error
 /// is the message `apache2 -t` prints; warnings go through
-/// [`Cmd::warn`](crate::config::Cmd::warn).
-pub type ParseFn = fn(&mut crate::config::Cmd<'_>) -> Result<(), crate::config::ConfigError>;
+/// [`Cmd::warn`](crate::config::model::Cmd::warn).
+pub type ParseFn =
+    fn(&mut crate::config::model::Cmd<'_>) -> Result<(), crate::config::error::ConfigError>;
 
 /// Who carries out a directive.
 #[derive(Debug, Clone, Copy)]
@@ -193,7 +194,7 @@ pub fn module(ident: &str) -> Option<&'static ModuleDef> {
 }
 
 /// Both spellings of every module, for `<IfModule>`
-/// ([`ReadOptions::modules`](crate::config::ReadOptions::modules)).
+/// ([`ReadOptions::modules`](crate::config::reader::ReadOptions::modules)).
 pub fn module_names() -> Vec<String> {
     MODULES
         .iter()

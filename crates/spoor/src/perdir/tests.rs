@@ -10,15 +10,15 @@ fn apply(
     scope: DirScope,
     warnings: &mut Vec<String>,
 ) -> Result<(), ConfigError> {
-    let mut s = crate::config::Settings::new(PathBuf::new());
+    let mut s = crate::config::model::Settings::new(PathBuf::new());
     s.loaded = crate::modules::MODULES.iter().map(|m| m.ident).collect();
-    let mut srv = crate::config::Server {
+    let mut srv = crate::config::model::Server {
         dir: std::mem::take(p),
         ..Default::default()
     };
     let scope = match scope {
-        DirScope::Section => crate::config::Scope::Dir,
-        DirScope::Server => crate::config::Scope::Main,
+        DirScope::Section => crate::config::model::Scope::Dir,
+        DirScope::Server => crate::config::model::Scope::Main,
     };
     let r = s.apply(d, scope, &mut srv);
     *p = srv.dir;

@@ -19,33 +19,7 @@ use crate::record::table::HeaderTable;
 use crate::setenv::EnvTable;
 use crate::site::Config;
 
-/// The `Allow` value Apache sends for static content.
-pub(crate) const ALLOW: &[u8] = b"GET,POST,OPTIONS,HEAD,TRACE";
-/// Methods Apache knows, which get 405 instead of 501 on static content.
-pub(crate) const KNOWN_METHODS: &[&[u8]] = &[
-    b"PUT",
-    b"DELETE",
-    b"CONNECT",
-    b"PATCH",
-    b"PROPFIND",
-    b"PROPPATCH",
-    b"MKCOL",
-    b"COPY",
-    b"MOVE",
-    b"LOCK",
-    b"UNLOCK",
-    b"VERSION-CONTROL",
-    b"CHECKOUT",
-    b"UNCHECKOUT",
-    b"CHECKIN",
-    b"UPDATE",
-    b"LABEL",
-    b"REPORT",
-    b"MKWORKSPACE",
-    b"MKACTIVITY",
-    b"BASELINE-CONTROL",
-    b"MERGE",
-];
+pub(crate) use crate::http::method::{ALLOW, KNOWN_METHODS};
 
 /// What the response to the current request says about itself, for the log.
 #[derive(Default)]
@@ -161,7 +135,7 @@ pub(crate) struct Reply {
     /// The output filters ran on this response's head.
     pub(crate) filtered: bool,
     /// What mod_negotiation chose and what the answer says about it.
-    pub(crate) neg: Option<Box<crate::modules::negotiation::hooks::NegOut>>,
+    pub(crate) neg: Option<Box<crate::modules::negotiation::out::NegOut>>,
     /// A type map chose a file: the internal redirect to it (URL, and
     /// the name the map gave).
     pub(crate) map_redirect: Option<(String, String)>,

@@ -2,7 +2,8 @@
 //! (httpd registers three of them in lower case).
 
 use super::dirconf::{Order, Rule, Satisfy};
-use crate::config::{Cmd, ConfigError};
+use crate::config::error::ConfigError;
+use crate::config::model::Cmd;
 use crate::modules::authz_core::config::inside_only;
 use crate::modules::authz_host::ip::{Subnet, SubnetError};
 use crate::modules::{Context, DirectiveDef, Parse};

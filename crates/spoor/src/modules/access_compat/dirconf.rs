@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::merge::Merge;
 use crate::modules::authz_host::ip::Subnet;
-use crate::modules::core::limit::MethodSet;
+use crate::modules::core::methods::MethodSet;
 
 /// `Order`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use super::dirconf::{AccessConf, Order, Rule, Satisfy};
 use crate::errorlog::{Extra, Level, Module as LogModule};
 use crate::hooks::{Flow, Module, Need, Phase, Phases};
 use crate::modules::authz_core::dirconf::in_domain;
-use crate::modules::core::limit::MethodSet;
+use crate::modules::core::methods::MethodSet;
 use crate::record::Cx;
 use crate::site::Config;
 

@@ -4,7 +4,8 @@
 use regex::bytes::Regex;
 
 use super::settings::{prefix_match, Entry, Pattern};
-use crate::config::{Cmd, ConfigError, Scope};
+use crate::config::error::ConfigError;
+use crate::config::model::{Cmd, Scope};
 use crate::modules::{Context, DirectiveDef, Parse};
 
 type Done = Result<(), ConfigError>;

@@ -1,8 +1,9 @@
 //! The directives of mod_auth_basic.c, as `spoor -L` lists them.
 
 use super::dirconf::Provider;
+use crate::config::error::ConfigError;
 use crate::config::model::nargs;
-use crate::config::{Cmd, ConfigError};
+use crate::config::model::Cmd;
 use crate::modules::authz_core::config::inside_only;
 use crate::modules::{Context, DirectiveDef, Parse};
 

@@ -1,10 +1,11 @@
 //! httpd's mod_authn_file.c: what spoor does in its place.
 //!
-//! [`config`] holds `AuthUserFile`; [`passwd`] reads the file and checks
+//! [`config`] parses `AuthUserFile` into [`dirconf`]'s record; [`passwd`] reads the file and checks
 //! the hashes. The module is the `file` provider of mod_auth_basic
 //! (asked from `auth_basic/hooks.rs`).
 
 pub mod config;
+pub mod dirconf;
 pub mod passwd;
 
 use super::ModuleDef;

@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use super::dirconf::{AuthzDir, Kind, Merging, Node, Provider};
-use crate::config::{Cmd, ConfigError, Directive, Scope};
+use crate::config::error::ConfigError;
+use crate::config::model::{Cmd, Scope};
+use crate::config::tree::Directive;
 use crate::modules::authz_host::ip::Subnet;
-use crate::modules::core::limit::MethodSet;
+use crate::modules::core::methods::MethodSet;
 use crate::modules::{Context, DirectiveDef, Parse};
 
 /// The directives of `mod_authz_core.c`, in httpd's `-L` order.

@@ -4,10 +4,10 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::hooks::Need;
+use crate::dns::Need;
 use crate::merge::Merge;
 use crate::modules::authz_host::ip::Subnet;
-use crate::modules::core::limit::MethodSet;
+use crate::modules::core::methods::MethodSet;
 
 /// `AuthMerging`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,8 @@
 //! messages.
 
 use super::dirconf::{opt, Adjust, AutoindexDir, By, Desc, Item};
-use crate::config::{Cmd, ConfigError};
+use crate::config::error::ConfigError;
+use crate::config::model::Cmd;
 use crate::modules::{Context, DirectiveDef, Parse};
 
 /// The directives of `mod_autoindex.c`, in `-L` order.

@@ -3,9 +3,11 @@
 
 use std::net::IpAddr;
 
+use crate::config::error::ConfigError;
 use crate::config::model::{flag, host_port, limit_number, nargs, number, seconds};
-use crate::config::{CanonicalName, HostnameLookups, Signature};
-use crate::config::{Cmd, ConfigError, Scope, Tokens, TraceEnable};
+use crate::config::model::{Cmd, Scope};
+use crate::config::values::{CanonicalName, HostnameLookups, Signature};
+use crate::config::values::{Tokens, TraceEnable};
 use crate::perdir::ErrorDoc;
 use crate::static_files::RangeLimit;
 

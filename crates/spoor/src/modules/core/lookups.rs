@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use crate::config::{CanonicalName, HostnameLookups};
+use crate::config::values::{CanonicalName, HostnameLookups};
 use crate::perdir::PerDir;
 use crate::record::Cx;
 

@@ -11,6 +11,7 @@ pub(crate) mod handler;
 pub(crate) mod hooks;
 pub mod limit;
 pub(crate) mod lookups;
+pub mod methods;
 pub(crate) mod response;
 pub(crate) mod subreq;
 pub(crate) mod walk;

@@ -1,4 +1,4 @@
-use crate::config::CanonicalName;
+use crate::config::values::CanonicalName;
 use crate::http::date;
 use crate::http::pages::{self, Detail};
 use crate::http::request::Version;
@@ -368,7 +368,7 @@ impl Cx {
     /// `</body></html>`.
     pub(crate) fn signature(&self, body: &mut Vec<u8>) {
         let sig = self.dir_conf().core.signature.unwrap_or_default();
-        if sig == crate::config::Signature::Off {
+        if sig == crate::config::values::Signature::Off {
             return;
         }
         let srv = &self.cfg.servers[self.reply.server];
@@ -377,7 +377,8 @@ impl Cx {
             banner: self.cfg.banner.as_bytes(),
             name: self.server_name_for(canonical),
             port: self.server_port(),
-            admin: (sig == crate::config::Signature::Email).then_some(srv.server_admin.as_bytes()),
+            admin: (sig == crate::config::values::Signature::Email)
+                .then_some(srv.server_admin.as_bytes()),
         };
         let tail = b"</body></html>\n";
         let at = if body.ends_with(tail) {

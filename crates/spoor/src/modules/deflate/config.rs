@@ -3,63 +3,11 @@
 //! As in httpd, the settings are per server with no merge: a virtual
 //! host starts from the defaults, not from the main server's lines.
 
-use crate::config::{model::nargs, Cmd, ConfigError};
+use crate::config::error::ConfigError;
+use crate::config::model::{nargs, Cmd};
 use crate::modules::{Context, DirectiveDef, Parse};
 
-/// httpd's `DEFAULT_BUFFERSIZE`.
-pub const DEFAULT_BUFFER: usize = 8096;
-/// The largest `DeflateBufferSize` spoor takes (httpd takes any positive
-/// `int`; each compressed response holds up to this much).
-pub const MAX_BUFFER: usize = 16 << 20;
-
-/// What `DeflateAlterETag` does to the `ETag` of a compressed response.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum AlterEtag {
-    /// `AddSuffix` (the default): `-gzip` inside the closing quote.
-    #[default]
-    AddSuffix,
-    /// `NoChange`.
-    NoChange,
-    /// `Remove`.
-    Remove,
-}
-
-/// One server's mod_deflate settings.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeflateConf {
-    /// `DeflateCompressionLevel` (zlib's default, -1, when unset).
-    pub level: i32,
-    /// `DeflateWindowSize`, as zlib's negative window bits (raw deflate).
-    pub window_bits: i32,
-    /// `DeflateMemLevel`.
-    pub mem_level: i32,
-    /// `DeflateBufferSize`.
-    pub buffer: usize,
-    /// `DeflateAlterETag`.
-    pub etag: AlterEtag,
-    /// `DeflateFilterNote [Ratio] name`.
-    pub note_ratio: Option<String>,
-    /// `DeflateFilterNote Input name`.
-    pub note_input: Option<String>,
-    /// `DeflateFilterNote Output name`.
-    pub note_output: Option<String>,
-}
-
-impl Default for DeflateConf {
-    /// httpd's defaults.
-    fn default() -> Self {
-        DeflateConf {
-            level: -1,
-            window_bits: -15,
-            mem_level: 9,
-            buffer: DEFAULT_BUFFER,
-            etag: AlterEtag::AddSuffix,
-            note_ratio: None,
-            note_input: None,
-            note_output: None,
-        }
-    }
-}
+use super::conf::{AlterEtag, MAX_BUFFER};
 
 /// The directives of `mod_deflate.c` spoor knows.
 pub const DIRECTIVES: &[DirectiveDef] = &[

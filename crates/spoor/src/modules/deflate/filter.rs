@@ -9,7 +9,7 @@
 //! compressed form fits gets a `Content-Length`, a larger one is
 //! streamed).
 
-use super::config::{AlterEtag, DeflateConf};
+use super::conf::{AlterEtag, DeflateConf};
 use super::zstream::{crc32, Deflater};
 use crate::record::table::Table;
 use crate::record::{filter_header_at, header_values, BodyFilter, Cx, FilterOut};

@@ -1,7 +1,8 @@
 //! The directives of mod_filter.c, as `spoor -L` lists them.
 
 use super::dirconf::{ByType, Provider};
-use crate::config::{Cmd, ConfigError};
+use crate::config::error::ConfigError;
+use crate::config::model::Cmd;
 use crate::modules::{Context, DirectiveDef, Parse};
 
 /// The directives of `mod_filter.c`.

@@ -2,8 +2,9 @@
 
 use spoor_log::{Escaping, Format};
 
+use crate::config::error::ConfigError;
 use crate::config::model::{flag, nargs, not_in_vhost};
-use crate::config::{Cmd, ConfigError, LogSpec, Scope};
+use crate::config::model::{Cmd, LogSpec, Scope};
 use crate::modules::{Context, DirectiveDef, Parse};
 use crate::setenv::LogCondition;
 

@@ -1,7 +1,8 @@
 //! The directives of mod_log_forensic.c, as `spoor -L` lists them.
 
+use crate::config::error::ConfigError;
 use crate::config::model::nargs;
-use crate::config::{Cmd, ConfigError};
+use crate::config::model::Cmd;
 use crate::modules::{Context, DirectiveDef, Parse};
 
 /// The directives of `mod_log_forensic.c` spoor accepts.

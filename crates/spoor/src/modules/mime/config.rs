@@ -1,8 +1,9 @@
 //! The directives of mod_mime.c, as `spoor -L` lists them.
 
 use super::dirconf::Field;
+use crate::config::error::ConfigError;
 use crate::config::model::nargs;
-use crate::config::{Cmd, ConfigError};
+use crate::config::model::Cmd;
 use crate::modules::{Context, DirectiveDef, Parse};
 
 /// The directives of `mod_mime.c` spoor accepts.

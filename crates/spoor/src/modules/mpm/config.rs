@@ -2,8 +2,9 @@
 //! them, and their parse functions.
 
 use super::settings::{atoi, Mpm};
+use crate::config::error::ConfigError;
 use crate::config::model::nargs;
-use crate::config::{Cmd, ConfigError};
+use crate::config::model::Cmd;
 use crate::modules::{Context, DirectiveDef, Parse};
 
 /// What a directive does in spoor, for its start-up warning; `None` for

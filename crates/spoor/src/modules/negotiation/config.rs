@@ -1,8 +1,9 @@
 //! The directives of mod_negotiation.c, as `spoor -L` lists them.
 
 use super::choose::{FORCE_FALLBACK, FORCE_NONE, FORCE_PREFER};
+use crate::config::error::ConfigError;
 use crate::config::model::nargs;
-use crate::config::{Cmd, ConfigError};
+use crate::config::model::Cmd;
 use crate::modules::{Context, DirectiveDef, Parse};
 
 /// The directives of `mod_negotiation.c`.

@@ -29,6 +29,7 @@ pub mod choose;
 pub mod config;
 pub mod dirconf;
 pub(crate) mod hooks;
+pub(crate) mod out;
 pub mod typemap;
 
 use super::ModuleDef;

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::config::Stage;
+use super::stages::Stage;
 
 /// The shortest wait httpd sets while time is left.
 const MIN_WAIT: Duration = Duration::from_secs(1);

@@ -1,7 +1,7 @@
 //! httpd's mod_reqtimeout.c: what spoor does in its place.
 //!
-//! [`config`] holds the module's directive table, `RequestReadTimeout`'s
-//! parser and the per-server stages; [`clock`] the per-connection
+//! [`config`] holds the module's directive table and `RequestReadTimeout`'s
+//! parser, [`stages`] the per-server stages it sets; [`clock`] the per-connection
 //! deadline the protocol layer (`proto/h1`) consults before each wait for
 //! request bytes. The module has no request-phase hooks: httpd's are
 //! connection filters, which in spoor are the reads of `proto/h1`
@@ -9,6 +9,7 @@
 
 pub(crate) mod clock;
 pub mod config;
+pub mod stages;
 
 use super::ModuleDef;
 

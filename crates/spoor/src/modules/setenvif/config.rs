@@ -1,6 +1,7 @@
 //! The directives of mod_setenvif.c, as `spoor -L` lists them.
 
-use crate::config::{Cmd, ConfigError};
+use crate::config::error::ConfigError;
+use crate::config::model::Cmd;
 use crate::modules::{Context, DirectiveDef, Parse};
 
 /// The directives of `mod_setenvif.c` spoor accepts.

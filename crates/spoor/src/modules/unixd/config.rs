@@ -1,7 +1,8 @@
 //! The directives of mod_unixd.c, as `spoor -L` lists them.
 
+use crate::config::error::ConfigError;
 use crate::config::model::nargs;
-use crate::config::{Cmd, ConfigError, Scope};
+use crate::config::model::{Cmd, Scope};
 use crate::modules::{Context, DirectiveDef, Parse};
 use crate::privileges::IdSetting;
 

@@ -1,6 +1,8 @@
 //! The directives of mod_usertrack.c, as `spoor -L` lists them.
 
-use crate::config::{split_words, Cmd, ConfigError};
+use crate::config::error::ConfigError;
+use crate::config::model::Cmd;
+use crate::config::tokenize::split_words;
 use crate::modules::{Context, DirectiveDef, Parse};
 use crate::usertrack::{matcher, ServerTrack, Style, UserTrack};
 

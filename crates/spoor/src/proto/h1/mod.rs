@@ -319,7 +319,7 @@ impl<T: Transport> Connection<T> {
     /// server's settings: on a new connection its clock starts now, on a
     /// kept one when the request's first byte is there (bytes already
     /// read, pipelined, count as arriving now).
-    fn begin_head_clock(&mut self, read: crate::modules::reqtimeout::config::ReadTimeouts) {
+    fn begin_head_clock(&mut self, read: crate::modules::reqtimeout::stages::ReadTimeouts) {
         use crate::modules::reqtimeout::clock::Kind;
         if !read.enabled {
             self.conn.rt.stop();

@@ -1,4 +1,4 @@
-use crate::config::TraceEnable;
+use crate::config::values::TraceEnable;
 use crate::errorlog::{Extra, Level, Module};
 use crate::hooks::{Flow, Phase};
 use crate::http::pages::{self, Detail};
