@@ -240,13 +240,28 @@ impl Format {
         Format::apache_with(s.as_bytes(), Escaping::Apache)
     }
 
-    /// Compiles an Apache `LogFormat` string with the given escaping.
+    /// Compiles an Apache `LogFormat` string with the given escaping; every
+    /// item of [`REGISTERED_ITEMS`] is available.
     pub fn apache_with(s: &[u8], escaping: Escaping) -> Result<Format, FormatError> {
+        Format::apache_registered(s, escaping, REGISTERED_ITEMS)
+    }
+
+    /// Compiles an Apache `LogFormat` string with the given escaping, where
+    /// of the items other modules register ([`REGISTERED_ITEMS`]) only
+    /// those named in `registered` exist: another is refused with httpd's
+    /// "Unrecognized LogFormat directive" message, as httpd refuses `%x`
+    /// when mod_ssl is not loaded. mod_log_config's own items are always
+    /// there.
+    pub fn apache_registered(
+        s: &[u8],
+        escaping: Escaping,
+        registered: &[&str],
+    ) -> Result<Format, FormatError> {
         let mut items = Vec::new();
         let mut i = 0;
         while i < s.len() {
             if s[i] == b'%' {
-                i = parse_item(s, i + 1, &mut items)?;
+                i = parse_item(s, i + 1, &mut items, registered)?;
             } else {
                 i = parse_literal(s, i, &mut items);
             }
@@ -412,7 +427,12 @@ fn parse_literal(s: &[u8], mut i: usize, items: &mut Vec<Item>) -> usize {
 const RAN_OFF: &str = "Ran off end of LogFormat parsing args to some directive";
 
 /// Parses one `%` item starting after the `%`; returns the index after it.
-fn parse_item(s: &[u8], mut i: usize, items: &mut Vec<Item>) -> Result<usize, FormatError> {
+fn parse_item(
+    s: &[u8],
+    mut i: usize,
+    items: &mut Vec<Item>,
+    registered: &[&str],
+) -> Result<usize, FormatError> {
     if s.get(i) == Some(&b'%') {
         items.push(lit(b"%".to_vec()));
         return Ok(i + 1);
@@ -459,7 +479,10 @@ fn parse_item(s: &[u8], mut i: usize, items: &mut Vec<Item>) -> Result<usize, Fo
                 conds.push(v);
             }
             _ => {
-                let (kind, len, orig_default) = match lookup(&s[i..], arg) {
+                let found = lookup(&s[i..], arg).filter(|(kind, _, _)| {
+                    registered_name(*kind).is_none_or(|n| registered.contains(&n))
+                });
+                let (kind, len, orig_default) = match found {
                     Some(k) => k,
                     None => {
                         // httpd names the one byte where the lookup failed,
@@ -487,6 +510,27 @@ fn parse_item(s: &[u8], mut i: usize, items: &mut Vec<Item>) -> Result<usize, Fo
         }
     }
     Err(FormatError(RAN_OFF.to_string()))
+}
+
+/// The `%` items that modules other than mod_log_config add to it in
+/// httpd (`ap_register_log_handler`): mod_logio's `I`, `O`, `S` and `^FB`,
+/// mod_ssl's `x` and `c`. Which of them a format may use depends on the
+/// modules loaded ([`Format::apache_registered`]); their rendering is
+/// built in like every other item's.
+pub const REGISTERED_ITEMS: &[&str] = &["I", "O", "S", "^FB", "x", "c"];
+
+/// The name under which another module registers the items of `kind`, if
+/// it is not one of mod_log_config's own.
+fn registered_name(kind: Kind) -> Option<&'static str> {
+    Some(match kind {
+        Kind::BytesIn => "I",
+        Kind::BytesOut => "O",
+        Kind::BytesInOut => "S",
+        Kind::Ttfb => "^FB",
+        Kind::TlsVar => "x",
+        Kind::TlsConn => "c",
+        _ => return None,
+    })
 }
 
 /// One byte as httpd's error log shows it: printable ASCII as it is except
@@ -642,6 +686,36 @@ mod tests {
 
     fn err(s: &str) -> String {
         Format::apache(s).unwrap_err().0
+    }
+
+    #[test]
+    fn registered_items_need_their_module() {
+        let only = |s: &str, reg: &[&str]| {
+            Format::apache_registered(s.as_bytes(), Escaping::Apache, reg).map_err(|e| e.0)
+        };
+        // mod_logio loaded, mod_ssl not (apache2 -t on Debian).
+        let logio = &["I", "O", "S", "^FB"][..];
+        assert!(only("%I %O %S %^FB %^ti %{c}a %{X}C", logio).is_ok());
+        for (f, shown) in [("%{SSL_PROTOCOL}x", "x"), ("%{version}c", "c"), ("%c", "c")] {
+            assert_eq!(
+                only(f, logio).unwrap_err(),
+                format!("Unrecognized LogFormat directive %{shown}")
+            );
+            assert!(only(f, REGISTERED_ITEMS).is_ok());
+        }
+        // Without mod_logio: `^FB` falls back to a one-byte `^`, as httpd's
+        // lookup does.
+        assert_eq!(
+            only("%^FB", &[]).unwrap_err(),
+            "Unrecognized LogFormat directive %^"
+        );
+        assert_eq!(
+            only("%>I", &[]).unwrap_err(),
+            "Unrecognized LogFormat directive %I"
+        );
+        assert!(only("%^ti %^to %L %{c}L %R %k", &[]).is_ok());
+        // The unrestricted constructors take every registered item.
+        assert!(Format::apache("%I %O %S %^FB %{x}x %{x}c").is_ok());
     }
 
     #[test]

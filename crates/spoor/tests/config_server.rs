@@ -670,3 +670,36 @@ fn include_ifmodule_and_iffile_through_the_binary() {
         assert!(!t.0.join(never).exists(), "{never} was opened");
     }
 }
+
+/// The `%` items other modules register (mod_logio's `%I %O %S %^FB`,
+/// mod_ssl's `%x %c`) under `-t`: the same verdict and message as
+/// `apache2 -t` with mod_logio built in and mod_ssl not loaded, in
+/// `LogFormat`, `CustomLog` and a virtual host.
+#[test]
+fn registered_log_items_as_apache2_t() {
+    const MODULES: &str = "/usr/lib/apache2/modules";
+    let t = tempdir("logitems");
+    std::fs::create_dir_all(t.0.join("run")).unwrap();
+    std::fs::create_dir_all(t.0.join("htdocs")).unwrap();
+    let head = format!(
+        "<IfDefine APACHE>\n\
+         LoadModule mpm_event_module {MODULES}/mod_mpm_event.so\n\
+         DefaultRuntimeDir run\nPidFile run/apache2.pid\nErrorLog run/error.log\n\
+         </IfDefine>\n\
+         Listen 127.0.0.1:1\nServerName main.test\nDocumentRoot htdocs\n"
+    );
+    let bodies = [
+        "LogFormat \"%h %I %O %S %^FB\" io",
+        "LogFormat \"%>I %<O %400,500S %!200^FB\"",
+        "LogFormat \"%{SSL_PROTOCOL}x\" tls",
+        "LogFormat \"%h %{version}c\"",
+        "LogFormat \"%c\" conn",
+        "LogFormat \"%^FX\"",
+        "LogFormat \"%^ti %^to %L %{c}L\"",
+        "CustomLog run/a.log \"%h %{SSL_CIPHER}x\"",
+        "CustomLog run/a.log \"%I %O\"",
+        "<VirtualHost 127.0.0.1:1>\nLogFormat \"%{x}c\" v\n</VirtualHost>",
+    ];
+    let differ = common::t_differences(&t.0, &head, bodies.iter().map(|b| b.to_string()));
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

@@ -538,6 +538,17 @@ impl Settings {
         }
     }
 
+    /// Whether module `m` is there: built in, or loaded by a `LoadModule`
+    /// line read so far.
+    pub(crate) fn is_loaded(&self, m: &crate::modules::ModuleDef) -> bool {
+        m.builtin || self.loaded.contains(&m.ident)
+    }
+
+    /// The `%` items the modules loaded so far add to log formats.
+    pub(crate) fn log_items(&self) -> Vec<&'static str> {
+        crate::modules::log_items(|m| self.is_loaded(m))
+    }
+
     /// Carries out one directive read in `scope` into `srv`: a section
     /// is walked here, any other directive goes to the parse function its
     /// module's table names, after the checks httpd makes before calling
@@ -550,7 +561,7 @@ impl Settings {
     ) -> Result<(), ConfigError> {
         let name = d.name.to_ascii_lowercase();
         // (A section is looked up with its `<`.)
-        let present = |m: &crate::modules::ModuleDef| m.builtin || self.loaded.contains(&m.ident);
+        let present = |m: &crate::modules::ModuleDef| self.is_loaded(m);
         let def = if d.section {
             crate::modules::directive(&format!("<{name}"), present)
         } else {

@@ -53,6 +53,10 @@ pub struct ModuleDef {
     pub builtin: bool,
     /// The directives it owns, in `-L` order.
     pub directives: &'static [DirectiveDef],
+    /// The `%` items it adds to mod_log_config's formats (httpd's
+    /// `ap_register_log_handler`), by name: a format may use them only
+    /// while the module is loaded (`spoor_log::REGISTERED_ITEMS`).
+    pub log_items: &'static [&'static str],
 }
 
 /// One directive a module owns, as `spoor -L` lists it.
@@ -209,6 +213,16 @@ pub fn builtin_module_names() -> Vec<String> {
         .iter()
         .filter(|m| m.builtin)
         .flat_map(|m| [m.ident.to_owned(), m.source.to_owned()])
+        .collect()
+}
+
+/// The `%` items the modules `present` says are loaded add to log
+/// formats.
+pub fn log_items(present: impl Fn(&ModuleDef) -> bool) -> Vec<&'static str> {
+    MODULES
+        .iter()
+        .filter(|m| present(m))
+        .flat_map(|m| m.log_items.iter().copied())
         .collect()
 }
 

@@ -16,4 +16,5 @@ pub const ACCESS_COMPAT: ModuleDef = ModuleDef {
     source: "mod_access_compat.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

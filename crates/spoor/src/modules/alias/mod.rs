@@ -19,4 +19,5 @@ pub const ALIAS: ModuleDef = ModuleDef {
     source: "mod_alias.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

@@ -17,4 +17,5 @@ pub const AUTH_BASIC: ModuleDef = ModuleDef {
     source: "mod_auth_basic.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

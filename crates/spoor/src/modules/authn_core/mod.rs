@@ -16,4 +16,5 @@ pub const AUTHN_CORE: ModuleDef = ModuleDef {
     source: "mod_authn_core.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

@@ -16,4 +16,5 @@ pub const AUTHN_FILE: ModuleDef = ModuleDef {
     source: "mod_authn_file.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

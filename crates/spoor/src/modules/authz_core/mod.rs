@@ -15,4 +15,5 @@ pub const AUTHZ_CORE: ModuleDef = ModuleDef {
     source: "mod_authz_core.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

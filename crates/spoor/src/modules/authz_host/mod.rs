@@ -16,4 +16,5 @@ pub const AUTHZ_HOST: ModuleDef = ModuleDef {
     source: "mod_authz_host.c",
     builtin: false,
     directives: &[],
+    log_items: &[],
 };

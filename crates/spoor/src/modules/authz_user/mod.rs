@@ -13,4 +13,5 @@ pub const AUTHZ_USER: ModuleDef = ModuleDef {
     source: "mod_authz_user.c",
     builtin: false,
     directives: &[],
+    log_items: &[],
 };

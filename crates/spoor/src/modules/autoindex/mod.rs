@@ -21,4 +21,5 @@ pub const AUTOINDEX: ModuleDef = ModuleDef {
     source: "mod_autoindex.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

@@ -24,6 +24,7 @@ pub const CORE: ModuleDef = ModuleDef {
     source: "core.c",
     builtin: true,
     directives: config::CORE_DIRECTIVES,
+    log_items: &[],
 };
 
 /// `http_module` (`http_core.c`).
@@ -32,4 +33,5 @@ pub const HTTP: ModuleDef = ModuleDef {
     source: "http_core.c",
     builtin: true,
     directives: config::HTTP_DIRECTIVES,
+    log_items: &[],
 };

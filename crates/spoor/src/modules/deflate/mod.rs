@@ -21,4 +21,5 @@ pub const DEFLATE: ModuleDef = ModuleDef {
     source: "mod_deflate.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

@@ -13,4 +13,5 @@ pub const DIR: ModuleDef = ModuleDef {
     source: "mod_dir.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

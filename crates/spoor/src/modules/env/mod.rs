@@ -14,4 +14,5 @@ pub const ENV: ModuleDef = ModuleDef {
     source: "mod_env.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

@@ -19,4 +19,5 @@ pub const FILTER: ModuleDef = ModuleDef {
     source: "mod_filter.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

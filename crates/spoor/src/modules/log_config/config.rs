@@ -59,7 +59,9 @@ fn log_format(cmd: &mut Cmd) -> Result<(), ConfigError> {
         2,
         "a log format string (see docs) and an optional format name",
     )?;
-    Format::apache(&d.args[0]).map_err(|e| cmd.error(e.0))?;
+    let items = cmd.settings.log_items();
+    Format::apache_registered(d.args[0].as_bytes(), Escaping::Apache, &items)
+        .map_err(|e| cmd.error(e.0))?;
     let srv = &mut *cmd.srv;
     match d.args.get(1) {
         Some(nick) => {
@@ -102,7 +104,8 @@ fn custom_log(cmd: &mut Cmd) -> Result<(), ConfigError> {
             d.name
         )));
     }
-    Format::apache_with(args[1].as_bytes(), escaping).map_err(|e| cmd.error(e.0))?;
+    let items = cmd.settings.log_items();
+    Format::apache_registered(args[1].as_bytes(), escaping, &items).map_err(|e| cmd.error(e.0))?;
     let condition = match args.get(2) {
         Some(c) => Some(LogCondition::parse(c).map_err(|m| cmd.error(m))?),
         None => None,

@@ -14,4 +14,5 @@ pub const LOG_CONFIG: ModuleDef = ModuleDef {
     source: "mod_log_config.c",
     builtin: true,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

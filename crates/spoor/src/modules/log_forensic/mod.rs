@@ -14,4 +14,5 @@ pub const LOG_FORENSIC: ModuleDef = ModuleDef {
     source: "mod_log_forensic.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

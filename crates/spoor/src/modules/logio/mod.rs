@@ -12,4 +12,5 @@ pub const LOGIO: ModuleDef = ModuleDef {
     source: "mod_logio.c",
     builtin: true,
     directives: config::DIRECTIVES,
+    log_items: &["I", "O", "S", "^FB"],
 };

@@ -15,4 +15,5 @@ pub const MIME: ModuleDef = ModuleDef {
     source: "mod_mime.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

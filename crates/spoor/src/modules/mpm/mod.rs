@@ -20,6 +20,7 @@ pub const EVENT: ModuleDef = ModuleDef {
     source: "event.c",
     builtin: false,
     directives: config::EVENT,
+    log_items: &[],
 };
 
 /// `mpm_worker_module` (`worker.c`).
@@ -28,6 +29,7 @@ pub const WORKER: ModuleDef = ModuleDef {
     source: "worker.c",
     builtin: false,
     directives: config::WORKER,
+    log_items: &[],
 };
 
 /// `mpm_prefork_module` (`prefork.c`).
@@ -36,4 +38,5 @@ pub const PREFORK: ModuleDef = ModuleDef {
     source: "prefork.c",
     builtin: false,
     directives: config::PREFORK,
+    log_items: &[],
 };

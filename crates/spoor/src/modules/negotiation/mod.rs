@@ -40,4 +40,5 @@ pub const NEGOTIATION: ModuleDef = ModuleDef {
     source: "mod_negotiation.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

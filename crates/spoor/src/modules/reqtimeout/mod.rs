@@ -21,4 +21,5 @@ pub const REQTIMEOUT: ModuleDef = ModuleDef {
     source: "mod_reqtimeout.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

@@ -14,4 +14,5 @@ pub const SETENVIF: ModuleDef = ModuleDef {
     source: "mod_setenvif.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

@@ -12,4 +12,5 @@ pub const SO: ModuleDef = ModuleDef {
     source: "mod_so.c",
     builtin: true,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

@@ -21,4 +21,5 @@ pub const STATUS: ModuleDef = ModuleDef {
     source: "mod_status.c",
     builtin: false,
     directives: &[],
+    log_items: &[],
 };

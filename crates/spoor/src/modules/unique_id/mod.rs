@@ -14,4 +14,5 @@ pub const UNIQUE_ID: ModuleDef = ModuleDef {
     source: "mod_unique_id.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

@@ -12,4 +12,5 @@ pub const UNIXD: ModuleDef = ModuleDef {
     source: "mod_unixd.c",
     builtin: true,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };

@@ -14,4 +14,5 @@ pub const USERTRACK: ModuleDef = ModuleDef {
     source: "mod_usertrack.c",
     builtin: false,
     directives: config::DIRECTIVES,
+    log_items: &[],
 };
