@@ -12,7 +12,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use spoor::config::{read_config_str, ReadOptions, Settings};
 use spoor::http::request::{valid_host, Head, Limits, Parse};
 use spoor::http::{date, uri};
-use spoor::mime::MimeTable;
+use spoor::modules::mime::types::MimeTable;
 use spoor::vhost::Vhosts;
 
 /// What a browser sends for a page: eight header fields, ~480 bytes.

@@ -1,7 +1,7 @@
 //! What a reload keeps of the configuration in force: the logs it may
 //! reuse (a piped logger whose command is unchanged, a file the
 //! unprivileged user may not open again). Used by [`crate::site`],
-//! [`crate::errorlog`] and [`crate::forensic`].
+//! [`crate::errorlog`] and [`crate::modules::log_forensic::state`].
 
 use std::io;
 use std::path::Path;

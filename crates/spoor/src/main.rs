@@ -586,7 +586,9 @@ async fn run(
         }
     }
     let cfg = current.get();
-    spoor::forensic::close(cfg.servers.iter().filter_map(|s| s.forensic.as_ref()));
+    spoor::modules::log_forensic::state::close(
+        cfg.servers.iter().filter_map(|s| s.forensic.as_ref()),
+    );
     if let Some(p) = &state.pid_file {
         let _ = std::fs::remove_file(p);
     }

@@ -342,8 +342,8 @@ pub struct PerDir {
     /// mod_alias: `Redirect*` in sections.
     pub alias: crate::modules::alias::dirconf::AliasDir,
     /// mod_usertrack (no merge: a scope's record replaces its parent's;
-    /// directives read in `config/model.rs`, see [`crate::usertrack`]).
-    pub usertrack: crate::usertrack::UserTrack,
+    /// directives read in `config/model.rs`, see [`crate::modules::usertrack::cookie`]).
+    pub usertrack: crate::modules::usertrack::cookie::UserTrack,
     /// mod_authn_core: `AuthType`, `AuthName`.
     pub authn: crate::modules::authn_core::dirconf::AuthnDir,
     /// mod_auth_basic: `AuthBasicProvider`, `AuthBasicAuthoritative`.
@@ -361,9 +361,9 @@ pub struct PerDir {
 
 /// mod_usertrack has no merge function: a scope with a record replaces
 /// its parent's.
-impl Merge for crate::usertrack::UserTrack {
+impl Merge for crate::modules::usertrack::cookie::UserTrack {
     fn merge(base: &Self, add: &Self) -> Self {
-        crate::usertrack::UserTrack(add.0.clone().or_else(|| base.0.clone()))
+        crate::modules::usertrack::cookie::UserTrack(add.0.clone().or_else(|| base.0.clone()))
     }
 }
 

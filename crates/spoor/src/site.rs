@@ -15,7 +15,7 @@ use crate::config::model::Settings;
 use crate::errorlog::ServerErrorLog;
 use crate::http::pages;
 use crate::kept::{keep_if_denied, Kept};
-use crate::mime::MimeTable;
+use crate::modules::mime::types::MimeTable;
 use crate::modules::reqtimeout::stages::{ReadTimeouts, ServerStages};
 use crate::perdir::{opt, Merge, PerDir, Sections};
 use crate::setenv::{LogCondition, ScopeEnv};
@@ -152,7 +152,7 @@ pub struct ServerConf {
     /// mod_usertrack's `CookieExpires` for this server.
     pub cookie_expires: i32,
     /// WASD server reports (`None`: Apache's error pages).
-    pub report: Option<std::sync::Arc<crate::wasd_report::WasdReport>>,
+    pub report: Option<std::sync::Arc<crate::modules::wasd::report::WasdReport>>,
     /// Timeouts, keep-alive and head limits.
     pub conn: ConnSettings,
     /// mod_deflate's settings (the server's own lines only).
@@ -299,7 +299,8 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
     let old_errorlogs = old.clone().map(|s| s.errorlog.sink.clone());
     let old_forensics = old.filter_map(|s| s.forensic.clone());
     let mut errorlogs = crate::errorlog::open_reusing(settings, old_errorlogs)?.into_iter();
-    let mut forensics = crate::forensic::open_reusing(settings, old_forensics)?.into_iter();
+    let mut forensics =
+        crate::modules::log_forensic::state::open_reusing(settings, old_forensics)?.into_iter();
     let mut servers = Vec::with_capacity(1 + settings.vhosts.len());
     for (i, list) in resolved.into_iter().enumerate() {
         let srv = if i == 0 {
@@ -349,7 +350,7 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
             },
             track: srv.wasd_track.clone(),
             forensic: forensics.next().flatten(),
-            cookie_expires: crate::usertrack::server_expires(
+            cookie_expires: crate::modules::usertrack::cookie::server_expires(
                 &main.usertrack,
                 (i > 0).then_some(&srv.usertrack),
             ),
@@ -422,7 +423,7 @@ pub struct Config {
     pub unique_ids: bool,
     /// A WASD configuration's services, mapping rules and content types
     /// (`None` for the Apache dialect).
-    pub wasd: Option<Arc<crate::wasd::WasdSite>>,
+    pub wasd: Option<Arc<crate::modules::wasd::site::WasdSite>>,
     /// The server's name and version as `ServerTokens` shows them (the
     /// `Server` header and `ServerSignature` footers).
     pub banner: String,

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use spoor::config::{read_config_str, ReadOptions, Settings};
-use spoor::wasd_report::{set_rule, WasdReport};
+use spoor::modules::wasd::report::{set_rule, WasdReport};
 use spoor_log::Format;
 
 const V: &str = env!("CARGO_PKG_VERSION");

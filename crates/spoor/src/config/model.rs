@@ -95,7 +95,7 @@ pub struct Server {
     /// `ErrorLog`.
     pub error_log: Option<String>,
     /// `ForensicLog` (a virtual host without one uses the main server's
-    /// name with a descriptor of its own; see `crate::forensic`).
+    /// name with a descriptor of its own; see `crate::modules::log_forensic::state`).
     pub forensic_log: Option<String>,
     /// `LogLevel`: the arguments of this server's LogLevel lines, in
     /// order, joined by spaces (validated; see [`crate::errorlog::LogLevels`]).
@@ -119,7 +119,7 @@ pub struct Server {
     pub sections: Vec<Section>,
     /// mod_usertrack's server-level state (`CookieExpires`), gathered over
     /// the server and its sections.
-    pub usertrack: crate::usertrack::ServerTrack,
+    pub usertrack: crate::modules::usertrack::cookie::ServerTrack,
     /// mod_reqtimeout's `RequestReadTimeout` stages written in this server.
     pub reqtimeout: crate::modules::reqtimeout::stages::ServerStages,
     /// mod_deflate's settings written in this server (no inheritance: a
@@ -129,12 +129,12 @@ pub struct Server {
     pub defined_at: Option<(PathBuf, usize)>,
     /// WASD access tracking for this server (service): `Some` when it
     /// tracks (`[Track]` on, not `;notrack`, and not a proxy service unless
-    /// `;track`). See [`crate::wasd_track`].
+    /// `;track`). See [`crate::modules::wasd::track`].
     pub wasd_track: Option<TrackSettings>,
     /// WASD server reports for this service (`None`: Apache's error
     /// pages). A virtual host without its own uses the main server's.
-    /// See [`crate::wasd_report`].
-    pub wasd_report: Option<crate::wasd_report::WasdReport>,
+    /// See [`crate::modules::wasd::report`].
+    pub wasd_report: Option<crate::modules::wasd::report::WasdReport>,
     /// A WASD service: exactly these log lines of the main server (indexes
     /// into its `logs`) are written for its requests (`[LogPerService]`
     /// gives each service its file). `None`: httpd's inheritance rules.
@@ -271,7 +271,7 @@ pub struct Settings {
     pub log_exclude_hosts: HostPatterns,
     /// A WASD configuration's services, mapping rules and content types
     /// (`spoor --wasd`); `None` for the Apache dialect.
-    pub wasd: Option<crate::wasd::WasdSite>,
+    pub wasd: Option<crate::modules::wasd::site::WasdSite>,
     /// Failures of the checks httpd makes once the whole configuration is
     /// read (mod_authz_core's AH01624), in the order found; the first is
     /// the error.

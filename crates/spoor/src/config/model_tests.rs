@@ -608,7 +608,9 @@ fn mime_directives_as_apache2_t() {
         "AddLanguage zh-CN .zh-cn\nAddCharset UTF-8 .utf8\nRemoveType es\nAddDefaultCharset On\n",
     )
     .unwrap();
-    let global = crate::mime::MimeTable::parse("text/html html\napplication/ecmascript es\n");
+    let global = crate::modules::mime::types::MimeTable::parse(
+        "text/html html\napplication/ecmascript es\n",
+    );
     let info = s.main.dir.mime.info(&global, b"a.html.zh-CN.utf8.es");
     assert_eq!(info.content_type, Some(&b"text/html"[..]));
     assert_eq!(info.languages, vec!["zh-cn"]);

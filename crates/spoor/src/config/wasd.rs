@@ -23,7 +23,7 @@
 //!
 //! * each `[Service]` is a virtual host (server index `i + 1`) with its
 //!   host as ServerName, listening on its port (see
-//!   [`crate::wasd::Service`] for the address); the first is the
+//!   [`crate::modules::wasd::site::Service`] for the address); the first is the
 //!   administration service and also names the main server;
 //! * `[Logging]` opens `[LogFileName]` (a spoor reading of the name WASD
 //!   takes from `HTTPD$LOG`; default `logs/access.log` below the
@@ -50,8 +50,8 @@ use super::fs::MAX_FILE_LEN;
 use super::{
     Config, ConfigError, Directive, HostnameLookups, LogSpec, Server, Settings, VhostAddr,
 };
-use crate::wasd::{stars, MapRules, MapScope, Rule, Service, Verb, WasdSite};
-use crate::wasd_report::{ReportRule, WasdReport};
+use crate::modules::wasd::report::{ReportRule, WasdReport};
+use crate::modules::wasd::site::{stars, MapRules, MapScope, Rule, Service, Verb, WasdSite};
 
 /// The default `[LogFileName]`, relative to the ServerRoot.
 pub const DEFAULT_LOG_FILE: &str = "logs/access.log";
@@ -85,7 +85,7 @@ const DIRECTIVES: &[&str] = &[
     "addtype",
     "serveradmin",
     "servicenotfoundurl",
-    // The report directives, carried out by `crate::wasd_report`.
+    // The report directives, carried out by `crate::modules::wasd::report`.
     "errorreportpath",
     "reportbasiconly",
     "serversignature",
@@ -470,7 +470,7 @@ impl Wasd {
 
     /// `[ErrorReportPath]`, `[ReportBasicOnly]`, `[ServerSignature]`,
     /// `[ServerReportBodyTag]`, `[ReportMetaInfo]` (and `[ServerAdmin]`'s
-    /// part in signatures): see [`crate::wasd_report`].
+    /// part in signatures): see [`crate::modules::wasd::report`].
     fn report_directive(
         &mut self,
         file: &Path,
@@ -697,7 +697,7 @@ pub fn wasd_settings(src: WasdSources<'_>, server_root: &Path) -> Result<Setting
     s.main.server_admin = w.admin.clone();
     s.main.document_root = Some(server_root.to_path_buf());
     for (i, svc) in w.services.iter().enumerate() {
-        let tracks = crate::wasd_track::service_tracks(w.track, false, svc.track);
+        let tracks = crate::modules::wasd::track::service_tracks(w.track, false, svc.track);
         s.vhosts.push(Server {
             addrs: vec![VhostAddr {
                 ip: svc.bind,
@@ -895,7 +895,7 @@ pub fn read_map(
                     return Err(e("a set rule needs an option after the template".into()));
                 }
                 for opt in &args[1..] {
-                    match crate::wasd_report::set_rule(args[0], opt) {
+                    match crate::modules::wasd::report::set_rule(args[0], opt) {
                         Some(Ok(r)) => report_rules.push((scope.clone(), r)),
                         Some(Err(m)) => return Err(e(m)),
                         None => {

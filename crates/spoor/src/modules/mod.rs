@@ -36,7 +36,7 @@ pub mod status;
 pub mod unique_id;
 pub mod unixd;
 pub mod usertrack;
-pub(crate) mod wasd;
+pub mod wasd;
 
 use std::sync::LazyLock;
 

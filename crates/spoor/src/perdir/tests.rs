@@ -1,5 +1,5 @@
 use super::*;
-use crate::mime::MimeTable;
+use crate::modules::mime::types::MimeTable;
 use std::path::PathBuf;
 
 /// Carries out one directive on `p` through its module's parse function,

@@ -231,9 +231,9 @@ pub(crate) struct Cx {
     /// The request's merged per-directory settings (see `dirhooks`).
     pub(crate) dir: Arc<crate::perdir::PerDir>,
     /// WASD access tracking of the current request.
-    pub(crate) track: crate::wasd_track::ConnTrack,
+    pub(crate) track: crate::modules::wasd::track::ConnTrack,
     /// mod_log_forensic's state for the request in progress.
-    pub(crate) forensic: crate::forensic::Forensic,
+    pub(crate) forensic: crate::modules::log_forensic::state::Forensic,
     /// mod_usertrack: the `cookie` note and the Set-Cookie value.
     pub(crate) cookie_note: Vec<u8>,
     /// The request's notes (httpd's `r->notes`, `%{..}n`): what modules
@@ -469,7 +469,7 @@ pub(crate) fn multipart_boundary() -> &'static str {
     static B: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     B.get_or_init(|| {
         let mut r = [0u8; 8];
-        if crate::usertrack::fill_random(&mut r).is_none() {
+        if crate::modules::usertrack::cookie::fill_random(&mut r).is_none() {
             // No randomness at all: the time will do for a separator.
             r = (now_us() as u64)
                 .wrapping_mul(0x9e37_79b9_7f4a_7c15)

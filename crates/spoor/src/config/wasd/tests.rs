@@ -235,11 +235,11 @@ fn seed_mapping_examples_read() {
     let m = &s.wasd.as_ref().unwrap().map;
     assert_eq!(
         m.map(Some(("beta.wasd.dsto.gov.au", 80)), b"/errorreport.shtml"),
-        crate::wasd::Mapped::File(b"/ht_root/local/betareport.shtml".to_vec())
+        crate::modules::wasd::site::Mapped::File(b"/ht_root/local/betareport.shtml".to_vec())
     );
     assert_eq!(
         m.map(Some(("alpha.wasd.dsto.gov.au", 80)), b"/errorreport.shtml"),
-        crate::wasd::Mapped::Fail
+        crate::modules::wasd::site::Mapped::Fail
     );
 }
 
@@ -385,7 +385,7 @@ fn add_type_entries() {
 
 #[test]
 fn report_directives_reach_every_service() {
-    use crate::wasd_report::WasdSignature;
+    use crate::modules::wasd::report::WasdSignature;
     let s = load(
         "[Service]\na.test\nb.test\n[ServerSignature] EMAIL\n[ServerAdmin] web@a.test\n\
          [ReportBasicOnly] ENABLED\n[ReportMetaInfo] ENABLED\n\
@@ -408,7 +408,7 @@ fn report_directives_reach_every_service() {
     let s = load("[Service] a.test\n").unwrap();
     assert_eq!(
         s.vhosts[0].wasd_report,
-        Some(crate::wasd_report::WasdReport::default())
+        Some(crate::modules::wasd::report::WasdReport::default())
     );
 }
 
@@ -506,7 +506,7 @@ fn map_file() {
     assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
     assert!(s.warnings[0].contains("HTTPD$MAP:10:"), "{:?}", s.warnings);
     // Report rules go to the services their sections apply to.
-    use crate::wasd_report::ReportLevel;
+    use crate::modules::wasd::report::ReportLevel;
     let r1 = s.vhosts[0].wasd_report.as_ref().unwrap();
     let r2 = s.vhosts[1].wasd_report.as_ref().unwrap();
     assert_eq!((r1.rules.len(), r2.rules.len()), (2, 1));
@@ -557,7 +557,7 @@ fn default_mapping_serves_htdocs() {
     let m = &s.wasd.as_ref().unwrap().map;
     assert_eq!(
         m.map(Some(("a.test", 8080)), b"/x/y.html"),
-        crate::wasd::Mapped::File(b"/htdocs/x/y.html".to_vec())
+        crate::modules::wasd::site::Mapped::File(b"/htdocs/x/y.html".to_vec())
     );
     assert_eq!(
         s.vhosts[0].document_root.as_deref(),

@@ -93,36 +93,6 @@ impl Cx {
         Flow::Ok
     }
 
-    /// WASD: an unknown service is redirected to `[ServiceNotFoundURL]`
-    /// (when set); else the mapping rules of the request's service (only
-    /// the rules for every service when it is unknown) give the file.
-    /// Returns false when the rules refuse the path (403).
-    pub(crate) fn wasd_map(&mut self, w: &crate::wasd::WasdSite) -> bool {
-        // An internal redirect maps its own path.
-        self.reply.wasd_file = None;
-        self.reply.wasd_root = None;
-        if self.reply.wasd_unknown {
-            if let Some(loc) = w.not_found_location() {
-                self.reply.wasd_redirect = Some(loc);
-                return true;
-            }
-        }
-        let service = if self.reply.wasd_unknown {
-            None
-        } else {
-            w.service(self.reply.server)
-                .map(|s| (s.host.as_str(), s.port))
-        };
-        match w.map.map_rooted(service, &self.uri) {
-            (crate::wasd::Mapped::File(f), root) => {
-                self.reply.wasd_file = Some(f);
-                self.reply.wasd_root = Some(root);
-                true
-            }
-            (crate::wasd::Mapped::Fail, _) => false,
-        }
-    }
-
     /// httpd's translate step alone (TRACE, `OPTIONS *`): the document
     /// root joined with the URI, nothing cut (`*` becomes `root/*`).
     pub(crate) fn translate_only(&mut self) {

@@ -15,7 +15,7 @@
 //!   with its own status and no body.
 //!
 //! A WASD service's `[ErrorReportPath]` takes the local-URL path (see
-//! [`crate::wasd_report`]), except that a final request that fails is
+//! [`crate::modules::wasd::report`]), except that a final request that fails is
 //! undone: the original request gets the internal report of its own
 //! status and is logged as if it had not been redirected.
 

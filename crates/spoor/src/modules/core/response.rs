@@ -60,32 +60,12 @@ impl Cx {
                 &self.cookie_hdr,
             );
         }
-        let track = self.cfg.servers[self.reply.server].track.as_ref();
-        let now = self.reply.request_time_us;
-        if let Some(v) = self.track.set_cookie(track, &self.host_lc, now) {
-            header(&mut self.out, &mut self.reply.headers_out, b"Set-Cookie", v);
-        }
+        // WASD tracking's cookie (modules/wasd/hooks.rs).
+        self.track_cookie();
         // mod_negotiation's lines (Content-Location, Vary, TCN…).
         if self.reply.neg.is_some() {
             self.neg_headers();
         }
-    }
-
-    /// WASD tracking: the request's token from its cookie, or a new one
-    /// (none for a request refused before its headers were read).
-    pub(crate) fn begin_track(&mut self, refused: bool) {
-        let track = self.cfg.servers[self.reply.server].track.as_ref();
-        if refused || track.is_none() {
-            self.track.clear();
-            return;
-        }
-        let cookies = header_values(&self.buf, &self.head, b"Cookie");
-        self.track.begin(
-            track,
-            cookies,
-            self.conn.local_addr,
-            self.reply.request_time_us,
-        );
     }
 
     /// Decides keep-alive like Apache's `ap_set_keepalive` and writes the
@@ -159,7 +139,7 @@ impl Cx {
     }
 
     /// Builds an error response in the response buffer: Apache's page, or
-    /// on a WASD service its report (see [`crate::wasd_report`]).
+    /// on a WASD service its report (see [`crate::modules::wasd::report`]).
     #[track_caller]
     pub(crate) fn error_response(&mut self, status: u16, detail: Detail<'_>, http09: bool) {
         let caller = std::panic::Location::caller();
@@ -228,7 +208,7 @@ impl Cx {
                         .next()
                         .unwrap_or(file)
                         .trim_end_matches(".rs");
-                    let r = crate::wasd_report::Report {
+                    let r = crate::modules::wasd::report::Report {
                         status,
                         detail,
                         path: &self.uri,
@@ -333,7 +313,7 @@ impl Cx {
             self.connection_headers();
             self.reply.status = shown;
             self.content_type(if wasd.is_some() {
-                crate::wasd_report::CONTENT_TYPE
+                crate::modules::wasd::report::CONTENT_TYPE
             } else {
                 b"text/html; charset=iso-8859-1"
             });

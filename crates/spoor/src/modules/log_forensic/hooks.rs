@@ -97,11 +97,11 @@ impl Cx {
         e: io::Error,
     ) -> ! {
         let extra = e.raw_os_error().map_or(Extra::default(), Extra::errno);
-        let msg = crate::forensic::failure_message(log, &e);
+        let msg = crate::modules::log_forensic::state::failure_message(log, &e);
         self.elog(Module::LogForensic, Level::Crit, extra, "", |_, m| {
             m.extend_from_slice(msg.as_bytes())
         });
-        crate::forensic::stop(&self.cfg.sinks, log, &e)
+        crate::modules::log_forensic::state::stop(&self.cfg.sinks, log, &e)
     }
 }
 

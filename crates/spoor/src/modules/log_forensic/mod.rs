@@ -5,6 +5,7 @@
 
 pub mod config;
 pub(crate) mod hooks;
+pub mod state;
 
 use super::ModuleDef;
 

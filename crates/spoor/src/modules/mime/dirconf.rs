@@ -1,7 +1,7 @@
 //! mod_mime's per-directory record, its merge and the lookup by file name.
 
 use crate::merge::Merge;
-use crate::mime::MimeTable;
+use crate::modules::mime::types::MimeTable;
 
 /// What one extension maps to in a scope (each `None` where no line of
 /// the scope or its parents says).

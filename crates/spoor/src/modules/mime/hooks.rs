@@ -13,7 +13,7 @@ impl Cx {
                 .reply
                 .query
                 .clone()
-                .and_then(|q| crate::wasd::forced_type(&self.buf[q]));
+                .and_then(|q| crate::modules::wasd::site::forced_type(&self.buf[q]));
             match forced {
                 Some(t) => out.extend_from_slice(&t),
                 None => {

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod dirconf;
 pub(crate) mod hooks;
+pub mod types;
 
 use super::ModuleDef;
 

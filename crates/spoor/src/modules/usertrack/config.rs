@@ -3,8 +3,8 @@
 use crate::config::error::ConfigError;
 use crate::config::model::Cmd;
 use crate::config::tokenize::split_words;
+use crate::modules::usertrack::cookie::{matcher, ServerTrack, Style, UserTrack};
 use crate::modules::{Context, DirectiveDef, Parse};
-use crate::usertrack::{matcher, ServerTrack, Style, UserTrack};
 
 /// Any `Cookie*` directive, into the scope's usertrack record and its
 /// server's (`CookieExpires` is per server wherever it is written).

@@ -20,7 +20,7 @@ impl Cx {
     pub(crate) fn usertrack(&mut self) {
         let expires = self.cfg.servers[self.reply.server].cookie_expires;
         let cookies = crate::record::header_values(&self.buf, &self.head, b"Cookie");
-        let done = crate::usertrack::fixup(
+        let done = crate::modules::usertrack::cookie::fixup(
             self.dir.usertrack.get(),
             expires,
             cookies,
@@ -28,7 +28,7 @@ impl Cx {
             &mut self.cookie_note,
             &mut self.cookie_hdr,
         );
-        self.reply.cookie = done != crate::usertrack::Fixup::Off;
+        self.reply.cookie = done != crate::modules::usertrack::cookie::Fixup::Off;
         // The `cookie` note (`%{cookie}n`).
         if self.reply.cookie {
             self.notes.set(b"cookie", &self.cookie_note);
@@ -36,7 +36,7 @@ impl Cx {
             self.notes.unset(b"cookie");
         }
         self.reply.set_cookie = None;
-        if let crate::usertrack::Fixup::Issued(n) = done {
+        if let crate::modules::usertrack::cookie::Fixup::Issued(n) = done {
             self.reply.set_cookie = Some(n);
         }
     }

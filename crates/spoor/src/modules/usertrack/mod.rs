@@ -4,6 +4,7 @@
 //! phases ([`crate::hooks`]).
 
 pub mod config;
+pub mod cookie;
 pub(crate) mod hooks;
 
 use super::ModuleDef;

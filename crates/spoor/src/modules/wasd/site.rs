@@ -16,7 +16,7 @@
 //!   `map` and `fail` rules with `*` wildcards, in `[[host:port]]`,
 //!   `[[host]]` and `[[*]]` sections, give each path its file (the
 //!   `set PATH report=` rules go to each service's
-//!   [`crate::wasd_report::WasdReport`]).
+//!   [`crate::modules::wasd::report::WasdReport`]).
 //! * **Content types** (`[AddType]`): by file type (the suffix after the
 //!   last dot), with the `*` catch-all entry's description as the type of
 //!   everything else (`application/octet-stream` without one), and the
