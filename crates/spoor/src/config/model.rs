@@ -571,9 +571,6 @@ impl Settings {
             // As httpd: the directive of a module not loaded is unknown.
             return Err(ConfigError::invalid_command(d));
         }
-        if let Some(why) = not_yet(d, &name, scope) {
-            return Err(ConfigError::directive(d, why));
-        }
         // A module's own section (`<RequireAll>`) is its parse function's;
         // the model walks the others.
         if d.section
@@ -859,24 +856,6 @@ impl Settings {
         }
         out
     }
-}
-
-/// Directives the model reads but the engine does not carry out yet. They
-/// are refused rather than accepted without effect; each entry goes away
-/// when the engine learns it.
-fn not_yet(d: &Directive, name: &str, scope: Scope) -> Option<String> {
-    let unsupported = match name {
-        "loglevel" => scope == Scope::Dir,
-        _ => false,
-    };
-    unsupported.then(|| {
-        let what = if d.args.is_empty() || d.section {
-            d.command_name()
-        } else {
-            format!("{} {}", d.name, d.args.join(" "))
-        };
-        format!("{what} is not supported by spoor yet")
-    })
 }
 
 /// A section inside a per-directory section, refused with httpd's words;

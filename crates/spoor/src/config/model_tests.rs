@@ -620,3 +620,19 @@ fn mime_directives_as_apache2_t() {
         Some(Some("iso-8859-1".to_string()))
     );
 }
+
+#[test]
+fn log_level_in_a_section_is_refused() {
+    // httpd takes a per-directory LogLevel; spoor keeps one per server and
+    // says so with the directive's line, rather than ignoring it.
+    let e = settings("<Directory /x>\nLogLevel info core:debug\n</Directory>\n").unwrap_err();
+    assert_eq!(e.line(), 2);
+    assert_eq!(
+        e.message(),
+        "LogLevel info core:debug is not supported by spoor yet"
+    );
+    let e = settings("<Location /x>\nLogLevel\n</Location>\n").unwrap_err();
+    assert_eq!(e.message(), "LogLevel is not supported by spoor yet");
+    // At server and virtual-host level it is taken.
+    settings("LogLevel info\n<VirtualHost *:80>\nLogLevel debug\n</VirtualHost>\n").unwrap();
+}

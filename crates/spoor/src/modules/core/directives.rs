@@ -170,6 +170,16 @@ pub(crate) fn error_log(cmd: &mut Cmd) -> Done {
 /// `LogLevel [module:]level…`: validated now, applied in order.
 pub(crate) fn log_level(cmd: &mut Cmd) -> Done {
     let d = cmd.d;
+    if cmd.scope == Scope::Dir {
+        // httpd takes a per-directory LogLevel; spoor's error log has one
+        // level set per server.
+        let what = if d.args.is_empty() {
+            d.command_name()
+        } else {
+            format!("{} {}", d.name, d.args.join(" "))
+        };
+        return Err(cmd.error(format!("{what} is not supported by spoor yet")));
+    }
     nargs(d, 1, usize::MAX, "Level of verbosity in error logging")?;
     crate::errorlog::LogLevels::default()
         .apply(&d.args)
