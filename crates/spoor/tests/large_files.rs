@@ -1,8 +1,6 @@
-//! Files past the size sent in the same write as the head (128 KiB) are
-//! read and written in pieces: whole, as a range, and on a keep-alive
-//! connection, with the counts logged. (`sendfile(2)` was tried for them
-//! and measured slower on loopback under wrk: 1,600 against 2,200 1 MiB
-//! responses/s on one worker; see BENCHMARKS.md.)
+//! Files past the size sent in the same write as the head (128 KiB) go
+//! out with `sendfile(2)` behind `TCP_CORK` on TCP: whole, as a range, and
+//! on a keep-alive connection, with the counts logged.
 
 use std::io::{BufReader, Write};
 use std::net::TcpStream;

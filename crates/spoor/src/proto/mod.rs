@@ -31,6 +31,30 @@ pub(crate) trait Transport: AsyncRead + AsyncWrite + Unpin + Send + Sync + 'stat
             Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
         }
     }
+
+    /// Whether [`Transport::poll_send_file`] can send a file's bytes
+    /// straight from the kernel.
+    fn sends_files(&self) -> bool {
+        false
+    }
+
+    /// Holds back partial segments until `false` (TCP_CORK), so that a
+    /// head and the file after it leave in full segments.
+    fn cork(&self, _on: bool) {}
+
+    /// Sends up to `count` bytes of `file` from `offset` without copying
+    /// them through the server (`sendfile(2)`), for a transport that is a
+    /// plain socket ([`Transport::sends_files`]); the count sent. Others
+    /// (TLS, the tests' pipe) never get here.
+    fn poll_send_file(
+        &mut self,
+        _cx: &mut Context<'_>,
+        _file: &std::fs::File,
+        _offset: u64,
+        _count: usize,
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(Err(io::ErrorKind::Unsupported.into()))
+    }
 }
 
 impl Transport for tokio::net::TcpStream {
@@ -40,6 +64,56 @@ impl Transport for tokio::net::TcpStream {
 
     fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         tokio::net::TcpStream::try_read(self, buf)
+    }
+
+    fn sends_files(&self) -> bool {
+        true
+    }
+
+    fn cork(&self, on: bool) {
+        use std::os::fd::AsRawFd;
+        let v: libc::c_int = on.into();
+        // SAFETY: an open socket and a c_int option value of the right
+        // size; a failure only loses the coalescing.
+        unsafe {
+            libc::setsockopt(
+                self.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_CORK,
+                (&v as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+
+    fn poll_send_file(
+        &mut self,
+        cx: &mut Context<'_>,
+        file: &std::fs::File,
+        offset: u64,
+        count: usize,
+    ) -> Poll<io::Result<usize>> {
+        use std::os::fd::AsRawFd;
+        loop {
+            std::task::ready!(self.poll_write_ready(cx))?;
+            let r = self.try_io(tokio::io::Interest::WRITABLE, || {
+                let mut off = libc::off_t::try_from(offset)
+                    .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+                // SAFETY: two open descriptors and a valid offset pointer;
+                // the kernel writes at most `count` bytes to the socket.
+                let n =
+                    unsafe { libc::sendfile(self.as_raw_fd(), file.as_raw_fd(), &mut off, count) };
+                if n < 0 {
+                    Err(io::Error::last_os_error())
+                } else {
+                    Ok(n as usize)
+                }
+            });
+            match r {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                r => return Poll::Ready(r),
+            }
+        }
     }
 }
 
