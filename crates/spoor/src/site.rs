@@ -377,6 +377,7 @@ pub fn build_reusing(settings: &Settings, previous: Option<&Config>) -> Result<C
         sinks,
         mime,
         time_zone,
+        tz_id: next_tz_id(),
         log_exclude_hosts: settings.log_exclude_hosts.clone(),
         unique_ids: settings.unique_id,
         wasd: settings.wasd.clone().map(std::sync::Arc::new),
@@ -417,6 +418,10 @@ pub struct Config {
     pub mime: MimeTable,
     /// The time zone log times are rendered in.
     pub time_zone: TimeZone,
+    /// Names `time_zone` for the per-thread log renderers: a number no
+    /// other configuration of the process has (comparing zones costs a
+    /// database lookup).
+    pub tz_id: u64,
     /// WASD `[LogExcludeHosts]`: clients whose requests are not logged.
     pub log_exclude_hosts: spoor_log::wasd_log::HostPatterns,
     /// mod_unique_id is loaded: requests get `UNIQUE_ID`.
@@ -482,6 +487,7 @@ impl Config {
             )],
             mime: MimeTable::system(),
             time_zone: TimeZone::system(),
+            tz_id: next_tz_id(),
             log_exclude_hosts: Default::default(),
             unique_ids: false,
             wasd: None,
@@ -493,4 +499,10 @@ impl Config {
             loaded: Vec::new(),
         }
     }
+}
+
+/// A number for a configuration's time zone (see [`Config::tz_id`]).
+fn next_tz_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use spoor_log::{Field, Renderer};
+use spoor_log::Field;
 use tokio::sync::watch;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -220,7 +220,6 @@ pub(crate) struct Cx {
     /// The content type of the file being served.
     pub(crate) ct_buf: Vec<u8>,
     pub(crate) file_buf: Vec<u8>,
-    pub(crate) renderer: Renderer,
     pub(crate) reply: Reply,
     /// The request's host name, lower case, without the port.
     pub(crate) host_lc: Vec<u8>,

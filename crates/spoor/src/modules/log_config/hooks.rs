@@ -1,12 +1,22 @@
 use std::os::unix::ffi::OsStrExt;
 
-use spoor_log::{Conn, Field, Record, Request};
+use std::cell::RefCell;
+
+use spoor_log::{Conn, Field, Record, Renderer, Request};
 
 use crate::hooks::{Module, Phase, Phases};
 use crate::modules::core::lookups::{self, RemoteHost};
 use crate::record::now_us;
 use crate::record::*;
 use crate::site::Config;
+
+thread_local! {
+    /// The worker's renderer, with its time cache, shared by every
+    /// connection of the thread (one per connection cost an allocation
+    /// and a `getpid` each, and memory while idle), for the configuration
+    /// whose time zone it names ([`Config::tz_id`]).
+    static RENDERER: RefCell<Option<(u64, Renderer)>> = const { RefCell::new(None) };
+}
 
 impl Cx {
     /// Renders and writes the access-log line of the current request (the
@@ -25,7 +35,6 @@ impl Cx {
             out,
             line,
             uri,
-            renderer,
             reply,
             cfg,
             path,
@@ -286,15 +295,25 @@ impl Cx {
                 (rec, &o.env)
             }
         };
-        for lu in &srv.logs {
-            if lu.condition.as_ref().is_some_and(|c| !c.allows(cond_env)) {
-                continue;
+        RENDERER.with_borrow_mut(|slot| {
+            let renderer = match slot {
+                Some((id, r)) if *id == cfg.tz_id => r,
+                _ => {
+                    &mut slot
+                        .insert((cfg.tz_id, Renderer::with_time_zone(cfg.time_zone.clone())))
+                        .1
+                }
+            };
+            for lu in &srv.logs {
+                if lu.condition.as_ref().is_some_and(|c| !c.allows(cond_env)) {
+                    continue;
+                }
+                line.clear();
+                renderer.render(&lu.format, &rec, line);
+                // A failure is reported by the sink, once per run of failures.
+                let _ = cfg.sinks[lu.sink].write_record(line);
             }
-            line.clear();
-            renderer.render(&lu.format, &rec, line);
-            // A failure is reported by the sink, once per run of failures.
-            let _ = cfg.sinks[lu.sink].write_record(line);
-        }
+        });
     }
 }
 

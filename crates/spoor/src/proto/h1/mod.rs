@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use spoor_log::Renderer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
@@ -88,7 +87,6 @@ impl<T: Transport> Connection<T> {
         hooks: Arc<Hooks>,
         shutdown: watch::Receiver<bool>,
     ) -> Connection<T> {
-        let renderer = Renderer::with_time_zone(cfg.time_zone.clone());
         let base = if cfg.vhosts.is_empty() {
             0
         } else {
@@ -112,7 +110,6 @@ impl<T: Transport> Connection<T> {
             file_meta: None,
             ct_buf: Vec::new(),
             file_buf: Vec::new(),
-            renderer,
             reply: Reply::default(),
             host_lc: Vec::with_capacity(64),
             env: EnvTable::new(),
