@@ -31,6 +31,7 @@ finds several sockets ready at once, as under wrk.
     cargo build --profile profiling -p spoor   # symbols for callgrind
     bench/profile.py --tool callgrind --requests 2000
     bench/profile.py --tool strace --variant forensic --conns 8
+    bench/profile.py --tool callgrind --close --conns 4   # a connection per request
 """
 
 import argparse
@@ -155,14 +156,20 @@ def wait_port(port, proc, limit):
 
 
 class Client:
-    """Keep-alive connections sending wrk's request for /f1k.bin."""
+    """Keep-alive connections sending wrk's request for /f1k.bin; with
+    `close`, a new connection for each request, which asks to close it
+    (bench/compare's "close" shape)."""
 
-    def __init__(self, port, conns):
+    def __init__(self, port, conns, close=False):
+        extra = "Connection: close\r\n" if close else ""
         self.req = (
             f"GET /f1k.bin HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"User-Agent: {UA}\r\nReferer: http://bench.test/index.html\r\n\r\n"
+            f"User-Agent: {UA}\r\nReferer: http://bench.test/index.html\r\n{extra}\r\n"
         ).encode()
+        self.port, self.conns, self.close = port, conns, close
         self.socks = []
+        if close:
+            return
         for _ in range(conns):
             s = socket.create_connection(("127.0.0.1", port), timeout=60)
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -187,7 +194,31 @@ class Client:
             rest += d
         slot[1] = rest[n:]
 
+    def _closing(self, requests):
+        done = 0
+        while done < requests:
+            batch = []
+            for _ in range(min(self.conns, requests - done)):
+                s = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                s.sendall(self.req)
+                batch.append(s)
+            for s in batch:
+                data = b""
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        break
+                    data += d
+                if not data.startswith(b"HTTP/1.1 200 "):
+                    sys.exit(f"unexpected response: {data[:80]!r}")
+                s.close()
+            done += len(batch)
+
     def run(self, requests):
+        if self.close:
+            self._closing(requests)
+            return
         done = 0
         while done < requests:
             batch = self.socks[: min(len(self.socks), requests - done)]
@@ -291,7 +322,7 @@ def run(args):
                                 env=env)
         try:
             wait_port(port, proc, 120)
-            client = Client(port, args.conns)
+            client = Client(port, args.conns, args.close)
             client.run(args.warmup)
             if args.tool == "callgrind":
                 subprocess.run(["callgrind_control", "-z", str(proc.pid)], check=True,
@@ -303,7 +334,7 @@ def run(args):
                 path = os.path.join(work, dumps[-1])
                 total = callgrind_total(path)
                 print(f"server={args.server} variant={args.variant} conns={args.conns} "
-                      f"requests={args.requests} instructions={total} "
+                      f"close={args.close} requests={args.requests} instructions={total} "
                       f"per_request={total / args.requests:.0f}")
                 if args.keep:
                     shutil.copy(path, args.keep)
@@ -374,6 +405,8 @@ def main():
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--conns", type=int, default=1)
+    ap.add_argument("--close", action="store_true",
+                    help="one request per connection (Connection: close)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--top", type=int, default=0, help="list the N costliest functions")
     ap.add_argument("--keep", help="copy the callgrind output here")

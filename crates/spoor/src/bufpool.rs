@@ -56,7 +56,9 @@ pub fn give(mut b: Buffers) {
     b.buf.resize(READ_BUF, 0);
     b.out.clear();
     b.line.clear();
-    POOL.with(|p| {
+    // (`try_with`: a connection dropped while its thread exits finds the
+    // pool gone, and frees its set.)
+    let _ = POOL.try_with(|p| {
         let mut p = p.borrow_mut();
         if p.len() < POOL_MAX {
             p.push(b);

@@ -508,6 +508,15 @@ impl Cx {
     }
 }
 
+impl Drop for Cx {
+    /// A connection that ends gives its buffers back too, so that a
+    /// connection per request (`Connection: close`) reuses a set instead
+    /// of allocating and zeroing a new one.
+    fn drop(&mut self) {
+        self.release_buffers();
+    }
+}
+
 /// The server's shutdown flag as a connection sees it.
 #[derive(Debug)]
 pub(crate) struct Stop {
