@@ -533,6 +533,9 @@ pub(crate) struct Parked {
 const RECORDS_MAX: usize = 16;
 
 thread_local! {
+    // Boxed: a record moves between a connection's `Slot` and the pool as
+    // one pointer.
+    #[allow(clippy::vec_box)]
     static RECORDS: std::cell::RefCell<Vec<Box<Cx>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
