@@ -1,5 +1,5 @@
 //! A keep-alive connection idle past the point where its request record
-//! goes back to the worker's pool (100 ms) keeps what lasts for the
+//! goes back to the worker's pool (10 ms) keeps what lasts for the
 //! connection: its keep-alive count (`MaxKeepAliveRequests`), its
 //! counters (`%k`), its addresses and ports; and another connection
 //! that takes the pooled record sees nothing of the first one's request.

@@ -68,7 +68,7 @@ pub(crate) struct Connection<T = TcpStream> {
 /// How long a connection waits for its next request keeping its request
 /// record; past that the record goes back to the worker's pool (a busy
 /// connection never parks, an idle one holds a few hundred bytes).
-const PARK_AFTER: Duration = Duration::from_millis(100);
+const PARK_AFTER: Duration = Duration::from_millis(10);
 
 /// A connection's request record: on the heap while a request is on
 /// the connection, given back to the worker's pool while it waits for
