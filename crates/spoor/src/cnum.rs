@@ -7,6 +7,12 @@
 /// first other byte (0 without any); the result saturates at the `long`
 /// limits. C's `atoi` is this cut to an `int` (`as i32`).
 pub fn strtol(s: &[u8]) -> i64 {
+    strtol_end(s).0
+}
+
+/// [`strtol`] with C's end pointer: the value and the index of the first
+/// byte after the digits, 0 when there are no digits (C's `endptr == s`).
+pub fn strtol_end(s: &[u8]) -> (i64, usize) {
     let mut i = 0;
     while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
         i += 1;
@@ -23,7 +29,8 @@ pub fn strtol(s: &[u8]) -> i64 {
         _ => false,
     };
     let mut v: i64 = 0;
-    for &b in s[i..].iter().take_while(|b| b.is_ascii_digit()) {
+    let digits = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    for &b in &s[i..i + digits] {
         let d = i64::from(b - b'0');
         v = if neg {
             v.saturating_mul(10).saturating_sub(d)
@@ -31,12 +38,12 @@ pub fn strtol(s: &[u8]) -> i64 {
             v.saturating_mul(10).saturating_add(d)
         };
     }
-    v
+    (v, if digits == 0 { 0 } else { i + digits })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::strtol;
+    use super::{strtol, strtol_end};
 
     #[test]
     fn reads_as_glibc_does() {
@@ -47,5 +54,13 @@ mod tests {
         assert_eq!(strtol(b"+-3"), 0);
         assert_eq!(strtol(b"99999999999999999999999"), i64::MAX);
         assert_eq!(strtol(b"-99999999999999999999999"), i64::MIN);
+    }
+
+    #[test]
+    fn end_pointer_as_c() {
+        assert_eq!(strtol_end(b" 12abc"), (12, 3));
+        assert_eq!(strtol_end(b"  +"), (0, 0));
+        assert_eq!(strtol_end(b"-0"), (0, 2));
+        assert_eq!(strtol_end(b""), (0, 0));
     }
 }

@@ -170,41 +170,11 @@ fn parse_stage(val: &str) -> Result<Stage, String> {
 /// limits), stored in an `int` (the low 32 bits), which must then not be
 /// negative.
 fn parse_int(s: &str) -> Result<u32, String> {
-    let b = s.as_bytes();
-    let mut i = b
-        .iter()
-        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
-        .count();
-    let neg = match b.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-    if digits == 0 {
+    let (long, end) = crate::cnum::strtol_end(s.as_bytes());
+    if end == 0 {
         return Err(format!("Value '{s}' not numerical"));
     }
-    // |value| saturates at 2^63 (LONG_MIN's magnitude; LONG_MAX is one
-    // less).
-    let mut mag: u64 = 0;
-    for &c in &b[i..i + digits] {
-        mag = mag
-            .saturating_mul(10)
-            .saturating_add(u64::from(c - b'0'))
-            .min(1 << 63);
-    }
-    let long: i64 = if neg {
-        (mag as i128).wrapping_neg() as i64
-    } else {
-        mag.min(i64::MAX as u64) as i64
-    };
-    let rest = &s[i + digits..];
+    let rest = &s[end..];
     if !rest.is_empty() {
         return Err(format!("Cannot parse '{rest}'"));
     }
