@@ -457,6 +457,21 @@ impl Config {
     /// The embedded default: serve `root`, combined format to stdout,
     /// Apache's default timeouts and limits.
     pub fn new(root: PathBuf) -> Config {
+        let mut cfg = Config::placeholder_with(root);
+        cfg.sinks = vec![Arc::new(
+            Sink::stdout(&SinkOptions::default()).expect("standard output"),
+        )];
+        cfg.mime = MimeTable::system();
+        cfg
+    }
+
+    /// A configuration that serves nothing: what a pooled request record
+    /// holds in place of its connection's (no log opened, no file read).
+    pub(crate) fn placeholder() -> Config {
+        Config::placeholder_with(PathBuf::from("/"))
+    }
+
+    fn placeholder_with(root: PathBuf) -> Config {
         Config {
             servers: vec![ServerConf {
                 root,
@@ -482,10 +497,8 @@ impl Config {
                 conn: Default::default(),
             }],
             vhosts: Vhosts::empty(),
-            sinks: vec![Arc::new(
-                Sink::stdout(&SinkOptions::default()).expect("standard output"),
-            )],
-            mime: MimeTable::system(),
+            sinks: Vec::new(),
+            mime: MimeTable::parse(""),
             time_zone: TimeZone::system(),
             tz_id: next_tz_id(),
             log_exclude_hosts: Default::default(),

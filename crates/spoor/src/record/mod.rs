@@ -517,10 +517,171 @@ impl Drop for Cx {
     }
 }
 
+/// What a connection keeps of its request record while it waits idle:
+/// the parts that last for the connection.
+pub(crate) struct Parked {
+    /// The connection's configuration.
+    pub(crate) cfg: Arc<Config>,
+    /// The connection record.
+    pub(crate) conn: ConnRec,
+    /// The log ids (the connection's lasts).
+    pub(crate) ids: LogIds,
+}
+
+/// Request records kept per worker thread for the next request of any
+/// of its connections.
+const RECORDS_MAX: usize = 16;
+
+thread_local! {
+    // Boxed: a record moves between a connection's `Slot` and the pool as
+    // one pointer.
+    #[allow(clippy::vec_box)]
+    static RECORDS: std::cell::RefCell<Vec<Box<Cx>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What a pooled record holds in place of a connection's configuration
+/// and settings, so that the pool keeps no configuration alive (an old
+/// one's log files are closed once its last connection ends).
+fn placeholder() -> (Arc<Config>, Arc<crate::perdir::PerDir>) {
+    static HELD: std::sync::LazyLock<(Arc<Config>, Arc<crate::perdir::PerDir>)> =
+        std::sync::LazyLock::new(|| {
+            let cfg = Config::placeholder();
+            let dir = cfg.servers[0].sections.base().clone();
+            (Arc::new(cfg), dir)
+        });
+    (HELD.0.clone(), HELD.1.clone())
+}
+
+impl ConnRec {
+    /// A pooled record's stand-in for a connection record.
+    fn parked() -> ConnRec {
+        ConnRec {
+            shutdown: Stop {
+                rx: None,
+                at_start: false,
+            },
+            keepalives: 0,
+            served: 0,
+            bytes_in: 0,
+            bytes_out: 0,
+            client_ip: String::new(),
+            client_port: 0,
+            peer_ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
+            remote_host: RemoteHost::Unknown,
+            double_reverse: None,
+            local_host: None,
+            local_ip: String::new(),
+            local_addr: std::net::Ipv4Addr::UNSPECIFIED.into(),
+            local_port: 0,
+            base: 0,
+            timeout: Duration::ZERO,
+            ka_wait: Duration::ZERO,
+            rt: Default::default(),
+        }
+    }
+}
+
+impl Cx {
+    /// Gives this record (its buffers already back in their pool) to the
+    /// worker's pool; the connection keeps the returned parts.
+    pub(crate) fn park(mut self: Box<Cx>) -> Parked {
+        self.release_buffers();
+        let (cfg, dir) = placeholder();
+        let parked = Parked {
+            cfg: std::mem::replace(&mut self.cfg, cfg),
+            conn: std::mem::replace(&mut self.conn, ConnRec::parked()),
+            ids: std::mem::take(&mut self.ids),
+        };
+        self.dir = dir;
+        // Nothing of the request is kept (a pooled record is as a new one
+        // for the next connection).
+        self.clear_request();
+        let _ = RECORDS.try_with(|r| {
+            let mut r = r.borrow_mut();
+            if r.len() < RECORDS_MAX {
+                r.push(self);
+            }
+        });
+        parked
+    }
+
+    /// A record for the next request of a parked connection: from the
+    /// worker's pool, else new.
+    pub(crate) fn unpark(p: Parked) -> Box<Cx> {
+        let pooled = RECORDS.try_with(|r| r.borrow_mut().pop()).ok().flatten();
+        let mut cx = pooled.unwrap_or_else(|| {
+            let (cfg, dir) = placeholder();
+            Box::new(Cx::blank(cfg, dir))
+        });
+        cx.dir = p.cfg.servers[0].sections.base().clone();
+        cx.cfg = p.cfg;
+        cx.conn = p.conn;
+        cx.ids = p.ids;
+        cx
+    }
+
+    /// A record with nothing in it.
+    fn blank(cfg: Arc<Config>, dir: Arc<crate::perdir::PerDir>) -> Cx {
+        Cx {
+            // Taken from the thread's pool when the first bytes arrive.
+            buf: Vec::new(),
+            pos: 0,
+            end: 0,
+            head: Head::default(),
+            out: Vec::new(),
+            line: Vec::new(),
+            rline: Vec::new(),
+            uri: Vec::new(),
+            scratch: Vec::new(),
+            path: PathBuf::new(),
+            file_meta: None,
+            ct_buf: Vec::new(),
+            file_buf: Vec::new(),
+            reply: Reply::default(),
+            host_lc: Vec::new(),
+            env: EnvTable::new(),
+            ids: LogIds::default(),
+            dir,
+            cfg,
+            track: Default::default(),
+            forensic: Default::default(),
+            cookie_note: Vec::new(),
+            notes: Default::default(),
+            cookie_hdr: Vec::new(),
+            trailers: Vec::new(),
+            body: None,
+            filters: Vec::new(),
+            conn: ConnRec::parked(),
+        }
+    }
+
+    /// Empties what a request wrote that could show another connection's
+    /// data (the capacities kept). The rest is reset when a request starts,
+    /// as on a kept-alive connection: the head by its parser, the reply,
+    /// environment and notes by `new_request` and `request`.
+    fn clear_request(&mut self) {
+        self.pos = 0;
+        self.end = 0;
+        self.rline.clear();
+        self.uri.clear();
+        self.scratch.clear();
+        self.path.as_mut_os_string().clear();
+        self.file_meta = None;
+        self.ct_buf.clear();
+        self.host_lc.clear();
+        self.cookie_note.clear();
+        self.cookie_hdr.clear();
+        self.trailers.clear();
+        self.body = None;
+        self.filters.clear();
+    }
+}
+
 /// The server's shutdown flag as a connection sees it.
 #[derive(Debug)]
 pub(crate) struct Stop {
-    rx: watch::Receiver<bool>,
+    /// `None` in a pooled record's stand-in connection record.
+    rx: Option<watch::Receiver<bool>>,
     /// The flag was already up when the connection was accepted.
     at_start: bool,
 }
@@ -529,18 +690,25 @@ impl Stop {
     /// Wraps the receiver a connection was given.
     pub(crate) fn new(rx: watch::Receiver<bool>) -> Stop {
         let at_start = *rx.borrow();
-        Stop { rx, at_start }
+        Stop {
+            rx: Some(rx),
+            at_start,
+        }
     }
 
     /// Whether the server is stopping: an atomic load while nothing was
     /// sent (the flag only ever goes up).
     pub(crate) fn stopping(&self) -> bool {
-        self.at_start || (!matches!(self.rx.has_changed(), Ok(false)) && *self.rx.borrow())
+        self.at_start
+            || self
+                .rx
+                .as_ref()
+                .is_some_and(|rx| !matches!(rx.has_changed(), Ok(false)) && *rx.borrow())
     }
 
     /// A receiver of the same channel, for [`register`].
     pub(crate) fn receiver(&self) -> watch::Receiver<bool> {
-        self.rx.clone()
+        self.rx.clone().expect("a connection's stop signal")
     }
 }
 

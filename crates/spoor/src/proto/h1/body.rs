@@ -119,10 +119,11 @@ impl<T: Transport> Connection<T> {
             // Keep the head in place; reuse the space after it.
             self.end = body_start;
             self.pos = body_start;
-            if self.end == self.buf.len() {
-                self.cx.buf.resize(self.cx.buf.len() + READ_BUF, 0);
+            let cx = &mut *self.cx;
+            if cx.end == cx.buf.len() {
+                cx.buf.resize(cx.buf.len() + READ_BUF, 0);
             }
-            let buf = &mut self.cx.buf[self.cx.end..];
+            let buf = &mut cx.buf[cx.end..];
             let read = wait::read(&mut self.stream, &mut self.timer, limit, buf);
             match read.await {
                 Some(Ok(n)) if n > 0 => self.end += n,

@@ -4,7 +4,6 @@ pub(crate) mod request;
 pub(crate) mod wait;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
@@ -18,13 +17,12 @@ use crate::bufpool::{self, READ_BUF};
 use crate::errorlog::{Extra, Level, LogIds, Module};
 use crate::hooks::{Flow, Hooks, Need, Phase};
 use crate::http::pages::Detail;
-use crate::http::request::{Head, Parse};
+use crate::http::request::Parse;
 use crate::modules::core::lookups::RemoteHost;
 use crate::modules::status::board::InProgress;
 use crate::proto::Transport;
 use crate::record::now_us;
 use crate::record::*;
-use crate::setenv::EnvTable;
 use crate::site::Config;
 
 /// Bodies up to this size are sent in the same write as the header.
@@ -62,7 +60,81 @@ pub(crate) struct Connection<T = TcpStream> {
     /// The request phases' module lists of the connection's
     /// configuration.
     pub(crate) hooks: Arc<Hooks>,
-    pub(crate) cx: Cx,
+    /// The request record, or while the connection waits idle only the
+    /// parts of it that last for the connection.
+    pub(crate) cx: Slot,
+}
+
+/// How long a connection waits for its next request keeping its request
+/// record; past that the record goes back to the worker's pool (a busy
+/// connection never parks, an idle one holds a few hundred bytes).
+const PARK_AFTER: Duration = Duration::from_millis(100);
+
+/// A connection's request record: on the heap while a request is on
+/// the connection, given back to the worker's pool while it waits for
+/// the next one (so an idle connection holds only its [`Parked`]
+/// parts, a few hundred bytes, not the whole record).
+// The parked parts are inline on purpose: an idle connection holds them
+// and nothing on the heap; a live record is one pointer.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Slot {
+    /// A request is being read or served.
+    Live(Box<Cx>),
+    /// Waiting for the client's next bytes.
+    Parked(Parked),
+    /// In between (never seen outside `park`/`unpark`).
+    Empty,
+}
+
+impl std::ops::Deref for Slot {
+    type Target = Cx;
+    fn deref(&self) -> &Cx {
+        match self {
+            Slot::Live(cx) => cx,
+            _ => unreachable!("the request record is parked"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Slot {
+    fn deref_mut(&mut self) -> &mut Cx {
+        match self {
+            Slot::Live(cx) => cx,
+            _ => unreachable!("the request record is parked"),
+        }
+    }
+}
+
+impl Slot {
+    /// Gives the record back to the pool, keeping the connection's parts.
+    pub(crate) fn park(&mut self) {
+        if let Slot::Live(cx) = std::mem::replace(self, Slot::Empty) {
+            *self = Slot::Parked(cx.park());
+        }
+    }
+
+    /// Takes a record again for the next request.
+    pub(crate) fn unpark(&mut self) {
+        if let Slot::Parked(p) = std::mem::replace(self, Slot::Empty) {
+            *self = Slot::Live(Cx::unpark(p));
+        }
+    }
+
+    /// The connection's record, live or parked.
+    pub(crate) fn conn(&self) -> &ConnRec {
+        match self {
+            Slot::Live(cx) => &cx.conn,
+            Slot::Parked(p) => &p.conn,
+            Slot::Empty => unreachable!("the request record is in between"),
+        }
+    }
+}
+
+impl<T> Drop for Connection<T> {
+    /// The record goes back to the pool when the connection ends.
+    fn drop(&mut self) {
+        self.cx.park();
+    }
 }
 
 impl<T> std::ops::Deref for Connection<T> {
@@ -95,62 +167,36 @@ impl<T: Transport> Connection<T> {
                 .map_or(0, |i| i + 1)
         };
         let base_conn = cfg.servers[base].conn;
-        let cx = Cx {
-            // Taken from the thread's pool when the first bytes arrive.
-            buf: Vec::new(),
-            pos: 0,
-            end: 0,
-            head: Head::default(),
-            out: Vec::new(),
-            line: Vec::new(),
-            rline: Vec::new(),
-            uri: Vec::with_capacity(128),
-            scratch: Vec::with_capacity(128),
-            path: PathBuf::new(),
-            file_meta: None,
-            ct_buf: Vec::new(),
-            file_buf: Vec::new(),
-            reply: Reply::default(),
-            host_lc: Vec::with_capacity(64),
-            env: EnvTable::new(),
-            ids: LogIds::default(),
-            dir: cfg.servers[0].sections.base().clone(),
-            cfg,
-            track: Default::default(),
-            forensic: Default::default(),
-            cookie_note: Vec::new(),
-            notes: Default::default(),
-            cookie_hdr: Vec::new(),
-            trailers: Vec::new(),
-            body: None,
-            filters: Vec::new(),
-
-            conn: ConnRec {
-                shutdown: wait::Stop::new(shutdown),
-                keepalives: 0,
-                served: 0,
-                bytes_in: 0,
-                bytes_out: 0,
-                client_ip: peer.ip().to_canonical().to_string(),
-                client_port: peer.port(),
-                peer_ip: peer.ip().to_canonical(),
-                remote_host: RemoteHost::Unknown,
-                double_reverse: None,
-                local_host: None,
-                local_ip: local.ip().to_canonical().to_string(),
-                local_addr: local.ip().to_canonical(),
-                local_port: local.port(),
-                base,
-                timeout: base_conn.timeout,
-                ka_wait: base_conn.keepalive_timeout,
-                rt: Default::default(),
-            },
+        let conn = ConnRec {
+            shutdown: wait::Stop::new(shutdown),
+            keepalives: 0,
+            served: 0,
+            bytes_in: 0,
+            bytes_out: 0,
+            client_ip: peer.ip().to_canonical().to_string(),
+            client_port: peer.port(),
+            peer_ip: peer.ip().to_canonical(),
+            remote_host: RemoteHost::Unknown,
+            double_reverse: None,
+            local_host: None,
+            local_ip: local.ip().to_canonical().to_string(),
+            local_addr: local.ip().to_canonical(),
+            local_port: local.port(),
+            base,
+            timeout: base_conn.timeout,
+            ka_wait: base_conn.keepalive_timeout,
+            rt: Default::default(),
         };
+        let cx = Cx::unpark(Parked {
+            cfg,
+            conn,
+            ids: LogIds::default(),
+        });
         Connection {
             stream,
             timer: wait::Deadline::default(),
             hooks,
-            cx,
+            cx: Slot::Live(cx),
         }
     }
 
@@ -177,7 +223,8 @@ impl<T: Transport> Connection<T> {
                     self.pos = 0;
                     self.end = 0;
                 } else if self.pos > 0 {
-                    self.cx.buf.copy_within(self.cx.pos..self.cx.end, 0);
+                    let cx = &mut *self.cx;
+                    cx.buf.copy_within(cx.pos..cx.end, 0);
                     self.end -= self.pos;
                     self.pos = 0;
                 }
@@ -192,7 +239,7 @@ impl<T: Transport> Connection<T> {
                 let keep = match wait {
                     HeadWait::Closed => return,
                     HeadWait::Timeout => {
-                        self.timed_out().await;
+                        Box::pin(self.timed_out()).await;
                         self.linger().await;
                         return;
                     }
@@ -207,7 +254,9 @@ impl<T: Transport> Connection<T> {
                             .cfg
                             .status
                             .map(|_| InProgress::start(&crate::modules::status::board::BUSY));
-                        self.request(p).await
+                        // (Boxed: its state would otherwise be part of
+                        // every idle connection's task.)
+                        Box::pin(self.request(p)).await
                     }
                 };
                 self.conn.served += 1;
@@ -245,11 +294,8 @@ impl<T: Transport> Connection<T> {
         self.begin_head_clock(base.read);
         loop {
             if self.end > self.pos {
-                match self
-                    .cx
-                    .head
-                    .parse(&mut self.cx.buf[self.cx.pos..self.cx.end], &limits)
-                {
+                let cx = &mut *self.cx;
+                match cx.head.parse(&mut cx.buf[cx.pos..cx.end], &limits) {
                     Parse::Partial => {}
                     Parse::Error(_) if self.head.short && self.read_ready() => continue,
                     p => {
@@ -287,8 +333,9 @@ impl<T: Transport> Connection<T> {
                 self.conn.rt.limit(self.conn.timeout)
             };
             // A wait for the next request also ends when the server stops.
-            let (stream, stop) = (&mut self.stream, &self.cx.conn.shutdown);
-            let mut rb = tokio::io::ReadBuf::new(&mut self.cx.buf[self.cx.end..]);
+            let cx = &mut *self.cx;
+            let (stream, stop) = (&mut self.stream, &cx.conn.shutdown);
+            let mut rb = tokio::io::ReadBuf::new(&mut cx.buf[cx.end..]);
             let r = wait::timed(&mut self.timer, limit, |cx| {
                 if idle && stop.stopping() {
                     return Poll::Ready(None);
@@ -342,7 +389,7 @@ impl<T: Transport> Connection<T> {
         }
         let now = tokio::time::Instant::now();
         self.conn.rt.start(now);
-        let cx = &mut self.cx;
+        let cx = &mut *self.cx;
         if cx.conn.rt.head_chunk(now, &cx.buf[from..cx.end]) {
             return true;
         }
@@ -377,7 +424,8 @@ impl<T: Transport> Connection<T> {
                 let n = (self.buf.len() * 2).min(READ_BUF_MAX);
                 self.buf.resize(n, 0);
             }
-            match self.stream.try_read(&mut self.cx.buf[self.cx.end..]) {
+            let cx = &mut *self.cx;
+            match self.stream.try_read(&mut cx.buf[cx.end..]) {
                 Ok(n) if n > 0 => {
                     self.end += n;
                     if !self.head_clock_read(self.end - n) {
@@ -413,13 +461,9 @@ impl<T: Transport> Connection<T> {
         // Re-parse to learn how far the head got (fields httpd stored
         // are logged).
         let limits = self.cfg.servers[self.conn.base].conn.limits;
-        let p = self
-            .cx
-            .head
-            .parse(&mut self.cx.buf[self.cx.pos..self.cx.end], &limits);
-        self.cx
-            .head
-            .finish(&mut self.cx.buf[self.cx.pos..self.cx.end]);
+        let cx = &mut *self.cx;
+        let p = cx.head.parse(&mut cx.buf[cx.pos..cx.end], &limits);
+        cx.head.finish(&mut cx.buf[cx.pos..cx.end]);
         let has_line = self.head.has_line && p == Parse::Partial && self.head.method.is_some();
         if has_line {
             self.reply.dash = false;
@@ -451,14 +495,34 @@ impl<T: Transport> Connection<T> {
         } else {
             self.conn.rt.limit(self.conn.timeout)
         };
-        let (stream, stop) = (&self.stream, &self.cx.conn.shutdown);
-        let r = wait::timed(&mut self.timer, limit, |cx| {
+        let quick = limit.min(PARK_AFTER);
+        let (stream, stop) = (&self.stream, &self.cx.conn().shutdown);
+        let mut r = wait::timed(&mut self.timer, quick, |cx| {
             if stop.stopping() {
                 return Poll::Ready(None);
             }
             stream.poll_read_ready(cx).map(Some)
         })
         .await;
+        // Idle for a while with nothing unread: the request record waits
+        // in the worker's pool for the rest of the wait.
+        let parks = r.is_none() && limit > quick && self.pos == self.end && self.buf.is_empty();
+        if r.is_none() && limit > quick {
+            if parks {
+                self.cx.park();
+            }
+            let (stream, stop) = (&self.stream, &self.cx.conn().shutdown);
+            r = wait::timed(&mut self.timer, limit - quick, |cx| {
+                if stop.stopping() {
+                    return Poll::Ready(None);
+                }
+                stream.poll_read_ready(cx).map(Some)
+            })
+            .await;
+        }
+        if parks {
+            self.cx.unpark();
+        }
         if matches!(r, Some(None)) {
             return Some(HeadWait::Closed);
         }

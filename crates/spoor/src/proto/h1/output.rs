@@ -413,7 +413,7 @@ impl<T: Transport> Connection<T> {
     /// not kept (httpd decides keep-alive after the filters, once).
     /// Returns whether the body goes out in chunks.
     fn unknown_length(&mut self, head_only: bool) -> bool {
-        let cx = &mut self.cx;
+        let cx = &mut *self.cx;
         let out = &cx.out;
         let hdrs = &mut cx.reply.headers_out;
         hdrs.unset(out, b"Content-Length");

@@ -33,11 +33,12 @@ impl<T: Transport> Connection<T> {
         }
         self.host_lc.clear();
         if let Some(h) = self.reply.vhost.clone() {
-            let h = &self.cx.buf[h];
+            let cx = &mut *self.cx;
+            let h = &cx.buf[h];
             // A malformed or empty Host sets no host name (httpd answers
             // 400 and logs the server's name for %V). (A head that parsed
             // had its Host header checked.)
-            let checked = p == Parse::Done && !self.cx.reply.host_from_uri;
+            let checked = p == Parse::Done && !cx.reply.host_from_uri;
             let h = if checked || crate::http::request::valid_host(h) {
                 h
             } else {
@@ -55,9 +56,7 @@ impl<T: Transport> Connection<T> {
                 }
             };
             let h = h.strip_suffix(b".").unwrap_or(h);
-            self.cx
-                .host_lc
-                .extend(h.iter().map(|b| b.to_ascii_lowercase()));
+            cx.host_lc.extend(h.iter().map(|b| b.to_ascii_lowercase()));
         }
         // A target refused with the request line: its host is `%V`, but
         // the server is chosen by address and no Host header is logged.

@@ -397,3 +397,25 @@ fn a_sub_request_lookup_finds_files_directories_and_nothing_and_leaves_the_reque
         )
     );
 }
+
+/// An idle connection's task stays small: its future holds the transport,
+/// the timer and the parked parts of the request record, not the record
+/// itself (bench/compare's idle-connection memory; issue target 2 KiB).
+#[test]
+fn idle_connection_future_is_small() {
+    let site = Site::new("sizes");
+    let (_client, server): (DuplexStream, DuplexStream) = tokio::io::duplex(1024);
+    let (_tx, rx) = watch::channel(false);
+    let conn = Connection::new(
+        server,
+        "127.0.0.1:40000".parse().unwrap(),
+        "127.0.0.1:80".parse().unwrap(),
+        site.cfg.clone(),
+        site.hooks.clone(),
+        rx,
+    );
+    assert!(std::mem::size_of::<Connection<tokio::net::TcpStream>>() <= 512);
+    let f = conn.run();
+    let size = std::mem::size_of_val(&f);
+    assert!(size <= 1024, "the connection's future is {size} bytes");
+}
