@@ -80,8 +80,8 @@ mod memo {
     use std::cell::RefCell;
     use std::sync::{Arc, Weak};
 
-    use crate::site::Config;
     use crate::perdir::PerDir;
+    use crate::site::Config;
 
     /// Entries kept per thread.
     const SLOTS: usize = 4;
