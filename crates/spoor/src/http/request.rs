@@ -323,6 +323,12 @@ fn long_line(buf: &[u8], start: usize, n: usize, lf: Option<usize>) -> Line {
     }
 }
 
+/// How many bytes at the start of `s` satisfy `f`.
+#[inline]
+fn run(s: &[u8], f: impl Fn(u8) -> bool) -> usize {
+    s.iter().position(|&b| !f(b)).unwrap_or(s.len())
+}
+
 /// Where `ap_parse_request_line` found the parts of a request line.
 struct Split {
     method: Range<usize>,
@@ -343,10 +349,7 @@ fn split_line(buf: &[u8], s: usize, e: usize) -> Split {
             m += 1;
         }
     }
-    let mut ll = m;
-    while ll < e && is_tchar(buf[ll]) {
-        ll += 1;
-    }
+    let mut ll = m + run(&buf[m.min(e)..e], is_tchar);
     let mut cut = ll;
     if (ll == m || (ll < e && !is_space(buf[ll]))) && !bad {
         bad = true;
@@ -387,10 +390,7 @@ fn split_line(buf: &[u8], s: usize, e: usize) -> Split {
     if u >= e {
         bad = true;
     }
-    let mut ll = u;
-    while ll < e && is_vchar(buf[ll]) {
-        ll += 1;
-    }
+    let mut ll = u + run(&buf[u.min(e)..e], is_vchar);
     if ll == u || (ll < e && !is_space(buf[ll])) {
         bad = true;
         match (ll..e).find(|&i| is_space(buf[i])) {
@@ -424,10 +424,7 @@ fn split_line(buf: &[u8], s: usize, e: usize) -> Split {
         }
         p += 1;
     }
-    let mut q = p;
-    while q < e && is_vchar(buf[q]) {
-        q += 1;
-    }
+    let q = p + run(&buf[p.min(e)..e], is_vchar);
     if q < e {
         // Text or white space after the protocol.
         bad = true;
@@ -658,10 +655,11 @@ impl Head {
                     return Parse::Error(HeadError::TooManyFields);
                 }
                 let line = p.line;
-                let mut c = line.start;
-                while c < line.end && is_tchar(buf[c]) {
-                    c += 1;
-                }
+                let c = line.start
+                    + buf[line.clone()]
+                        .iter()
+                        .position(|&b| !is_tchar(b))
+                        .unwrap_or(line.len());
                 if c == line.start || c == line.end || buf[c] != b':' {
                     return Parse::Error(HeadError::Bad);
                 }
