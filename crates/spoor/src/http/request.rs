@@ -201,19 +201,29 @@ fn is_vchar(b: u8) -> bool {
 /// A field value holds no control character but tab (and no DEL).
 fn value_ok(v: &[u8]) -> bool {
     let byte_ok = |&b: &u8| b == b'\t' || (b >= 0x20 && b != 0x7f);
-    let mut words = v.chunks_exact(8);
-    for w in &mut words {
+    // Whether the word may hold a refused byte: some byte below 0x20, or
+    // some byte equal to 0x7f (exact tests: a borrow only propagates above
+    // a byte that is itself flagged). Tabs are flagged too; the bytes of a
+    // flagged word are then checked one by one.
+    let suspect = |w: &[u8]| {
         let x = u64::from_le_bytes(w.try_into().unwrap_or_default());
-        // Some byte below 0x20, or some byte equal to 0x7f (exact tests:
-        // a borrow only propagates above a byte that is itself flagged).
         let low = x.wrapping_sub(0x2020_2020_2020_2020) & !x & 0x8080_8080_8080_8080;
         let y = x ^ 0x7f7f_7f7f_7f7f_7f7f;
         let del = y.wrapping_sub(0x0101_0101_0101_0101) & !y & 0x8080_8080_8080_8080;
-        if (low | del) != 0 && !w.iter().all(byte_ok) {
+        (low | del) != 0
+    };
+    if v.len() < 8 {
+        return v.iter().all(byte_ok);
+    }
+    let mut words = v.chunks_exact(8);
+    for w in &mut words {
+        if suspect(w) && !w.iter().all(byte_ok) {
             return false;
         }
     }
-    words.remainder().iter().all(byte_ok)
+    // The tail: the last eight bytes, overlapping words already checked.
+    let last = &v[v.len() - 8..];
+    words.remainder().is_empty() || !suspect(last) || last.iter().all(byte_ok)
 }
 
 /// `HTTP/x.y` with single digits and x > 0: the version.
@@ -250,6 +260,7 @@ enum Line {
 /// than its limit (content + CR LF up to limit + 3 bytes, checked with
 /// apache2 for limits 300, 500, 1000 and 8190), so callers pass
 /// `limit + 3`.
+#[inline]
 fn get_line(buf: &[u8], start: usize, n: usize) -> Line {
     // One pass finds the LF and tells whether a NUL comes before it.
     let (lf, nul) = match memchr::memchr2(b'\n', 0, &buf[start..]) {
@@ -271,6 +282,14 @@ fn get_line(buf: &[u8], start: usize, n: usize) -> Line {
             };
         }
     }
+    long_line(buf, start, n, lf)
+}
+
+/// [`get_line`] for a line that is too long or not complete yet (out of
+/// line: the usual line never gets here).
+#[cold]
+#[inline(never)]
+fn long_line(buf: &[u8], start: usize, n: usize, lf: Option<usize>) -> Line {
     // Too long, or not known yet: httpd reads in pieces that end at the LF
     // or, once 8192 bytes are held, at the end of an 8000-byte socket read.
     let mut end = (start / BUCKET + 1) * BUCKET;
@@ -304,6 +323,12 @@ fn get_line(buf: &[u8], start: usize, n: usize) -> Line {
     }
 }
 
+/// How many bytes at the start of `s` satisfy `f`.
+#[inline]
+fn run(s: &[u8], f: impl Fn(u8) -> bool) -> usize {
+    s.iter().position(|&b| !f(b)).unwrap_or(s.len())
+}
+
 /// Where `ap_parse_request_line` found the parts of a request line.
 struct Split {
     method: Range<usize>,
@@ -324,10 +349,7 @@ fn split_line(buf: &[u8], s: usize, e: usize) -> Split {
             m += 1;
         }
     }
-    let mut ll = m;
-    while ll < e && is_tchar(buf[ll]) {
-        ll += 1;
-    }
+    let mut ll = m + run(&buf[m.min(e)..e], is_tchar);
     let mut cut = ll;
     if (ll == m || (ll < e && !is_space(buf[ll]))) && !bad {
         bad = true;
@@ -368,10 +390,7 @@ fn split_line(buf: &[u8], s: usize, e: usize) -> Split {
     if u >= e {
         bad = true;
     }
-    let mut ll = u;
-    while ll < e && is_vchar(buf[ll]) {
-        ll += 1;
-    }
+    let mut ll = u + run(&buf[u.min(e)..e], is_vchar);
     if ll == u || (ll < e && !is_space(buf[ll])) {
         bad = true;
         match (ll..e).find(|&i| is_space(buf[i])) {
@@ -405,10 +424,7 @@ fn split_line(buf: &[u8], s: usize, e: usize) -> Split {
         }
         p += 1;
     }
-    let mut q = p;
-    while q < e && is_vchar(buf[q]) {
-        q += 1;
-    }
+    let q = p + run(&buf[p.min(e)..e], is_vchar);
     if q < e {
         // Text or white space after the protocol.
         bad = true;
@@ -639,10 +655,11 @@ impl Head {
                     return Parse::Error(HeadError::TooManyFields);
                 }
                 let line = p.line;
-                let mut c = line.start;
-                while c < line.end && is_tchar(buf[c]) {
-                    c += 1;
-                }
+                let c = line.start
+                    + buf[line.clone()]
+                        .iter()
+                        .position(|&b| !is_tchar(b))
+                        .unwrap_or(line.len());
                 if c == line.start || c == line.end || buf[c] != b':' {
                     return Parse::Error(HeadError::Bad);
                 }
@@ -799,13 +816,15 @@ pub fn valid_host(h: &[u8]) -> bool {
             .all(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.')
             && (rest.is_empty() || (rest[0] == b':' && rest[1..].iter().all(u8::is_ascii_digit)));
     }
-    let (name, port) = match memchr::memrchr(b':', h) {
-        Some(i) => (&h[..i], Some(&h[i + 1..])),
-        None => (h, None),
+    // The port: the digits after the last colon. Digits back from the end
+    // that stop at anything but a colon leave the whole value as the name,
+    // which then fails on its colon if it has one (as a port with a
+    // non-digit would).
+    let digits = h.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let name = match h.len().checked_sub(digits + 1) {
+        Some(i) if h[i] == b':' => &h[..i],
+        _ => h,
     };
-    if !port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)) {
-        return false;
-    }
     // One pass: every byte a host character, no dot after a dot.
     let mut prev_dot = false;
     for &b in name {
@@ -954,6 +973,35 @@ mod tests {
             }
         }
         assert!(value_ok(b""));
+    }
+
+    /// Host values as httpd's `fix_hostname` takes them, the port edge
+    /// cases included (an empty port, colons in the name, digits only).
+    #[test]
+    fn host_values() {
+        for good in [
+            &b"127.0.0.1:8080"[..],
+            b"host:",
+            b":80",
+            b"123",
+            b"a-b_c.example",
+            b"[::1]:80",
+            b"",
+        ] {
+            assert!(valid_host(good), "{:?}", String::from_utf8_lossy(good));
+        }
+        for bad in [
+            &b"a:1:2"[..],
+            b"host:8x",
+            b"host:x8",
+            b"a..b",
+            b"a b",
+            b"a/b",
+            b"[::1]x",
+            b"[g]",
+        ] {
+            assert!(!valid_host(bad), "{:?}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

@@ -406,6 +406,8 @@ pub(crate) fn header_values<'a, 'n>(
 /// and to the response-header table (what `%{..}o` and output filters
 /// see).
 pub(crate) fn header(out: &mut Vec<u8>, hdrs: &mut HeaderTable, n: &[u8], v: &[u8]) {
+    // One capacity check for the whole line.
+    out.reserve(n.len() + v.len() + 4);
     let ns = out.len();
     out.extend_from_slice(n);
     let ne = out.len();

@@ -24,6 +24,18 @@ impl Cx {
             return true;
         }
         let name = self.uri.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+        if let Some(hit) = memo::get(&self.cfg, &self.dir, name, out) {
+            return hit;
+        }
+        let start = out.len();
+        let found = self.file_type_lookup(name, out);
+        memo::put(&self.cfg, &self.dir, name, found.then(|| &out[start..]));
+        found
+    }
+
+    /// [`Cx::file_type`] without WASD and the memo: `ForceType`, mod_mime's
+    /// lookup of `name`, `AddDefaultCharset`.
+    fn file_type_lookup(&self, name: &[u8], out: &mut Vec<u8>) -> bool {
         let core = &self.dir.core;
         // core's fixup: ForceType replaces mod_mime's type (its charset
         // included).
@@ -54,6 +66,96 @@ impl Cx {
             }
         }
         true
+    }
+}
+
+/// The last few content types worked out on this thread. The type is a
+/// function of the configuration, the merged per-directory settings and
+/// the URI's last segment alone, and both settings are shared `Arc`s that
+/// stay the same from request to request (a reload or a different
+/// `<Directory>` merge gives another one): a hit skips the extension
+/// split, the table lookups and the charset checks. Keys hold `Weak`s, so
+/// an address is never reused while it is remembered.
+mod memo {
+    use std::cell::RefCell;
+    use std::sync::{Arc, Weak};
+
+    use crate::perdir::PerDir;
+    use crate::site::Config;
+
+    /// Entries kept per thread.
+    const SLOTS: usize = 4;
+    /// Longer names are not remembered (bounds the memo's memory).
+    const NAME_MAX: usize = 64;
+    /// Longer types are not remembered.
+    const TYPE_MAX: usize = 128;
+
+    struct Slot {
+        cfg: Weak<Config>,
+        dir: Weak<PerDir>,
+        name: Vec<u8>,
+        /// The type, or `None` when the file has none.
+        ty: Option<Vec<u8>>,
+    }
+
+    #[derive(Default)]
+    struct Memo {
+        slots: Vec<Slot>,
+        /// The slot replaced next once all are used.
+        next: usize,
+    }
+
+    thread_local! {
+        static MEMO: RefCell<Memo> = RefCell::default();
+    }
+
+    fn same(s: &Slot, cfg: &Arc<Config>, dir: &Arc<PerDir>, name: &[u8]) -> bool {
+        std::ptr::eq(s.dir.as_ptr(), Arc::as_ptr(dir))
+            && std::ptr::eq(s.cfg.as_ptr(), Arc::as_ptr(cfg))
+            && s.name == name
+    }
+
+    /// The remembered answer for `name`, its type appended to `out`.
+    pub(super) fn get(
+        cfg: &Arc<Config>,
+        dir: &Arc<PerDir>,
+        name: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Option<bool> {
+        MEMO.with(|m| {
+            let m = m.borrow();
+            let s = m.slots.iter().find(|s| same(s, cfg, dir, name))?;
+            Some(match &s.ty {
+                Some(t) => {
+                    out.extend_from_slice(t);
+                    true
+                }
+                None => false,
+            })
+        })
+    }
+
+    /// Remembers the answer for `name`.
+    pub(super) fn put(cfg: &Arc<Config>, dir: &Arc<PerDir>, name: &[u8], ty: Option<&[u8]>) {
+        if name.len() > NAME_MAX || ty.is_some_and(|t| t.len() > TYPE_MAX) {
+            return;
+        }
+        MEMO.with(|m| {
+            let mut m = m.borrow_mut();
+            let slot = Slot {
+                cfg: Arc::downgrade(cfg),
+                dir: Arc::downgrade(dir),
+                name: name.to_vec(),
+                ty: ty.map(<[u8]>::to_vec),
+            };
+            if m.slots.len() < SLOTS {
+                m.slots.push(slot);
+            } else {
+                let k = m.next;
+                m.slots[k] = slot;
+                m.next = (k + 1) % SLOTS;
+            }
+        })
     }
 }
 
