@@ -241,15 +241,7 @@ impl Cx {
             _ => return Flow::Declined,
         }
         // Path info: what the walk cut off the name (`/page/extra`).
-        let cut = self.path.clone();
-        self.translated_path();
-        let full = std::mem::replace(&mut self.path, cut);
-        let pi = full
-            .as_os_str()
-            .as_bytes()
-            .get(self.path.as_os_str().len()..)
-            .unwrap_or(b"")
-            .to_vec();
+        let pi = self.path_info();
         if !self.uri.ends_with(&pi) {
             return Flow::Declined;
         }
@@ -611,21 +603,26 @@ impl Cx {
         }
     }
 
+    /// The path info: what the walk cut off the translated name
+    /// (`/extra` of `/page/extra`); `path` stays as the walk left it.
+    fn path_info(&mut self) -> Vec<u8> {
+        let cut = self.path.clone();
+        self.translated_path();
+        let full = std::mem::replace(&mut self.path, cut);
+        full.as_os_str()
+            .as_bytes()
+            .get(self.path.as_os_str().len()..)
+            .unwrap_or(b"")
+            .to_vec()
+    }
+
     /// httpd's `handle_map_file`: the map read, the variant chosen, then
     /// its inline body served, or the request redirected to its file.
     /// Returns true when the body comes from a file ([`Cx::body`]).
     pub(crate) fn type_map(&mut self, head_only: bool, http09: bool) -> bool {
         // The map is the file the walk found; what follows is path info,
         // passed on to the chosen file.
-        let cut = self.path.clone();
-        self.translated_path();
-        let full = std::mem::replace(&mut self.path, cut);
-        let pi = full
-            .as_os_str()
-            .as_bytes()
-            .get(self.path.as_os_str().len()..)
-            .unwrap_or(b"")
-            .to_vec();
+        let pi = self.path_info();
         let map_path = self.path.clone();
         // (With path info the walk's descriptor is not the map's; the walk
         // checked the map's components all the same.)
