@@ -496,32 +496,18 @@ impl<T: Transport> Connection<T> {
             self.conn.rt.limit(self.conn.timeout)
         };
         let quick = limit.min(PARK_AFTER);
-        let (stream, stop) = (&self.stream, &self.cx.conn().shutdown);
-        let mut r = wait::timed(&mut self.timer, quick, |cx| {
-            if stop.stopping() {
-                return Poll::Ready(None);
-            }
-            stream.poll_read_ready(cx).map(Some)
-        })
-        .await;
-        // Idle for a while with nothing unread: the request record waits
-        // in the worker's pool for the rest of the wait.
-        let parks = r.is_none() && limit > quick && self.pos == self.end && self.buf.is_empty();
+        let mut r = self.ready_within(quick).await;
         if r.is_none() && limit > quick {
+            // Idle for a while with nothing unread: the request record
+            // waits in the worker's pool for the rest of the wait.
+            let parks = self.pos == self.end && self.buf.is_empty();
             if parks {
                 self.cx.park();
             }
-            let (stream, stop) = (&self.stream, &self.cx.conn().shutdown);
-            r = wait::timed(&mut self.timer, limit - quick, |cx| {
-                if stop.stopping() {
-                    return Poll::Ready(None);
-                }
-                stream.poll_read_ready(cx).map(Some)
-            })
-            .await;
-        }
-        if parks {
-            self.cx.unpark();
+            r = self.ready_within(limit - quick).await;
+            if parks {
+                self.cx.unpark();
+            }
         }
         if matches!(r, Some(None)) {
             return Some(HeadWait::Closed);
@@ -534,6 +520,19 @@ impl<T: Transport> Connection<T> {
             None if self.conn.served > 0 => Some(HeadWait::Closed),
             None => Some(HeadWait::Timeout),
         }
+    }
+
+    /// Waits at most `limit` for the socket to be readable: `None` when
+    /// the limit passed, `Some(None)` when the server is stopping.
+    async fn ready_within(&mut self, limit: Duration) -> Option<Option<std::io::Result<()>>> {
+        let (stream, stop) = (&self.stream, &self.cx.conn().shutdown);
+        wait::timed(&mut self.timer, limit, |cx| {
+            if stop.stopping() {
+                return Poll::Ready(None);
+            }
+            stream.poll_read_ready(cx).map(Some)
+        })
+        .await
     }
 
     /// A request record starts: fresh log ids, environment and forensic
