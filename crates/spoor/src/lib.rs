@@ -66,4 +66,5 @@ pub mod server;
 pub mod setenv;
 pub mod site;
 pub mod static_files;
+mod sys;
 pub mod vhost;

@@ -70,23 +70,7 @@ pub const DEFAULT_BACKLOG: u32 = 511;
 
 fn set_v6only(s: &tokio::net::TcpSocket) -> io::Result<()> {
     use std::os::fd::AsRawFd;
-    let one: libc::c_int = 1;
-    // SAFETY: a valid socket descriptor and a pointer to an int of the
-    // right size for IPV6_V6ONLY.
-    let r = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::IPPROTO_IPV6,
-            libc::IPV6_V6ONLY,
-            (&one as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    crate::sys::set_int_option(s.as_raw_fd(), libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 1)
 }
 
 /// One address being served.

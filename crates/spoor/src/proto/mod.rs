@@ -72,18 +72,13 @@ impl Transport for tokio::net::TcpStream {
 
     fn cork(&self, on: bool) {
         use std::os::fd::AsRawFd;
-        let v: libc::c_int = on.into();
-        // SAFETY: an open socket and a c_int option value of the right
-        // size; a failure only loses the coalescing.
-        unsafe {
-            libc::setsockopt(
-                self.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                libc::TCP_CORK,
-                (&v as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            );
-        }
+        // A failure only loses the coalescing.
+        let _ = crate::sys::set_int_option(
+            self.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_CORK,
+            on.into(),
+        );
     }
 
     fn poll_send_file(
