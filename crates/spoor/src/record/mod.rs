@@ -1,3 +1,4 @@
+pub(crate) mod addr;
 pub(crate) mod errlog;
 
 pub(crate) mod table;
@@ -169,7 +170,7 @@ pub(crate) struct ConnRec {
     pub(crate) served: u32,
     pub(crate) bytes_in: u64,
     pub(crate) bytes_out: u64,
-    pub(crate) client_ip: String,
+    pub(crate) client_ip: addr::IpText,
     pub(crate) client_port: u16,
     /// The peer's address (IPv4-mapped addresses as IPv4).
     pub(crate) peer_ip: std::net::IpAddr,
@@ -180,7 +181,7 @@ pub(crate) struct ConnRec {
     pub(crate) double_reverse: Option<bool>,
     /// `UseCanonicalName DNS`: the local address's name, once asked for.
     pub(crate) local_host: Option<Arc<str>>,
-    pub(crate) local_ip: String,
+    pub(crate) local_ip: addr::IpText,
     pub(crate) local_addr: std::net::IpAddr,
     pub(crate) local_port: u16,
     /// The connection's base server (the default for its local address):
@@ -566,13 +567,13 @@ impl ConnRec {
             served: 0,
             bytes_in: 0,
             bytes_out: 0,
-            client_ip: String::new(),
+            client_ip: addr::IpText::default(),
             client_port: 0,
             peer_ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
             remote_host: RemoteHost::Unknown,
             double_reverse: None,
             local_host: None,
-            local_ip: String::new(),
+            local_ip: addr::IpText::default(),
             local_addr: std::net::Ipv4Addr::UNSPECIFIED.into(),
             local_port: 0,
             base: 0,

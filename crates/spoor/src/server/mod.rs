@@ -79,6 +79,13 @@ pub async fn serve_until(
 ) -> io::Result<()> {
     let mut tasks = JoinSet::new();
     let mut stop = std::pin::pin!(stop);
+    // A listener bound to one address accepts connections only to that
+    // address: its connections' local address is known without a
+    // `getsockname` each. A wildcard listener's must be asked.
+    let bound = listener
+        .local_addr()
+        .ok()
+        .filter(|a| !a.ip().is_unspecified());
     loop {
         while tasks.try_join_next().is_some() {}
         if *shutdown.borrow() {
@@ -87,7 +94,10 @@ pub async fn serve_until(
         tokio::select! {
             r = listener.accept() => match r {
                 Ok((stream, peer)) => {
-                    let local = stream.local_addr().unwrap_or(peer);
+                    let local = match bound {
+                        Some(a) => a,
+                        None => stream.local_addr().unwrap_or(peer),
+                    };
                     let _ = stream.set_nodelay(true);
                     let (cfg, hooks) = current.get_with_hooks();
                     let c = Connection::new(stream, peer, local, cfg, hooks, shutdown.clone());

@@ -21,6 +21,7 @@ use crate::http::request::Parse;
 use crate::modules::core::lookups::RemoteHost;
 use crate::modules::status::board::InProgress;
 use crate::proto::Transport;
+use crate::record::addr::IpText;
 use crate::record::now_us;
 use crate::record::*;
 use crate::site::Config;
@@ -173,13 +174,13 @@ impl<T: Transport> Connection<T> {
             served: 0,
             bytes_in: 0,
             bytes_out: 0,
-            client_ip: peer.ip().to_canonical().to_string(),
+            client_ip: IpText::new(peer.ip().to_canonical()),
             client_port: peer.port(),
             peer_ip: peer.ip().to_canonical(),
             remote_host: RemoteHost::Unknown,
             double_reverse: None,
             local_host: None,
-            local_ip: local.ip().to_canonical().to_string(),
+            local_ip: IpText::new(local.ip().to_canonical()),
             local_addr: local.ip().to_canonical(),
             local_port: local.port(),
             base,
