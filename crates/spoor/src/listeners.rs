@@ -39,9 +39,13 @@ pub fn listen_addrs(listen: &[(Option<IpAddr>, u16)]) -> Vec<SocketAddr> {
 }
 
 /// Binds a listening socket with SO_REUSEADDR (an IPv6 wildcard socket is
-/// IPv6-only, so `Listen 80` can bind both families). The error names the
-/// address with httpd's AH00072 wording. Must be called inside the tokio
-/// runtime.
+/// IPv6-only, so `Listen 80` can bind both families) and the options
+/// httpd sets on Linux, which its connections inherit: `SO_KEEPALIVE`
+/// (dead peers are found), `TCP_NODELAY` (no per-connection call), and
+/// `TCP_DEFER_ACCEPT` of 30 s (httpd's default `AcceptFilter http data`:
+/// a connection is handed over once its first bytes arrived, not on the
+/// handshake). The error names the address with httpd's AH00072 wording.
+/// Must be called inside the tokio runtime.
 pub fn bind(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
     bind_socket(addr, backlog).map_err(|e| {
         io::Error::new(
@@ -61,9 +65,27 @@ fn bind_socket(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
         }
     };
     sock.set_reuseaddr(true)?;
+    sock.set_keepalive(true)?;
+    {
+        use std::os::fd::AsRawFd;
+        crate::sys::set_int_option(sock.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)?;
+    }
     sock.bind(addr)?;
-    sock.listen(backlog)
+    let l = sock.listen(backlog)?;
+    {
+        use std::os::fd::AsRawFd;
+        crate::sys::set_int_option(
+            l.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_DEFER_ACCEPT,
+            DEFER_ACCEPT_SECS,
+        )?;
+    }
+    Ok(l)
 }
+
+/// httpd's `TCP_DEFER_ACCEPT` on Linux (its `AcceptFilter http data`).
+pub const DEFER_ACCEPT_SECS: libc::c_int = 30;
 
 /// httpd's default `ListenBacklog`.
 pub const DEFAULT_BACKLOG: u32 = 511;
@@ -314,6 +336,32 @@ mod tests {
             .local_addr()
             .unwrap()
             .port()
+    }
+
+    #[tokio::test]
+    async fn listeners_have_httpds_socket_options() {
+        use std::io::Write;
+        use std::os::fd::AsRawFd;
+        let l = bind("127.0.0.1:0".parse().unwrap(), DEFAULT_BACKLOG).unwrap();
+        let fd = l.as_raw_fd();
+        let opt = |fd, level, name| crate::sys::int_option(fd, level, name).unwrap();
+        assert!(opt(fd, libc::IPPROTO_TCP, libc::TCP_DEFER_ACCEPT) > 0);
+        let addr = l.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut c = std::net::TcpStream::connect(addr).unwrap();
+            // Deferred accept: the connection is handed over with data.
+            c.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        });
+        let (s, _) = tokio::time::timeout(std::time::Duration::from_secs(10), l.accept())
+            .await
+            .expect("accepted once its bytes arrived")
+            .unwrap();
+        // Inherited from the listener, as httpd relies on.
+        let sfd = s.as_raw_fd();
+        assert_eq!(opt(sfd, libc::IPPROTO_TCP, libc::TCP_NODELAY), 1);
+        assert_eq!(opt(sfd, libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
+        client.join().unwrap();
     }
 
     #[tokio::test]

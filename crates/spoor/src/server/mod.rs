@@ -85,6 +85,13 @@ pub async fn serve_until(
         .local_addr()
         .ok()
         .filter(|a| !a.ip().is_unspecified());
+    // Connections inherit TCP_NODELAY from a listener that has it (as
+    // spoor's own have, `listeners::bind`); others get it one by one.
+    let inherits_nodelay = {
+        use std::os::fd::AsRawFd;
+        crate::sys::int_option(listener.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_NODELAY)
+            .is_ok_and(|v| v != 0)
+    };
     loop {
         if *shutdown.borrow() {
             break;
@@ -96,7 +103,9 @@ pub async fn serve_until(
                         Some(a) => a,
                         None => stream.local_addr().unwrap_or(peer),
                     };
-                    let _ = stream.set_nodelay(true);
+                    if !inherits_nodelay {
+                        let _ = stream.set_nodelay(true);
+                    }
                     let (cfg, hooks) = current.get_with_hooks();
                     let c = Connection::new(stream, peer, local, cfg, hooks, shutdown.clone());
                     // Boxed: the runtime moves a task's future several
