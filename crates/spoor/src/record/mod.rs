@@ -351,9 +351,9 @@ impl std::ops::Deref for OpenFile {
 pub(crate) use crate::file_cache::FileStat;
 
 /// Header fields kept on the stack when rendering; more go to the heap.
-/// (The table is filled anew for every request: a larger one costs its
-/// initialisation on every request, a request with more fields one
-/// allocation.)
+/// (Where the table is a plain array, it is initialised in full for every
+/// request: a larger one costs that on every request, a request with more
+/// fields one allocation.)
 pub(crate) const FIELDS_STACK: usize = 32;
 /// Environment entries kept on the stack when rendering.
 pub(crate) const ENV_STACK: usize = 16;
@@ -371,6 +371,17 @@ pub(crate) fn fill_fields<'b>(
         *slot = (&buf[hn.clone()], &buf[hv.clone()]);
     }
     n
+}
+
+/// The request's header lines in `buf` as field-table entries, in
+/// arrival order.
+pub(crate) fn header_fields<'b>(
+    buf: &'b [u8],
+    head: &'b Head,
+) -> impl ExactSizeIterator<Item = Field<'b>> + 'b {
+    head.headers
+        .iter()
+        .map(move |(n, v)| (&buf[n.clone()], &buf[v.clone()]))
 }
 
 /// The request line as httpd rebuilds it for the log: method, target and
