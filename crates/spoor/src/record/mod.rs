@@ -373,15 +373,18 @@ pub(crate) fn fill_fields<'b>(
     n
 }
 
-/// The request's header lines in `buf` as field-table entries, in
-/// arrival order.
-pub(crate) fn header_fields<'b>(
-    buf: &'b [u8],
-    head: &'b Head,
-) -> impl ExactSizeIterator<Item = Field<'b>> + 'b {
-    head.headers
-        .iter()
-        .map(move |(n, v)| (&buf[n.clone()], &buf[v.clone()]))
+/// A field table of the request's headers: inline up to
+/// [`FIELDS_STACK`] entries, whose unused slots cost nothing, on the heap
+/// beyond.
+pub(crate) type FieldTable<'b> = smallvec::SmallVec<[Field<'b>; FIELDS_STACK]>;
+
+/// Appends the request's header lines in `buf` to `table`, in arrival
+/// order (one `push` at a time, which measured cheaper than `extend`).
+#[inline]
+pub(crate) fn header_table<'b>(buf: &'b [u8], head: &Head, table: &mut FieldTable<'b>) {
+    for (n, v) in head.headers.iter() {
+        table.push((&buf[n.clone()], &buf[v.clone()]));
+    }
 }
 
 /// The request line as httpd rebuilds it for the log: method, target and

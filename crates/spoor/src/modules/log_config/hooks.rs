@@ -88,11 +88,9 @@ impl Cx {
         // The tables are inline vectors: slots that are not filled cost
         // nothing (an array would be initialised in full for every request),
         // and one `push` at a time measured cheaper than `extend`.
-        let mut fields: SmallVec<[Field<'_>; FIELDS_STACK]> = SmallVec::new();
+        let mut fields = FieldTable::new();
         if parsed && needs.contains(Needs::HEADERS_IN) {
-            for f in header_fields(b, head) {
-                fields.push(f);
-            }
+            header_table(b, head, &mut fields);
             if let (true, Some(h)) = (reply.host_from_uri, reply.vhost.clone()) {
                 // A Host header replaced by the target's host (none is added).
                 if let Some(f) = fields
