@@ -40,6 +40,7 @@
 //!   `[ErrorReportPath]`);
 //! * [`wasd`]: WASD services, mapping rules and content types.
 
+pub mod alloc;
 pub mod apachectl;
 mod bufpool;
 pub mod check_forensic;

@@ -247,6 +247,11 @@ fn dump_vhosts(cli: &Cli) -> Result<String, LoadError> {
     }
 }
 
+/// glibc's malloc with a per-thread cache of the runtime's over-aligned
+/// blocks ([`spoor::alloc`]).
+#[global_allocator]
+static ALLOC: spoor::alloc::Allocator = spoor::alloc::Allocator;
+
 fn main() -> ExitCode {
     // Before any thread exists: it reads and clears $NOTIFY_SOCKET.
     spoor::notify::init();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
@@ -17,7 +17,7 @@ use crate::bufpool::{self, READ_BUF};
 use crate::errorlog::{Extra, Level, LogIds, Module};
 use crate::hooks::{Flow, Hooks, Need, Phase};
 use crate::http::pages::Detail;
-use crate::http::request::Parse;
+use crate::http::request::{Parse, Version};
 use crate::modules::core::lookups::RemoteHost;
 use crate::modules::status::board::InProgress;
 use crate::proto::Transport;
@@ -245,6 +245,7 @@ impl<T: Transport> Connection<T> {
                         return;
                     }
                     HeadWait::Parsed(p) => {
+                        let complete = matches!(p, Parse::Done);
                         // MaxRequestWorkers: served once a place is free.
                         let _place = match &self.cfg.workers {
                             Some(w) => w.clone().acquire_owned().await.ok(),
@@ -257,7 +258,12 @@ impl<T: Transport> Connection<T> {
                             .map(|_| InProgress::start(&crate::modules::status::board::BUSY));
                         // (Boxed: its state would otherwise be part of
                         // every idle connection's task.)
-                        Box::pin(self.request(p)).await
+                        let keep = Box::pin(self.request(p)).await;
+                        if !keep && complete && self.client_done() {
+                            // Nothing more is coming: a plain close.
+                            return;
+                        }
+                        keep
                     }
                 };
                 self.conn.served += 1;
@@ -273,6 +279,9 @@ impl<T: Transport> Connection<T> {
     /// sending, then read and drop what the client still sends for a short
     /// while, so that unread request bytes do not make the kernel reset the
     /// connection before the client has read the response.
+    ///
+    /// (The waits use the connection's own timer, as every other read of
+    /// the connection does, instead of a timer entry per read.)
     pub(crate) async fn linger(&mut self) {
         if self.reply.aborted || self.stream.shutdown().await.is_err() {
             return;
@@ -280,12 +289,30 @@ impl<T: Transport> Connection<T> {
         let deadline = tokio::time::Instant::now() + LINGER_MAX;
         let mut drained = 0usize;
         while drained < LINGER_BYTES {
-            let read = tokio::time::timeout_at(deadline, self.stream.read(&mut self.cx.buf[..]));
-            match read.await {
-                Ok(Ok(n)) if n > 0 => drained += n,
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let cx = &mut *self.cx;
+            match wait::read(&mut self.stream, &mut self.timer, left, &mut cx.buf[..]).await {
+                Some(Ok(n)) if n > 0 => drained += n,
                 _ => return,
             }
         }
+    }
+
+    /// Whether the client has said it sends nothing more on this
+    /// connection, and every byte it sent has been read: its request asked
+    /// for the close (`Connection: close`, or HTTP/1.0 and older without a
+    /// keep-alive token), had no body, and nothing follows it in the
+    /// buffer. Then the connection is closed at once, as nginx does,
+    /// instead of lingering as httpd always does: lingering only keeps
+    /// bytes still arriving from turning the close into a reset that could
+    /// destroy the response before the client read it, and such a client
+    /// sends none (ARCHITECTURE.md, "Deviations from httpd").
+    fn client_done(&self) -> bool {
+        let h = &self.head;
+        (h.conn_close || (h.version != Version::Http11 && !h.conn_keep_alive))
+            && !h.chunked
+            && h.content_length.unwrap_or(0) == 0
+            && self.pos == self.end
     }
 
     /// Reads until a request head is complete or refused.
