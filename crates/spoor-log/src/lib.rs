@@ -57,7 +57,7 @@ pub mod wasd_log;
 pub mod wasd_track;
 
 pub use cookie::find_cookie;
-pub use format::{Escaping, Format, FormatError, CLF, COMBINED, REGISTERED_ITEMS};
+pub use format::{Escaping, Format, FormatError, Needs, CLF, COMBINED, REGISTERED_ITEMS};
 pub use jiff::tz::TimeZone;
 pub use record::{table_get, Conn, Field, Record, Request};
 pub use render::Renderer;

@@ -13,7 +13,7 @@
 //! as empty. `!BY`/`!BB` always print a number. `!ES` prints seconds with
 //! six decimals.
 
-use crate::format::{Ctx, Escaping, Format, FormatError, Item, Kind, Lit, TimeForm};
+use crate::format::{Ctx, Escaping, Format, FormatError, Item, Kind, Lit, Needs, TimeForm};
 use crate::record::NameKey;
 
 /// WASD's COMMON format; the remote-ID slot carries the tracking token.
@@ -160,6 +160,7 @@ impl Format {
             end: Lit::default(),
             empty,
             escaping: Escaping::Apache,
+            needs: Needs::NONE,
         };
         f.finish(Ctx::Wasd);
         Ok(f)

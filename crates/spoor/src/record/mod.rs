@@ -351,9 +351,9 @@ impl std::ops::Deref for OpenFile {
 pub(crate) use crate::file_cache::FileStat;
 
 /// Header fields kept on the stack when rendering; more go to the heap.
-/// (The table is filled anew for every request: a larger one costs its
-/// initialisation on every request, a request with more fields one
-/// allocation.)
+/// (Where the table is a plain array, it is initialised in full for every
+/// request: a larger one costs that on every request, a request with more
+/// fields one allocation.)
 pub(crate) const FIELDS_STACK: usize = 32;
 /// Environment entries kept on the stack when rendering.
 pub(crate) const ENV_STACK: usize = 16;
@@ -371,6 +371,20 @@ pub(crate) fn fill_fields<'b>(
         *slot = (&buf[hn.clone()], &buf[hv.clone()]);
     }
     n
+}
+
+/// A field table of the request's headers: inline up to
+/// [`FIELDS_STACK`] entries, whose unused slots cost nothing, on the heap
+/// beyond.
+pub(crate) type FieldTable<'b> = smallvec::SmallVec<[Field<'b>; FIELDS_STACK]>;
+
+/// Appends the request's header lines in `buf` to `table`, in arrival
+/// order (one `push` at a time, which measured cheaper than `extend`).
+#[inline]
+pub(crate) fn header_table<'b>(buf: &'b [u8], head: &Head, table: &mut FieldTable<'b>) {
+    for (n, v) in head.headers.iter() {
+        table.push((&buf[n.clone()], &buf[v.clone()]));
+    }
 }
 
 /// The request line as httpd rebuilds it for the log: method, target and

@@ -2,7 +2,8 @@ use std::os::unix::ffi::OsStrExt;
 
 use std::cell::RefCell;
 
-use spoor_log::{Conn, Field, Record, Renderer, Request};
+use smallvec::SmallVec;
+use spoor_log::{Conn, Field, Needs, Record, Renderer, Request};
 
 use crate::hooks::{Module, Phase, Phases};
 use crate::modules::core::lookups::{self, RemoteHost};
@@ -73,102 +74,97 @@ impl Cx {
             // No access log: no record to build.
             return;
         }
+        // Only what the server's formats read is gathered (`Format::needs`,
+        // known since the formats were compiled); the rest of the record
+        // stays empty. (United here rather than kept beside the list, which
+        // is public and may be changed after the configuration is built.)
+        let needs = srv
+            .logs
+            .iter()
+            .fold(Needs::NONE, |n, lu| n | lu.format.needs());
         let b = &buf[..];
-        let empty: &[u8] = b"";
         // A request that timed out before its head completed keeps none.
         let parsed = reply.status != 408 || !reply.dash;
-        let mut fields_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
-        let mut fields_big: Vec<Field<'_>> = Vec::new();
-        let want = if parsed { head.headers.len() + 1 } else { 0 };
-        let fields: &mut [Field<'_>] = if want <= FIELDS_STACK {
-            &mut fields_small[..]
-        } else {
-            fields_big.resize(want, (empty, empty));
-            &mut fields_big[..]
-        };
-        let n = fill_fields(b, head, fields, if parsed { usize::MAX } else { 0 });
-        if let (true, Some(h)) = (reply.host_from_uri, reply.vhost.clone()) {
-            // A Host header replaced by the target's host (none is added).
-            if let Some(f) = fields[..n]
-                .iter_mut()
-                .find(|f| f.0.eq_ignore_ascii_case(b"Host"))
-            {
-                f.1 = &b[h];
+        // The tables are inline vectors: slots that are not filled cost
+        // nothing (an array would be initialised in full for every request),
+        // and one `push` at a time measured cheaper than `extend`.
+        let mut fields = FieldTable::new();
+        if parsed && needs.contains(Needs::HEADERS_IN) {
+            header_table(b, head, &mut fields);
+            if let (true, Some(h)) = (reply.host_from_uri, reply.vhost.clone()) {
+                // A Host header replaced by the target's host (none is added).
+                if let Some(f) = fields
+                    .iter_mut()
+                    .find(|f| f.0.eq_ignore_ascii_case(b"Host"))
+                {
+                    f.1 = &b[h];
+                }
             }
         }
         // Request trailers (`%{..}^ti`): only after a chunked body.
-        let mut trailer_ranges = Vec::new();
-        if !trailers.is_empty() {
-            crate::http::chunked::trailer_fields(trailers, &mut trailer_ranges);
-        }
-        // httpd joins the values of a repeated name with ", ".
         let mut merged: Vec<(&[u8], Vec<u8>)> = Vec::new();
-        for (n, v) in &trailer_ranges {
-            let (name, value) = (&trailers[n.clone()], &trailers[v.clone()]);
-            match merged.iter_mut().find(|m| m.0.eq_ignore_ascii_case(name)) {
-                Some(m) => {
-                    m.1.extend_from_slice(b", ");
-                    m.1.extend_from_slice(value);
+        if !trailers.is_empty() && needs.contains(Needs::TRAILERS_IN) {
+            let mut trailer_ranges = Vec::new();
+            crate::http::chunked::trailer_fields(trailers, &mut trailer_ranges);
+            // httpd joins the values of a repeated name with ", ".
+            for (n, v) in &trailer_ranges {
+                let (name, value) = (&trailers[n.clone()], &trailers[v.clone()]);
+                match merged.iter_mut().find(|m| m.0.eq_ignore_ascii_case(name)) {
+                    Some(m) => {
+                        m.1.extend_from_slice(b", ");
+                        m.1.extend_from_slice(value);
+                    }
+                    None => merged.push((name, value.to_vec())),
                 }
-                None => merged.push((name, value.to_vec())),
             }
         }
         let trailer_fields: Vec<Field<'_>> = merged.iter().map(|(n, v)| (*n, &v[..])).collect();
-        // The response headers (on the stack when few).
-        let want = reply.headers_out.len() + 1;
-        let mut out_small: [Field<'_>; 16] = [(empty, empty); 16];
-        let mut out_big: Vec<Field<'_>> = Vec::new();
-        let out_fields: &mut [Field<'_>] = if want <= 16 {
-            &mut out_small[..]
-        } else {
-            out_big.resize(want, (empty, empty));
-            &mut out_big[..]
-        };
-        let mut m = reply.headers_out.len();
-        for (slot, f) in out_fields.iter_mut().zip(reply.headers_out.iter(out)) {
-            *slot = f;
-        }
-        // HTTP/0.9 sends no headers, but httpd logs the tracking cookie.
-        if let Some(n) = reply.set_cookie {
-            if !out_fields[..m].iter().any(|f| f.0 == n) {
-                out_fields[m] = (n, &cookie_hdr[..]);
-                m += 1;
+        // The response headers.
+        let mut out_fields: SmallVec<[Field<'_>; 16]> = SmallVec::new();
+        if needs.contains(Needs::HEADERS_OUT) {
+            for f in reply.headers_out.iter(out) {
+                out_fields.push(f);
+            }
+            // HTTP/0.9 sends no headers, but httpd logs the tracking cookie.
+            if let Some(n) = reply.set_cookie {
+                if !out_fields.iter().any(|f| f.0 == n) {
+                    out_fields.push((n, &cookie_hdr[..]));
+                }
             }
         }
         // Notes: the request's table (mod_log_forensic's id,
         // mod_usertrack's cookie), then httpd's `error-notes` for a
         // refused head; after an internal redirect the original's table is
         // its own.
-        let want = notes.len() + 1;
-        let mut note_small: [Field<'_>; 8] = [(empty, empty); 8];
-        let mut note_big: Vec<Field<'_>> = Vec::new();
-        let note_buf: &mut [Field<'_>] = if want <= 8 {
-            &mut note_small[..]
-        } else {
-            note_big.resize(want, (empty, empty));
-            &mut note_big[..]
-        };
-        let mut nn = notes.len();
-        for (slot, f) in note_buf.iter_mut().zip(notes.iter()) {
-            *slot = f;
+        let mut note_buf: SmallVec<[Field<'_>; 8]> = SmallVec::new();
+        if needs.contains(Needs::NOTES) {
+            for f in notes.iter() {
+                note_buf.push(f);
+            }
+            if let Some(e) = reply.note {
+                note_buf.push((b"error-notes", e));
+            }
         }
-        if let Some(e) = reply.note {
-            note_buf[nn] = (b"error-notes", e);
-            nn += 1;
+        // The environment.
+        let mut env_table: SmallVec<[Field<'_>; ENV_STACK]> = SmallVec::new();
+        if needs.contains(Needs::ENV) {
+            for f in env.iter() {
+                env_table.push(f);
+            }
         }
-        let orig_notes: Vec<Field<'_>> = match reply.redirect.as_deref() {
-            Some(o) => o.notes.iter().collect(),
-            None => Vec::new(),
-        };
         let dash: &[u8] = b"-";
-        if head.rebuilt && !reply.line_masked {
-            // httpd logs the line rebuilt from its parts, single spaces.
-            rebuild_line(b, head, rline);
-        }
-        let request_line = match (head.has_line, head.rebuilt || reply.line_masked) {
-            (false, _) => None,
-            (true, true) => Some(&rline[..]),
-            (true, false) => Some(&b[head.line.clone()]),
+        let request_line = if !needs.contains(Needs::REQUEST_LINE) {
+            None
+        } else {
+            if head.rebuilt && !reply.line_masked {
+                // httpd logs the line rebuilt from its parts, single spaces.
+                rebuild_line(b, head, rline);
+            }
+            match (head.has_line, head.rebuilt || reply.line_masked) {
+                (false, _) => None,
+                (true, true) => Some(&rline[..]),
+                (true, false) => Some(&b[head.line.clone()]),
+            }
         };
         let (method, uri_v): (Option<&[u8]>, &[u8]) = if reply.dash {
             (None, dash)
@@ -180,12 +176,16 @@ impl Cx {
         } else {
             &head.protocol_log
         };
-        let dir_core = if reply.walked {
-            &dir.core
+        let vhost: &[u8] = if needs.contains(Needs::VHOST_NAME) {
+            let dir_core = if reply.walked {
+                &dir.core
+            } else {
+                &srv.sections.base().core
+            };
+            lookups::server_name(srv, host_lc, local_host, dir_core.canonical_name)
         } else {
-            &srv.sections.base().core
+            b""
         };
-        let vhost = lookups::server_name(srv, host_lc, local_host, dir_core.canonical_name);
 
         let conn = Conn {
             client_ip,
@@ -198,32 +198,24 @@ impl Cx {
             keepalive_max: srv.conn.max_keepalive,
             bytes_in,
             bytes_out,
-            log_id: ids.conn_id(),
+            log_id: if needs.contains(Needs::CONN_LOG_ID) {
+                ids.conn_id()
+            } else {
+                None
+            },
             remote_host: remote_name,
             ..Conn::default()
         };
-        let filename = if reply.filename {
+        let filename = if reply.filename && needs.contains(Needs::FILENAME) {
             Some(path.as_os_str().as_bytes())
         } else {
             None
-        };
-        // The environment as a field table: on the stack when small.
-        let mut env_fields: [Field<'_>; ENV_STACK] = [(empty, empty); ENV_STACK];
-        let mut env_vec: Vec<Field<'_>> = Vec::new();
-        let env_table: &[Field<'_>] = if env.len() <= env_fields.len() {
-            for (slot, kv) in env_fields.iter_mut().zip(env.iter()) {
-                *slot = kv;
-            }
-            &env_fields[..env.len()]
-        } else {
-            env_vec.extend(env.iter());
-            &env_vec
         };
         // After an ErrorDocument redirect this is the final request: a GET
         // of the local URL (see `errordoc`); `orig` is built below.
         let redirected = reply.redirect.is_some();
         let req = Request {
-            env: env_table,
+            env: &env_table,
             request_line,
             method: if redirected { Some(b"GET") } else { method },
             uri: uri_v,
@@ -236,12 +228,16 @@ impl Cx {
             status: reply.status as i32,
             filename,
             handler: reply.handler,
-            content_type: match reply.redirect.as_deref() {
-                Some(o) if o.final_content_type.is_some() => o.final_content_type.as_deref(),
-                _ => reply.content_type.map(|i| reply.headers_out.value(out, i)),
+            content_type: if !needs.contains(Needs::HEADERS_OUT) {
+                None
+            } else {
+                match reply.redirect.as_deref() {
+                    Some(o) if o.final_content_type.is_some() => o.final_content_type.as_deref(),
+                    _ => reply.content_type.map(|i| reply.headers_out.value(out, i)),
+                }
             },
-            headers_in: &fields[..n],
-            headers_out: &out_fields[..m],
+            headers_in: &fields,
+            headers_out: &out_fields,
             trailers_in: &trailer_fields,
             server_name: srv.server_name.as_bytes(),
             vhost_name: vhost,
@@ -253,37 +249,71 @@ impl Cx {
             bytes_sent: reply.bytes_sent,
             body_sent: reply.bytes_sent > 0,
             request_time_us: reply.request_time_us,
-            log_id: ids.request_id(),
-            track_id: track.id(),
+            log_id: if needs.contains(Needs::LOG_ID) {
+                ids.request_id()
+            } else {
+                None
+            },
+            track_id: if needs.contains(Needs::TRACK_ID) {
+                track.id()
+            } else {
+                None
+            },
             user: reply.user.as_deref(),
             // A redirect's final request starts with fresh notes (the
             // forensic id stays with the original).
-            notes: &note_buf[..nn],
+            notes: &note_buf,
             ..Request::default()
         };
         let orig_env: Vec<Field<'_>>;
         let orig_out: Vec<Field<'_>>;
+        let orig_notes: Vec<Field<'_>>;
         let orig_req;
         let (rec, cond_env) = match reply.redirect.as_deref() {
             None => (Record::new(&conn, &req, end_us), &*env),
+            // No item reads the original request apart from the final one.
+            Some(o) if !needs.contains(Needs::ORIG) => (Record::new(&conn, &req, end_us), &o.env),
             Some(o) => {
-                orig_env = o.env.iter().collect();
-                orig_out = o.headers_out.iter(b"").collect();
+                orig_env = if needs.contains(Needs::ENV) {
+                    o.env.iter().collect()
+                } else {
+                    Vec::new()
+                };
+                orig_out = if needs.contains(Needs::HEADERS_OUT) {
+                    o.headers_out.iter(b"").collect()
+                } else {
+                    Vec::new()
+                };
+                orig_notes = if needs.contains(Needs::NOTES) {
+                    o.notes.iter().collect()
+                } else {
+                    Vec::new()
+                };
                 orig_req = Request {
                     env: &orig_env,
                     method,
                     uri: if reply.dash { dash } else { &o.uri },
                     query: o.query.clone().map(|q| &b[q]),
                     status: o.status as i32,
-                    filename: o.filename.as_deref(),
+                    filename: o
+                        .filename
+                        .as_deref()
+                        .filter(|_| needs.contains(Needs::FILENAME)),
                     handler: o.handler,
-                    content_type: o.content_type.as_deref(),
+                    content_type: o
+                        .content_type
+                        .as_deref()
+                        .filter(|_| needs.contains(Needs::HEADERS_OUT)),
                     headers_out: &orig_out,
                     bytes_sent: o.bytes_sent,
                     body_sent: o.bytes_sent > 0,
                     notes: &orig_notes,
                     user: o.user.as_deref(),
-                    log_id: o.log_ids.request_id(),
+                    log_id: if needs.contains(Needs::LOG_ID) {
+                        o.log_ids.request_id()
+                    } else {
+                        None
+                    },
                     ..req.clone()
                 };
                 let rec = Record {

@@ -1,7 +1,5 @@
 use std::io;
 
-use spoor_log::Field;
-
 use crate::errorlog::{Extra, Level, Module};
 use crate::hooks::{self, Flow, Phase, Phases, REALLY_FIRST, REALLY_LAST};
 use crate::http::request::Version;
@@ -18,20 +16,11 @@ impl Cx {
         };
         let b = &self.buf[..];
         let head = &self.head;
-        let empty: &[u8] = b"";
-        let mut fields_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
-        let mut fields_big: Vec<Field<'_>> = Vec::new();
-        let want = head.headers.len();
-        let fields: &mut [Field<'_>] = if want <= FIELDS_STACK {
-            &mut fields_small[..want]
-        } else {
-            fields_big.resize(want, (empty, empty));
-            &mut fields_big[..]
-        };
-        let n = fill_fields(b, head, fields, usize::MAX);
         // An absolute-form target's host stands in for Host: the name in
         // lower case without a trailing dot, the port as written.
         let mut host = Vec::new();
+        let mut fields = FieldTable::new();
+        header_table(b, head, &mut fields);
         // (An HTTP/0.9 request has no header table to change.)
         let http09 = head.version == Version::Http09;
         if let (true, false, Some(h)) = (self.reply.host_from_uri, http09, self.reply.vhost.clone())
@@ -48,7 +37,7 @@ impl Cx {
             host.extend_from_slice(&h[split..]);
         }
         if !host.is_empty() {
-            if let Some(f) = fields[..n]
+            if let Some(f) = fields
                 .iter_mut()
                 .find(|f| f.0.eq_ignore_ascii_case(b"Host"))
             {
@@ -69,7 +58,8 @@ impl Cx {
         let unique = self.ids.unique();
         let r = self
             .forensic
-            .begin(log.clone(), unique, time_s, request_line, &fields[..n]);
+            .begin(log.clone(), unique, time_s, request_line, &fields);
+        drop(fields);
         if let Err(e) = r {
             let log = self.cfg.servers[self.reply.server].forensic.clone();
             self.forensic_failed(log.as_deref().expect("the log written to"), e);

@@ -1,5 +1,3 @@
-use spoor_log::Field;
-
 use crate::hooks::{Flow, Module, Need, Phase, Phases};
 use crate::modules::core::lookups::{self};
 use crate::record::*;
@@ -17,15 +15,8 @@ impl Cx {
         let rules = &cfg.servers[self.reply.server].env.rules;
         let b = &self.buf[..];
         let empty: &[u8] = b"";
-        let mut fields_small: [Field<'_>; FIELDS_STACK] = [(empty, empty); FIELDS_STACK];
-        let mut fields_big: Vec<Field<'_>> = Vec::new();
-        let fields: &mut [Field<'_>] = if self.head.headers.len() <= FIELDS_STACK {
-            &mut fields_small[..]
-        } else {
-            fields_big.resize(self.head.headers.len(), (empty, empty));
-            &mut fields_big[..]
-        };
-        let n = fill_fields(b, &self.head, fields, usize::MAX);
+        let mut fields = FieldTable::new();
+        header_table(b, &self.head, &mut fields);
         // Request_URI at this stage: the path as received, query removed.
         let uri = match &self.head.target {
             Some(t) => {
@@ -41,7 +32,7 @@ impl Cx {
             method: self.head.method.clone().map_or(empty, |m| &b[m]),
             protocol: &self.head.protocol_log,
             uri,
-            headers: &fields[..n],
+            headers: &fields,
         };
         rules.apply(&view, &mut self.env)
     }
