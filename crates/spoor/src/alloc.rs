@@ -11,10 +11,13 @@
 //! freeing thread, in a list per (size, alignment), and handed out again
 //! for the next request of the same layout.
 //!
-//! Bounds: [`CLASSES`] layouts per thread, [`PER_CLASS`] blocks each, of
-//! at most [`MAX_SIZE`] bytes: at most 256 KiB kept per thread, and only
-//! blocks that were just in use. A thread's kept blocks are not returned
-//! when it exits (spoor's threads live as long as the process).
+//! Bounds: only threads that ask for it keep blocks
+//! ([`keep_on_this_thread`]: the worker threads and the main thread, which
+//! live as long as the process; a thread's kept blocks are not returned
+//! when it exits, so short-lived threads such as a reload's never keep
+//! any); [`CLASSES`] layouts per thread, [`PER_CLASS`] blocks each, of at
+//! most [`MAX_SIZE`] bytes: at most 256 KiB kept per thread, and only
+//! blocks that were just in use.
 //!
 //! No crate offers this narrow piece (general allocators such as
 //! mimalloc replace malloc as a whole; measured here, mimalloc doubled the
@@ -53,6 +56,19 @@ thread_local! {
     // `const` and without a destructor: usable from the allocator at any
     // point of a thread's life, its exit included.
     static KEPT: Cell<[Class; CLASSES]> = const { Cell::new([EMPTY; CLASSES]) };
+    static ON: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Lets the calling thread keep freed over-aligned blocks for reuse. Call
+/// it only on threads that live until the process exits.
+pub fn keep_on_this_thread() {
+    ON.with(|on| on.set(true));
+}
+
+/// Whether the calling thread keeps blocks.
+#[inline]
+fn on() -> bool {
+    ON.try_with(Cell::get).unwrap_or(false)
 }
 
 /// Whether blocks of `l` are kept.
@@ -68,7 +84,7 @@ pub struct Allocator;
 unsafe impl GlobalAlloc for Allocator {
     #[inline]
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if kept(l) {
+        if kept(l) && on() {
             let p = KEPT
                 .try_with(|k| {
                     let mut classes = k.get();
@@ -97,7 +113,7 @@ unsafe impl GlobalAlloc for Allocator {
 
     #[inline]
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        if kept(l) {
+        if kept(l) && on() {
             let done = KEPT
                 .try_with(|k| {
                     let mut classes = k.get();
@@ -179,6 +195,7 @@ mod tests {
 
     #[test]
     fn aligned_blocks_come_back_for_their_layout_only() {
+        keep_on_this_thread();
         let a = Allocator;
         let l = Layout::from_size_align(384, 128).unwrap();
         let other = Layout::from_size_align(256, 128).unwrap();
@@ -202,6 +219,7 @@ mod tests {
 
     #[test]
     fn lists_are_bounded() {
+        keep_on_this_thread();
         let a = Allocator;
         let l = Layout::from_size_align(640, 64).unwrap();
         unsafe {
@@ -235,6 +253,7 @@ mod tests {
 
     #[test]
     fn ordinary_blocks_go_straight_to_the_system() {
+        keep_on_this_thread();
         let a = Allocator;
         let l = Layout::from_size_align(64, 8).unwrap();
         let big = Layout::from_size_align(MAX_SIZE * 2, 128).unwrap();
@@ -251,5 +270,22 @@ mod tests {
                 .any(|c| c.len > 0 && (c.align == 8 || c.size == MAX_SIZE * 2))
         });
         assert!(!kept_any);
+    }
+
+    #[test]
+    fn threads_that_did_not_ask_keep_nothing() {
+        let kept = std::thread::spawn(|| {
+            let a = Allocator;
+            let l = Layout::from_size_align(512, 128).unwrap();
+            unsafe {
+                let p = a.alloc(l);
+                assert_eq!(p as usize % 128, 0);
+                a.dealloc(p, l);
+            }
+            KEPT.with(|k| k.get().iter().map(|c| c.len).sum::<usize>())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(kept, 0);
     }
 }

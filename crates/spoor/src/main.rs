@@ -255,6 +255,9 @@ static ALLOC: spoor::alloc::Allocator = spoor::alloc::Allocator;
 fn main() -> ExitCode {
     // Before any thread exists: it reads and clears $NOTIFY_SOCKET.
     spoor::notify::init();
+    // The main thread lives as long as the process (with `--threads 1`
+    // it serves connections).
+    spoor::alloc::keep_on_this_thread();
     let mut cli = Cli::parse();
     match &cli.command {
         Some(spoor::cli::Command::CheckForensic(a)) => return spoor::check_forensic::run(a),
@@ -481,6 +484,7 @@ impl Workers {
             let t = std::thread::Builder::new()
                 .name(format!("spoor-worker-{i}"))
                 .spawn(move || {
+                    spoor::alloc::keep_on_this_thread();
                     // The runtime runs what is spawned on it while this
                     // waits; a dropped sender ends it as a sent value does.
                     // The worker's open-file cache is swept here.
