@@ -16,7 +16,7 @@ use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
 mod common;
-use common::{free_port, start_conf, TempDir};
+use common::hello_site;
 
 /// Sends `request`, reads the whole response (to the server's FIN), then
 /// sends one byte, waits, and sends another: returns whether that second
@@ -60,20 +60,10 @@ fn late_byte_is_reset(port: u16, request: &str) -> (bool, String) {
 
 #[test]
 fn close_lingers_unless_the_client_is_done() {
-    let dir = TempDir::create("closing", &["htdocs", "logs"], &[]);
-    common::give_to_server(&dir.0.join("logs"));
-    std::fs::write(dir.0.join("htdocs/a.txt"), "hello\n").unwrap();
-    let port = free_port();
-    std::fs::write(
-        dir.0.join("spoor.conf"),
-        format!(
-            "Listen 127.0.0.1:{port}\nServerName close.test\nDocumentRoot htdocs\n\
-             KeepAlive Off\n\
-             CustomLog logs/access.log \"%>s %r %X\"\n"
-        ),
-    )
-    .unwrap();
-    let server = start_conf(&dir.0, port);
+    let (dir, port, server) = hello_site(
+        "close",
+        "KeepAlive Off\nCustomLog logs/access.log \"%>s %r %X\"\n",
+    );
 
     // The client is done: closed at once, so the late byte is reset.
     for req in [

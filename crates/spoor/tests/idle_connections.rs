@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 mod common;
-use common::{free_port, start_conf, TempDir};
+use common::hello_site;
 
 /// Sends a GET for `path` with `headers` and returns the status line and
 /// the `Connection` header (if any), reading the body by its length.
@@ -44,20 +44,11 @@ fn get(
 
 #[test]
 fn idle_keep_alive_connection_keeps_its_state() {
-    let dir = TempDir::create("idle", &["htdocs", "logs"], &[]);
-    common::give_to_server(&dir.0.join("logs"));
-    std::fs::write(dir.0.join("htdocs/a.txt"), "hello\n").unwrap();
-    let port = free_port();
-    std::fs::write(
-        dir.0.join("spoor.conf"),
-        format!(
-            "Listen 127.0.0.1:{port}\nServerName idle.test\nDocumentRoot htdocs\n\
-             MaxKeepAliveRequests 3\nKeepAliveTimeout 5\n\
-             CustomLog logs/access.log \"%k %{{remote}}p %a %A %>s %U %{{X-Seen}}i\"\n"
-        ),
-    )
-    .unwrap();
-    let server = start_conf(&dir.0, port);
+    let (dir, port, server) = hello_site(
+        "idle",
+        "MaxKeepAliveRequests 3\nKeepAliveTimeout 5\n\
+         CustomLog logs/access.log \"%k %{remote}p %a %A %>s %U %{X-Seen}i\"\n",
+    );
     let open = || {
         let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();

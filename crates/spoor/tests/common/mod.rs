@@ -378,6 +378,25 @@ pub fn start_conf(root: &Path, port: u16) -> Server {
     Server(child)
 }
 
+/// A started site in a fresh directory: `htdocs/a.txt` ("hello\n"),
+/// `logs/` the server may write, and `spoor.conf` listening on a free
+/// loopback port with `ServerName <tag>.test`, `DocumentRoot htdocs` and
+/// the lines `extra`. Returns the directory, the port and the server.
+#[allow(dead_code)]
+pub fn hello_site(tag: &str, extra: &str) -> (TempDir, u16, Server) {
+    let dir = TempDir::create(tag, &["htdocs", "logs"], &[]);
+    give_to_server(&dir.0.join("logs"));
+    std::fs::write(dir.0.join("htdocs/a.txt"), "hello\n").unwrap();
+    let port = free_port();
+    std::fs::write(
+        dir.0.join("spoor.conf"),
+        format!("Listen 127.0.0.1:{port}\nServerName {tag}.test\nDocumentRoot htdocs\n{extra}"),
+    )
+    .unwrap();
+    let server = start_conf(&dir.0, port);
+    (dir, port, server)
+}
+
 /// Reads one response with a `Content-Length` body (none: empty) from a
 /// keep-alive connection: its status and body.
 pub fn read_response(r: &mut std::io::BufReader<std::net::TcpStream>) -> (u16, Vec<u8>) {
