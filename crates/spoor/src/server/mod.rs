@@ -9,6 +9,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -92,6 +93,28 @@ pub async fn serve_until(
         crate::sys::int_option(listener.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_NODELAY)
             .is_ok_and(|v| v != 0)
     };
+    // (The connections' own receivers come from a copy: the loop's is
+    // borrowed by its wait for a change.)
+    let for_connections = shutdown.clone();
+    let start = |stream: tokio::net::TcpStream, peer: std::net::SocketAddr| {
+        let local = match bound {
+            Some(a) => a,
+            None => stream.local_addr().unwrap_or(peer),
+        };
+        if !inherits_nodelay {
+            let _ = stream.set_nodelay(true);
+        }
+        let (cfg, hooks) = current.get_with_hooks();
+        let c = Connection::new(stream, peer, local, cfg, hooks, for_connections.clone());
+        // Boxed: the runtime moves a task's future several times while
+        // spawning it and once more as it ends, a copy of the whole
+        // connection state (about 900 bytes) each time; a box moves as a
+        // pointer (about 1,200 instructions per connection less).
+        tokio::spawn(Counted {
+            fut: Box::pin(c.run()),
+            _open: Opened::new(&open),
+        });
+    };
     loop {
         if *shutdown.borrow() {
             break;
@@ -99,24 +122,20 @@ pub async fn serve_until(
         tokio::select! {
             r = listener.accept() => match r {
                 Ok((stream, peer)) => {
-                    let local = match bound {
-                        Some(a) => a,
-                        None => stream.local_addr().unwrap_or(peer),
-                    };
-                    if !inherits_nodelay {
-                        let _ = stream.set_nodelay(true);
+                    start(stream, peer);
+                    // Connections already queued are taken at once, up to
+                    // a bound, without going round the `select!` (which
+                    // registers with the shutdown channel anew each time).
+                    for _ in 1..ACCEPT_BURST {
+                        let next =
+                            std::future::poll_fn(|cx| Poll::Ready(listener.poll_accept(cx))).await;
+                        match next {
+                            Poll::Ready(Ok((stream, peer))) => start(stream, peer),
+                            // An error is met again, and handled, by the
+                            // `accept` above.
+                            _ => break,
+                        }
                     }
-                    let (cfg, hooks) = current.get_with_hooks();
-                    let c = Connection::new(stream, peer, local, cfg, hooks, shutdown.clone());
-                    // Boxed: the runtime moves a task's future several
-                    // times while spawning it and once more as it ends,
-                    // a copy of the whole connection state (about 900
-                    // bytes) each time; a box moves as a pointer (about
-                    // 1,200 instructions per connection less).
-                    tokio::spawn(Counted {
-                        fut: Box::pin(c.run()),
-                        _open: Opened::new(&open),
-                    });
                 }
                 Err(e) => {
                     // Out of descriptors and the like: back off briefly.
@@ -132,6 +151,9 @@ pub async fn serve_until(
     open.all_closed().await;
     Ok(())
 }
+
+/// Connections an accept loop takes per wake-up at most.
+const ACCEPT_BURST: usize = 32;
 
 /// The connections an accept loop started that have not ended yet: a
 /// count and a wake-up for the loop waiting for the last one. (A `JoinSet`
