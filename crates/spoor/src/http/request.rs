@@ -457,6 +457,15 @@ impl Head {
         };
     }
 
+    /// Whether the client asked to keep the connection: HTTP/1.1 unless it
+    /// sent `Connection: close`, HTTP/1.0 only with a `Connection:
+    /// keep-alive` token, HTTP/0.9 never.
+    pub fn asks_keep_alive(&self) -> bool {
+        !self.conn_close
+            && (self.version == Version::Http11
+                || (self.version == Version::Http10 && self.conn_keep_alive))
+    }
+
     /// Parses the head at the start of `buf` under `limits`. Once the head
     /// is complete or refused, folded header values are written back into
     /// `buf` (see [`Head::finish`]); a partial head leaves `buf` as it is.

@@ -82,11 +82,10 @@ impl Cx {
         let wanted = sc.keepalive
             && !self.reply.expecting_100
             && !drops_connection(self.reply.status)
-            && !h.conn_close
+            && h.asks_keep_alive()
             && !self.conn.shutdown.stopping()
             // HTTP/1.0 keeps the connection only for a body with a length.
-            && (h.version == Version::Http11
-                || (h.version == Version::Http10 && h.conn_keep_alive && !self.reply.no_length));
+            && (h.version == Version::Http11 || !self.reply.no_length);
         let left = max as i64 - self.conn.keepalives as i64;
         if wanted && (max == 0 || left > 0) {
             self.reply.keepalive = true;

@@ -17,7 +17,7 @@ use crate::bufpool::{self, READ_BUF};
 use crate::errorlog::{Extra, Level, LogIds, Module};
 use crate::hooks::{Flow, Hooks, Need, Phase};
 use crate::http::pages::Detail;
-use crate::http::request::{Parse, Version};
+use crate::http::request::Parse;
 use crate::modules::core::lookups::RemoteHost;
 use crate::modules::status::board::InProgress;
 use crate::proto::Transport;
@@ -309,7 +309,7 @@ impl<T: Transport> Connection<T> {
     /// sends none (ARCHITECTURE.md, "Deviations from httpd").
     fn client_done(&self) -> bool {
         let h = &self.head;
-        (h.conn_close || (h.version != Version::Http11 && !h.conn_keep_alive))
+        !h.asks_keep_alive()
             && !h.chunked
             && h.content_length.unwrap_or(0) == 0
             && self.pos == self.end
