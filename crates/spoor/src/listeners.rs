@@ -56,6 +56,7 @@ pub fn bind(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
 }
 
 fn bind_socket(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    use std::os::fd::AsRawFd;
     let sock = match addr {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
         SocketAddr::V6(_) => {
@@ -66,21 +67,15 @@ fn bind_socket(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
     };
     sock.set_reuseaddr(true)?;
     sock.set_keepalive(true)?;
-    {
-        use std::os::fd::AsRawFd;
-        crate::sys::set_int_option(sock.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)?;
-    }
+    crate::sys::set_int_option(sock.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)?;
     sock.bind(addr)?;
     let l = sock.listen(backlog)?;
-    {
-        use std::os::fd::AsRawFd;
-        crate::sys::set_int_option(
-            l.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_DEFER_ACCEPT,
-            DEFER_ACCEPT_SECS,
-        )?;
-    }
+    crate::sys::set_int_option(
+        l.as_raw_fd(),
+        libc::IPPROTO_TCP,
+        libc::TCP_DEFER_ACCEPT,
+        DEFER_ACCEPT_SECS,
+    )?;
     Ok(l)
 }
 
