@@ -350,28 +350,10 @@ impl std::ops::Deref for OpenFile {
 
 pub(crate) use crate::file_cache::FileStat;
 
-/// Header fields kept on the stack when rendering; more go to the heap.
-/// (Where the table is a plain array, it is initialised in full for every
-/// request: a larger one costs that on every request, a request with more
-/// fields one allocation.)
+/// Header fields kept inline in a [`FieldTable`]; more go to the heap.
 pub(crate) const FIELDS_STACK: usize = 32;
 /// Environment entries kept on the stack when rendering.
 pub(crate) const ENV_STACK: usize = 16;
-
-/// Points `fields` at the request's header lines in `buf` (at most `max`);
-/// returns how many were filled.
-pub(crate) fn fill_fields<'b>(
-    buf: &'b [u8],
-    head: &Head,
-    fields: &mut [Field<'b>],
-    max: usize,
-) -> usize {
-    let n = head.headers.len().min(max).min(fields.len());
-    for (slot, (hn, hv)) in fields.iter_mut().zip(head.headers.iter()).take(n) {
-        *slot = (&buf[hn.clone()], &buf[hv.clone()]);
-    }
-    n
-}
 
 /// A field table of the request's headers: inline up to
 /// [`FIELDS_STACK`] entries, whose unused slots cost nothing, on the heap

@@ -6,13 +6,11 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use spoor_log::Field;
-
 use super::walk::{self, Walk};
 use crate::errorlog::{Extra, Level, Module};
 use crate::hooks::Flow;
 use crate::http::request::FIELDS_MAX;
-use crate::record::{fill_fields, Cx};
+use crate::record::{header_table, Cx, FieldTable};
 use crate::setenv::RequestView;
 
 /// What mod_dir's search for an index file found.
@@ -300,8 +298,11 @@ impl Cx {
         }
         let b = &self.buf[..];
         let empty: &[u8] = b"";
-        let mut fields: [Field<'_>; FIELDS_MAX] = [(empty, empty); FIELDS_MAX];
-        let n = fill_fields(b, &self.head, &mut fields, FIELDS_MAX);
+        // The first FIELDS_MAX headers, as before (an inline table: no
+        // 100-entry array initialised per call).
+        let mut fields = FieldTable::new();
+        header_table(b, &self.head, &mut fields);
+        fields.truncate(FIELDS_MAX);
         let view = RequestView {
             remote_host: super::lookups::remote_value(&self.conn.remote_host, &self.conn.client_ip),
             remote_addr: self.conn.client_ip.as_bytes(),
@@ -309,7 +310,7 @@ impl Cx {
             method: self.head.method.clone().map_or(empty, |m| &b[m]),
             protocol: self.head.protocol.clone().map_or(empty, |p| &b[p]),
             uri: &self.uri,
-            headers: &fields[..n],
+            headers: &fields,
         };
         // A substitution over the limit sets nothing more (httpd logs it
         // and goes on at this stage).
