@@ -229,11 +229,16 @@ class Client:
             done += len(batch)
 
 
-def callgrind_total(path):
+def callgrind_totals(path):
+    """The dump's events and their totals, in the dump's order (`Ir` first;
+    with `--cache-sim`, the simulated cache's reads, writes and misses)."""
+    events = ["Ir"]
     with open(path) as f:
         for line in f:
+            if line.startswith("events:"):
+                events = line.split()[1:]
             if line.startswith("summary:") or line.startswith("totals:"):
-                return int(line.split()[1])
+                return dict(zip(events, map(int, line.split()[1:])))
     sys.exit(f"no totals in {path}")
 
 
@@ -317,7 +322,7 @@ def run(args):
             cmd = [
                 "valgrind", "--tool=callgrind", "--quiet",
                 f"--callgrind-out-file={work}/cg.out",
-            ] + cmd
+            ] + (["--cache-sim=yes"] if args.cache_sim else []) + cmd
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 env=env)
         try:
@@ -332,10 +337,17 @@ def run(args):
                                capture_output=True)
                 dumps = sorted(p for p in os.listdir(work) if p.startswith("cg.out."))
                 path = os.path.join(work, dumps[-1])
-                total = callgrind_total(path)
+                totals = callgrind_totals(path)
+                total = totals["Ir"]
                 print(f"server={args.server} variant={args.variant} conns={args.conns} "
                       f"close={args.close} requests={args.requests} instructions={total} "
                       f"per_request={total / args.requests:.0f}")
+                if args.cache_sim:
+                    # D1mr/D1mw: first-level data misses (reads, writes);
+                    # DLmr/DLmw: last-level; I1mr: instruction misses.
+                    print("per request: " + " ".join(
+                        f"{k}={v / args.requests:.1f}" for k, v in totals.items()
+                        if k in ("I1mr", "D1mr", "D1mw", "DLmr", "DLmw")))
                 if args.keep:
                     shutil.copy(path, args.keep)
                 if args.top:
@@ -410,6 +422,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--top", type=int, default=0, help="list the N costliest functions")
     ap.add_argument("--keep", help="copy the callgrind output here")
+    ap.add_argument("--cache-sim", action="store_true",
+                    help="callgrind: also simulate the caches and print misses per "
+                    "request (this machine has no hardware counters to count them)")
     ap.add_argument("--binary", help="the spoor binary (default target/profiling/spoor, "
                     "built by `cargo build --profile profiling -p spoor`)")
     run(ap.parse_args())
