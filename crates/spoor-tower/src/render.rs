@@ -433,7 +433,9 @@ fn render_into(
         line.clear();
         renderer.render(&log.format, &rec, line);
         // A failed write is reported and counted by the sink itself.
-        let _ = log.sink.write_record(line);
+        // Grouped: a record is handed to a thread already writing this
+        // log instead of waiting for the file's lock in the kernel.
+        let _ = log.sink.write_record_grouped(line);
     }
 
     *fields = relabel(f);

@@ -70,6 +70,7 @@
 
 mod argv;
 pub(crate) mod fd;
+mod group;
 pub mod periodic;
 mod pipe;
 #[cfg(test)]
@@ -236,6 +237,8 @@ struct Inner {
     reporter: Reporter,
     /// Records handed over after the sink closed (reported once).
     late: AtomicU64,
+    /// Group commit for [`Sink::write_record_grouped`].
+    group: group::Group,
 }
 
 impl Inner {
@@ -405,6 +408,7 @@ impl Sink {
             closed: AtomicBool::new(false),
             reporter: opts.reporter.clone(),
             late: AtomicU64::new(0),
+            group: group::Group::default(),
         });
         let flusher = if inner.buffer.is_some() {
             let i2 = Arc::clone(&inner);
@@ -481,6 +485,24 @@ impl Sink {
     /// [`SinkOptions::reporter`], once per run of failures (module
     /// documentation), so a caller may ignore the error.
     pub fn write_record(&self, line: &[u8]) -> io::Result<()> {
+        self.write_record_as(line, false)
+    }
+
+    /// [`Sink::write_record`] for records nobody waits on, such as access
+    /// log records: when another thread is writing to this sink at that
+    /// moment, an unbuffered sink hands the record to it instead of
+    /// waiting for the file's lock in the kernel, and that thread writes
+    /// it before it returns (group commit; what this keeps and what it
+    /// does not is in the `group` module's documentation). `Ok` then means
+    /// handed over; a failure to write it is counted and reported by the
+    /// sink as any other. A thread's records stay in the order it gave
+    /// them. Buffered sinks buffer as with `write_record`.
+    pub fn write_record_grouped(&self, line: &[u8]) -> io::Result<()> {
+        self.write_record_as(line, true)
+    }
+
+    #[inline]
+    fn write_record_as(&self, line: &[u8], grouped: bool) -> io::Result<()> {
         if self.inner.closed.load(Ordering::Acquire) {
             if self.inner.late.fetch_add(1, Ordering::Relaxed) == 0 {
                 self.inner.reporter.report(&format!(
@@ -505,7 +527,14 @@ impl Sink {
             _ => Ok(()),
         };
         let Some(buf) = &self.inner.buffer else {
-            return self.inner.dest.out().write(line).and(switched);
+            let r = if grouped {
+                self.inner
+                    .group
+                    .write(line, |b| self.inner.dest.out().write(b))
+            } else {
+                self.inner.dest.out().write(line)
+            };
+            return r.and(switched);
         };
         let mut st = buf.lock();
         if st.stop {

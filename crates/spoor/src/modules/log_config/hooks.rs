@@ -340,8 +340,11 @@ impl Cx {
                 }
                 line.clear();
                 renderer.render(&lu.format, &rec, line);
-                // A failure is reported by the sink, once per run of failures.
-                let _ = cfg.sinks[lu.sink].write_record(line);
+                // A failure is reported by the sink, once per run of
+                // failures. Grouped: when another worker is writing this
+                // log, the record is handed to it rather than queued in
+                // the kernel for the file's lock (`spoor_log::sink`).
+                let _ = cfg.sinks[lu.sink].write_record_grouped(line);
             }
         });
     }
