@@ -9,7 +9,8 @@ connections, and counts:
 * `--tool callgrind`: user-space instructions (valgrind's Ir) per request,
   counted between two `callgrind_control` marks, so start-up and warm-up
   are left out; `--top N` lists the functions with the most inclusive
-  instructions.
+  instructions; `--cache-sim` adds callgrind's simulated instruction and
+  data cache misses per request.
 * `--tool strace`: system calls per request (`strace -c -f`, attached to
   every thread after the warm-up).
 * `--tool cpu`: user and system CPU time per request (`/proc/PID/stat`),
