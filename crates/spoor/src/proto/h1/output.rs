@@ -159,7 +159,10 @@ impl<T: Transport> Connection<T> {
             };
             self.head_filters(body as u64);
             if !self.cx.filters.is_empty() {
-                self.send_filtered(None).await;
+                // Boxed, as the other rare paths below: their states
+                // would otherwise size every request's future (1,152
+                // bytes, past glibc's per-thread cache of small blocks).
+                Box::pin(self.send_filtered(None)).await;
                 return;
             }
         }
@@ -195,7 +198,7 @@ impl<T: Transport> Connection<T> {
             Some(Body::File { file, first, count }) => {
                 self.head_filters(count);
                 if !self.cx.filters.is_empty() {
-                    self.send_filtered(Some((&file, first, count))).await;
+                    Box::pin(self.send_filtered(Some((&file, first, count)))).await;
                 } else if self.head_is_head() {
                     // A HEAD request's file, kept for a filter that did
                     // not take the response: the head alone.
@@ -217,7 +220,7 @@ impl<T: Transport> Connection<T> {
                 self.head_filters(len);
                 self.cx.filters.clear();
                 self.send_out().await;
-                self.send_multipart(&file, &parts, len, ct, chunked).await;
+                Box::pin(self.send_multipart(&file, &parts, len, ct, chunked)).await;
             }
         }
     }
