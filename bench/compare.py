@@ -629,10 +629,21 @@ def read_response(s):
 
 def free_port_block(size):
     """The first port of `size` consecutive ports on 127.0.0.1 that nothing
-    listens on now, tried from a random start in 20000-59999."""
+    listens on now, tried from a random start between 10000 and the
+    kernel's ephemeral range. Inside that range a server's port can be the
+    local port of one of wrk's own connections (or of the thousands the
+    close shape leaves in TIME_WAIT), and the server then fails to bind:
+    it happened to a whole spoor row."""
     import random
+    low = 32768
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    top = max(low, 10000 + 2 * size)
     for _ in range(50):
-        base = random.randrange(20000, 60000 - size, 100)
+        base = random.randrange(10000, top - size, 100)
         if all(port_free(p) for p in range(base, base + size)):
             return base
     raise SystemExit("bench/compare: no block of free ports found")
