@@ -1,11 +1,11 @@
 //! Group commit: [`Sink::write_record_grouped`](super::Sink::write_record_grouped).
 //!
 //! Why: threads that append to one file each take the inode's lock in
-//! the kernel for their `write(2)`. With two worker threads answering
-//! requests that lock is contended on every record, and a waiter that
-//! finds its holder descheduled spins and then sleeps (BENCHMARKS.md,
-//! 2026-12-05: with two workers the combined log cost 40 % of spoor's
-//! throughput, 4.9 µs of system time per record, against 22 % with one).
+//! the kernel for their `write(2)`, and the inode, the page and the
+//! journal's records bounce between their CPUs. Two threads appending
+//! records as fast as they can spend 2.8 µs of CPU per record, against
+//! 1.1 for one thread alone (`examples/sink_contention.rs`; BENCHMARKS.md,
+//! "Group commit"); grouped, 0.35 (8 threads: 2.5 and 0.8).
 //! A thread that finds another one writing hands its record over instead
 //! of queueing in the kernel: the writing thread writes everything handed
 //! over before it returns, in one `write(2)` per batch.
