@@ -671,8 +671,9 @@ fn check_forensic_lines_run_as_printed() {
     );
 }
 
-/// The benchmark and fuzzing lines name scripts, bench targets, fuzz
-/// targets and corpus folders that exist (`cargo metadata`, no build);
+/// The benchmark and fuzzing lines name scripts, bench targets, examples
+/// (and the modes they take), fuzz targets and corpus folders that exist
+/// (`cargo metadata`, no build);
 /// `bench/compare` passes `bash -n` and its options parse (`--help` of
 /// the Python part, which the script execs after building spoor).
 #[test]
@@ -738,6 +739,28 @@ fn bench_and_fuzz_lines_name_what_exists() {
                 let t = (pkg.to_owned(), "bench".to_owned(), name.to_owned());
                 assert!(workspace.contains(&t), "{line}: no such bench target");
             }
+            ["cargo", "run", "--release", "-p", pkg, "--example", name, "--", _, mode] => {
+                let t = (pkg.to_owned(), "example".to_owned(), name.to_owned());
+                assert!(workspace.contains(&t), "{line}: no such example");
+                // The modes it takes: the one shown and "# also: MODE".
+                let source = root
+                    .join("crates")
+                    .join(pkg)
+                    .join("examples")
+                    .join(format!("{name}.rs"));
+                let source = std::fs::read_to_string(&source).unwrap();
+                let also = bench
+                    .iter()
+                    .find(|l| command(l) == line)
+                    .and_then(|l| l.split("# also: ").nth(1))
+                    .map(str::trim);
+                for m in std::iter::once(mode).chain(also) {
+                    assert!(
+                        source.contains(&format!("Some(\"{m}\")")),
+                        "{line}: mode {m}"
+                    );
+                }
+            }
             ["cd", "fuzz", "&&", "cargo", "+nightly", "fuzz", "run", target, ref rest @ ..] => {
                 let fuzz = targets("fuzz/Cargo.toml");
                 let mut names = vec![target.to_owned()];
@@ -764,7 +787,7 @@ fn bench_and_fuzz_lines_name_what_exists() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 5);
+    assert_eq!(checked, 6);
     // The loop over the request-side targets.
     let fuzz = targets("fuzz/Cargo.toml");
     let head = "for t in request_head chunked uri byte_ranges; do";
