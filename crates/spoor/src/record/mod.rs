@@ -402,6 +402,7 @@ pub(crate) fn header_values<'a, 'n>(
 /// Appends one response header line to the head being written in `out`
 /// and to the response-header table (what `%{..}o` and output filters
 /// see).
+#[inline(always)]
 pub(crate) fn header(out: &mut Vec<u8>, hdrs: &mut HeaderTable, n: &[u8], v: &[u8]) {
     // One capacity check for the whole line.
     out.reserve(n.len() + v.len() + 4);
