@@ -95,7 +95,9 @@ SHAPES = {
 }
 DEFAULT_SHAPES = "1k,c1000,close,pipe16,1m,real"
 # Rows: (name, kind, variant). The plain rows run in every shape except
-# "real"; the variants only in "1k"; the -real rows only in "real".
+# "real"; the variants only in "1k", except spoor-buffered, which runs
+# wherever the plain rows do (lighttpd buffers its log: spoor-buffered is
+# the like-for-like row beside it); the -real rows only in "real".
 PEERS = ["nginx", "h2o", "lighttpd", "apache", "caddy"]
 PLAIN = [("spoor", "spoor", None), ("floor", "floor", None)] + [(p, p, None) for p in PEERS]
 VARIANTS = [
@@ -689,7 +691,7 @@ def rows_for(shape, names):
     elif shape.name == "1k":
         rows = PLAIN + VARIANTS
     else:
-        rows = PLAIN
+        rows = PLAIN + [v for v in VARIANTS if v[0] == "spoor-buffered"]
     return [r for r in rows if r[0] in names]
 
 
