@@ -404,7 +404,7 @@ fn a_sub_request_lookup_finds_files_directories_and_nothing_and_leaves_the_reque
 /// And each request's future, boxed by `Connection::run`, fits glibc's
 /// per-thread cache (blocks up to 1,032 bytes): past it, malloc serves it
 /// from its arenas, about 300 instructions more per request (it was 1,152
-/// bytes while the filter, multipart and sendfile paths were not boxed).
+/// bytes while the filter and multipart paths were not boxed).
 #[test]
 fn connection_and_request_futures_are_small() {
     let site = Site::new("sizes");
