@@ -65,21 +65,10 @@ fn record(tag: &str, writer: usize, i: usize) -> Vec<u8> {
 }
 
 /// Writes `per_writer` records from each of `writers` threads; `count` is
-/// bumped after each record. Returns a receiver that gets one message per
-/// finished writer.
-fn spawn_writers(
-    sink: &Arc<Sink>,
-    tag: &'static str,
-    writers: usize,
-    per_writer: usize,
-    count: &Arc<AtomicUsize>,
-) -> mpsc::Receiver<()> {
-    spawn_writers_as(sink, tag, writers, per_writer, count, |_, _| false)
-}
-
-/// [`spawn_writers`], with `grouped(writer, i)` choosing
+/// bumped after each record, and `grouped(writer, i)` chooses
 /// `Sink::write_record_grouped` over `Sink::write_record` per record.
-fn spawn_writers_as(
+/// Returns a receiver that gets one message per finished writer.
+fn spawn_writers(
     sink: &Arc<Sink>,
     tag: &'static str,
     writers: usize,
@@ -121,7 +110,7 @@ fn join_writers(rx: &mpsc::Receiver<()>, writers: usize, limit: Duration) {
 
 fn write_all(sink: &Arc<Sink>, tag: &'static str, writers: usize, per_writer: usize) {
     let count = Arc::new(AtomicUsize::new(0));
-    let rx = spawn_writers(sink, tag, writers, per_writer, &count);
+    let rx = spawn_writers(sink, tag, writers, per_writer, &count, |_, _| false);
     join_writers(&rx, writers, Duration::from_secs(60));
 }
 
@@ -256,7 +245,7 @@ fn grouped_writes_lose_tear_and_reorder_nothing() {
     // Six threads hand records over to each other; two more write theirs
     // themselves (as forensic records do), some of them records past
     // PIPE_BUF.
-    let rx = spawn_writers_as(&sink, "G", 8, 3000, &count, |w, _| w < 6);
+    let rx = spawn_writers(&sink, "G", 8, 3000, &count, |w, _| w < 6);
     join_writers(&rx, 8, Duration::from_secs(60));
     sink.close().unwrap();
     assert_eq!(check_records(&[path], &[("G", 8, 3000)]), [24000]);
@@ -265,7 +254,7 @@ fn grouped_writes_lose_tear_and_reorder_nothing() {
     let out = dir.join("piped");
     let spec = format!("|$cat >> {}", out.display());
     let sink = Arc::new(Sink::open(&spec, &SinkOptions::default()).unwrap());
-    let rx = spawn_writers_as(&sink, "H", 4, 1000, &count, |_, _| true);
+    let rx = spawn_writers(&sink, "H", 4, 1000, &count, |_, _| true);
     join_writers(&rx, 4, Duration::from_secs(60));
     sink.close().unwrap();
     assert_eq!(check_records(&[out], &[("H", 4, 1000)]), [4000]);
@@ -401,7 +390,7 @@ fn piped_logger_survives_sigkill(spec: &str, out: &Path) {
     );
     let (writers, per) = (4, 1500);
     let count = Arc::new(AtomicUsize::new(0));
-    let rx = spawn_writers(&sink, "B", writers, per, &count);
+    let rx = spawn_writers(&sink, "B", writers, per, &count, |_, _| false);
     thread::sleep(Duration::from_millis(300));
     let written_while_stopped = count.load(Ordering::Relaxed);
     signal_group(pid, libc::SIGKILL);
@@ -620,7 +609,7 @@ fn buffered_concurrent_writers_with_reopen_and_drop() {
     };
     let sink = Arc::new(Sink::file(&path, &opts).unwrap());
     let count = Arc::new(AtomicUsize::new(0));
-    let rx = spawn_writers(&sink, "Q", 4, 3000, &count);
+    let rx = spawn_writers(&sink, "Q", 4, 3000, &count, |_, _| false);
     assert!(wait_until(Duration::from_secs(30), || count
         .load(Ordering::Relaxed)
         >= 6000));
