@@ -360,6 +360,7 @@ fn many_writers_fill_and_free() {
         assert!(data.ends_with(b"\n"));
         let mut whole = 0;
         let mut fragments = 0;
+        let mut seen = std::collections::HashSet::new();
         for line in data.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             let text = std::str::from_utf8(line).unwrap();
             let is_whole = text.len() >= 12 && {
@@ -367,6 +368,8 @@ fn many_writers_fill_and_free() {
                 text.len() == 12 + i % 37 && text[12..].bytes().all(|b| b == b'x')
             };
             if is_whole {
+                // Never a record twice.
+                assert!(seen.insert(text[..11].to_string()), "{text:?} twice");
                 whole += 1;
             } else {
                 // A fragment: a proper prefix of some record, no second
@@ -378,7 +381,15 @@ fn many_writers_fill_and_free() {
                 fragments += 1;
             }
         }
-        assert_eq!(whole, ok1 + ok2);
+        // The one fragment may be a record cut just before its LF: the
+        // write failed and the record is counted lost, but once the sink
+        // ends the fragment with its newline the line reads as whole (in
+        // about one run in sixteen; no record appears twice, above).
+        let written = ok1 + ok2;
+        assert!(
+            whole == written || (whole == written + 1 && fragments == 0),
+            "{whole} whole lines, {written} records written, {fragments} fragments"
+        );
         assert!(fragments <= 1, "{fragments} fragments");
         assert_eq!(said.lock().unwrap().len(), 2, "{:?}", said.lock().unwrap());
     }
