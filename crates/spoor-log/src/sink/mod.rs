@@ -8,7 +8,9 @@
 //!
 //! * **Files** are opened `O_WRONLY|O_APPEND|O_CREAT` (mode `0666` less the
 //!   umask), and each record is one `write(2)` (see *Failed writes*
-//!   below). [`Sink::reopen`] opens the path again (log rotation on SIGHUP/SIGUSR1) and swaps the descriptor
+//!   below), except that records handed to [`Sink::write_record_grouped`]
+//!   while another thread is writing go out with that thread's, several
+//!   whole records in one `write(2)` (group commit, module `group`). [`Sink::reopen`] opens the path again (log rotation on SIGHUP/SIGUSR1) and swaps the descriptor
 //!   once the writes in flight are done, so every record lands whole in
 //!   either the old or the new file.
 //! * **Piped loggers** (`|prog args`, `||prog args`, `|$shell command`) are
